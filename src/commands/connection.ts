@@ -1,0 +1,196 @@
+// Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.
+
+import { DB_INDEX_RANGE, CommandError, NOT_INTEGER, WRONGPASS } from '../errors.ts';
+import { NOT_A_NUMBER, parseSafeInt } from '../util/numbers.ts';
+import { REDIS_VERSION } from '../server/server.ts';
+import type { CommandContext, CommandSpec } from './spec.ts';
+
+const PONG = Buffer.from('+PONG\r\n');
+const RESET = Buffer.from('+RESET\r\n');
+const group = 'connection';
+
+function checkPassword(ctx: CommandContext, user: string, password: Buffer): void {
+  // Without requirepass the default user is "nopass": any password is accepted.
+  const required = ctx.server.config.get('requirepass');
+  if (user !== 'default' || (required !== '' && password.toString() !== required)) {
+    throw new CommandError(WRONGPASS);
+  }
+  ctx.client.authenticated = true;
+  ctx.client.user = user;
+}
+
+function hello(ctx: CommandContext): void {
+  const { argv, client, w } = ctx;
+  let version = client.resp as number;
+  let i = 1;
+  if (argv.length > 1) {
+    const v = parseSafeInt(argv[1]!);
+    if (v === NOT_A_NUMBER) throw new CommandError('ERR Protocol version is not an integer or out of range');
+    if (v < 2 || v > 3) throw new CommandError('NOPROTO unsupported protocol version');
+    version = v;
+    i = 2;
+  }
+  let name: string | null = null;
+  for (; i < argv.length; i++) {
+    const option = argv[i]!.toString().toLowerCase();
+    const more = argv.length - i - 1;
+    if (option === 'auth' && more >= 2) {
+      checkPassword(ctx, argv[i + 1]!.toString(), argv[i + 2]!);
+      i += 2;
+    } else if (option === 'setname' && more >= 1) {
+      name = validClientName(argv[i + 1]!);
+      i += 1;
+    } else {
+      throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]!.toString()}'`);
+    }
+  }
+  if (!client.authenticated) {
+    throw new CommandError(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (name !== null) client.name = name;
+  client.resp = version as 2 | 3;
+  w.map(7);
+  w.bulkString('server');
+  w.bulkString('redis');
+  w.bulkString('version');
+  w.bulkString(REDIS_VERSION);
+  w.bulkString('proto');
+  w.int(version);
+  w.bulkString('id');
+  w.int(client.id);
+  w.bulkString('mode');
+  w.bulkString('standalone');
+  w.bulkString('role');
+  w.bulkString('master');
+  w.bulkString('modules');
+  w.array(0);
+}
+
+/** CLIENT SETNAME's rule: no spaces or newlines, printable ASCII only. */
+export function validClientName(name: Buffer): string {
+  for (const byte of name) {
+    if (byte < 0x21 || byte > 0x7e) {
+      throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.');
+    }
+  }
+  return name.toString('latin1');
+}
+
+export const connectionCommands: CommandSpec[] = [
+  {
+    name: 'ping',
+    arity: -1,
+    flags: ['fast', 'stale'],
+    acl: ['fast', 'connection'],
+    summary: 'Ping the server',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: ({ argv, w }) => {
+      if (argv.length > 2) throw new CommandError("ERR wrong number of arguments for 'ping' command");
+      if (argv.length === 1) w.raw(PONG);
+      else w.bulk(argv[1]!);
+    },
+  },
+  {
+    name: 'echo',
+    arity: 2,
+    flags: ['fast', 'stale'],
+    acl: ['fast', 'connection'],
+    summary: 'Echo the given string',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: ({ argv, w }) => w.bulk(argv[1]!),
+  },
+  {
+    name: 'quit',
+    arity: -1,
+    flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'],
+    acl: ['fast', 'connection'],
+    summary: 'Close the connection',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: ({ client, w }) => {
+      w.ok();
+      client.closeAfterReply = true;
+    },
+  },
+  {
+    name: 'hello',
+    arity: -1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+    acl: ['fast', 'connection'],
+    summary: 'Handshake with Redis',
+    since: '6.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: hello,
+  },
+  {
+    name: 'auth',
+    arity: -2,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+    acl: ['fast', 'connection'],
+    summary: 'Authenticate to the server',
+    since: '1.0.0',
+    group,
+    complexity: 'O(N) where N is the number of passwords defined for the user',
+    handler: (ctx) => {
+      const { argv, w, server } = ctx;
+      if (argv.length > 3) throw new CommandError('ERR syntax error');
+      if (argv.length === 2 && server.config.get('requirepass') === '') {
+        throw new CommandError(
+          'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+        );
+      }
+      const user = argv.length === 3 ? argv[1]!.toString() : 'default';
+      checkPassword(ctx, user, argv[argv.length - 1]!);
+      w.ok();
+    },
+  },
+  {
+    name: 'select',
+    arity: 2,
+    flags: ['loading', 'stale', 'fast'],
+    acl: ['keyspace', 'fast'],
+    summary: 'Change the selected database for the current connection',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: ({ argv, w, client, keyspace }) => {
+      const index = parseSafeInt(argv[1]!);
+      if (index === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+      if (index < 0 || index >= keyspace.dbs.length) throw new CommandError(DB_INDEX_RANGE);
+      client.db = index;
+      w.ok();
+    },
+  },
+  {
+    name: 'reset',
+    arity: 1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+    acl: ['fast', 'connection'],
+    summary: 'Reset the connection',
+    since: '6.2.0',
+    group,
+    complexity: 'O(1)',
+    handler: ({ client, server, w }) => {
+      client.multi = null;
+      client.multiFailed = false;
+      client.db = 0;
+      client.resp = 2;
+      client.name = '';
+      client.replyMode = 'on';
+      client.noEvict = false;
+      client.noTouch = false;
+      client.authenticated = !server.needsAuth;
+      client.user = 'default';
+      client.onReset?.();
+      w.raw(RESET);
+    },
+  },
+];

@@ -1,0 +1,22 @@
+// Every command family, in one list the gate's table is built from.
+
+import type { CommandSpec } from './spec.ts';
+import { connectionCommands } from './connection.ts';
+import { stringCommands } from './strings.ts';
+import { bitmapCommands } from './bitmaps.ts';
+import { keyCommands } from './keys.ts';
+import { serverCommands } from './server.ts';
+import { transactionCommands } from './transactions.ts';
+import { listCommands } from './lists.ts';
+import { hashCommands } from './hashes.ts';
+
+export const ALL_COMMANDS: readonly CommandSpec[] = [
+  ...connectionCommands,
+  ...stringCommands,
+  ...bitmapCommands,
+  ...keyCommands,
+  ...serverCommands,
+  ...transactionCommands,
+  ...listCommands,
+  ...hashCommands,
+];

@@ -1,0 +1,4 @@
+// (being written)
+import type { CommandSpec } from './spec.ts';
+
+export const listCommands: CommandSpec[] = [];

@@ -1,0 +1,50 @@
+// Every error text Mnemo sends lives here, worded exactly as Redis 7.0 words it, so that
+// clients that match on error prefixes (and the differential tests) see no difference.
+
+/** An error reply raised from deep inside a command; the gate turns it into "-<message>". */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const SYNTAX = 'ERR syntax error';
+export const NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const NOT_FLOAT = 'ERR value is not a valid float';
+export const OVERFLOW = 'ERR increment or decrement would overflow';
+export const NO_SUCH_KEY = 'ERR no such key';
+export const DB_INDEX_RANGE = 'ERR DB index is out of range';
+export const INVALID_EXPIRE = (cmd: string) => `ERR invalid expire time in '${cmd}' command`;
+export const NOAUTH = 'NOAUTH Authentication required.';
+export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+export const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+export const BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+export const BIT_VALUE = 'ERR bit is not an integer or out of range';
+export const OFFSET_RANGE = 'ERR offset is out of range';
+export const SAME_OBJECT = 'ERR source and destination objects are the same';
+
+export function wrongArity(name: string): string {
+  return `ERR wrong number of arguments for '${name}' command`;
+}
+
+export function unknownCommand(args: readonly Uint8Array[]): string {
+  let argText = '';
+  for (let i = 1; i < args.length && argText.length < 128; i++) {
+    argText += `'${latin1(args[i]!, 128 - argText.length)}' `;
+  }
+  return `ERR unknown command '${latin1(args[0]!, 128)}', with args beginning with: ${argText}`;
+}
+
+export function unknownSubcommand(sub: Uint8Array, container: string): string {
+  return `ERR unknown subcommand '${latin1(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
+
+/** Redis strips CR/LF from error texts so one error is always one protocol line. */
+export function sanitizeErrorText(text: string): string {
+  return text.includes('\r') || text.includes('\n') ? text.replace(/[\r\n]/g, ' ') : text;
+}
+
+function latin1(bytes: Uint8Array, max: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, max)).toString('latin1');
+}

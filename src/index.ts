@@ -1,0 +1,6 @@
+// Mnemo as a library: start a server in-process (tests of other projects can use it instead
+// of a Redis binary), or drive the command gate directly.
+
+export { startServer, type StartOptions, type RunningServer } from './server/run.ts';
+export { Server, MNEMO_VERSION, REDIS_VERSION } from './server/server.ts';
+export type { Clock } from './store/keyspace.ts';

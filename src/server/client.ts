@@ -1,0 +1,62 @@
+// One connection's session state. The socket side (reading, flushing, closing) is in
+// connection.ts; in-process tests make clients without a socket.
+
+import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export interface QueuedCommand {
+  argv: Buffer[];
+}
+
+export class Client {
+  readonly w = new ReplyWriter();
+  db = 0;
+  name = '';
+  libName = '';
+  libVersion = '';
+  authenticated: boolean;
+  user = 'default';
+  replyMode: ReplyMode = 'on';
+  noEvict = false;
+  noTouch = false;
+  /** Commands queued by MULTI; null outside a transaction. */
+  multi: QueuedCommand[] | null = null;
+  /** A queued command was rejected, so EXEC must fail with EXECABORT. */
+  multiFailed = false;
+  /** Name of the last command run, for CLIENT LIST's cmd field. */
+  lastCommand = 'NULL';
+  readonly createdAt: number;
+  lastInteraction: number;
+  /** Set when the connection must close once its pending replies are written. */
+  closeAfterReply = false;
+  /** Set when the connection must close now, discarding pending replies (CLIENT KILL). */
+  killed = false;
+  /** Extra session state to drop on RESET (WATCH, subscriptions), set by their families. */
+  onReset: (() => void) | null = null;
+  /** Closes the connection now; set by the transport that owns it. */
+  kill: () => void = () => {
+    this.killed = true;
+  };
+
+  constructor(
+    readonly id: number,
+    now: number,
+    needsAuth: boolean,
+    readonly addr = '',
+    readonly laddr = '',
+    readonly fd = -1,
+  ) {
+    this.createdAt = now;
+    this.lastInteraction = now;
+    this.authenticated = !needsAuth;
+  }
+
+  get resp(): RespVersion {
+    return this.w.resp;
+  }
+
+  set resp(version: RespVersion) {
+    this.w.resp = version;
+  }
+}

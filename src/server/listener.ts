@@ -1,0 +1,105 @@
+// TCP front for the Redis protocol: feeds socket bytes to a client's parser, runs the
+// commands through the gate, and writes each batch of replies with one socket write.
+
+import net from 'node:net';
+import { RespParser } from '../protocol/resp/parser.ts';
+import type { Client } from './client.ts';
+import type { Server } from './server.ts';
+
+export interface Connection {
+  client: Client;
+  socket: net.Socket;
+  parser: RespParser;
+}
+
+export class RedisListener {
+  private readonly servers: net.Server[] = [];
+  readonly connections = new Map<number, Connection>();
+
+  constructor(private readonly server: Server) {}
+
+  async listen(port: number, hosts: string[]): Promise<number> {
+    let boundPort = port;
+    for (const host of hosts) {
+      const tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      tcp.maxConnections = this.server.config.number('maxclients') + 1;
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ port: boundPort, host, backlog: this.server.config.number('tcp-backlog') }, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      boundPort = (tcp.address() as net.AddressInfo).port;
+      this.servers.push(tcp);
+    }
+    return boundPort;
+  }
+
+  async close(): Promise<void> {
+    for (const conn of this.connections.values()) conn.socket.destroy();
+    await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+
+  private accept(socket: net.Socket): void {
+    const server = this.server;
+    server.stats.connectionsReceived++;
+    if (this.connections.size >= server.config.number('maxclients')) {
+      server.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    const laddr = `${socket.localAddress}:${socket.localPort}`;
+    const client = server.createClient(addr, laddr, (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);
+    const parser = new RespParser({
+      maxBulkLength: server.config.number('proto-max-bulk-len'),
+      maxQueryBuffer: server.config.number('client-query-buffer-limit'),
+    });
+    const conn: Connection = { client, socket, parser };
+    this.connections.set(client.id, conn);
+    client.kill = () => socket.destroy();
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.connections.delete(client.id);
+      server.removeClient(client);
+    });
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    const { client, parser, socket } = conn;
+    const server = this.server;
+    server.stats.netInputBytes += chunk.length;
+    client.lastInteraction = server.keyspace.clock.now();
+    parser.push(chunk);
+    if (parser.overflow) {
+      socket.destroy();
+      return;
+    }
+    while (!client.closeAfterReply && !client.killed) {
+      const argv = parser.next();
+      if (argv === null) break;
+      server.execute(client, argv);
+    }
+    if (parser.error !== null && !client.closeAfterReply) {
+      client.w.error(parser.error);
+      client.closeAfterReply = true;
+    }
+    this.flush(conn);
+  }
+
+  flush(conn: Connection): void {
+    const { client, socket } = conn;
+    if (client.killed) {
+      socket.destroy();
+      return;
+    }
+    const out = client.w.take();
+    if (out !== null) {
+      this.server.stats.netOutputBytes += out.length;
+      socket.write(out);
+    }
+    if (client.closeAfterReply) socket.end();
+  }
+}

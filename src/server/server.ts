@@ -1,0 +1,203 @@
+// The server: configuration, keyspace, clients, statistics, and the one gate every command
+// passes through (lookup, arity, auth, MULTI queueing, timing, error accounting).
+
+import { ALL_COMMANDS } from '../commands/index.ts';
+import { CommandTable, Flag, type RegisteredCommand } from '../commands/registry.ts';
+import type { CommandContext } from '../commands/spec.ts';
+import { CommandError, NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
+import { Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
+import type { Database } from '../store/database.ts';
+import { Client } from './client.ts';
+import { Config } from './config.ts';
+import type { RedisListener } from './listener.ts';
+
+export const MNEMO_VERSION = '0.1.0';
+/** The Redis version we answer to: clients (BullMQ, ...) gate features on it. */
+export const REDIS_VERSION = '7.0.15';
+
+export interface ServerOptions {
+  /** Settings by Redis name, applied as at start-up. */
+  config?: Record<string, string>;
+  clock?: Clock;
+}
+
+export interface ServerStats {
+  startedAt: number;
+  connectionsReceived: number;
+  rejectedConnections: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
+  errors: Map<string, number>;
+  totalErrorReplies: number;
+}
+
+/** Commands that run even while MULTI is queueing. */
+const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+const QUEUED = Buffer.from('+QUEUED\r\n');
+
+class Context implements CommandContext {
+  argv: Buffer[] = [];
+  constructor(
+    readonly client: Client,
+    readonly server: Server,
+  ) {}
+  get w() {
+    return this.client.w;
+  }
+  get keyspace(): Keyspace {
+    return this.server.keyspace;
+  }
+  get db(): Database {
+    return this.server.keyspace.dbs[this.client.db]!;
+  }
+}
+
+export class Server {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly commands: CommandTable;
+  readonly clients = new Map<number, Client>();
+  readonly stats: ServerStats;
+  /** The TCP front, once listening (CLIENT KILL and SHUTDOWN reach sockets through it). */
+  listener: RedisListener | null = null;
+  /** Writes since the last save (INFO rdb_changes_since_last_save). */
+  dirty = 0;
+  private nextClientId = 1;
+  private readonly contexts = new WeakMap<Client, Context>();
+  private cronTimer: NodeJS.Timeout | null = null;
+  /** Called by the gate after a command ran (MONITOR, replication and the like hook in here). */
+  private readonly afterCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
+
+  constructor(options: ServerOptions = {}) {
+    this.config = new Config();
+    for (const [name, value] of Object.entries(options.config ?? {})) this.config.set(name, value, true);
+    const clock = options.clock ?? systemClock;
+    this.keyspace = new Keyspace(this.config.number('databases'), clock);
+    this.commands = new CommandTable(ALL_COMMANDS);
+    this.stats = {
+      startedAt: clock.now(),
+      connectionsReceived: 0,
+      rejectedConnections: 0,
+      commandsProcessed: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      errors: new Map(),
+      totalErrorReplies: 0,
+    };
+  }
+
+  get needsAuth(): boolean {
+    return this.config.get('requirepass') !== '';
+  }
+
+  createClient(addr = '', laddr = '', fd = -1): Client {
+    const client = new Client(this.nextClientId++, this.keyspace.clock.now(), this.needsAuth, addr, laddr, fd);
+    client.w.onError = (message) => this.countError(message);
+    this.clients.set(client.id, client);
+    return client;
+  }
+
+  removeClient(client: Client): void {
+    this.clients.delete(client.id);
+  }
+
+  onAfterCommand(hook: (client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void): void {
+    this.afterCommandHooks.push(hook);
+  }
+
+  /** The gate: runs one request from a client, writing its reply to the client's writer. */
+  execute(client: Client, argv: Buffer[]): void {
+    const w = client.w;
+    let cmd = this.commands.lookup(argv[0]!);
+    if (cmd === undefined) return this.reject(client, null, unknownCommand(argv));
+    if (cmd.subcommands.length > 0 && argv.length >= 2) {
+      const sub = cmd.subcommand(argv[1]!);
+      if (sub === undefined) return this.reject(client, cmd, unknownSubcommand(argv[1]!, cmd.spec.name));
+      cmd = sub;
+    }
+    const arity = cmd.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      return this.reject(client, cmd, wrongArity(cmd.fullName));
+    }
+    if (!client.authenticated && !cmd.has(Flag.NoAuth)) return this.reject(client, cmd, NOAUTH);
+    if (client.multi !== null && !MULTI_PASSTHROUGH.has(cmd.spec.name)) {
+      if (cmd.has(Flag.NoMulti)) return this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
+      client.multi.push({ argv });
+      w.raw(QUEUED);
+      return;
+    }
+    this.call(client, cmd, argv);
+  }
+
+  /** Runs a command that passed the gate's checks (EXEC calls this for queued commands). */
+  call(client: Client, cmd: RegisteredCommand, argv: Buffer[]): void {
+    let ctx = this.contexts.get(client);
+    if (ctx === undefined) {
+      ctx = new Context(client, this);
+      this.contexts.set(client, ctx);
+    }
+    ctx.argv = argv;
+    this.keyspace.refreshTime();
+    this.keyspace.touchKeys = !client.noTouch;
+    const errorsBefore = client.w.errorCount;
+    const started = performance.now();
+    try {
+      cmd.spec.handler!(ctx);
+    } catch (error) {
+      if (error instanceof CommandError) client.w.error(error.message);
+      else {
+        client.w.error(`ERR ${error instanceof Error ? error.message : String(error)}`);
+        console.error(error);
+      }
+    }
+    const stats = cmd.stats;
+    stats.usec += (performance.now() - started) * 1000;
+    stats.calls++;
+    if (client.w.errorCount !== errorsBefore) stats.failed++;
+    else if (cmd.has(Flag.Write)) this.dirty++;
+    this.stats.commandsProcessed++;
+    client.lastCommand = cmd.fullName;
+    for (const hook of this.afterCommandHooks) hook(client, cmd, argv);
+  }
+
+  /** Answers an error for a command that the gate turned away (before it ran). */
+  private reject(client: Client, cmd: RegisteredCommand | null, message: string): void {
+    if (cmd !== null) cmd.stats.rejected++;
+    if (client.multi !== null) client.multiFailed = true;
+    client.w.error(message);
+  }
+
+  private countError(message: string): void {
+    const space = message.indexOf(' ');
+    const code = space < 0 ? message : message.slice(0, space);
+    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+    this.stats.totalErrorReplies++;
+  }
+
+  /** Background work Redis does in serverCron: active expiry and incremental rehashing. */
+  cron(): void {
+    const hz = this.config.number('hz');
+    // Redis gives the slow expire cycle 25% of each cron period.
+    this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
+    if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
+  }
+
+  startCron(): void {
+    if (this.cronTimer) return;
+    const schedule = () => {
+      this.cronTimer = setTimeout(() => {
+        this.cron();
+        schedule();
+      }, 1000 / this.config.number('hz'));
+      this.cronTimer.unref();
+    };
+    schedule();
+  }
+
+  stopCron(): void {
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    this.cronTimer = null;
+  }
+}

@@ -1,0 +1,735 @@
+// One logical database (SELECT n): a hash index from key bytes to entries, with the entries,
+// keys and small string values kept off the JS heap.
+//
+// Layout
+// - Entries live in pages of 65,536 slots, 8 int32 words each (see F_*). An entry's id is its
+//   slot number; it is stable while the key lives, which is what SCAN's cursor walks, so a
+//   key present for a whole scan is returned exactly once, however the index resizes.
+// - The index is a power-of-two array of bucket heads (id + 1; 0 = empty) chained through the
+//   entries' NEXT word. It grows and shrinks like Redis's dict: a second table is filled a few
+//   buckets per operation (and by the cron), so no resize ever stalls.
+// - Each entry's record in the Arena holds [keyLength, valueLength, key, value]. A value that
+//   is a collection or a large string lives in `objects`, and the record holds its handle.
+// - Expiry times live in a dense "volatile" list (for O(1) random sampling by the active
+//   expire cycle); an entry holds its position there, 0 when it has no TTL.
+//
+// Ids handed out by lookups are valid until the next call that inserts or deletes a key.
+
+import { Arena, MAX_CLASS_BYTES } from './arena.ts';
+import { hashBytes } from './hash.ts';
+import { PagedFloat64, PagedInt32, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './paged.ts';
+import type { Keyspace } from './keyspace.ts';
+import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
+
+const STRIDE = 8;
+const F_HASH = 0;
+const F_NEXT = 1;
+const F_REC = 2;
+/** type (bits 0-3), encoding (bits 4-7), LRU clock or LFU data (bits 8-31) */
+const F_META = 3;
+const F_VOLATILE = 4;
+const F_FLAGS = 5;
+/** Float64 slot (word 6-7): the CAS value Memcached clients see. */
+const F64_CAS = 3;
+
+const REC_HEADER = 8;
+/** valueLength word of a record whose value is a handle into `objects`. */
+const EXTERNAL = -1;
+/** String values longer than this live as LargeString objects that can grow in place. */
+export const INLINE_VALUE_MAX = 16 * 1024;
+
+const INITIAL_BUCKETS = 16;
+/** Buckets moved to the new table by each lookup during a resize. */
+const REHASH_STEP = 2;
+
+export class Database {
+  /** Live keys, expired-but-not-yet-collected ones included. */
+  size = 0;
+
+  private readonly arena: Arena;
+  private pagesI: Int32Array[] = [];
+  private pagesF: Float64Array[] = [];
+  private highWater = 0;
+  private freeIdHead = 0; // id + 1 of a reusable slot; 0 = none
+
+  private t0: Int32Array = new Int32Array(INITIAL_BUCKETS);
+  private t1: Int32Array | null = null;
+  private rehashIdx = 0;
+
+  private objects: (StoredObject | undefined)[] = [];
+  private freeHandles: number[] = [];
+
+  private volIds = new PagedInt32();
+  private volAt = new PagedFloat64();
+  private volCount = 0;
+
+  constructor(readonly keyspace: Keyspace) {
+    this.arena = keyspace.arena;
+  }
+
+  // ---- lookups -------------------------------------------------------------------------
+
+  /** The live entry for `key`, or -1. An expired key is deleted on the way (lazy expiry). */
+  find(key: Uint8Array): number {
+    const id = this.findRaw(key, 0, key.length);
+    if (id < 0) return -1;
+    if (this.isExpired(id)) {
+      this.expireNow(id);
+      return -1;
+    }
+    if (this.keyspace.touchKeys) this.touch(id);
+    return id;
+  }
+
+  /** Like find, counting a keyspace hit or miss (Redis's lookupKeyRead). */
+  findForRead(key: Uint8Array): number {
+    const id = this.find(key);
+    if (id < 0) this.keyspace.stats.misses++;
+    else this.keyspace.stats.hits++;
+    return id;
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.find(key) >= 0;
+  }
+
+  typeOf(id: number): ValueType {
+    return (this.meta(id) & 0xf) as ValueType;
+  }
+
+  encodingOf(id: number): Encoding {
+    return ((this.meta(id) >>> 4) & 0xf) as Encoding;
+  }
+
+  setEncoding(id: number, encoding: Encoding): void {
+    const page = this.pagesI[id >>> PAGE_SHIFT]!;
+    const w = ((id & PAGE_MASK) * STRIDE) + F_META;
+    page[w] = (page[w]! & ~0xf0) | (encoding << 4);
+  }
+
+  /** A copy of the key's bytes. */
+  keyOf(id: number): Buffer {
+    const rec = this.rec(id);
+    const start = Arena.offsetOf(rec) + REC_HEADER;
+    return Buffer.from(this.arena.chunkOf(rec).subarray(start, start + this.arena.wordsOf(rec)[Arena.wordOf(rec)]!));
+  }
+
+  /** Points `out` at the key's bytes in place (valid until the next write). */
+  keyRange(id: number, out: ByteRange): ByteRange {
+    const rec = this.rec(id);
+    out.buf = this.arena.chunkOf(rec);
+    out.start = Arena.offsetOf(rec) + REC_HEADER;
+    out.end = out.start + this.arena.wordsOf(rec)[Arena.wordOf(rec)]!;
+    return out;
+  }
+
+  // ---- strings ---------------------------------------------------------------------------
+
+  stringLength(id: number): number {
+    const rec = this.rec(id);
+    const valueLength = this.arena.wordsOf(rec)[Arena.wordOf(rec) + 1]!;
+    return valueLength === EXTERNAL ? (this.objectOf(id) as LargeString).length : valueLength;
+  }
+
+  /** Points `out` at a string value's bytes in place (valid until the next write). */
+  stringRange(id: number, out: ByteRange): ByteRange {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    const valueLength = words[w + 1]!;
+    if (valueLength === EXTERNAL) {
+      const large = this.objects[words[w + 2 + ((words[w]! + 3) >>> 2)]!] as LargeString;
+      out.buf = large.bytes;
+      out.start = 0;
+      out.end = large.length;
+    } else {
+      out.buf = this.arena.chunkOf(rec);
+      out.start = Arena.offsetOf(rec) + REC_HEADER + words[w]!;
+      out.end = out.start + valueLength;
+    }
+    return out;
+  }
+
+  /** A copy of a string value. */
+  stringValue(id: number): Buffer {
+    const r = this.stringRange(id, SCRATCH);
+    return Buffer.from(r.buf.subarray(r.start, r.end));
+  }
+
+  /**
+   * Stores a string under `key`, replacing whatever was there (any type). The TTL is dropped
+   * unless keepTtl. Returns the entry id.
+   */
+  setString(key: Uint8Array, value: Uint8Array, keepTtl = false): number {
+    const id = this.findRaw(key, 0, key.length);
+    if (id >= 0 && !this.isExpired(id)) {
+      this.replaceString(id, value, stringEncoding(value));
+      if (!keepTtl) this.clearExpire(id);
+      return id;
+    }
+    if (id >= 0) this.expireNow(id);
+    return this.insert(key, ValueType.String, stringEncoding(value), value, undefined);
+  }
+
+  /** Replaces the value of an existing entry with a string, keeping its TTL. */
+  replaceString(id: number, value: Uint8Array, encoding: Encoding = stringEncoding(value)): void {
+    this.keyspace.beforeWrite(this, id);
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    const keyLength = words[w]!;
+    const oldValueLength = words[w + 1]!;
+    if (oldValueLength === EXTERNAL) this.releaseObject(id);
+    const oldBytes = REC_HEADER + keyLength + (oldValueLength === EXTERNAL ? 4 : oldValueLength);
+    if (value.length > INLINE_VALUE_MAX) {
+      const handle = this.storeObject(new LargeString(value));
+      this.resizeRecord(id, rec, oldBytes, keyLength, 4, EXTERNAL);
+      this.writeHandle(id, handle);
+    } else {
+      const target = this.resizeRecord(id, rec, oldBytes, keyLength, value.length, value.length);
+      this.arena.chunkOf(target).set(value, Arena.offsetOf(target) + REC_HEADER + keyLength);
+    }
+    this.setMeta(id, ValueType.String, encoding);
+  }
+
+  /**
+   * Resizes a string value to `length` (new bytes are zero) and points `out` at it for
+   * in-place edits: SETRANGE, SETBIT, APPEND. Values past INLINE_VALUE_MAX become growable
+   * LargeStrings so repeated appends stay amortised O(1).
+   */
+  resizeString(id: number, length: number, out: ByteRange): ByteRange {
+    this.keyspace.beforeWrite(this, id);
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    const keyLength = words[w]!;
+    const oldLength = words[w + 1]!;
+    if (oldLength === EXTERNAL) {
+      const large = this.objectOf(id) as LargeString;
+      large.resize(length);
+      this.setMeta(id, ValueType.String, Encoding.Raw);
+      this.bumpCas(id);
+      out.buf = large.bytes;
+      out.start = 0;
+      out.end = length;
+      return out;
+    }
+    if (length > INLINE_VALUE_MAX) {
+      const grown = Buffer.alloc(length);
+      this.stringRange(id, out);
+      grown.set(out.buf.subarray(out.start, out.end));
+      this.replaceString(id, grown, Encoding.Raw);
+      return this.stringRange(id, out);
+    }
+    const target = this.resizeRecord(id, rec, REC_HEADER + keyLength + oldLength, keyLength, length, length);
+    if (length > oldLength) {
+      const start = Arena.offsetOf(target) + REC_HEADER + keyLength;
+      this.arena.chunkOf(target).fill(0, start + oldLength, start + length);
+    }
+    this.setMeta(id, ValueType.String, Encoding.Raw);
+    return this.stringRange(id, out);
+  }
+
+  // ---- other types -------------------------------------------------------------------------
+
+  /** The object behind a collection (or large string) entry. */
+  objectOf(id: number): StoredObject {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    return this.objects[words[w + 2 + ((words[w]! + 3) >>> 2)]!]!;
+  }
+
+  /** The object of an entry about to be modified: runs the before-write hook and bumps CAS. */
+  objectForWrite(id: number): StoredObject {
+    this.keyspace.beforeWrite(this, id);
+    this.bumpCas(id);
+    return this.objectOf(id);
+  }
+
+  /** Stores a collection under `key`, replacing whatever was there and dropping any TTL. */
+  setObject(key: Uint8Array, type: ValueType, encoding: Encoding, object: StoredObject): number {
+    const existing = this.findRaw(key, 0, key.length);
+    if (existing >= 0) this.deleteId(existing);
+    return this.insert(key, type, encoding, null, object);
+  }
+
+  // ---- deletion ------------------------------------------------------------------------------
+
+  delete(key: Uint8Array): boolean {
+    const id = this.findRaw(key, 0, key.length);
+    if (id < 0) return false;
+    if (this.isExpired(id)) {
+      this.expireNow(id);
+      return false;
+    }
+    this.deleteId(id);
+    return true;
+  }
+
+  deleteId(id: number): void {
+    this.keyspace.beforeWrite(this, id);
+    const page = this.pagesI[id >>> PAGE_SHIFT]!;
+    const base = (id & PAGE_MASK) * STRIDE;
+    this.unlink(id, page[base + F_HASH]!);
+    const rec = page[base + F_REC]!;
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    const keyLength = words[w]!;
+    const valueLength = words[w + 1]!;
+    if (valueLength === EXTERNAL) this.releaseObject(id);
+    this.arena.free(rec, REC_HEADER + keyLength + (valueLength === EXTERNAL ? 4 : valueLength));
+    if (page[base + F_VOLATILE] !== 0) this.removeVolatile(id);
+    page[base + F_META] = 0;
+    page[base + F_NEXT] = this.freeIdHead;
+    this.freeIdHead = id + 1;
+    this.size--;
+    this.maybeShrink();
+  }
+
+  /** Drops every key at once, without the per-key work of deleteId. */
+  clear(): void {
+    for (let id = 0; id < this.highWater; id++) {
+      if (this.meta(id) === 0) continue;
+      const rec = this.rec(id);
+      const words = this.arena.wordsOf(rec);
+      const w = Arena.wordOf(rec);
+      const valueLength = words[w + 1]!;
+      this.arena.free(rec, REC_HEADER + words[w]! + (valueLength === EXTERNAL ? 4 : valueLength));
+    }
+    this.size = 0;
+    this.pagesI = [];
+    this.pagesF = [];
+    this.highWater = 0;
+    this.freeIdHead = 0;
+    this.t0 = new Int32Array(INITIAL_BUCKETS);
+    this.t1 = null;
+    this.rehashIdx = 0;
+    this.objects = [];
+    this.freeHandles = [];
+    this.volIds = new PagedInt32();
+    this.volAt = new PagedFloat64();
+    this.volCount = 0;
+  }
+
+  // ---- expiry ----------------------------------------------------------------------------------
+
+  /** Absolute expiry in ms since the epoch, or -1 when the key has no TTL. */
+  expireAt(id: number): number {
+    const vol = this.word(id, F_VOLATILE);
+    return vol === 0 ? -1 : this.volAt.get(vol - 1);
+  }
+
+  setExpire(id: number, atMs: number): void {
+    this.keyspace.beforeWrite(this, id);
+    const vol = this.word(id, F_VOLATILE);
+    if (vol !== 0) {
+      this.volAt.set(vol - 1, atMs);
+      return;
+    }
+    const pos = this.volCount++;
+    this.volIds.set(pos, id);
+    this.volAt.set(pos, atMs);
+    this.setWord(id, F_VOLATILE, pos + 1);
+  }
+
+  /** Removes a TTL; false when there was none. */
+  clearExpire(id: number): boolean {
+    if (this.word(id, F_VOLATILE) === 0) return false;
+    this.keyspace.beforeWrite(this, id);
+    this.removeVolatile(id);
+    return true;
+  }
+
+  isExpired(id: number): boolean {
+    const vol = this.word(id, F_VOLATILE);
+    return vol !== 0 && this.keyspace.now > this.volAt.get(vol - 1);
+  }
+
+  get volatileCount(): number {
+    return this.volCount;
+  }
+
+  /**
+   * One round of active expiry: samples up to `samples` keys with a TTL and deletes the
+   * expired ones. Returns how many of the sample had expired.
+   */
+  expireSample(samples: number): number {
+    let expired = 0;
+    const now = this.keyspace.now;
+    for (let i = 0; i < samples && this.volCount > 0; i++) {
+      const pos = Math.floor(Math.random() * this.volCount);
+      if (now > this.volAt.get(pos)) {
+        this.expireNow(this.volIds.get(pos));
+        expired++;
+      }
+    }
+    return expired;
+  }
+
+  // ---- iteration and sampling ----------------------------------------------------------------
+
+  /**
+   * Visits up to `count` entry slots from `cursor`, calling `visit` for each live key, and
+   * returns the cursor to continue from (0 when the walk is complete).
+   */
+  scan(cursor: number, count: number, visit: (id: number) => void): number {
+    let id = Math.max(0, cursor);
+    const end = this.highWater;
+    for (let seen = 0; id < end && seen < count; id++) {
+      if (this.meta(id) === 0) continue;
+      seen++;
+      if (this.isExpired(id)) {
+        this.expireNow(id);
+        continue;
+      }
+      visit(id);
+    }
+    return id >= this.highWater ? 0 : id;
+  }
+
+  /** Every live key's id, for KEYS and FLUSH-style walks. */
+  forEach(visit: (id: number) => void): void {
+    this.scan(0, Number.MAX_SAFE_INTEGER, visit);
+  }
+
+  /** A uniformly random live entry, or -1 when the database is empty. */
+  randomId(): number {
+    while (this.size > 0) {
+      let id = -1;
+      for (let tries = 0; tries < 64 && id < 0; tries++) {
+        const candidate = Math.floor(Math.random() * this.highWater);
+        if (this.meta(candidate) !== 0) id = candidate;
+      }
+      if (id < 0) {
+        // Sparse table: walk from a random slot to the next live entry.
+        const start = Math.floor(Math.random() * this.highWater);
+        for (let i = 0; i < this.highWater && id < 0; i++) {
+          const candidate = (start + i) % this.highWater;
+          if (this.meta(candidate) !== 0) id = candidate;
+        }
+      }
+      if (!this.isExpired(id)) return id;
+      this.expireNow(id);
+    }
+    return -1;
+  }
+
+  // ---- per-key metadata ----------------------------------------------------------------------
+
+  /** The LRU clock (seconds, 24 bits) recorded at the last access. */
+  lruOf(id: number): number {
+    return this.meta(id) >>> 8;
+  }
+
+  touch(id: number): void {
+    const page = this.pagesI[id >>> PAGE_SHIFT]!;
+    const w = (id & PAGE_MASK) * STRIDE + F_META;
+    page[w] = (page[w]! & 0xff) | ((this.keyspace.lruClock & 0xffffff) << 8);
+  }
+
+  /** Memcached item flags. */
+  flagsOf(id: number): number {
+    return this.word(id, F_FLAGS) >>> 0;
+  }
+
+  setFlags(id: number, flags: number): void {
+    this.setWord(id, F_FLAGS, flags | 0);
+  }
+
+  /** The CAS value: changes on every modification, from either protocol. */
+  casOf(id: number): number {
+    return this.pagesF[id >>> PAGE_SHIFT]![((id & PAGE_MASK) * STRIDE >>> 1) + F64_CAS]!;
+  }
+
+  /** Approximate bytes this key costs (MEMORY USAGE). */
+  memoryUsage(id: number): number {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    const valueLength = words[w + 1]!;
+    const recordBytes = Arena.roundedSize(REC_HEADER + words[w]! + (valueLength === EXTERNAL ? 4 : valueLength));
+    const objectBytes = valueLength === EXTERNAL ? this.objectOf(id).byteSize() : 0;
+    const volatileBytes = this.word(id, F_VOLATILE) === 0 ? 0 : 12;
+    return STRIDE * 4 + 4 + recordBytes + objectBytes + volatileBytes;
+  }
+
+  /** Bytes held by this database's own structures (entries, index, TTL list, objects). */
+  overheadBytes(): number {
+    const tables = (this.t0.length + (this.t1?.length ?? 0)) * 4;
+    return this.pagesI.length * PAGE_SIZE * STRIDE * 4 + tables + this.volIds.byteSize + this.volAt.byteSize;
+  }
+
+  objectBytes(): number {
+    let total = 0;
+    for (const object of this.objects) if (object !== undefined) total += object.byteSize();
+    return total;
+  }
+
+  /** Moves some buckets of an ongoing resize; the cron calls it while `rehashing`. */
+  rehashSome(buckets: number): void {
+    if (this.t1 !== null) this.rehashStep(buckets);
+  }
+
+  get rehashing(): boolean {
+    return this.t1 !== null;
+  }
+
+  get bucketCount(): number {
+    return this.t0.length + (this.t1?.length ?? 0);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private findRaw(key: Uint8Array, start: number, end: number): number {
+    if (this.size === 0) return -1;
+    const hash = hashBytes(key, start, end);
+    if (this.t1 !== null) this.rehashStep(REHASH_STEP);
+    let table: Int32Array | null = this.t0;
+    while (table !== null) {
+      let id = table[hash & (table.length - 1)]! - 1;
+      while (id >= 0) {
+        const page = this.pagesI[id >>> PAGE_SHIFT]!;
+        const base = (id & PAGE_MASK) * STRIDE;
+        if (page[base + F_HASH] === hash && this.recordKeyEquals(page[base + F_REC]!, key, start, end)) return id;
+        id = page[base + F_NEXT]! - 1;
+      }
+      table = table === this.t0 ? this.t1 : null;
+    }
+    return -1;
+  }
+
+  private recordKeyEquals(rec: number, key: Uint8Array, start: number, end: number): boolean {
+    const length = end - start;
+    if (this.arena.wordsOf(rec)[Arena.wordOf(rec)] !== length) return false;
+    const chunk = this.arena.chunkOf(rec);
+    const at = Arena.offsetOf(rec) + REC_HEADER;
+    if (length > 32) return chunk.compare(key, start, end, at, at + length) === 0;
+    for (let i = 0; i < length; i++) if (chunk[at + i] !== key[start + i]) return false;
+    return true;
+  }
+
+  private insert(key: Uint8Array, type: ValueType, encoding: Encoding, value: Uint8Array | null, object: StoredObject | undefined): number {
+    const id = this.allocId();
+    const external = value === null || value.length > INLINE_VALUE_MAX;
+    const valueBytes = external ? 4 : value.length;
+    const rec = this.arena.alloc(REC_HEADER + key.length + valueBytes);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    words[w] = key.length;
+    words[w + 1] = external ? EXTERNAL : value.length;
+    const chunk = this.arena.chunkOf(rec);
+    const at = Arena.offsetOf(rec) + REC_HEADER;
+    chunk.set(key, at);
+    const hash = hashBytes(key, 0, key.length);
+    const page = this.pagesI[id >>> PAGE_SHIFT]!;
+    const base = (id & PAGE_MASK) * STRIDE;
+    page[base + F_HASH] = hash;
+    page[base + F_REC] = rec;
+    page[base + F_META] = type | (encoding << 4) | ((this.keyspace.lruClock & 0xffffff) << 8);
+    page[base + F_VOLATILE] = 0;
+    page[base + F_FLAGS] = 0;
+    this.pagesF[id >>> PAGE_SHIFT]![(base >>> 1) + F64_CAS] = this.keyspace.nextCas();
+    if (external) {
+      words[w + 2 + ((key.length + 3) >>> 2)] = this.storeObject(object ?? new LargeString(value!));
+    } else {
+      chunk.set(value, at + key.length);
+    }
+    const table = this.t1 ?? this.t0;
+    const bucket = hash & (table.length - 1);
+    page[base + F_NEXT] = table[bucket]!;
+    table[bucket] = id + 1;
+    this.size++;
+    if (this.t1 === null && this.size > this.t0.length) this.startResize(this.t0.length * 2);
+    return id;
+  }
+
+  private allocId(): number {
+    if (this.freeIdHead !== 0) {
+      const id = this.freeIdHead - 1;
+      this.freeIdHead = this.word(id, F_NEXT);
+      return id;
+    }
+    const id = this.highWater++;
+    if ((id >>> PAGE_SHIFT) >= this.pagesI.length) {
+      const buffer = new ArrayBuffer(PAGE_SIZE * STRIDE * 4);
+      this.pagesI.push(new Int32Array(buffer));
+      this.pagesF.push(new Float64Array(buffer));
+    }
+    return id;
+  }
+
+  /** Gives the entry a record of the new value size, keeping the key; returns the record ref. */
+  private resizeRecord(id: number, rec: number, oldBytes: number, keyLength: number, valueBytes: number, valueWord: number): number {
+    const newBytes = REC_HEADER + keyLength + valueBytes;
+    let target = rec;
+    if (!Arena.fitsInPlace(oldBytes, newBytes)) {
+      target = this.arena.alloc(newBytes);
+      const from = Arena.offsetOf(rec);
+      this.arena.chunkOf(rec).copy(this.arena.chunkOf(target), Arena.offsetOf(target), from, from + REC_HEADER + keyLength);
+      this.arena.free(rec, oldBytes);
+      this.setWord(id, F_REC, target);
+    }
+    this.arena.wordsOf(target)[Arena.wordOf(target) + 1] = valueWord;
+    return target;
+  }
+
+  private writeHandle(id: number, handle: number): void {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    words[w + 2 + ((words[w]! + 3) >>> 2)] = handle;
+  }
+
+  private storeObject(object: StoredObject): number {
+    const handle = this.freeHandles.pop();
+    if (handle !== undefined) {
+      this.objects[handle] = object;
+      return handle;
+    }
+    this.objects.push(object);
+    return this.objects.length - 1;
+  }
+
+  private releaseObject(id: number): void {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    const handle = words[w + 2 + ((words[w]! + 3) >>> 2)]!;
+    this.objects[handle] = undefined;
+    this.freeHandles.push(handle);
+  }
+
+  private expireNow(id: number): void {
+    this.keyspace.noteExpired(this, id);
+    this.deleteId(id);
+  }
+
+  private removeVolatile(id: number): void {
+    const pos = this.word(id, F_VOLATILE) - 1;
+    const last = --this.volCount;
+    if (pos !== last) {
+      const movedId = this.volIds.get(last);
+      this.volIds.set(pos, movedId);
+      this.volAt.set(pos, this.volAt.get(last));
+      this.setWord(movedId, F_VOLATILE, pos + 1);
+    }
+    this.setWord(id, F_VOLATILE, 0);
+  }
+
+  private unlink(id: number, hash: number): void {
+    for (let table: Int32Array | null = this.t0; table !== null; table = table === this.t0 ? this.t1 : null) {
+      const bucket = hash & (table.length - 1);
+      let prev = -1;
+      let cur = table[bucket]! - 1;
+      while (cur >= 0) {
+        const next = this.word(cur, F_NEXT);
+        if (cur === id) {
+          if (prev < 0) table[bucket] = next;
+          else this.setWord(prev, F_NEXT, next);
+          return;
+        }
+        prev = cur;
+        cur = next - 1;
+      }
+    }
+  }
+
+  private startResize(buckets: number): void {
+    this.t1 = new Int32Array(buckets);
+    this.rehashIdx = 0;
+  }
+
+  private maybeShrink(): void {
+    if (this.t1 !== null || this.t0.length <= INITIAL_BUCKETS) return;
+    // Like Redis: shrink once the table is less than 10% full, to the smallest power of two
+    // that holds every key.
+    if (this.size * 10 >= this.t0.length) return;
+    let buckets = INITIAL_BUCKETS;
+    while (buckets < this.size) buckets *= 2;
+    this.startResize(buckets);
+  }
+
+  private rehashStep(buckets: number): void {
+    const from = this.t0;
+    const to = this.t1!;
+    const mask = to.length - 1;
+    let emptyVisits = buckets * 10;
+    while (buckets > 0 && this.rehashIdx < from.length) {
+      let id = from[this.rehashIdx]! - 1;
+      if (id < 0) {
+        this.rehashIdx++;
+        if (--emptyVisits === 0) break;
+        continue;
+      }
+      while (id >= 0) {
+        const page = this.pagesI[id >>> PAGE_SHIFT]!;
+        const base = (id & PAGE_MASK) * STRIDE;
+        const next = page[base + F_NEXT]! - 1;
+        const bucket = page[base + F_HASH]! & mask;
+        page[base + F_NEXT] = to[bucket]!;
+        to[bucket] = id + 1;
+        id = next;
+      }
+      from[this.rehashIdx++] = 0;
+      buckets--;
+    }
+    if (this.rehashIdx >= from.length) {
+      this.t0 = to;
+      this.t1 = null;
+      this.rehashIdx = 0;
+    }
+  }
+
+  private bumpCas(id: number): void {
+    this.pagesF[id >>> PAGE_SHIFT]![((id & PAGE_MASK) * STRIDE >>> 1) + F64_CAS] = this.keyspace.nextCas();
+  }
+
+  private setMeta(id: number, type: ValueType, encoding: Encoding): void {
+    const page = this.pagesI[id >>> PAGE_SHIFT]!;
+    const w = (id & PAGE_MASK) * STRIDE + F_META;
+    page[w] = (page[w]! & ~0xff) | type | (encoding << 4);
+    this.pagesF[id >>> PAGE_SHIFT]![((id & PAGE_MASK) * STRIDE >>> 1) + F64_CAS] = this.keyspace.nextCas();
+  }
+
+  private meta(id: number): number {
+    return this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + F_META]!;
+  }
+
+  private rec(id: number): number {
+    return this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + F_REC]!;
+  }
+
+  private word(id: number, field: number): number {
+    return this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + field]!;
+  }
+
+  private setWord(id: number, field: number, value: number): void {
+    this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + field] = value;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const SCRATCH: ByteRange = { buf: EMPTY, start: 0, end: 0 };
+
+/** Redis's OBJECT ENCODING for a freshly set string: int, embstr (<= 44 bytes) or raw. */
+export function stringEncoding(value: Uint8Array): Encoding {
+  const length = value.length;
+  if (length <= 20 && length > 0 && looksLikeLong(value)) return Encoding.Int;
+  return length <= 44 ? Encoding.Embstr : Encoding.Raw;
+}
+
+function looksLikeLong(value: Uint8Array): boolean {
+  let i = value[0] === 0x2d ? 1 : 0;
+  if (i === value.length) return false;
+  if (value[i] === 0x30) return value.length === 1;
+  for (; i < value.length; i++) {
+    const c = value[i]!;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  if (value.length < 19) return true;
+  const n = BigInt(Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1'));
+  return n <= 9223372036854775807n && n >= -9223372036854775808n;
+}
+
+export { MAX_CLASS_BYTES };

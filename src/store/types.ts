@@ -1,0 +1,98 @@
+// Value types and encodings as Redis names them, and the contract for values that live as
+// JS objects (collections, large strings) rather than in the arena.
+
+export const ValueType = {
+  String: 1,
+  List: 2,
+  Set: 3,
+  ZSet: 4,
+  Hash: 5,
+  Stream: 6,
+} as const;
+export type ValueType = (typeof ValueType)[keyof typeof ValueType];
+
+/** The names TYPE replies with, by ValueType. */
+export const TYPE_NAMES: Record<ValueType, string> = {
+  1: 'string',
+  2: 'list',
+  3: 'set',
+  4: 'zset',
+  5: 'hash',
+  6: 'stream',
+};
+
+export const Encoding = {
+  Raw: 0,
+  Int: 1,
+  Embstr: 2,
+  Listpack: 3,
+  Quicklist: 4,
+  Intset: 5,
+  Hashtable: 6,
+  Skiplist: 7,
+  Stream: 8,
+} as const;
+export type Encoding = (typeof Encoding)[keyof typeof Encoding];
+
+/** The names OBJECT ENCODING replies with, by Encoding. */
+export const ENCODING_NAMES: Record<Encoding, string> = {
+  0: 'raw',
+  1: 'int',
+  2: 'embstr',
+  3: 'listpack',
+  4: 'quicklist',
+  5: 'intset',
+  6: 'hashtable',
+  7: 'skiplist',
+  8: 'stream',
+};
+
+/** A value held as a JS object, reached from its entry by a handle. */
+export interface StoredObject {
+  /** A deep copy (COPY, snapshots). */
+  clone(): StoredObject;
+  /** Approximate bytes held (MEMORY USAGE, INFO memory). */
+  byteSize(): number;
+}
+
+/** A view of bytes owned by the store, valid until the next write. */
+export interface ByteRange {
+  buf: Uint8Array;
+  start: number;
+  end: number;
+}
+
+export function newByteRange(): ByteRange {
+  return { buf: new Uint8Array(0), start: 0, end: 0 };
+}
+
+/** A string too large for the arena, with spare capacity so appends are amortised O(1). */
+export class LargeString implements StoredObject {
+  bytes: Buffer;
+  length: number;
+
+  constructor(value: Uint8Array) {
+    this.bytes = Buffer.alloc(value.length);
+    this.bytes.set(value);
+    this.length = value.length;
+  }
+
+  resize(length: number): void {
+    if (length > this.bytes.length) {
+      const grown = Buffer.alloc(Math.max(length, Math.min(this.bytes.length * 2, length + 1024 * 1024)));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    } else if (length > this.length) {
+      this.bytes.fill(0, this.length, length);
+    }
+    this.length = length;
+  }
+
+  clone(): LargeString {
+    return new LargeString(this.bytes.subarray(0, this.length));
+  }
+
+  byteSize(): number {
+    return this.bytes.length + 64;
+  }
+}

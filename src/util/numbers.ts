@@ -1,0 +1,96 @@
+// Number parsing and formatting with Redis's rules: string2ll's strictness for integers,
+// strtod's forms for doubles, and the printf formats Redis 7.0 uses in replies.
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+
+/** Marks a failed parse; no valid result can equal it. */
+export const NOT_A_NUMBER = Symbol('not a number');
+
+/**
+ * Redis's string2ll: an optional '-', digits without leading zeros, within int64.
+ * Results beyond 2^53 come back as bigint so no precision is lost.
+ */
+export function parseInt64(bytes: Uint8Array, start = 0, end = bytes.length): number | bigint | typeof NOT_A_NUMBER {
+  const len = end - start;
+  if (len === 0 || len > 20) return NOT_A_NUMBER;
+  let i = start;
+  const negative = bytes[i] === 0x2d;
+  if (negative) i++;
+  if (i === end) return NOT_A_NUMBER;
+  if (bytes[i] === 0x30) return len === 1 ? 0 : NOT_A_NUMBER;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return NOT_A_NUMBER;
+    value = value * 10 + digit;
+  }
+  if (value <= Number.MAX_SAFE_INTEGER) return negative ? -value : value;
+  let big = BigInt(Buffer.from(bytes.buffer, bytes.byteOffset + start, len).toString('latin1'));
+  if (big > INT64_MAX || big < INT64_MIN) return NOT_A_NUMBER;
+  if (big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
+  return big;
+}
+
+/** An int64 argument as a plain number, or NOT_A_NUMBER (also for values past 2^53, rare in arguments). */
+export function parseSafeInt(bytes: Uint8Array): number | typeof NOT_A_NUMBER {
+  const v = parseInt64(bytes);
+  return typeof v === 'number' ? v : NOT_A_NUMBER;
+}
+
+/** An int64 argument, clamped into the double range; use where Redis takes a long long and only compares it. */
+export function parseIntLoose(bytes: Uint8Array): number | typeof NOT_A_NUMBER {
+  const v = parseInt64(bytes);
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+const FLOAT_FORM = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INF_FORM = /^[+-]?inf(?:inity)?$/i;
+
+/** strtod as Redis uses it: no surrounding spaces, no trailing junk, no NaN. */
+export function parseDouble(bytes: Uint8Array): number | typeof NOT_A_NUMBER {
+  if (bytes.length === 0 || bytes.length > 5000) return NOT_A_NUMBER;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  if (FLOAT_FORM.test(text)) return Number(text);
+  if (INF_FORM.test(text)) return text[0] === '-' ? -Infinity : Infinity;
+  return NOT_A_NUMBER;
+}
+
+/** printf("%.17g"), which Redis 7.0 uses for double replies (scores and the like). */
+export function formatDouble(value: number): string {
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
+  if (Number.isNaN(value)) return 'nan';
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const exponential = value.toExponential(16);
+  const e = exponential.indexOf('e');
+  const exponent = Number(exponential.slice(e + 1));
+  if (exponent < -4 || exponent >= 17) {
+    const mantissa = stripZeros(exponential.slice(0, e));
+    const sign = exponent < 0 ? '-' : '+';
+    const digits = Math.abs(exponent);
+    return `${mantissa}e${sign}${digits < 10 ? '0' : ''}${digits}`;
+  }
+  return stripZeros(value.toFixed(16 - exponent));
+}
+
+/**
+ * The human form Redis gives INCRBYFLOAT and HINCRBYFLOAT results: fixed notation, no
+ * exponent, no trailing zeros. Redis computes in long double; the shortest form of our
+ * double is what its 17 digits round to for all but pathological inputs.
+ */
+export function formatHumanDouble(value: number): string {
+  if (Object.is(value, -0)) return '0';
+  const shortest = String(value);
+  if (!shortest.includes('e')) return shortest;
+  if (Math.abs(value) >= 1) return BigInt(value).toString();
+  return stripZeros(value.toFixed(Math.min(100, 17 - Math.floor(Math.log10(Math.abs(value))))));
+}
+
+function stripZeros(text: string): string {
+  if (!text.includes('.')) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 0x30) end--;
+  if (text.charCodeAt(end - 1) === 0x2e) end--;
+  return text.slice(0, end);
+}
