@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Config } from '../../src/server/config.ts';
+import { applyLines, linesFromArgs, StartupError } from '../../src/server/startup.ts';
+
+function configFrom(args: string[]): Config {
+  const config = new Config();
+  applyLines(config, linesFromArgs(args), 'test');
+  return config;
+}
+
+test('command-line flags set settings by their redis.conf names', () => {
+  const config = configFrom(['--port', '6380', '--requirepass', 'secret', '--maxmemory', '100mb']);
+  assert.equal(config.get('port'), '6380');
+  assert.equal(config.get('requirepass'), 'secret');
+  assert.equal(config.get('maxmemory'), String(100 * 1024 * 1024));
+});
+
+test('an empty --save argument turns snapshots off and several words accumulate', () => {
+  assert.equal(configFrom(['--save', '']).get('save'), '');
+  assert.equal(configFrom(['--save', '900', '1', '--save', '300', '10']).get('save'), '900 1 300 10');
+});
+
+test('a config file is read first and flags override it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mnemo-conf-'));
+  const file = join(dir, 'redis.conf');
+  writeFileSync(file, '# comment\nport 7000\nbind "127.0.0.1"\n\ndatabases 4\n');
+  const config = configFrom([file, '--port', '7001']);
+  assert.equal(config.get('port'), '7001');
+  assert.equal(config.get('databases'), '4');
+});
+
+test('aliases such as slaveof and hash-max-ziplist-entries reach their settings', () => {
+  const config = configFrom(['--hash-max-ziplist-entries', '64']);
+  assert.equal(config.get('hash-max-listpack-entries'), '64');
+});
+
+test('an unknown option stops start-up with redis-server style report', () => {
+  assert.throws(
+    () => configFrom(['--no-such-option', 'x']),
+    (error: unknown) =>
+      error instanceof StartupError &&
+      error.message.includes('*** FATAL CONFIG FILE ERROR') &&
+      error.message.includes(">>> 'no-such-option x'") &&
+      error.message.includes('Bad directive or wrong number of arguments'),
+  );
+});
+
+test('an invalid value stops start-up and names the problem', () => {
+  assert.throws(() => configFrom(['--port', 'abc']), /argument couldn't be parsed into an integer/);
+  assert.throws(() => configFrom(['--port', '70000']), /argument must be between 0 and 65535 inclusive/);
+  assert.throws(() => configFrom(['--appendonly', 'maybe']), /argument must be 'yes' or 'no'/);
+});
+
+test('mnemo-server exits with status 1 and the report on stderr for a bad option', async () => {
+  const child = spawn(process.execPath, ['bin/mnemo-server.js', '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(stderr, /FATAL CONFIG FILE ERROR/);
+});
+
+test('mnemo-server serves PING on the port it was given and exits cleanly on SIGTERM', async () => {
+  const child = spawn(process.execPath, ['bin/mnemo-server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /port (\d+)/.exec(stdout);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', () => reject(new Error(`exited early: ${stdout}`)));
+  });
+  const net = await import('node:net');
+  const reply = await new Promise<string>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      resolve(data.toString());
+      socket.destroy();
+    });
+  });
+  assert.equal(reply, '+PONG\r\n');
+  child.kill('SIGTERM');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+});
