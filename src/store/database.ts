@@ -17,6 +17,7 @@
 
 import { Arena, MAX_CLASS_BYTES } from './arena.ts';
 import { hashBytes } from './hash.ts';
+import { keyHashSlot, SlotIndex } from './slots.ts';
 import { PagedFloat64, PagedInt32, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './paged.ts';
 import type { Keyspace } from './keyspace.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
@@ -63,8 +64,32 @@ export class Database {
   private volAt = new PagedFloat64();
   private volCount = 0;
 
+  /** Keys by cluster hash slot; kept only once enableSlotIndex() was called (cluster mode). */
+  private slots: SlotIndex | null = null;
+
   constructor(readonly keyspace: Keyspace) {
     this.arena = keyspace.arena;
+  }
+
+  /** Starts keeping keys indexed by hash slot (counted and listable per slot). */
+  enableSlotIndex(): void {
+    if (this.slots !== null) return;
+    const slots = new SlotIndex();
+    this.forEach((id) => {
+      const key = this.keyRange(id, SCRATCH);
+      slots.add(id, keyHashSlot(key.buf, key.start, key.end));
+    });
+    this.slots = slots;
+  }
+
+  /** CLUSTER COUNTKEYSINSLOT; requires enableSlotIndex(). */
+  countKeysInSlot(slot: number): number {
+    return this.slots!.counts[slot]!;
+  }
+
+  /** CLUSTER GETKEYSINSLOT; requires enableSlotIndex(). */
+  keysInSlot(slot: number, limit: number): Buffer[] {
+    return this.slots!.ids(slot, limit).map((id) => this.keyOf(id));
   }
 
   // ---- lookups -------------------------------------------------------------------------
@@ -283,6 +308,7 @@ export class Database {
     page[base + F_META] = 0;
     page[base + F_NEXT] = this.freeIdHead;
     this.freeIdHead = id + 1;
+    if (this.slots !== null) this.slots.remove(id);
     this.size--;
     this.maybeShrink();
   }
@@ -310,6 +336,7 @@ export class Database {
     this.volIds = new PagedInt32();
     this.volAt = new PagedFloat64();
     this.volCount = 0;
+    if (this.slots !== null) this.slots = new SlotIndex();
   }
 
   // ---- expiry ----------------------------------------------------------------------------------
@@ -540,6 +567,7 @@ export class Database {
     page[base + F_NEXT] = table[bucket]!;
     table[bucket] = id + 1;
     this.size++;
+    if (this.slots !== null) this.slots.add(id, keyHashSlot(key, 0, key.length));
     if (this.t1 === null && this.size > this.t0.length) this.startResize(this.t0.length * 2);
     return id;
   }
