@@ -2,10 +2,12 @@
 // connection.ts; in-process tests make clients without a socket.
 
 import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
+import type { RegisteredCommand } from '../commands/registry.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
 export interface QueuedCommand {
+  cmd: RegisteredCommand;
   argv: Buffer[];
 }
 
@@ -32,7 +34,10 @@ export class Client {
   closeAfterReply = false;
   /** Set when the connection must close now, discarding pending replies (CLIENT KILL). */
   killed = false;
-  /** Extra session state to drop on RESET (WATCH, subscriptions), set by their families. */
+  /**
+   * Extra session state to drop on RESET and on disconnect (WATCH, subscriptions), set by
+   * their families; a family that sets it calls the one it replaces.
+   */
   onReset: (() => void) | null = null;
   /** Closes the connection now; set by the transport that owns it. */
   kill: () => void = () => {

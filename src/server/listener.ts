@@ -10,13 +10,19 @@ export interface Connection {
   client: Client;
   socket: net.Socket;
   parser: RespParser;
+  /** A parsed command waiting for CLIENT PAUSE to end; the ones after it stay in the parser. */
+  held: Buffer[] | null;
 }
 
 export class RedisListener {
   private readonly servers: net.Server[] = [];
   readonly connections = new Map<number, Connection>();
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    server.onUnpause(() => {
+      for (const conn of this.connections.values()) if (conn.held !== null) this.process(conn);
+    });
+  }
 
   async listen(port: number, hosts: string[]): Promise<number> {
     let boundPort = port;
@@ -56,7 +62,7 @@ export class RedisListener {
       maxBulkLength: server.config.number('proto-max-bulk-len'),
       maxQueryBuffer: server.config.number('client-query-buffer-limit'),
     });
-    const conn: Connection = { client, socket, parser };
+    const conn: Connection = { client, socket, parser, held: null };
     this.connections.set(client.id, conn);
     client.kill = () => socket.destroy();
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
@@ -77,12 +83,24 @@ export class RedisListener {
       socket.destroy();
       return;
     }
+    if (conn.held === null) this.process(conn);
+  }
+
+  /** Runs the complete commands received, stopping at one that must wait for CLIENT UNPAUSE. */
+  private process(conn: Connection): void {
+    const { client, parser } = conn;
+    const server = this.server;
     while (!client.closeAfterReply && !client.killed) {
-      const argv = parser.next();
+      const argv = conn.held ?? parser.next();
       if (argv === null) break;
+      if (server.mustWait(client, argv)) {
+        conn.held = argv;
+        break;
+      }
+      conn.held = null;
       server.execute(client, argv);
     }
-    if (parser.error !== null && !client.closeAfterReply) {
+    if (parser.error !== null && !client.closeAfterReply && conn.held === null) {
       client.w.error(parser.error);
       client.closeAfterReply = true;
     }

@@ -33,6 +33,10 @@ export interface ServerStats {
   totalErrorReplies: number;
 }
 
+function isWrite(cmd: RegisteredCommand): boolean {
+  return cmd.has(Flag.Write) || cmd.spec.flags.includes('may_replicate');
+}
+
 /** Commands that run even while MULTI is queueing. */
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 const QUEUED = Buffer.from('+QUEUED\r\n');
@@ -69,6 +73,12 @@ export class Server {
   private cronTimer: NodeJS.Timeout | null = null;
   /** Called by the gate after a command ran (MONITOR, replication and the like hook in here). */
   private readonly afterCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
+  /** Called just before a command runs (WATCH sees FLUSHALL/SWAPDB, which bypass the write hooks). */
+  private readonly beforeCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
+  /** CLIENT PAUSE in force: `all` pauses every command, otherwise only writes; `until` in ms. */
+  pause: { all: boolean; until: number } | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private readonly unpauseListeners: (() => void)[] = [];
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
@@ -101,14 +111,72 @@ export class Server {
 
   removeClient(client: Client): void {
     this.clients.delete(client.id);
+    client.onReset?.();
   }
 
   onAfterCommand(hook: (client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void): void {
     this.afterCommandHooks.push(hook);
   }
 
+  onBeforeCommand(hook: (client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void): void {
+    this.beforeCommandHooks.push(hook);
+  }
+
+  /** The command argv names, with its subcommand resolved; undefined when unknown. */
+  resolve(argv: readonly Buffer[]): RegisteredCommand | undefined {
+    const cmd = this.commands.lookup(argv[0]!);
+    if (cmd === undefined || cmd.subcommands.length === 0 || argv.length < 2) return cmd;
+    return cmd.subcommand(argv[1]!);
+  }
+
+  /** CLIENT PAUSE: commands that must wait run once the pause ends (at `until` or on unpause). */
+  pauseClients(all: boolean, until: number): void {
+    // A running pause is only ever extended or made stricter, as in Redis.
+    const current = this.pause;
+    this.pause = { all: all || (current?.all ?? false), until: Math.max(until, current?.until ?? 0) };
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, this.pause.until - this.keyspace.clock.now()));
+    this.pauseTimer.unref();
+  }
+
+  unpauseClients(): void {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    if (this.pause === null) return;
+    this.pause = null;
+    for (const listener of this.unpauseListeners) listener();
+  }
+
+  /** Told when a pause ends, so that the transport runs the commands it held. */
+  onUnpause(listener: () => void): void {
+    this.unpauseListeners.push(listener);
+  }
+
+  /** Whether `argv` must wait for the pause to end (Redis's blockPostponeClient test). */
+  mustWait(client: Client, argv: readonly Buffer[]): boolean {
+    const pause = this.pause;
+    if (pause === null) return false;
+    if (pause.all) return true;
+    const cmd = this.resolve(argv);
+    if (cmd === undefined) return false;
+    if (isWrite(cmd)) return true;
+    return cmd.spec.name === 'exec' && client.multi !== null && client.multi.some((queued) => isWrite(queued.cmd));
+  }
+
   /** The gate: runs one request from a client, writing its reply to the client's writer. */
   execute(client: Client, argv: Buffer[]): void {
+    const w = client.w;
+    // CLIENT REPLY OFF/SKIP: the command runs, then what it wrote is dropped. SKIP silences
+    // the command that set it and the one after.
+    const skipping = client.replyMode === 'skip';
+    const mark = w.mark();
+    this.dispatch(client, argv);
+    if (client.replyMode === 'on') return;
+    w.rewind(mark);
+    if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
+  }
+
+  private dispatch(client: Client, argv: Buffer[]): void {
     const w = client.w;
     let cmd = this.commands.lookup(argv[0]!);
     if (cmd === undefined) return this.reject(client, null, unknownCommand(argv));
@@ -124,7 +192,7 @@ export class Server {
     if (!client.authenticated && !cmd.has(Flag.NoAuth)) return this.reject(client, cmd, NOAUTH);
     if (client.multi !== null && !MULTI_PASSTHROUGH.has(cmd.spec.name)) {
       if (cmd.has(Flag.NoMulti)) return this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
-      client.multi.push({ argv });
+      client.multi.push({ cmd, argv });
       w.raw(QUEUED);
       return;
     }
@@ -142,6 +210,7 @@ export class Server {
     this.keyspace.refreshTime();
     this.keyspace.touchKeys = !client.noTouch;
     const errorsBefore = client.w.errorCount;
+    for (const hook of this.beforeCommandHooks) hook(client, cmd, argv);
     const started = performance.now();
     try {
       cmd.spec.handler!(ctx);

@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness } from '../helpers/harness.ts';
+
+function watchedExec(h: Harness, between: () => void, key = 'k'): unknown {
+  h.run('WATCH', key);
+  between();
+  h.run('MULTI');
+  h.run('SET', 'result', 'ran');
+  return h.run('EXEC');
+}
+
+test('EXEC runs when no watched key changed', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v');
+  assert.deepEqual(watchedExec(h, () => h.run('GET', 'k')), ['OK']);
+});
+
+test('EXEC fails when another client overwrote a watched key', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.run('SET', 'k', 'v');
+  assert.equal(watchedExec(h, () => h.runAs(other, 'SET', 'k', 'w')), null);
+  assert.equal(h.run('GET', 'result'), null);
+});
+
+test('EXEC fails when a watched key that did not exist was created', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  assert.equal(watchedExec(h, () => h.runAs(other, 'SET', 'k', 'new')), null);
+});
+
+test('EXEC fails when the watching client itself changed the key before MULTI', () => {
+  const h = new Harness();
+  assert.equal(watchedExec(h, () => h.run('SET', 'k', 'mine')), null);
+});
+
+test('a write to the same key name in another database does not touch the watch', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.runAs(other, 'SELECT', '3');
+  assert.deepEqual(watchedExec(h, () => h.runAs(other, 'SET', 'k', 'elsewhere')), ['OK']);
+});
+
+test('EXEC fails when a watched key expires between WATCH and EXEC', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v', 'PX', '100');
+  assert.equal(watchedExec(h, () => h.clock.advance(200)), null);
+});
+
+test('a key already expired at WATCH time does not fail EXEC when it is collected', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v', 'PX', '100');
+  h.clock.advance(200);
+  assert.deepEqual(watchedExec(h, () => h.run('GET', 'k')), ['OK']);
+});
+
+test('UNWATCH, EXEC and DISCARD forget the watched keys', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.run('WATCH', 'k');
+  assert.equal(h.run('UNWATCH'), 'OK');
+  h.runAs(other, 'SET', 'k', '1');
+  h.run('MULTI');
+  assert.deepEqual(h.run('EXEC'), []);
+
+  h.run('WATCH', 'k');
+  h.run('MULTI');
+  h.run('EXEC');
+  h.runAs(other, 'SET', 'k', '2');
+  h.run('MULTI');
+  assert.deepEqual(h.run('EXEC'), []);
+
+  h.run('WATCH', 'k');
+  h.run('MULTI');
+  h.run('DISCARD');
+  h.runAs(other, 'SET', 'k', '3');
+  h.run('MULTI');
+  assert.deepEqual(h.run('EXEC'), []);
+});
+
+test('RESET forgets the watched keys', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.run('WATCH', 'k');
+  h.run('RESET');
+  h.runAs(other, 'SET', 'k', '1');
+  h.run('MULTI');
+  assert.deepEqual(h.run('EXEC'), []);
+});
+
+test('the engine write hook is removed once nobody watches', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  const hookCount = () => (h.server.keyspace as unknown as { writeHooks: unknown[] }).writeHooks.length;
+  h.run('WATCH', 'a', 'b');
+  h.runAs(other, 'WATCH', 'a');
+  assert.equal(hookCount(), 1);
+  h.run('UNWATCH');
+  assert.equal(hookCount(), 1);
+  // A client that disconnects is unwatched too.
+  h.server.removeClient(other);
+  assert.equal(hookCount(), 0);
+});
+
+test('FLUSHALL touches watched keys that exist, not absent ones', { skip: !new Harness().server.commands.lookupName('flushall') }, () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.run('SET', 'k', 'v');
+  assert.equal(watchedExec(h, () => h.runAs(other, 'FLUSHALL')), null);
+  assert.deepEqual(watchedExec(h, () => h.runAs(other, 'FLUSHALL'), 'absent'), ['OK']);
+});
+
+test('FLUSHDB of another database does not touch the watch', { skip: !new Harness().server.commands.lookupName('flushdb') }, () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.run('SET', 'k', 'v');
+  h.runAs(other, 'SELECT', '2');
+  assert.deepEqual(watchedExec(h, () => h.runAs(other, 'FLUSHDB')), ['OK']);
+  h.runAs(other, 'SELECT', '0');
+  assert.equal(watchedExec(h, () => h.runAs(other, 'FLUSHDB')), null);
+});
