@@ -1,0 +1,89 @@
+// One redis-benchmark run against one server, with the server's CPU time around it.
+
+import { spawn } from 'node:child_process';
+import { cpuTicks } from './proc.ts';
+import { track, type BenchServer } from './servers.ts';
+
+export interface RunOptions {
+  /** A redis-benchmark test name: set, get, incr, mset. */
+  test: string;
+  requests: number;
+  pipeline: number;
+  clients: number;
+  /** -r: keys are key:<12 digits> below this. */
+  keyspace: number;
+  /** -d: value size of SET. */
+  dataSize?: number;
+}
+
+export interface Latency {
+  avgMs: number;
+  minMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface RunResult extends Latency {
+  rps: number;
+  /** Server CPU (user + system) over the run, in clock ticks. */
+  cpuTicks: number;
+  wallSeconds: number;
+}
+
+/** The first data row of redis-benchmark's --csv output (warnings may precede the header). */
+export function parseCsv(output: string): { rps: number } & Latency {
+  const rows = output
+    .split('\n')
+    .map((line) => line.trim().split(',').map((cell) => cell.replace(/^"|"$/g, '')));
+  const headerAt = rows.findIndex((cells) => cells[0] === 'test');
+  const header = rows[headerAt] ?? [];
+  const row = rows[headerAt + 1];
+  if (headerAt < 0 || row === undefined || row.length !== header.length) throw new Error(`unexpected redis-benchmark output: ${output}`);
+  const column = (name: string) => {
+    const value = Number(row[header.indexOf(name)]);
+    if (!Number.isFinite(value)) throw new Error(`no ${name} in redis-benchmark output: ${output}`);
+    return value;
+  };
+  return {
+    rps: column('rps'),
+    avgMs: column('avg_latency_ms'),
+    minMs: column('min_latency_ms'),
+    p50Ms: column('p50_latency_ms'),
+    p95Ms: column('p95_latency_ms'),
+    p99Ms: column('p99_latency_ms'),
+    maxMs: column('max_latency_ms'),
+  };
+}
+
+export async function runBenchmark(server: BenchServer, options: RunOptions): Promise<RunResult> {
+  const args = [
+    '-h', server.host,
+    '-p', String(server.port),
+    '-c', String(options.clients),
+    '-n', String(options.requests),
+    '-P', String(options.pipeline),
+    '-r', String(options.keyspace),
+    '-t', options.test,
+    '--csv',
+  ];
+  if (options.dataSize !== undefined) args.push('-d', String(options.dataSize));
+  const ticksBefore = cpuTicks(server.pid);
+  const started = performance.now();
+  const child = track(spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const ticks = cpuTicks(server.pid) - ticksBefore;
+  if (code !== 0) {
+    throw new Error(`redis-benchmark ${options.test} against ${server.name} failed (${code}): ${stderr.trim() || stdout.trim()}`);
+  }
+  return { ...parseCsv(stdout), cpuTicks: ticks, wallSeconds };
+}

@@ -1,0 +1,283 @@
+// npm run bench: Mnemo side by side with a real redis-server, both driven by redis-benchmark.
+//
+// The machine may be shared and noisy, so runs alternate between the servers round after
+// round, medians are reported, and each server's own CPU time per request (from /proc) is
+// given next to throughput: it barely moves with the load of other processes.
+//
+// Knobs (environment): BENCH_ROUNDS (5), BENCH_REQUESTS (100000 at -P 1; -P 16 runs ten times
+// as many), BENCH_CLIENTS (50), BENCH_KEYSPACE (-r, 100000), BENCH_TESTS (set,get,incr,mset),
+// BENCH_KEYS (1000000, memory), BENCH_FULL=1 or --full (adds 10M keys: memory and a large-
+// keyspace latency run), BENCH_FULL_KEYS (10000000), BENCH_SECONDS (60, per latency run),
+// BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_OUT (bench/results/latest.json).
+
+import { cpus, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadKeys, probe, VALUE_BYTES } from './load.ts';
+import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
+import { runBenchmark, type RunOptions, type RunResult } from './redis-benchmark.ts';
+import {
+  formatReport, writeReport, type BenchReport, type LatencyRow, type LatencySide, type MemoryRow, type MemorySide,
+  type SideSummary, type ThroughputRow,
+} from './report.ts';
+import { startMnemo, startRedis, type BenchServer } from './servers.ts';
+import { median, ratio, summarizePauses } from './stats.ts';
+
+function envInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not ${text}`);
+  return value;
+}
+
+const full = process.env.BENCH_FULL === '1' || process.argv.includes('--full');
+const settings = {
+  full,
+  rounds: envInt('BENCH_ROUNDS', 5),
+  requests: envInt('BENCH_REQUESTS', 100_000),
+  pipelines: '1,16',
+  clients: envInt('BENCH_CLIENTS', 50),
+  keyspace: envInt('BENCH_KEYSPACE', 100_000),
+  tests: process.env.BENCH_TESTS ?? 'set,get,incr,mset',
+  keys: envInt('BENCH_KEYS', 1_000_000),
+  fullKeys: envInt('BENCH_FULL_KEYS', 10_000_000),
+  seconds: envInt('BENCH_SECONDS', 60),
+  valueBytes: VALUE_BYTES,
+};
+const PIPELINES = [1, 16];
+/** Pipelined runs are this much faster; more requests keep them long enough to measure. */
+const PIPELINED_REQUEST_FACTOR = 10;
+const out = process.env.BENCH_OUT ?? fileURLToPath(new URL('./results/latest.json', import.meta.url));
+
+/** A command of each test, sent once to find out whether the server supports it. */
+const PROBES: Record<string, string[]> = {
+  set: ['SET', 'bench:probe', 'x'],
+  get: ['GET', 'bench:probe'],
+  incr: ['INCR', 'bench:probe:counter'],
+  mset: ['MSET', 'bench:probe:1', 'x', 'bench:probe:2', 'y'],
+};
+
+const log = (message: string) => console.error(message);
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startBoth(): Promise<[BenchServer, BenchServer]> {
+  return [await startMnemo(), await startRedis()];
+}
+
+async function stopAll(servers: readonly BenchServer[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()));
+}
+
+/** Why `server` cannot run `test`, or null when it can. */
+async function unsupported(server: BenchServer, test: string): Promise<string | null> {
+  const args = PROBES[test];
+  if (args === undefined) throw new Error(`no probe for test ${test}; known: ${Object.keys(PROBES).join(', ')}`);
+  const reply = await probe(server, args);
+  return reply.startsWith('-') ? `skipped, ${args[0]} answers ${reply.slice(1)}` : null;
+}
+
+function summarizeSide(runs: readonly RunResult[], requests: number, error?: string): SideSummary {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    cpuMicrosPerRequest: median(runs.map((r) => cpuMicrosPerRequest(r.cpuTicks, requests))),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    maxMs: median(runs.map((r) => r.maxMs)),
+    rounds: runs.length,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+async function throughput(): Promise<ThroughputRow[]> {
+  const tests = settings.tests.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const servers = await startBoth();
+  try {
+    const errors = new Map<string, string>();
+    const keyOf = (server: BenchServer, test: string, pipeline?: number) => `${server.name} ${test} ${pipeline ?? '*'}`;
+    for (const server of servers) {
+      for (const test of tests) {
+        const why = await unsupported(server, test);
+        if (why !== null) errors.set(keyOf(server, test), why);
+      }
+    }
+    const errorFor = (server: BenchServer, test: string, pipeline: number) =>
+      errors.get(keyOf(server, test)) ?? errors.get(keyOf(server, test, pipeline));
+    const runs = new Map<string, RunResult[]>();
+    const gcPauses = new Map<string, number[]>();
+    for (let round = 1; round <= settings.rounds; round++) {
+      // Alternating who goes first cancels a drift of the machine's load within a round.
+      const order = round % 2 === 1 ? servers : [servers[1], servers[0]];
+      for (const pipeline of PIPELINES) {
+        for (const test of tests) {
+          for (const server of order) {
+            if (errorFor(server, test, pipeline) !== undefined) continue;
+            const options: RunOptions = { test, pipeline, requests: requestsAt(pipeline), clients: settings.clients, keyspace: settings.keyspace };
+            const key = keyOf(server, test, pipeline);
+            try {
+              await server.takeGcPauses?.();
+              const result = await runBenchmark(server, options);
+              const pauses = (await server.takeGcPauses?.()) ?? [];
+              gcPauses.set(key, [...(gcPauses.get(key) ?? []), ...pauses]);
+              runs.set(key, [...(runs.get(key) ?? []), result]);
+              log(
+                `round ${round}/${settings.rounds}  ${test.toUpperCase().padEnd(4)} -P ${String(pipeline).padEnd(2)}  ${server.name.padEnd(5)}  ` +
+                  `${Math.round(result.rps).toLocaleString('en-US').padStart(9)} ops/s  ` +
+                  `${cpuMicrosPerRequest(result.cpuTicks, options.requests).toFixed(2).padStart(6)} µs cpu/req`,
+              );
+            } catch (error) {
+              errors.set(key, `failed: ${errorText(error)}`);
+              log(`round ${round}  ${test} -P ${pipeline}  ${server.name}: ${errorText(error)}`);
+            }
+          }
+        }
+      }
+    }
+    return PIPELINES.flatMap((pipeline) =>
+      tests.map((test) => {
+        const [m, r] = servers.map((server) =>
+          summarizeSide(runs.get(keyOf(server, test, pipeline)) ?? [], requestsAt(pipeline), errorFor(server, test, pipeline)),
+        ) as [SideSummary, SideSummary];
+        return {
+          test,
+          pipeline,
+          requests: requestsAt(pipeline),
+          mnemo: m,
+          redis: r,
+          rpsRatio: ratio(m.rps, r.rps),
+          cpuRatio: ratio(m.cpuMicrosPerRequest, r.cpuMicrosPerRequest),
+          mnemoGc: summarizePauses(gcPauses.get(keyOf(servers[0], test, pipeline)) ?? []),
+        };
+      }),
+    );
+  } finally {
+    await stopAll(servers);
+  }
+}
+
+function requestsAt(pipeline: number): number {
+  return pipeline > 1 ? settings.requests * PIPELINED_REQUEST_FACTOR : settings.requests;
+}
+
+/** Loads `keys` keys into a server and measures how much its RSS grew. */
+async function measureMemory(server: BenchServer, keys: number): Promise<MemorySide> {
+  const rssBefore = rssBytes(server.pid);
+  const started = performance.now();
+  try {
+    await loadKeys(server, keys);
+  } catch (error) {
+    return { rssBefore, rssAfter: rssBytes(server.pid), bytesPerKey: NaN, loadSeconds: NaN, error: errorText(error) };
+  }
+  const loadSeconds = (performance.now() - started) / 1000;
+  // Let the allocators and the GC settle what the load left behind.
+  await sleep(1000);
+  const rssAfter = rssBytes(server.pid);
+  const heap = server.memoryUsage ? await server.memoryUsage() : undefined;
+  log(`loaded ${keys.toLocaleString('en-US')} keys into ${server.name} in ${loadSeconds.toFixed(2)} s`);
+  return {
+    rssBefore,
+    rssAfter,
+    bytesPerKey: (rssAfter - rssBefore) / keys,
+    loadSeconds,
+    ...(heap ? { heapUsed: heap.heapUsed, external: heap.external, arrayBuffers: heap.arrayBuffers } : {}),
+  };
+}
+
+async function memoryRow(servers: readonly [BenchServer, BenchServer], keys: number): Promise<MemoryRow> {
+  const [mnemo, redis] = [await measureMemory(servers[0], keys), await measureMemory(servers[1], keys)];
+  return { keys, mnemo, redis, ratio: ratio(mnemo.bytesPerKey, redis.bytesPerKey) };
+}
+
+async function memory(keys: number): Promise<MemoryRow> {
+  const servers = await startBoth();
+  try {
+    return await memoryRow(servers, keys);
+  } finally {
+    await stopAll(servers);
+  }
+}
+
+/** About BENCH_SECONDS of `test` against a loaded server, sized by a short calibration run. */
+async function timedRun(server: BenchServer, test: string, keys: number): Promise<{ side: LatencySide; gc: number[] }> {
+  const base = { test, pipeline: 1, clients: settings.clients, keyspace: keys, dataSize: VALUE_BYTES };
+  try {
+    const calibration = await runBenchmark(server, { ...base, requests: 20_000 });
+    const requests = Math.max(20_000, Math.round(calibration.rps * settings.seconds));
+    await server.takeGcPauses?.();
+    const result = await runBenchmark(server, { ...base, requests });
+    const gc = (await server.takeGcPauses?.()) ?? [];
+    log(`${test.toUpperCase()} over ${keys.toLocaleString('en-US')} keys on ${server.name}: ${Math.round(result.rps)} ops/s, p99 ${result.p99Ms} ms`);
+    return {
+      side: {
+        requests,
+        rps: result.rps,
+        p50Ms: result.p50Ms,
+        p99Ms: result.p99Ms,
+        maxMs: result.maxMs,
+        cpuMicrosPerRequest: cpuMicrosPerRequest(result.cpuTicks, requests),
+      },
+      gc,
+    };
+  } catch (error) {
+    const nothing = { requests: 0, rps: null, p50Ms: null, p99Ms: null, maxMs: null, cpuMicrosPerRequest: null };
+    return { side: { ...nothing, error: errorText(error) }, gc: [] };
+  }
+}
+
+/** The full mode: memory at a large key count, then GET and SET latency over those keys. */
+async function largeKeyspace(keys: number): Promise<{ memory: MemoryRow; latency: LatencyRow[] }> {
+  const servers = await startBoth();
+  try {
+    const memoryResult = await memoryRow(servers, keys);
+    const latency: LatencyRow[] = [];
+    for (const test of ['get', 'set']) {
+      const [m, r] = [await timedRun(servers[0], test, keys), await timedRun(servers[1], test, keys)];
+      latency.push({ test, keys, mnemo: m.side, redis: r.side, mnemoGc: summarizePauses(m.gc) });
+    }
+    return { memory: memoryResult, latency };
+  } finally {
+    await stopAll(servers);
+  }
+}
+
+async function main(): Promise<void> {
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    machine: {
+      cpus: cpus().length,
+      loadAverageStart: loadavg(),
+      loadAverageEnd: [],
+      node: process.versions.node,
+      redisServer: execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[0].replace('v=', 'Redis ') ?? 'redis-server',
+    },
+    settings,
+    throughput: [],
+    memory: [],
+    largeKeyspace: [],
+  };
+  log(`Mnemo vs ${report.machine.redisServer}: ${full ? 'full' : 'default'} run (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  report.memory.push(await memory(settings.keys));
+  report.throughput = await throughput();
+  if (full) {
+    const large = await largeKeyspace(settings.fullKeys);
+    report.memory.push(large.memory);
+    report.largeKeyspace = large.latency;
+  }
+  // Memcached side by side: bench/memcached.ts (its own helper) exports an async function;
+  // call it here and store its result in report.memcached once that file exists.
+  report.machine.loadAverageEnd = loadavg();
+  report.finishedAt = new Date().toISOString();
+  console.log(formatReport(report));
+  writeReport(out, report);
+  console.log(`written to ${out}`);
+}
+
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  console.error(error);
+  process.exit(1);
+}

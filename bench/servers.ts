@@ -1,0 +1,156 @@
+// Starting the servers under test on free ports, and making sure that every process the
+// benchmark spawned dies with it (normal end, error, Ctrl-C).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ChildReply, ChildRequest } from './mnemo-child.ts';
+
+const PORT_RANGE = { first: 7200, last: 7299 };
+const HOST = '127.0.0.1';
+
+const spawned = new Set<ChildProcess>();
+let exitHooked = false;
+
+/** Registers a spawned process to be SIGKILLed when the benchmark exits, however it exits. */
+export function track(child: ChildProcess): ChildProcess {
+  if (!exitHooked) hookExit();
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
+  return child;
+}
+
+function hookExit(): void {
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const child of spawned) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the servers`);
+      process.exit(130);
+    });
+  }
+}
+
+const portsTaken = new Set<number>();
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: HOST }, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  for (let port = PORT_RANGE.first; port <= PORT_RANGE.last; port++) {
+    if (portsTaken.has(port)) continue;
+    if (await portIsFree(port)) {
+      portsTaken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${PORT_RANGE.first}-${PORT_RANGE.last}`);
+}
+
+export interface BenchServer {
+  name: 'mnemo' | 'redis';
+  pid: number;
+  host: string;
+  port: number;
+  /** GC pause durations since the last call (Mnemo only; Redis has no GC). */
+  takeGcPauses?(): Promise<number[]>;
+  /** JS heap figures (Mnemo only). */
+  memoryUsage?(): Promise<NodeJS.MemoryUsage>;
+  stop(): Promise<void>;
+}
+
+function stopper(child: ChildProcess, port: number): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    portsTaken.delete(port);
+  };
+}
+
+function failedToStart(child: ChildProcess, what: string): Promise<never> {
+  return new Promise((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited during start-up (${signal ?? code})`)));
+  });
+}
+
+/** Resolves once the server answers PING on `port`. */
+async function waitForPong(port: number, deadline: number): Promise<void> {
+  for (;;) {
+    const pong = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host: HOST }, () => socket.write('PING\r\n'));
+      socket.setTimeout(500, () => socket.destroy());
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+    });
+    if (pong) return;
+    if (Date.now() > deadline) throw new Error(`no PONG on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function startRedis(): Promise<BenchServer> {
+  const port = await freePort();
+  const child = track(
+    spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    }),
+  );
+  await Promise.race([waitForPong(port, Date.now() + 10_000), failedToStart(child, 'redis-server')]);
+  return { name: 'redis', pid: child.pid!, host: HOST, port, stop: stopper(child, port) };
+}
+
+/** The child's next message of the given type. */
+function replyFrom<T extends ChildReply['type']>(child: ChildProcess, type: T): Promise<Extract<ChildReply, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: ChildReply) => {
+      if (reply.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(reply as Extract<ChildReply, { type: T }>);
+    };
+    const onExit = () => reject(new Error('the Mnemo child exited'));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./mnemo-child.ts', import.meta.url));
+
+export async function startMnemo(): Promise<BenchServer> {
+  const port = await freePort();
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = track(
+    spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD_SCRIPT, String(port)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const ask = <T extends ChildRequest['type']>(type: T) => {
+    child.send({ type } satisfies ChildRequest);
+    return replyFrom(child, type);
+  };
+  await Promise.race([replyFrom(child, 'ready'), failedToStart(child, 'the Mnemo child')]);
+  return {
+    name: 'mnemo',
+    pid: child.pid!,
+    host: HOST,
+    port,
+    takeGcPauses: async () => (await ask('gc-take')).pausesMs,
+    memoryUsage: async () => (await ask('memory')).usage,
+    stop: stopper(child, port),
+  };
+}
