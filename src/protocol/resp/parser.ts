@@ -8,12 +8,17 @@ const LF = 10;
 export const INLINE_MAX_SIZE = 64 * 1024;
 /** Redis's PROTO_MBULK_BIG_ARG: bulks this big get a buffer of their own. */
 const BIG_ARG = 32 * 1024;
+/** The largest multibulk count and bulk length Redis accepts before the client authenticated. */
+const UNAUTHENTICATED_MAX_COUNT = 10;
+const UNAUTHENTICATED_MAX_BULK = 16 * 1024;
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLength: number;
   /** client-query-buffer-limit: unparsed bytes beyond this close the connection. */
   maxQueryBuffer: number;
+  /** Whether the client has authenticated; until then big requests are refused (Redis's CVE-2021-32675 fix). */
+  authenticated?: () => boolean;
 }
 
 export class RespParser {
@@ -86,6 +91,10 @@ export class RespParser {
     return null;
   }
 
+  private isAuthenticated(): boolean {
+    return this.limits.authenticated?.() ?? true;
+  }
+
   private release(): null {
     this.data = EMPTY;
     this.pos = 0;
@@ -94,14 +103,18 @@ export class RespParser {
 
   private startMultibulk(): boolean {
     const data = this.data;
-    const lineEnd = data.indexOf(CR, this.pos);
+    const lineEnd = findLineEnd(data, this.pos, CR);
     if (lineEnd < 0 || lineEnd + 1 >= data.length) {
-      if (data.length - this.pos > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big mbulk count string';
+      if (lineEnd < 0 && data.length - this.pos > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big mbulk count string';
       return false;
     }
     const count = parseLength(data, this.pos + 1, lineEnd);
     if (count === BAD_NUMBER || count > 0x7fffffff) {
       this.error = 'ERR Protocol error: invalid multibulk length';
+      return false;
+    }
+    if (count > UNAUTHENTICATED_MAX_COUNT && !this.isAuthenticated()) {
+      this.error = 'ERR Protocol error: unauthenticated multibulk length';
       return false;
     }
     this.pos = lineEnd + 2;
@@ -118,9 +131,9 @@ export class RespParser {
       const data = this.data;
       const start = this.pos;
       if (start >= data.length) return this.release(), false;
-      const lineEnd = data.indexOf(CR, start);
+      const lineEnd = findLineEnd(data, start, CR);
       if (lineEnd < 0 || lineEnd + 1 >= data.length) {
-        if (data.length - start > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big bulk count string';
+        if (lineEnd < 0 && data.length - start > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big bulk count string';
         return false;
       }
       if (data[start] !== 0x24 /* '$' */) {
@@ -130,6 +143,10 @@ export class RespParser {
       const len = parseLength(data, start + 1, lineEnd);
       if (len === BAD_NUMBER || len < 0 || len > this.limits.maxBulkLength) {
         this.error = 'ERR Protocol error: invalid bulk length';
+        return false;
+      }
+      if (len > UNAUTHENTICATED_MAX_BULK && !this.isAuthenticated()) {
+        this.error = 'ERR Protocol error: unauthenticated bulk length';
         return false;
       }
       const bodyStart = lineEnd + 2;
@@ -157,7 +174,7 @@ export class RespParser {
 
   private parseInline(): Buffer[] | null {
     const data = this.data;
-    const lineEnd = data.indexOf(LF, this.pos);
+    const lineEnd = findLineEnd(data, this.pos, LF);
     if (lineEnd < 0) {
       if (data.length - this.pos > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big inline request';
       return null;
@@ -175,6 +192,19 @@ export class RespParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The first `end` byte (CR or LF) from `start`, or -1. Redis finds line ends with strchr, which
+ * stops at a NUL byte: a NUL before the line end leaves Redis waiting for more, and so do we.
+ */
+function findLineEnd(data: Buffer, start: number, end: number): number {
+  for (let i = start; i < data.length; i++) {
+    const c = data[i]!;
+    if (c === end) return i;
+    if (c === 0) return -1;
+  }
+  return -1;
+}
 const BAD_NUMBER = -0x20000000000000;
 
 /** Redis's string2ll for protocol lengths: optional '-', no '+', no leading zeros. */
@@ -195,8 +225,14 @@ function parseLength(data: Buffer, start: number, end: number): number {
   return negative ? -value : value;
 }
 
+/** C's isspace: what sdssplitargs skips between arguments and requires after a closing quote. */
 function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** What ends an unquoted argument in sdssplitargs: a narrower set than isspace (no \v, \f). */
+function endsWord(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function hexValue(c: number): number {
@@ -249,7 +285,7 @@ export function splitInlineArgs(data: Uint8Array, start: number, end: number): B
         } else {
           bytes.push(c!);
         }
-      } else if (i >= end || isSpace(c!)) {
+      } else if (i >= end || endsWord(c!)) {
         done = true;
         continue;
       } else if (c === 0x22) {

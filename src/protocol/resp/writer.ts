@@ -56,13 +56,27 @@ export class ReplyWriter {
     this.raw(OK);
   }
 
-  /** An error line; `message` starts with its code (ERR, WRONGTYPE, ...) and has no CR/LF. */
+  /**
+   * An error line; `message` starts with its code (ERR, WRONGTYPE, ...). Like Redis, CR and LF
+   * become spaces so that one error is one line. Texts quoting client bytes hold them as latin1
+   * characters and go out as those bytes; a text with wider characters is sent as UTF-8.
+   */
   error(message: string): void {
     this.errorCount++;
     this.onError?.(message);
-    this.reserve(Buffer.byteLength(message) + 3);
-    this.buf[this.pos++] = 0x2d;
-    this.pos += this.buf.write(message, this.pos);
+    this.reserve(message.length * 3 + 3);
+    const buf = this.buf;
+    buf[this.pos++] = 0x2d;
+    if (!isLatin1(message)) {
+      this.pos += buf.write(message.replace(/[\r\n]/g, ' '), this.pos);
+    } else {
+      let pos = this.pos;
+      for (let i = 0; i < message.length; i++) {
+        const c = message.charCodeAt(i);
+        buf[pos++] = c === 0x0d || c === 0x0a ? 0x20 : c;
+      }
+      this.pos = pos;
+    }
     this.crlf();
   }
 
@@ -247,6 +261,11 @@ export class ReplyWriter {
       value = q;
     }
   }
+}
+
+function isLatin1(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return false;
+  return true;
 }
 
 const OK = Buffer.from('+OK\r\n');
