@@ -168,7 +168,17 @@ export class WireConnection {
     }
   }
 
-  /** Everything the server sends until it closes the connection or `timeoutMs` passes quietly. */
+  /** Every reply that arrives until none has come for `quietMs` (or the connection closed). */
+  async repliesUntilQuiet(quietMs: number): Promise<Buffer[]> {
+    const replies: Buffer[] = [];
+    for (;;) {
+      const reply = this.reader.next();
+      if (reply !== null) replies.push(reply);
+      else if (this.closed || !(await this.waitForData(Date.now() + quietMs))) return replies;
+    }
+  }
+
+  /** Everything the server sends until it closes the connection or `timeoutMs` passes. */
   async drain(timeoutMs = 1000): Promise<Drained> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed && (await this.waitForData(deadline)));
