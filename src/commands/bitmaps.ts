@@ -1,4 +1,414 @@
-// (being written)
-import type { CommandSpec } from './spec.ts';
+// Bitmap commands: bit-level reads and writes on string values. Bit 0 is the most significant
+// bit of the first byte. Writes grow the string in place through resizeString; BITFIELD works
+// in BigInt because its fields go up to 64 bits.
 
-export const bitmapCommands: CommandSpec[] = [];
+import { BIT_OFFSET, BIT_VALUE, CommandError, NOT_INTEGER, SYNTAX } from '../errors.ts';
+import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
+import { NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
+import { findString, findStringForWrite, growString, maxStringLength, optionIs } from './strings.ts';
+import type { CommandContext, CommandSpec } from './spec.ts';
+
+const group = 'bitmap';
+const range = newByteRange();
+const EMPTY = new Uint8Array(0);
+
+const BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
+const BITOP_NOT_ARITY = 'ERR BITOP NOT must be called with a single source key.';
+const BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
+const BITFIELD_RO_GET_ONLY = 'ERR BITFIELD_RO only supports the GET subcommand';
+
+/**
+ * Redis's getBitOffsetFromArgument: a non-negative int64 whose byte lies within
+ * proto-max-bulk-len. With `fieldBits` > 0 the "#n" form means n * fieldBits (BITFIELD).
+ */
+function bitOffset(ctx: CommandContext, arg: Buffer, fieldBits = 0): number {
+  const hash = fieldBits > 0 && arg[0] === 0x23;
+  const n = parseInt64(arg, hash ? 1 : 0);
+  if (typeof n !== 'number') throw new CommandError(BIT_OFFSET);
+  const offset = hash ? n * fieldBits : n;
+  if (offset < 0 || Math.floor(offset / 8) >= maxStringLength(ctx)) throw new CommandError(BIT_OFFSET);
+  return offset;
+}
+
+function integer(arg: Buffer, error = NOT_INTEGER): number {
+  const n = parseIntLoose(arg);
+  if (n === NOT_A_NUMBER) throw new CommandError(error);
+  return n;
+}
+
+function setbit(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const offset = bitOffset(ctx, argv[2]!);
+  const on = integer(argv[3]!, BIT_VALUE);
+  if (on !== 0 && on !== 1) throw new CommandError(BIT_VALUE);
+  const key = argv[1]!;
+  const id = findStringForWrite(db, key);
+  const out = growString(db, key, id, Math.floor(offset / 8) + 1, range);
+  const at = out.start + Math.floor(offset / 8);
+  const mask = 0x80 >>> (offset & 7);
+  const old = out.buf[at]!;
+  out.buf[at] = on ? old | mask : old & ~mask;
+  w.int(old & mask ? 1 : 0);
+}
+
+function getbit(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const offset = bitOffset(ctx, argv[2]!);
+  const id = findString(db, argv[1]!);
+  if (id < 0) return w.int(0);
+  const r = db.stringRange(id, range);
+  const byte = Math.floor(offset / 8);
+  w.int(byte < r.end - r.start && r.buf[r.start + byte]! & (0x80 >>> (offset & 7)) ? 1 : 0);
+}
+
+/** Whether a BIT/BYTE unit argument says BIT. */
+function isBitUnit(arg: Buffer): boolean {
+  if (optionIs(arg, 'bit')) return true;
+  if (optionIs(arg, 'byte')) return false;
+  throw new CommandError(SYNTAX);
+}
+
+/** A start..end range clamped into [0, total), Redis style; start > end means empty. */
+function clampRange(start: number, end: number, total: number): [number, number] {
+  if (start < 0) start = Math.max(0, total + start);
+  if (end < 0) end = Math.max(0, total + end);
+  if (end >= total) end = total - 1;
+  return [start, end];
+}
+
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >>> 1]!;
+
+function popcount(buf: Uint8Array, start: number, end: number): number {
+  let bits = 0;
+  for (let i = start; i < end; i++) bits += POPCOUNT[buf[i]!]!;
+  return bits;
+}
+
+function bitcount(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const id = findString(db, argv[1]!);
+  if (id < 0) return w.int(0);
+  const r = db.stringRange(id, range);
+  const length = r.end - r.start;
+  if (argv.length === 2) return w.int(popcount(r.buf, r.start, r.end));
+  if (argv.length !== 4 && argv.length !== 5) throw new CommandError(SYNTAX);
+  const rawStart = integer(argv[2]!);
+  const rawEnd = integer(argv[3]!);
+  if (rawStart < 0 && rawEnd < 0 && rawStart > rawEnd) return w.int(0);
+  const isBit = argv.length === 5 && isBitUnit(argv[4]!);
+  const [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
+  if (start > end) return w.int(0);
+  if (!isBit) return w.int(popcount(r.buf, r.start + start, r.start + end + 1));
+  const first = Math.floor(start / 8);
+  const last = Math.floor(end / 8);
+  let count = popcount(r.buf, r.start + first, r.start + last + 1);
+  // Take off the bits of the edge bytes that lie outside the range.
+  count -= POPCOUNT[r.buf[r.start + first]! & ~(0xff >>> (start & 7)) & 0xff]!;
+  count -= POPCOUNT[r.buf[r.start + last]! & ((1 << (7 - (end & 7))) - 1)]!;
+  w.int(count);
+}
+
+function bitpos(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const bit = integer(argv[2]!);
+  if (bit !== 0 && bit !== 1) throw new CommandError(BIT_ARGUMENT);
+  const id = findString(db, argv[1]!);
+  if (id < 0) return w.int(bit ? -1 : 0);
+  const r = db.stringRange(id, range);
+  const length = r.end - r.start;
+  if (argv.length > 6) throw new CommandError(SYNTAX);
+  let start = 0;
+  let end = length * 8 - 1;
+  const endGiven = argv.length >= 5;
+  if (argv.length >= 4) {
+    const rawStart = integer(argv[3]!);
+    const isBit = argv.length === 6 && isBitUnit(argv[5]!);
+    const rawEnd = endGiven ? integer(argv[4]!) : isBit ? length * 8 + 7 : length - 1;
+    [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
+    if (start > end) return w.int(-1);
+    if (!isBit) {
+      start *= 8;
+      end = end * 8 + 7;
+    }
+  } else if (length === 0) {
+    return w.int(-1);
+  }
+  for (let pos = start; pos <= end; pos++) {
+    const byte = r.buf[r.start + (pos >>> 3)]!;
+    // Whole bytes without the bit sought are skipped at once.
+    if ((pos & 7) === 0 && pos + 7 <= end && byte === (bit ? 0 : 0xff)) {
+      pos += 7;
+      continue;
+    }
+    if (((byte >>> (7 - (pos & 7))) & 1) === bit) return w.int(pos);
+  }
+  // No clear bit: without an explicit end the string counts as padded with zeros on the right.
+  w.int(bit === 0 && !endGiven ? end + 1 : -1);
+}
+
+const AND = 0;
+const OR = 1;
+const XOR = 2;
+const NOT = 3;
+
+function bitop(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const opName = argv[1]!;
+  let op: number;
+  if (optionIs(opName, 'and')) op = AND;
+  else if (optionIs(opName, 'or')) op = OR;
+  else if (optionIs(opName, 'xor')) op = XOR;
+  else if (optionIs(opName, 'not')) op = NOT;
+  else throw new CommandError(SYNTAX);
+  if (op === NOT && argv.length !== 4) throw new CommandError(BITOP_NOT_ARITY);
+  const sources: Uint8Array[] = [];
+  let maxLength = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const id = findString(db, argv[i]!);
+    if (id < 0) {
+      sources.push(EMPTY);
+      continue;
+    }
+    // Copies: the destination may be one of the sources, and storing it moves arena bytes.
+    const value = db.stringValue(id);
+    sources.push(value);
+    if (value.length > maxLength) maxLength = value.length;
+  }
+  const target = argv[2]!;
+  if (maxLength === 0) {
+    db.delete(target);
+    return w.int(0);
+  }
+  const result = Buffer.alloc(maxLength);
+  const first = sources[0]!;
+  result.set(first);
+  if (op === NOT) {
+    for (let j = 0; j < maxLength; j++) result[j] = ~result[j]! & 0xff;
+  }
+  for (let i = 1; i < sources.length; i++) {
+    const src = sources[i]!;
+    if (op === AND) {
+      for (let j = 0; j < maxLength; j++) result[j]! &= j < src.length ? src[j]! : 0;
+    } else if (op === OR) {
+      for (let j = 0; j < src.length; j++) result[j]! |= src[j]!;
+    } else {
+      for (let j = 0; j < src.length; j++) result[j]! ^= src[j]!;
+    }
+  }
+  // BITOP stores a fresh sds, never an int or embstr object.
+  db.setEncoding(db.setString(target, result), Encoding.Raw);
+  w.int(maxLength);
+}
+
+// ---- BITFIELD ------------------------------------------------------------------------------
+
+const OP_GET = 0;
+const OP_SET = 1;
+const OP_INCRBY = 2;
+const WRAP = 0;
+const SAT = 1;
+const FAIL = 2;
+
+interface FieldOp {
+  op: number;
+  signed: boolean;
+  bits: number;
+  offset: number;
+  value: bigint;
+  overflow: number;
+}
+
+/** "i1".."i64" or "u1".."u63"; lower-case sign only, as in Redis. */
+function fieldType(arg: Buffer): { signed: boolean; bits: number } {
+  const signed = arg[0] === 0x69;
+  if (!signed && arg[0] !== 0x75) throw new CommandError(BITFIELD_TYPE);
+  const bits = parseInt64(arg, 1);
+  if (typeof bits !== 'number' || bits < 1 || bits > (signed ? 64 : 63)) throw new CommandError(BITFIELD_TYPE);
+  return { signed, bits };
+}
+
+function readField(buf: Uint8Array, start: number, end: number, offset: number, bits: number, signed: boolean): bigint {
+  let value = 0n;
+  for (let i = 0; i < bits; i++) {
+    const pos = offset + i;
+    const at = start + Math.floor(pos / 8);
+    const bit = at < end ? (buf[at]! >>> (7 - (pos & 7))) & 1 : 0;
+    value = (value << 1n) | BigInt(bit);
+  }
+  return signed ? BigInt.asIntN(bits, value) : value;
+}
+
+function writeField(buf: Uint8Array, start: number, offset: number, bits: number, value: bigint): void {
+  for (let i = 0; i < bits; i++) {
+    const pos = offset + i;
+    const at = start + Math.floor(pos / 8);
+    const mask = 0x80 >>> (pos & 7);
+    if ((value >> BigInt(bits - 1 - i)) & 1n) buf[at]! |= mask;
+    else buf[at]! &= ~mask;
+  }
+}
+
+/** The value to store for `wanted` in a field, or null when FAIL refuses it. */
+function fitField(wanted: bigint, signed: boolean, bits: number, overflow: number): bigint | null {
+  const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  if (wanted >= min && wanted <= max) return wanted;
+  if (overflow === FAIL) return null;
+  if (overflow === SAT) return wanted > max ? max : min;
+  return signed ? BigInt.asIntN(bits, wanted) : BigInt.asUintN(bits, wanted);
+}
+
+function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
+  const { argv, db, w } = ctx;
+  const ops: FieldOp[] = [];
+  let overflow = WRAP;
+  let writes = false;
+  let highestBit = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const remaining = argv.length - i - 1;
+    let op: number;
+    if (optionIs(arg, 'get') && remaining >= 2) op = OP_GET;
+    else if (optionIs(arg, 'set') && remaining >= 3) op = OP_SET;
+    else if (optionIs(arg, 'incrby') && remaining >= 3) op = OP_INCRBY;
+    else if (optionIs(arg, 'overflow') && remaining >= 1) {
+      const kind = argv[++i]!;
+      if (optionIs(kind, 'wrap')) overflow = WRAP;
+      else if (optionIs(kind, 'sat')) overflow = SAT;
+      else if (optionIs(kind, 'fail')) overflow = FAIL;
+      else throw new CommandError(BITFIELD_OVERFLOW);
+      continue;
+    } else throw new CommandError(SYNTAX);
+    const { signed, bits } = fieldType(argv[i + 1]!);
+    const offset = bitOffset(ctx, argv[i + 2]!, bits);
+    let value = 0n;
+    if (op !== OP_GET) {
+      writes = true;
+      highestBit = Math.max(highestBit, offset + bits - 1);
+      const n = parseInt64(argv[i + 3]!);
+      if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+      value = BigInt(n);
+    }
+    ops.push({ op, signed, bits, offset, value, overflow });
+    i += op === OP_GET ? 2 : 3;
+  }
+  const key = argv[1]!;
+  let r: ByteRange | null = null;
+  if (!writes) {
+    const id = findString(db, key);
+    if (id >= 0) r = db.stringRange(id, range);
+  } else {
+    if (readonlyCommand) throw new CommandError(BITFIELD_RO_GET_ONLY);
+    r = growString(db, key, findStringForWrite(db, key), Math.floor(highestBit / 8) + 1, range);
+  }
+  w.array(ops.length);
+  for (const f of ops) {
+    const old = r === null ? 0n : readField(r.buf, r.start, r.end, f.offset, f.bits, f.signed);
+    if (f.op === OP_GET) {
+      w.bigint(old);
+      continue;
+    }
+    // SET of an unsigned field takes the argument as C's uint64 cast would.
+    const wanted = f.op === OP_INCRBY ? old + f.value : f.signed ? f.value : BigInt.asUintN(64, f.value);
+    const stored = fitField(wanted, f.signed, f.bits, f.overflow);
+    if (stored === null) {
+      w.null();
+      continue;
+    }
+    writeField(r!.buf, r!.start, f.offset, f.bits, stored);
+    w.bigint(f.op === OP_INCRBY ? stored : old);
+  }
+}
+
+// ---- the table -----------------------------------------------------------------------------
+
+const oneKey = { first: 1, last: 1, step: 1 };
+
+export const bitmapCommands: CommandSpec[] = [
+  {
+    name: 'setbit',
+    arity: 4,
+    flags: ['write', 'denyoom'],
+    acl: ['write', 'bitmap', 'slow'],
+    keys: oneKey,
+    summary: 'Sets or clears the bit at offset in the string value stored at key',
+    since: '2.2.0',
+    group,
+    complexity: 'O(1)',
+    handler: setbit,
+  },
+  {
+    name: 'getbit',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    acl: ['read', 'bitmap', 'fast'],
+    keys: oneKey,
+    summary: 'Returns the bit value at offset in the string value stored at key',
+    since: '2.2.0',
+    group,
+    complexity: 'O(1)',
+    handler: getbit,
+  },
+  {
+    name: 'bitcount',
+    arity: -2,
+    flags: ['readonly'],
+    acl: ['read', 'bitmap', 'slow'],
+    keys: oneKey,
+    summary: 'Count set bits in a string',
+    since: '2.6.0',
+    group,
+    complexity: 'O(N)',
+    handler: bitcount,
+  },
+  {
+    name: 'bitpos',
+    arity: -3,
+    flags: ['readonly'],
+    acl: ['read', 'bitmap', 'slow'],
+    keys: oneKey,
+    summary: 'Find first bit set or clear in a string',
+    since: '2.8.7',
+    group,
+    complexity: 'O(N)',
+    handler: bitpos,
+  },
+  {
+    name: 'bitop',
+    arity: -4,
+    flags: ['write', 'denyoom'],
+    acl: ['write', 'bitmap', 'slow'],
+    keys: { first: 2, last: -1, step: 1 },
+    summary: 'Perform bitwise operations between strings',
+    since: '2.6.0',
+    group,
+    complexity: 'O(N)',
+    handler: bitop,
+  },
+  {
+    name: 'bitfield',
+    arity: -2,
+    flags: ['write', 'denyoom'],
+    acl: ['write', 'bitmap', 'slow'],
+    keys: oneKey,
+    summary: 'Perform arbitrary bitfield integer operations on strings',
+    since: '3.2.0',
+    group,
+    complexity: 'O(1) for each subcommand specified',
+    handler: (ctx) => bitfield(ctx, false),
+  },
+  {
+    name: 'bitfield_ro',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    acl: ['read', 'bitmap', 'fast'],
+    keys: oneKey,
+    summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD',
+    since: '6.0.0',
+    group,
+    complexity: 'O(1) for each subcommand specified',
+    handler: (ctx) => bitfield(ctx, true),
+  },
+];

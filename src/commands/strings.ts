@@ -1,13 +1,81 @@
 // String commands. GET and SET are the hot path: they hash the key straight from the request
 // buffer, and GET copies the value from the arena into the reply without an intermediate Buffer.
+// In-place edits (APPEND, SETRANGE) grow the stored value through resizeString, so a large
+// string is never copied per operation.
 
-import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, INVALID_EXPIRE } from '../errors.ts';
-import { newByteRange, ValueType } from '../store/types.ts';
-import { NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
+import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
+import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
+import type { Database } from '../store/database.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
+import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const group = 'string';
 const range = newByteRange();
+const EMPTY = Buffer.alloc(0);
+
+const DECREMENT_OVERFLOW = 'ERR decrement would overflow';
+const NOT_FINITE_RESULT = 'ERR increment would produce NaN or Infinity';
+const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
+const LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
+const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+/** Redis's embstr limit: results of INCRBYFLOAT are never int-encoded, only embstr or raw. */
+const EMBSTR_MAX = 44;
+
+// ---- shared helpers (bitmaps use them too) ------------------------------------------------
+
+/** The entry for a key that must hold a string (WRONGTYPE otherwise), or -1; counts hits/misses. */
+export function findString(db: Database, key: Buffer): number {
+  const id = db.findForRead(key);
+  if (id >= 0 && db.typeOf(id) !== ValueType.String) throw new CommandError(WRONGTYPE);
+  return id;
+}
+
+/** Like findString, for a write: no hit/miss accounting (Redis's lookupKeyWrite). */
+export function findStringForWrite(db: Database, key: Buffer): number {
+  const id = db.find(key);
+  if (id >= 0 && db.typeOf(id) !== ValueType.String) throw new CommandError(WRONGTYPE);
+  return id;
+}
+
+/** Redis's checkStringLength: a string may not grow past proto-max-bulk-len. */
+export function checkStringLength(ctx: CommandContext, length: number): void {
+  if (length > maxStringLength(ctx)) throw new CommandError(STRING_TOO_LONG);
+}
+
+export function maxStringLength(ctx: CommandContext): number {
+  return ctx.server.config.number('proto-max-bulk-len');
+}
+
+/**
+ * Makes the string at `key` (created empty when missing) at least `length` bytes long and
+ * points `out` at it for in-place edits. The caller checked the type.
+ */
+export function growString(db: Database, key: Buffer, id: number, length: number, out: ByteRange): ByteRange {
+  const target = id >= 0 ? id : db.setString(key, EMPTY);
+  return db.resizeString(target, Math.max(length, db.stringLength(target)), out);
+}
+
+/** Lower-case keyword match without making strings. */
+export function optionIs(arg: Buffer, name: string): boolean {
+  if (arg.length !== name.length) return false;
+  for (let i = 0; i < arg.length; i++) if ((arg[i]! | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+function replyString(ctx: CommandContext, id: number): void {
+  if (id < 0) return ctx.w.null();
+  ctx.db.stringRange(id, range);
+  ctx.w.bulkRange(range.buf, range.start, range.end);
+}
+
+function parseInteger(arg: Buffer): number | bigint {
+  const n = parseInt64(arg);
+  if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  return n;
+}
+
+// ---- GET / SET and their expiry options ----------------------------------------------------
 
 function get(ctx: CommandContext): void {
   const { db, w } = ctx;
@@ -22,86 +90,467 @@ const NX = 1;
 const XX = 2;
 const GET = 4;
 const KEEPTTL = 8;
+const PERSIST = 16;
+const EX = 32;
+const PX = 64;
+const EXAT = 128;
+const PXAT = 256;
+const ANY_EXPIRE = EX | PX | EXAT | PXAT;
 
-/** Lower-cased first byte and length identify SET's options without making strings. */
-function optionIs(arg: Buffer, name: string): boolean {
-  if (arg.length !== name.length) return false;
-  for (let i = 0; i < arg.length; i++) if ((arg[i]! | 0x20) !== name.charCodeAt(i)) return false;
-  return true;
+/** The expiry argument found by the last parseStringOptions call. */
+let expireArg: Buffer = EMPTY;
+
+/**
+ * Redis's parseExtendedStringArgumentsOrReply for SET (from argv[3]) and GETEX (from argv[2]):
+ * each option excludes the ones it conflicts with but may repeat itself ("EX 1 EX 2" is fine).
+ */
+function parseStringOptions(argv: Buffer[], forSet: boolean): number {
+  let flags = 0;
+  for (let i = forSet ? 3 : 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const hasNext = i + 1 < argv.length;
+    let expire = 0;
+    if (arg.length === 2 || arg.length === 4) {
+      if (optionIs(arg, 'ex')) expire = EX;
+      else if (optionIs(arg, 'px')) expire = PX;
+      else if (optionIs(arg, 'exat')) expire = EXAT;
+      else if (optionIs(arg, 'pxat')) expire = PXAT;
+    }
+    if (expire !== 0 && hasNext && !(flags & (KEEPTTL | PERSIST | (ANY_EXPIRE & ~expire)))) {
+      flags |= expire;
+      expireArg = argv[++i]!;
+    } else if (forSet && optionIs(arg, 'nx') && !(flags & XX)) flags |= NX;
+    else if (forSet && optionIs(arg, 'xx') && !(flags & NX)) flags |= XX;
+    else if (forSet && optionIs(arg, 'get')) flags |= GET;
+    else if (forSet && optionIs(arg, 'keepttl') && !(flags & ANY_EXPIRE)) flags |= KEEPTTL;
+    else if (!forSet && optionIs(arg, 'persist') && !(flags & ANY_EXPIRE)) flags |= PERSIST;
+    else throw new CommandError(SYNTAX);
+  }
+  return flags;
+}
+
+/**
+ * An expiry argument as an absolute time in ms, with Redis's checks: positive, and no int64
+ * overflow when scaled to ms or added to the current time.
+ */
+function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): number {
+  const n = parseInteger(arg);
+  const seconds = (flags & (EX | EXAT)) !== 0;
+  const relative = (flags & (EX | PX)) !== 0;
+  const now = ctx.keyspace.now;
+  if (typeof n === 'number' && n > 0) {
+    const at = (seconds ? n * 1000 : n) + (relative ? now : 0);
+    if (Number.isSafeInteger(at)) return at;
+  }
+  let big = BigInt(n);
+  if (big <= 0n || (seconds && big > INT64_MAX / 1000n)) throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
+  if (seconds) big *= 1000n;
+  if (relative) big += BigInt(now);
+  if (big > INT64_MAX) throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
+  return Number(big);
+}
+
+/**
+ * SET and its variants: stores argv[valueAt] under argv[1]. Replies OK (or the old value for
+ * GET), or null when NX/XX stopped it; SETNX passes `asInt` to answer 1/0 instead.
+ */
+function setGeneric(ctx: CommandContext, flags: number, valueAt: number, asInt: boolean): void {
+  const { argv, db, w } = ctx;
+  const expireAt = flags & ANY_EXPIRE ? expireAtFromArg(ctx, expireArg, flags) : -1;
+  const key = argv[1]!;
+  let found = false;
+  if (flags & GET) {
+    const existing = findString(db, key);
+    replyString(ctx, existing);
+    found = existing >= 0;
+  } else if (flags & (NX | XX)) {
+    found = db.find(key) >= 0;
+  }
+  if ((flags & NX && found) || (flags & XX && !found)) {
+    if (flags & GET) return;
+    return asInt ? w.int(0) : w.null();
+  }
+  const id = db.setString(key, argv[valueAt]!, (flags & KEEPTTL) !== 0);
+  if (expireAt >= 0) db.setExpire(id, expireAt);
+  if (flags & GET) return;
+  if (asInt) w.int(1);
+  else w.ok();
 }
 
 function set(ctx: CommandContext): void {
-  const { argv, db, w, keyspace } = ctx;
-  let flags = 0;
-  let expireAt = -1;
+  setGeneric(ctx, parseStringOptions(ctx.argv, true), 2, false);
+}
+
+function setWithExpire(flag: number) {
+  return (ctx: CommandContext): void => {
+    expireArg = ctx.argv[2]!;
+    setGeneric(ctx, flag, 3, false);
+  };
+}
+
+function getex(ctx: CommandContext): void {
+  const { argv, db, keyspace } = ctx;
+  const flags = parseStringOptions(argv, false);
+  const id = findString(db, argv[1]!);
+  if (id < 0) return ctx.w.null();
+  const expireAt = flags & ANY_EXPIRE ? expireAtFromArg(ctx, expireArg, flags) : -1;
+  replyString(ctx, id);
+  // An absolute time already past deletes the key, as Redis does (it never stores it).
+  if (flags & (EXAT | PXAT) && expireAt <= keyspace.now) db.deleteId(id);
+  else if (expireAt >= 0) db.setExpire(id, expireAt);
+  else if (flags & PERSIST) db.clearExpire(id);
+}
+
+function getdel(ctx: CommandContext): void {
+  const id = findString(ctx.db, ctx.argv[1]!);
+  replyString(ctx, id);
+  if (id >= 0) ctx.db.deleteId(id);
+}
+
+// ---- ranges and lengths --------------------------------------------------------------------
+
+function getrange(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  let start = parseIntLoose(argv[2]!);
+  if (start === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  let end = parseIntLoose(argv[3]!);
+  if (end === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  const id = findString(db, argv[1]!);
+  if (id < 0) return w.bulk(EMPTY);
+  if (start < 0 && end < 0 && start > end) return w.bulk(EMPTY);
+  const length = db.stringLength(id);
+  if (start < 0) start = Math.max(0, length + start);
+  if (end < 0) end = Math.max(0, length + end);
+  if (end >= length) end = length - 1;
+  if (start > end || length === 0) return w.bulk(EMPTY);
+  db.stringRange(id, range);
+  w.bulkRange(range.buf, range.start + start, range.start + end + 1);
+}
+
+function strlen(ctx: CommandContext): void {
+  const id = findString(ctx.db, ctx.argv[1]!);
+  ctx.w.int(id < 0 ? 0 : ctx.db.stringLength(id));
+}
+
+function append(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const key = argv[1]!;
+  const value = argv[2]!;
+  const id = findStringForWrite(db, key);
+  if (id < 0) {
+    db.setString(key, value);
+    return w.int(value.length);
+  }
+  const oldLength = db.stringLength(id);
+  checkStringLength(ctx, oldLength + value.length);
+  const out = db.resizeString(id, oldLength + value.length, range);
+  out.buf.set(value, out.start + oldLength);
+  w.int(out.end - out.start);
+}
+
+function setrange(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const offset = parseIntLoose(argv[2]!);
+  if (offset === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  if (offset < 0) throw new CommandError(OFFSET_RANGE);
+  const key = argv[1]!;
+  const value = argv[3]!;
+  const id = findStringForWrite(db, key);
+  if (value.length === 0) return w.int(id < 0 ? 0 : db.stringLength(id));
+  checkStringLength(ctx, offset + value.length);
+  const out = growString(db, key, id, offset + value.length, range);
+  out.buf.set(value, out.start + offset);
+  w.int(out.end - out.start);
+}
+
+// ---- multiple keys -------------------------------------------------------------------------
+
+function mget(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  w.array(argv.length - 1);
+  for (let i = 1; i < argv.length; i++) {
+    const id = db.findForRead(argv[i]!);
+    if (id < 0 || db.typeOf(id) !== ValueType.String) w.null();
+    else replyString(ctx, id);
+  }
+}
+
+function msetGeneric(ctx: CommandContext, nx: boolean): void {
+  const { argv, db, w } = ctx;
+  if (argv.length % 2 === 0) throw new CommandError(wrongArity(nx ? 'msetnx' : 'mset'));
+  if (nx) {
+    for (let i = 1; i < argv.length; i += 2) if (db.find(argv[i]!) >= 0) return w.int(0);
+  }
+  for (let i = 1; i < argv.length; i += 2) db.setString(argv[i]!, argv[i + 1]!);
+  if (nx) w.int(1);
+  else w.ok();
+}
+
+// ---- counters ------------------------------------------------------------------------------
+
+const intScratch = Buffer.alloc(24);
+
+function incrBy(ctx: CommandContext, delta: number | bigint): void {
+  const { argv, db, w } = ctx;
+  const key = argv[1]!;
+  const id = findStringForWrite(db, key);
+  let current: number | bigint = 0;
+  if (id >= 0) {
+    db.stringRange(id, range);
+    const parsed = parseInt64(range.buf, range.start, range.end);
+    if (parsed === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+    current = parsed;
+  }
+  let result: number | bigint;
+  if (typeof current === 'number' && typeof delta === 'number' && Number.isSafeInteger(current + delta)) {
+    result = current + delta;
+  } else {
+    const exact = BigInt(current) + BigInt(delta);
+    if (exact > INT64_MAX || exact < INT64_MIN) throw new CommandError(OVERFLOW);
+    result = exact;
+  }
+  const length = intScratch.write(String(result), 'latin1');
+  const bytes = intScratch.subarray(0, length);
+  if (id >= 0) db.replaceString(id, bytes, Encoding.Int);
+  else db.setString(key, bytes);
+  if (typeof result === 'number') w.int(result);
+  else w.bigint(result);
+}
+
+function incrByArg(ctx: CommandContext, negate: boolean): void {
+  const n = parseInteger(ctx.argv[2]!);
+  if (!negate) return incrBy(ctx, n);
+  if (n === INT64_MIN) throw new CommandError(DECREMENT_OVERFLOW);
+  incrBy(ctx, -n);
+}
+
+function incrbyfloat(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const key = argv[1]!;
+  const id = findStringForWrite(db, key);
+  let current: Uint8Array | null = null;
+  if (id >= 0) {
+    db.stringRange(id, range);
+    current = range.buf.subarray(range.start, range.end);
+  }
+  const text = addLongDoubleText(current, argv[2]!);
+  if (text === NOT_A_NUMBER) throw new CommandError(NOT_FLOAT);
+  if (text === NOT_FINITE) throw new CommandError(NOT_FINITE_RESULT);
+  const bytes = Buffer.from(text, 'latin1');
+  const encoding = bytes.length <= EMBSTR_MAX ? Encoding.Embstr : Encoding.Raw;
+  if (id >= 0) db.replaceString(id, bytes, encoding);
+  else db.setEncoding(db.setString(key, bytes), encoding);
+  w.bulk(bytes);
+}
+
+// ---- LCS -----------------------------------------------------------------------------------
+
+const rangeA = newByteRange();
+const rangeB = newByteRange();
+
+function lcs(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const idA = db.findForRead(argv[1]!);
+  const idB = db.findForRead(argv[2]!);
+  if ((idA >= 0 && db.typeOf(idA) !== ValueType.String) || (idB >= 0 && db.typeOf(idB) !== ValueType.String)) {
+    throw new CommandError(LCS_NOT_STRINGS);
+  }
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
   for (let i = 3; i < argv.length; i++) {
     const arg = argv[i]!;
-    const hasNext = i + 1 < argv.length;
-    if (optionIs(arg, 'nx') && !(flags & XX)) flags |= NX;
-    else if (optionIs(arg, 'xx') && !(flags & NX)) flags |= XX;
-    else if (optionIs(arg, 'get')) flags |= GET;
-    else if (optionIs(arg, 'keepttl') && expireAt < 0) flags |= KEEPTTL;
-    else if (hasNext && expireAt < 0 && !(flags & KEEPTTL) && (optionIs(arg, 'ex') || optionIs(arg, 'px') || optionIs(arg, 'exat') || optionIs(arg, 'pxat'))) {
-      const n = parseInt64(argv[++i]!);
-      if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
-      const amount = Number(n);
-      if (amount <= 0) throw new CommandError(INVALID_EXPIRE('set'));
-      const seconds = (arg[0]! | 0x20) === 0x65;
-      const absolute = arg.length === 4;
-      const ms = seconds ? amount * 1000 : amount;
-      if (!Number.isSafeInteger(ms) || (!absolute && !Number.isSafeInteger(ms + keyspace.now))) {
-        throw new CommandError(INVALID_EXPIRE('set'));
+    if (optionIs(arg, 'idx')) getIdx = true;
+    else if (optionIs(arg, 'len')) getLen = true;
+    else if (optionIs(arg, 'withmatchlen')) withMatchLen = true;
+    else if (optionIs(arg, 'minmatchlen') && i + 1 < argv.length) {
+      minMatchLen = Math.max(0, Number(parseInteger(argv[++i]!)));
+    } else throw new CommandError(SYNTAX);
+  }
+  if (getLen && getIdx) throw new CommandError(LCS_LEN_AND_IDX);
+  const a = idA >= 0 ? db.stringRange(idA, rangeA) : emptyRange(rangeA);
+  const b = idB >= 0 ? db.stringRange(idB, rangeB) : emptyRange(rangeB);
+  const alen = a.end - a.start;
+  const blen = b.end - b.start;
+  if ((alen + 1) * (blen + 1) * 4 > maxStringLength(ctx)) throw new CommandError(LCS_TOO_MUCH_MEMORY);
+
+  // table[i * (blen + 1) + j] = LCS length of a[0..i) and b[0..j).
+  const stride = blen + 1;
+  const table = new Uint32Array((alen + 1) * stride);
+  for (let i = 1; i <= alen; i++) {
+    const ca = a.buf[a.start + i - 1];
+    const row = i * stride;
+    const prev = row - stride;
+    for (let j = 1; j <= blen; j++) {
+      if (ca === b.buf[b.start + j - 1]) table[row + j] = table[prev + j - 1]! + 1;
+      else {
+        const up = table[prev + j]!;
+        const left = table[row + j - 1]!;
+        table[row + j] = up > left ? up : left;
       }
-      expireAt = absolute ? ms : keyspace.now + ms;
-    } else {
-      throw new CommandError(SYNTAX);
     }
   }
-  const key = argv[1]!;
-  let existing = flags & (NX | XX | GET) ? db.find(key) : -1;
-  if (flags & GET) {
-    if (existing >= 0 && db.typeOf(existing) !== ValueType.String) throw new CommandError(WRONGTYPE);
+  const total = table[alen * stride + blen]!;
+  if (getLen) return w.int(total);
+
+  // Walk back from the end, collecting the LCS bytes and the ranges of contiguous matches
+  // (emitted from the end of the strings towards the start, as Redis does).
+  const result = Buffer.alloc(total);
+  const matches: number[] = [];
+  let idx = total;
+  let i = alen;
+  let j = blen;
+  let aStart = -1;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (a.buf[a.start + i - 1] === b.buf[b.start + j - 1]) {
+      result[--idx] = a.buf[a.start + i - 1]!;
+      if (aStart < 0) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      i--;
+      j--;
+    } else {
+      if (table[(i - 1) * stride + j]! > table[i * stride + j - 1]!) i--;
+      else j--;
+      if (aStart >= 0) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (minMatchLen === 0 || matchLen >= minMatchLen) matches.push(aStart, aEnd, bStart, bEnd, matchLen);
+      aStart = -1;
+    }
   }
-  if ((flags & NX && existing >= 0) || (flags & XX && existing < 0)) {
-    if (flags & GET) replyString(ctx, existing);
-    else w.null();
-    return;
+  if (!getIdx) return w.bulk(result);
+  w.map(2);
+  w.bulkString('matches');
+  w.array(matches.length / 5);
+  for (let k = 0; k < matches.length; k += 5) {
+    w.array(withMatchLen ? 3 : 2);
+    w.array(2);
+    w.int(matches[k]!);
+    w.int(matches[k + 1]!);
+    w.array(2);
+    w.int(matches[k + 2]!);
+    w.int(matches[k + 3]!);
+    if (withMatchLen) w.int(matches[k + 4]!);
   }
-  if (flags & GET) replyString(ctx, existing);
-  const id = db.setString(key, argv[2]!, (flags & KEEPTTL) !== 0);
-  if (expireAt >= 0) db.setExpire(id, expireAt);
-  if (!(flags & GET)) w.ok();
+  w.bulkString('len');
+  w.int(total);
 }
 
-function replyString(ctx: CommandContext, id: number): void {
-  if (id < 0) return ctx.w.null();
-  ctx.db.stringRange(id, range);
-  ctx.w.bulkRange(range.buf, range.start, range.end);
+function emptyRange(out: ByteRange): ByteRange {
+  out.buf = EMPTY;
+  out.start = 0;
+  out.end = 0;
+  return out;
 }
+
+// ---- the table -----------------------------------------------------------------------------
+
+const oneKey = { first: 1, last: 1, step: 1 };
+
+function spec(
+  name: string,
+  arity: number,
+  flags: CommandSpec['flags'],
+  acl: CommandSpec['acl'],
+  summary: string,
+  since: string,
+  complexity: string,
+  handler: (ctx: CommandContext) => void,
+  keys = oneKey,
+): CommandSpec {
+  return { name, arity, flags, acl, keys, summary, since, group, complexity, handler };
+}
+
+const READ_FAST = ['read', 'string', 'fast'];
+const WRITE_FAST = ['write', 'string', 'fast'];
+const WRITE_SLOW = ['write', 'string', 'slow'];
+const READ_SLOW = ['read', 'string', 'slow'];
+const SUBSTRING_COMPLEXITY =
+  'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.';
 
 export const stringCommands: CommandSpec[] = [
-  {
-    name: 'get',
-    arity: 2,
-    flags: ['readonly', 'fast'],
-    acl: ['read', 'string', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Get the value of a key',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
-    handler: get,
-  },
-  {
-    name: 'set',
-    arity: -3,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'string', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Set the string value of a key',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
-    handler: set,
-  },
+  spec('get', 2, ['readonly', 'fast'], READ_FAST, 'Get the value of a key', '1.0.0', 'O(1)', get),
+  spec('set', -3, ['write', 'denyoom'], WRITE_SLOW, 'Set the string value of a key', '1.0.0', 'O(1)', set),
+  spec('setnx', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Set the value of a key, only if the key does not exist', '1.0.0', 'O(1)', (ctx) =>
+    setGeneric(ctx, NX, 2, true),
+  ),
+  spec('setex', 4, ['write', 'denyoom'], WRITE_SLOW, 'Set the value and expiration of a key', '2.0.0', 'O(1)', setWithExpire(EX)),
+  spec('psetex', 4, ['write', 'denyoom'], WRITE_SLOW, 'Set the value and expiration in milliseconds of a key', '2.6.0', 'O(1)', setWithExpire(PX)),
+  spec('getset', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Set the string value of a key and return its old value', '1.0.0', 'O(1)', (ctx) =>
+    setGeneric(ctx, GET, 2, false),
+  ),
+  spec('getex', -2, ['write', 'fast'], WRITE_FAST, 'Get the value of a key and optionally set its expiration', '6.2.0', 'O(1)', getex),
+  spec('getdel', 2, ['write', 'fast'], WRITE_FAST, 'Get the value of a key and delete the key', '6.2.0', 'O(1)', getdel),
+  spec('getrange', 4, ['readonly'], READ_SLOW, 'Get a substring of the string stored at a key', '2.4.0', SUBSTRING_COMPLEXITY, getrange),
+  spec('substr', 4, ['readonly'], READ_SLOW, 'Get a substring of the string stored at a key', '1.0.0', SUBSTRING_COMPLEXITY, getrange),
+  spec('strlen', 2, ['readonly', 'fast'], READ_FAST, 'Get the length of the value stored in a key', '2.2.0', 'O(1)', strlen),
+  spec(
+    'append',
+    3,
+    ['write', 'denyoom', 'fast'],
+    WRITE_FAST,
+    'Append a value to a key',
+    '2.0.0',
+    'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
+    append,
+  ),
+  spec(
+    'setrange',
+    4,
+    ['write', 'denyoom'],
+    WRITE_SLOW,
+    'Overwrite part of a string at key starting at the specified offset',
+    '2.2.0',
+    'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+    setrange,
+  ),
+  spec('mget', -2, ['readonly', 'fast'], READ_FAST, 'Get the values of all the given keys', '1.0.0', 'O(N) where N is the number of keys to retrieve.', mget, {
+    first: 1,
+    last: -1,
+    step: 1,
+  }),
+  spec('mset', -3, ['write', 'denyoom'], WRITE_SLOW, 'Set multiple keys to multiple values', '1.0.1', 'O(N) where N is the number of keys to set.', (ctx) => msetGeneric(ctx, false), {
+    first: 1,
+    last: -1,
+    step: 2,
+  }),
+  spec(
+    'msetnx',
+    -3,
+    ['write', 'denyoom'],
+    WRITE_SLOW,
+    'Set multiple keys to multiple values, only if none of the keys exist',
+    '1.0.1',
+    'O(N) where N is the number of keys to set.',
+    (ctx) => msetGeneric(ctx, true),
+    { first: 1, last: -1, step: 2 },
+  ),
+  spec('incr', 2, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Increment the integer value of a key by one', '1.0.0', 'O(1)', (ctx) => incrBy(ctx, 1)),
+  spec('decr', 2, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Decrement the integer value of a key by one', '1.0.0', 'O(1)', (ctx) => incrBy(ctx, -1)),
+  spec('incrby', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Increment the integer value of a key by the given amount', '1.0.0', 'O(1)', (ctx) =>
+    incrByArg(ctx, false),
+  ),
+  spec('decrby', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Decrement the integer value of a key by the given number', '1.0.0', 'O(1)', (ctx) =>
+    incrByArg(ctx, true),
+  ),
+  spec('incrbyfloat', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Increment the float value of a key by the given amount', '2.6.0', 'O(1)', incrbyfloat),
+  spec('lcs', -3, ['readonly'], READ_SLOW, 'Find longest common substring', '7.0.0', 'O(N*M) where N and M are the lengths of s1 and s2, respectively', lcs, {
+    first: 1,
+    last: 2,
+    step: 1,
+  }),
 ];
