@@ -61,6 +61,7 @@ export class RedisListener {
     const parser = new RespParser({
       maxBulkLength: server.config.number('proto-max-bulk-len'),
       maxQueryBuffer: server.config.number('client-query-buffer-limit'),
+      authenticated: () => client.authenticated,
     });
     const conn: Connection = { client, socket, parser, held: null };
     this.connections.set(client.id, conn);
