@@ -140,6 +140,7 @@ export async function startMnemo(): Promise<BenchServer> {
     }),
   );
   const ask = <T extends ChildRequest['type']>(type: T) => {
+    if (!child.connected) return Promise.reject(new Error(`the Mnemo child has exited (${child.signalCode ?? child.exitCode})`));
     child.send({ type } satisfies ChildRequest);
     return replyFrom(child, type);
   };
