@@ -111,9 +111,12 @@ export function formatReport(report: BenchReport): string {
           r.test.toUpperCase(), String(r.pipeline), count(r.mnemo.rps), count(r.redis.rps), x(r.rpsRatio),
           f2(r.mnemo.cpuMicrosPerRequest), f2(r.redis.cpuMicrosPerRequest), x(r.cpuRatio), f2(r.mnemo.p99Ms), f2(r.redis.p99Ms),
         ]),
-        report.throughput.flatMap((r) =>
-          [r.mnemo, r.redis].flatMap((side, i) => (side.error ? [`  ${r.test.toUpperCase()} -P ${r.pipeline} ${i ? 'redis' : 'mnemo'}: ${side.error}`] : [])),
-        ),
+        [
+          ...(report.throughput.some((r) => r.test === 'mset') ? ['  (one MSET request sets 10 keys)'] : []),
+          ...report.throughput.flatMap((r) =>
+            [r.mnemo, r.redis].flatMap((side, i) => (side.error ? [`  ${r.test.toUpperCase()} -P ${r.pipeline} ${i ? 'redis' : 'mnemo'}: ${side.error}`] : [])),
+          ),
+        ],
       ),
     );
   }

@@ -5,7 +5,7 @@
 // given next to throughput: it barely moves with the load of other processes.
 //
 // Knobs (environment): BENCH_ROUNDS (5), BENCH_REQUESTS (100000 at -P 1; -P 16 runs ten times
-// as many), BENCH_CLIENTS (50), BENCH_KEYSPACE (-r, 100000), BENCH_TESTS (set,get,incr,mset),
+// as many, twice for MSET), BENCH_CLIENTS (50), BENCH_KEYSPACE (-r, 100000), BENCH_TESTS (set,get,incr,mset),
 // BENCH_KEYS (1000000, memory), BENCH_FULL=1 or --full (adds 10M keys: memory and a large-
 // keyspace latency run), BENCH_FULL_KEYS (10000000), BENCH_SECONDS (60, per latency run),
 // BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_OUT (bench/results/latest.json).
@@ -46,8 +46,11 @@ const settings = {
   valueBytes: VALUE_BYTES,
 };
 const PIPELINES = [1, 16];
-/** Pipelined runs are this much faster; more requests keep them long enough to measure. */
-const PIPELINED_REQUEST_FACTOR = 10;
+/**
+ * More requests for pipelined runs keep them long enough to measure: pipelining makes the
+ * single-key tests about ten times faster, MSET (ten keys a request) only about twice.
+ */
+const pipelinedRequestFactor = (test: string) => (test === 'mset' ? 2 : 10);
 const out = process.env.BENCH_OUT ?? fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
 /** A command of each test, sent once to find out whether the server supports it. */
@@ -78,97 +81,116 @@ async function unsupported(server: BenchServer, test: string): Promise<string | 
   return reply.startsWith('-') ? `skipped, ${args[0]} answers ${reply.slice(1)}` : null;
 }
 
-function summarizeSide(runs: readonly RunResult[], requests: number, error?: string): SideSummary {
-  return {
-    rps: median(runs.map((r) => r.rps)),
-    cpuMicrosPerRequest: median(runs.map((r) => cpuMicrosPerRequest(r.cpuTicks, requests))),
-    p50Ms: median(runs.map((r) => r.p50Ms)),
-    p99Ms: median(runs.map((r) => r.p99Ms)),
-    maxMs: median(runs.map((r) => r.maxMs)),
-    rounds: runs.length,
-    ...(error === undefined ? {} : { error }),
-  };
+/** What the throughput phase gathered, by server, test and pipeline depth. */
+class Tally {
+  private readonly runs = new Map<string, RunResult[]>();
+  private readonly pauses = new Map<string, number[]>();
+  private readonly errors = new Map<string, string>();
+
+  private static key(server: BenchServer, test: string, pipeline?: number): string {
+    return `${server.name} ${test} ${pipeline ?? 'any'}`;
+  }
+
+  /** Stops `test` on `server` at the given depth, or at every depth when none is given. */
+  fail(server: BenchServer, test: string, why: string, pipeline?: number): void {
+    this.errors.set(Tally.key(server, test, pipeline), why);
+  }
+
+  errorOf(server: BenchServer, test: string, pipeline: number): string | undefined {
+    return this.errors.get(Tally.key(server, test)) ?? this.errors.get(Tally.key(server, test, pipeline));
+  }
+
+  add(server: BenchServer, test: string, pipeline: number, result: RunResult, pauses: number[]): void {
+    const key = Tally.key(server, test, pipeline);
+    this.runs.set(key, [...(this.runs.get(key) ?? []), result]);
+    this.pauses.set(key, [...(this.pauses.get(key) ?? []), ...pauses]);
+  }
+
+  row([mnemo, redis]: readonly [BenchServer, BenchServer], test: string, pipeline: number): ThroughputRow {
+    const requests = requestsFor(test, pipeline);
+    const side = (server: BenchServer): SideSummary => {
+      const runs = this.runs.get(Tally.key(server, test, pipeline)) ?? [];
+      const error = this.errorOf(server, test, pipeline);
+      return {
+        rps: median(runs.map((r) => r.rps)),
+        cpuMicrosPerRequest: median(runs.map((r) => cpuMicrosPerRequest(r.cpuTicks, requests))),
+        p50Ms: median(runs.map((r) => r.p50Ms)),
+        p99Ms: median(runs.map((r) => r.p99Ms)),
+        maxMs: median(runs.map((r) => r.maxMs)),
+        rounds: runs.length,
+        ...(error === undefined ? {} : { error }),
+      };
+    };
+    const [m, r] = [side(mnemo), side(redis)];
+    return {
+      test,
+      pipeline,
+      requests,
+      mnemo: m,
+      redis: r,
+      rpsRatio: ratio(m.rps, r.rps),
+      cpuRatio: ratio(m.cpuMicrosPerRequest, r.cpuMicrosPerRequest),
+      mnemoGc: summarizePauses(this.pauses.get(Tally.key(mnemo, test, pipeline)) ?? []),
+    };
+  }
+}
+
+function benchOptions(test: string, pipeline: number, requests = requestsFor(test, pipeline)): RunOptions {
+  return { test, pipeline, requests, clients: settings.clients, keyspace: settings.keyspace };
 }
 
 async function throughput(): Promise<ThroughputRow[]> {
   const tests = settings.tests.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
   const servers = await startBoth();
+  const tally = new Tally();
   try {
-    const errors = new Map<string, string>();
-    const keyOf = (server: BenchServer, test: string, pipeline?: number) => `${server.name} ${test} ${pipeline ?? '*'}`;
     for (const server of servers) {
       for (const test of tests) {
         const why = await unsupported(server, test);
-        if (why !== null) errors.set(keyOf(server, test), why);
+        if (why !== null) tally.fail(server, test, why);
       }
     }
-    const errorFor = (server: BenchServer, test: string, pipeline: number) =>
-      errors.get(keyOf(server, test)) ?? errors.get(keyOf(server, test, pipeline));
     // One unrecorded run of each test lets Mnemo's JIT compile its hot paths first.
     for (const server of servers) {
       for (const test of tests) {
-        if (errorFor(server, test, 1) !== undefined) continue;
+        if (tally.errorOf(server, test, 16) !== undefined) continue;
         try {
-          await runBenchmark(server, { test, pipeline: 16, requests: settings.requests, clients: settings.clients, keyspace: settings.keyspace });
+          await runBenchmark(server, benchOptions(test, 16, settings.requests));
         } catch (error) {
-          errors.set(keyOf(server, test), `failed in warm-up: ${errorText(error)}`);
+          tally.fail(server, test, `failed in warm-up: ${errorText(error)}`);
         }
       }
     }
-    const runs = new Map<string, RunResult[]>();
-    const gcPauses = new Map<string, number[]>();
     for (let round = 1; round <= settings.rounds; round++) {
       // Alternating who goes first cancels a drift of the machine's load within a round.
       const order = round % 2 === 1 ? servers : [servers[1], servers[0]];
       for (const pipeline of PIPELINES) {
         for (const test of tests) {
           for (const server of order) {
-            if (errorFor(server, test, pipeline) !== undefined) continue;
-            const options: RunOptions = { test, pipeline, requests: requestsAt(pipeline), clients: settings.clients, keyspace: settings.keyspace };
-            const key = keyOf(server, test, pipeline);
+            if (tally.errorOf(server, test, pipeline) !== undefined) continue;
+            const label = `round ${round}/${settings.rounds}  ${test.toUpperCase().padEnd(4)} -P ${String(pipeline).padEnd(2)}  ${server.name.padEnd(5)}`;
             try {
               await server.takeGcPauses?.();
-              const result = await runBenchmark(server, options);
-              const pauses = (await server.takeGcPauses?.()) ?? [];
-              gcPauses.set(key, [...(gcPauses.get(key) ?? []), ...pauses]);
-              runs.set(key, [...(runs.get(key) ?? []), result]);
-              log(
-                `round ${round}/${settings.rounds}  ${test.toUpperCase().padEnd(4)} -P ${String(pipeline).padEnd(2)}  ${server.name.padEnd(5)}  ` +
-                  `${Math.round(result.rps).toLocaleString('en-US').padStart(9)} ops/s  ` +
-                  `${cpuMicrosPerRequest(result.cpuTicks, options.requests).toFixed(2).padStart(6)} µs cpu/req`,
-              );
+              const result = await runBenchmark(server, benchOptions(test, pipeline));
+              tally.add(server, test, pipeline, result, (await server.takeGcPauses?.()) ?? []);
+              const cpu = cpuMicrosPerRequest(result.cpuTicks, requestsFor(test, pipeline));
+              log(`${label}  ${Math.round(result.rps).toLocaleString('en-US').padStart(9)} ops/s  ${cpu.toFixed(2).padStart(6)} µs cpu/req`);
             } catch (error) {
-              errors.set(key, `failed: ${errorText(error)}`);
-              log(`round ${round}  ${test} -P ${pipeline}  ${server.name}: ${errorText(error)}`);
+              tally.fail(server, test, `failed: ${errorText(error)}`, pipeline);
+              log(`${label}  ${errorText(error)}`);
             }
           }
         }
       }
     }
-    return PIPELINES.flatMap((pipeline) =>
-      tests.map((test) => {
-        const [m, r] = servers.map((server) =>
-          summarizeSide(runs.get(keyOf(server, test, pipeline)) ?? [], requestsAt(pipeline), errorFor(server, test, pipeline)),
-        ) as [SideSummary, SideSummary];
-        return {
-          test,
-          pipeline,
-          requests: requestsAt(pipeline),
-          mnemo: m,
-          redis: r,
-          rpsRatio: ratio(m.rps, r.rps),
-          cpuRatio: ratio(m.cpuMicrosPerRequest, r.cpuMicrosPerRequest),
-          mnemoGc: summarizePauses(gcPauses.get(keyOf(servers[0], test, pipeline)) ?? []),
-        };
-      }),
-    );
+    return PIPELINES.flatMap((pipeline) => tests.map((test) => tally.row(servers, test, pipeline)));
   } finally {
     await stopAll(servers);
   }
 }
 
-function requestsAt(pipeline: number): number {
-  return pipeline > 1 ? settings.requests * PIPELINED_REQUEST_FACTOR : settings.requests;
+function requestsFor(test: string, pipeline: number): number {
+  return pipeline > 1 ? settings.requests * pipelinedRequestFactor(test) : settings.requests;
 }
 
 /** Loads `keys` keys into a server and measures how much its RSS grew. */
