@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness } from '../helpers/harness.ts';
+import { assertError, encodingOf, expireAt, putList, WRONGTYPE } from '../strings/helpers.ts';
+
+test('BITOP AND, OR and XOR treat shorter and missing sources as zero-padded', () => {
+  const h = new Harness();
+  h.run('SET', 'a', Buffer.from([0xff, 0x0f]));
+  h.run('SET', 'b', Buffer.from([0xf0]));
+  assert.equal(h.run('BITOP', 'AND', 'd', 'a', 'b'), 2);
+  assert.equal(h.runBinary('GET', 'd'), '\xf0\x00');
+  assert.equal(h.run('BITOP', 'or', 'd', 'a', 'b'), 2);
+  assert.equal(h.runBinary('GET', 'd'), '\xff\x0f');
+  assert.equal(h.run('BITOP', 'Xor', 'd', 'a', 'b'), 2);
+  assert.equal(h.runBinary('GET', 'd'), '\x0f\x0f');
+  assert.equal(h.run('BITOP', 'AND', 'd', 'a', 'missing'), 2);
+  assert.equal(h.runBinary('GET', 'd'), '\x00\x00');
+});
+
+test('BITOP NOT inverts a single source and stores a raw string without TTL', () => {
+  const h = new Harness();
+  h.run('SET', 'n', 1);
+  h.run('SET', 'd', 'old', 'EX', 100);
+  assert.equal(h.run('BITOP', 'NOT', 'd', 'n'), 1);
+  assert.equal(h.runBinary('GET', 'd'), '\xce');
+  assert.equal(encodingOf(h, 'd'), 'raw');
+  assert.equal(expireAt(h, 'd'), -1);
+  assertError(h.run('BITOP', 'NOT', 'd', 'n', 'n'), 'ERR BITOP NOT must be called with a single source key.');
+});
+
+test('BITOP may use the destination as a source', () => {
+  const h = new Harness();
+  h.run('SET', 'a', Buffer.from([0x0f]));
+  h.run('SET', 'b', Buffer.from([0xf0, 0x01]));
+  assert.equal(h.run('BITOP', 'XOR', 'a', 'a', 'b'), 2);
+  assert.equal(h.runBinary('GET', 'a'), '\xff\x01');
+});
+
+test('BITOP with only empty sources deletes the destination and answers 0', () => {
+  const h = new Harness();
+  h.run('SET', 'd', 'keep');
+  assert.equal(h.run('BITOP', 'OR', 'd', 'missing1', 'missing2'), 0);
+  assert.equal(h.run('GET', 'd'), null);
+});
+
+test('BITOP errors: unknown operation, a source of another type', () => {
+  const h = new Harness();
+  assertError(h.run('BITOP', 'NAND', 'd', 'a'), 'ERR syntax error');
+  putList(h, 'l');
+  h.run('SET', 'a', 'x');
+  assertError(h.run('BITOP', 'AND', 'd', 'a', 'l'), WRONGTYPE);
+  assert.equal(h.run('GET', 'd'), null);
+  assert.equal(h.run('BITOP', 'AND', 'l', 'a'), 1);
+  assert.equal(h.run('GET', 'l'), 'x');
+});
