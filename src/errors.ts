@@ -23,6 +23,22 @@ export const BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
 export const BIT_VALUE = 'ERR bit is not an integer or out of range';
 export const OFFSET_RANGE = 'ERR offset is out of range';
 export const SAME_OBJECT = 'ERR source and destination objects are the same';
+export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
+export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const INVALID_CURSOR = 'ERR invalid cursor';
+export const NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
+export const INCR_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
+export const HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+export const HASH_NOT_FLOAT = 'ERR hash value is not a float';
+export const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const COUNT_POSITIVE = 'ERR count should be greater than 0';
+export const LPOS_RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+export const LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+/** getRangeLongFromObjectOrReply's text for a value outside (-LONG_MAX, LONG_MAX) (sic, 7.0). */
+export const LONG_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;
