@@ -15,7 +15,8 @@ if (args.includes('--help') || args.includes('-h')) {
 }
 
 try {
-  const running = await startServer({ lines: linesFromArgs(args), log: true });
+  const configFile = args.length > 0 && !args[0]!.startsWith('--') && args[0] !== '-' ? args[0] : undefined;
+  const running = await startServer({ lines: linesFromArgs(args), log: true, ...(configFile ? { configFile } : {}) });
   const stop = async (signal: string) => {
     console.log(`Received ${signal}, scheduling shutdown...`);
     await running.close();

@@ -7,6 +7,8 @@ import { applyLines, type StartupLine } from './startup.ts';
 export interface StartOptions extends ServerOptions {
   /** Config lines as from a redis.conf file and --flags. */
   lines?: readonly StartupLine[];
+  /** The config file the lines came from, for CONFIG REWRITE. */
+  configFile?: string;
   /** Overrides the configured port; 0 picks a free one. */
   port?: number;
   host?: string;
@@ -24,6 +26,7 @@ export interface RunningServer {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const server = new Server(options);
+  server.configFile = options.configFile ?? null;
   if (options.lines) applyLines(server.config, options.lines, MNEMO_VERSION);
   if (options.port !== undefined) server.config.set('port', String(options.port), true);
   if (options.host !== undefined) server.config.set('bind', options.host, true);
@@ -36,17 +39,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const host = hosts[0]!;
   if (options.log) console.log(`Mnemo ${MNEMO_VERSION} ready to accept connections on ${hosts.join(', ')} port ${port}`);
   let closed: Promise<void> | null = null;
+  const close = () => {
+    closed ??= (async () => {
+      server.stopCron();
+      server.unpauseClients();
+      await listener.close();
+    })();
+    return closed;
+  };
+  server.shutdown = close;
   return {
     server,
     host,
     port,
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => {
-      closed ??= (async () => {
-        server.stopCron();
-        await listener.close();
-      })();
-      return closed;
-    },
+    close,
   };
 }

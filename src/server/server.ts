@@ -68,6 +68,12 @@ export class Server {
   listener: RedisListener | null = null;
   /** Writes since the last save (INFO rdb_changes_since_last_save). */
   dirty = 0;
+  /** The config file the server started from (CONFIG REWRITE writes it), if any. */
+  configFile: string | null = null;
+  /** Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off). */
+  activeExpire = true;
+  /** Closes the listeners; set by startServer (SHUTDOWN). Embedded without a socket it stays null. */
+  shutdown: (() => Promise<void>) | null = null;
   private nextClientId = 1;
   private readonly contexts = new WeakMap<Client, Context>();
   private cronTimer: NodeJS.Timeout | null = null;
@@ -249,7 +255,7 @@ export class Server {
   cron(): void {
     const hz = this.config.number('hz');
     // Redis gives the slow expire cycle 25% of each cron period.
-    this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
+    if (this.activeExpire) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
   }
 

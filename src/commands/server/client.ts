@@ -1,0 +1,323 @@
+// CLIENT: naming, listing, killing, pausing and reply control of connections.
+
+import { CommandError, SYNTAX } from '../../errors.ts';
+import type { Client } from '../../server/client.ts';
+import type { Server } from '../../server/server.ts';
+import { NOT_A_NUMBER, parseSafeInt } from '../../util/numbers.ts';
+import { validClientName } from '../connection.ts';
+import type { CommandContext, CommandSpec } from '../spec.ts';
+import { helpReply } from './help.ts';
+
+/** Redis's getClientTypeByName; every Mnemo connection is a normal client for now. */
+const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
+
+function clientType(name: Buffer): string {
+  const type = name.toString().toLowerCase();
+  if (!CLIENT_TYPES.has(type)) throw new CommandError(`ERR Unknown client type '${name.toString()}'`);
+  return type === 'slave' ? 'replica' : type;
+}
+
+function flagsOf(client: Client): string {
+  let flags = '';
+  if (client.multi !== null) flags += 'x';
+  if (client.closeAfterReply) flags += 'c';
+  if (client.noEvict) flags += 'e';
+  if (client.noTouch) flags += 'T';
+  return flags === '' ? 'N' : flags;
+}
+
+/**
+ * One CLIENT LIST line, in Redis 7.0's field order (lib-name and lib-ver, from CLIENT SETINFO,
+ * are appended as Redis 7.2 does). Buffer sizes Mnemo does not track per client read 0.
+ */
+export function clientInfoLine(server: Server, client: Client): string {
+  const now = server.keyspace.clock.now();
+  return [
+    `id=${client.id}`,
+    `addr=${client.addr}`,
+    `laddr=${client.laddr}`,
+    `fd=${client.fd}`,
+    `name=${client.name}`,
+    `age=${Math.floor((now - client.createdAt) / 1000)}`,
+    `idle=${Math.floor((now - client.lastInteraction) / 1000)}`,
+    `flags=${flagsOf(client)}`,
+    `db=${client.db}`,
+    'sub=0',
+    'psub=0',
+    'ssub=0',
+    `multi=${client.multi === null ? -1 : client.multi.length}`,
+    'qbuf=0',
+    'qbuf-free=0',
+    'argv-mem=0',
+    'multi-mem=0',
+    'rbs=0',
+    'rbp=0',
+    'obl=0',
+    'oll=0',
+    'omem=0',
+    'tot-mem=0',
+    'events=r',
+    `cmd=${client.lastCommand}`,
+    `user=${client.user}`,
+    'redir=-1',
+    `resp=${client.resp}`,
+    `lib-name=${client.libName}`,
+    `lib-ver=${client.libVersion}`,
+  ].join(' ');
+}
+
+function clientList({ argv, server, w }: CommandContext): void {
+  let clients = [...server.clients.values()];
+  if (argv.length === 4 && argv[2]!.toString().toLowerCase() === 'type') {
+    const type = clientType(argv[3]!);
+    if (type !== 'normal') clients = [];
+  } else if (argv.length > 3 && argv[2]!.toString().toLowerCase() === 'id') {
+    clients = [];
+    for (let i = 3; i < argv.length; i++) {
+      const id = parseSafeInt(argv[i]!);
+      if (id === NOT_A_NUMBER) throw new CommandError('ERR Invalid client ID');
+      const client = server.clients.get(id);
+      if (client !== undefined) clients.push(client);
+    }
+  } else if (argv.length !== 2) {
+    throw new CommandError(SYNTAX);
+  }
+  w.verbatim(clients.map((client) => `${clientInfoLine(server, client)}\n`).join(''));
+}
+
+interface KillFilter {
+  id?: number;
+  type?: string;
+  addr?: string;
+  laddr?: string;
+  user?: string;
+  skipMe: boolean;
+}
+
+function parseKillFilter(argv: readonly Buffer[]): KillFilter {
+  const filter: KillFilter = { skipMe: true };
+  for (let i = 2; i < argv.length; i += 2) {
+    if (i + 1 >= argv.length) throw new CommandError(SYNTAX);
+    const option = argv[i]!.toString().toLowerCase();
+    const value = argv[i + 1]!;
+    if (option === 'id') {
+      const id = parseSafeInt(value);
+      if (id === NOT_A_NUMBER || id <= 0) throw new CommandError('ERR client-id should be greater than 0');
+      filter.id = id;
+    } else if (option === 'type') {
+      filter.type = clientType(value);
+    } else if (option === 'addr') {
+      filter.addr = value.toString();
+    } else if (option === 'laddr') {
+      filter.laddr = value.toString();
+    } else if (option === 'user') {
+      const user = value.toString();
+      // Only the default user exists until ACL users do.
+      if (user !== 'default') throw new CommandError(`ERR No such user '${user}'`);
+      filter.user = user;
+    } else if (option === 'skipme') {
+      const answer = value.toString().toLowerCase();
+      if (answer !== 'yes' && answer !== 'no') throw new CommandError(SYNTAX);
+      filter.skipMe = answer === 'yes';
+    } else {
+      throw new CommandError(SYNTAX);
+    }
+  }
+  return filter;
+}
+
+function matches(client: Client, caller: Client, filter: KillFilter): boolean {
+  return (
+    (filter.id === undefined || client.id === filter.id) &&
+    (filter.type === undefined || filter.type === 'normal') &&
+    (filter.addr === undefined || client.addr === filter.addr) &&
+    (filter.laddr === undefined || client.laddr === filter.laddr) &&
+    (filter.user === undefined || client.user === filter.user) &&
+    !(filter.skipMe && client === caller)
+  );
+}
+
+/** Closes a client; the caller itself still gets this command's reply first. */
+function kill(client: Client, caller: Client): void {
+  if (client === caller) client.closeAfterReply = true;
+  else client.kill();
+}
+
+function clientKill({ argv, client: caller, server, w }: CommandContext): void {
+  if (argv.length === 3) {
+    // The old form: CLIENT KILL ip:port, one client or an error.
+    const addr = argv[2]!.toString();
+    const target = [...server.clients.values()].find((client) => client.addr === addr);
+    if (target === undefined) throw new CommandError('ERR No such client');
+    kill(target, caller);
+    return w.ok();
+  }
+  const filter = parseKillFilter(argv);
+  let killed = 0;
+  for (const client of [...server.clients.values()]) {
+    if (!matches(client, caller, filter)) continue;
+    kill(client, caller);
+    killed++;
+  }
+  w.int(killed);
+}
+
+function clientPause({ argv, server, w }: CommandContext): void {
+  const timeout = parseSafeInt(argv[2]!);
+  if (timeout === NOT_A_NUMBER) throw new CommandError('ERR timeout is not an integer or out of range');
+  if (timeout < 0) throw new CommandError('ERR timeout is negative');
+  let all = true;
+  if (argv.length === 4) {
+    const mode = argv[3]!.toString().toLowerCase();
+    if (mode !== 'write' && mode !== 'all') throw new CommandError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+    all = mode === 'all';
+  } else if (argv.length > 4) {
+    throw new CommandError(SYNTAX);
+  }
+  server.pauseClients(all, server.keyspace.clock.now() + timeout);
+  w.ok();
+}
+
+/** ON/OFF arguments of NO-EVICT and NO-TOUCH. */
+function onOff(arg: Buffer): boolean {
+  const value = arg.toString().toLowerCase();
+  if (value !== 'on' && value !== 'off') throw new CommandError(SYNTAX);
+  return value === 'on';
+}
+
+function clientSetinfo({ argv, client, w }: CommandContext): void {
+  const attribute = argv[2]!.toString().toLowerCase();
+  if (attribute !== 'lib-name' && attribute !== 'lib-ver') {
+    throw new CommandError(`ERR Unrecognized option '${argv[2]!.toString()}'`);
+  }
+  for (const byte of argv[3]!) {
+    if (byte < 0x21 || byte > 0x7e) {
+      throw new CommandError(`ERR ${attribute} cannot contain spaces, newlines or special characters.`);
+    }
+  }
+  if (attribute === 'lib-name') client.libName = argv[3]!.toString('latin1');
+  else client.libVersion = argv[3]!.toString('latin1');
+  w.ok();
+}
+
+const group = 'connection';
+const CONN = ['noscript', 'loading', 'stale'] as const;
+const CONN_ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
+const CONN_ACL = ['slow', 'connection'];
+const CONN_ADMIN_ACL = ['admin', 'slow', 'dangerous', 'connection'];
+
+function sub(
+  name: string,
+  arity: number,
+  admin: boolean,
+  summary: string,
+  since: string,
+  handler: (ctx: CommandContext) => void,
+): CommandSpec {
+  return {
+    name: `client|${name}`,
+    arity,
+    flags: admin ? CONN_ADMIN : CONN,
+    acl: admin ? CONN_ADMIN_ACL : CONN_ACL,
+    summary,
+    since,
+    group,
+    complexity: 'O(1)',
+    handler,
+  };
+}
+
+const HELP = [
+  'GETNAME',
+  '    Return the name of the current connection.',
+  'ID',
+  '    Return the ID of the current connection.',
+  'INFO',
+  '    Return information about the current client connection.',
+  'KILL <ip:port>',
+  '    Kill connection made from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Kill connections. Options are:',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made from the specified address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made to specified local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Kill connections by type.',
+  '    * USER <username>',
+  '      Kill connections authenticated by <username>.',
+  '    * SKIPME (YES|NO)',
+  '      Skip killing current connection (default: yes).',
+  'LIST [options ...]',
+  '    Return information about client connections. Options:',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Return clients of specified type.',
+  'UNPAUSE',
+  '    Stop the current client pause, resuming traffic.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Control the replies sent to the current connection.',
+  'SETNAME <name>',
+  '    Assign the name <name> to the current connection.',
+  'SETINFO <option> <value>',
+  '    Set client meta attr. Options are:',
+  '    * LIB-NAME: the client lib name.',
+  '    * LIB-VER: the client lib version.',
+  'NO-EVICT (ON|OFF)',
+  '    Protect current client connection from eviction.',
+  'NO-TOUCH (ON|OFF)',
+  "    Will not touch LRU/LFU stats when this mode is on.",
+];
+
+export const clientCommands: CommandSpec[] = [
+  {
+    name: 'client',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    summary: 'A container for client connection commands',
+    since: '2.4.0',
+    group,
+    complexity: 'Depends on subcommand.',
+    subcommands: [
+      sub('id', 2, false, 'Returns the client ID for the current connection', '5.0.0', ({ client, w }) => w.int(client.id)),
+      sub('getname', 2, false, 'Get the current connection name', '2.6.9', ({ client, w }) =>
+        client.name === '' ? w.null() : w.bulkString(client.name),
+      ),
+      sub('setname', 3, false, 'Set the current connection name', '2.6.9', ({ argv, client, w }) => {
+        client.name = validClientName(argv[2]!);
+        w.ok();
+      }),
+      sub('setinfo', 4, false, 'Set client or connection specific info', '7.2.0', clientSetinfo),
+      sub('info', 2, false, 'Returns information about the current client connection.', '6.2.0', ({ client, server, w }) =>
+        w.verbatim(`${clientInfoLine(server, client)}\n`),
+      ),
+      sub('list', -2, true, 'Get the list of client connections', '2.4.0', clientList),
+      sub('kill', -3, true, 'Kill the connection of a client', '2.4.0', clientKill),
+      sub('pause', -3, true, 'Stop processing commands from clients for some time', '3.0.0', clientPause),
+      sub('unpause', 2, true, 'Resume processing of clients that were paused', '6.2.0', ({ server, w }) => {
+        server.unpauseClients();
+        w.ok();
+      }),
+      sub('reply', 3, false, 'Instruct the server whether to reply to commands', '3.2.0', ({ argv, client, w }) => {
+        const mode = argv[2]!.toString().toLowerCase();
+        if (mode !== 'on' && mode !== 'off' && mode !== 'skip') throw new CommandError(SYNTAX);
+        client.replyMode = mode;
+        w.ok();
+      }),
+      sub('no-evict', 3, true, 'Set client eviction mode for the current connection', '7.0.0', ({ argv, client, w }) => {
+        client.noEvict = onOff(argv[2]!);
+        w.ok();
+      }),
+      sub('no-touch', 3, false, 'Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.', '7.2.0', ({ argv, client, w }) => {
+        client.noTouch = onOff(argv[2]!);
+        w.ok();
+      }),
+      {
+        ...sub('help', 2, false, 'Show helpful text about the different subcommands', '5.0.0', ({ w }) => helpReply(w, 'CLIENT', HELP)),
+        flags: ['loading', 'stale'],
+      },
+    ],
+  },
+];

@@ -1,0 +1,291 @@
+// INFO: Redis's sections, field names and formats, filled with what this server really does.
+// Where Mnemo has no such machinery yet (RDB/AOF writing, replicas, forks) the fields say so
+// with Redis's "nothing happened" values, and `persistence_engine:none` states it plainly.
+
+import os from 'node:os';
+import { MNEMO_VERSION, REDIS_VERSION, type Server } from '../../server/server.ts';
+import type { RegisteredCommand } from '../registry.ts';
+import type { CommandSpec } from '../spec.ts';
+import { adminState } from './state.ts';
+
+type Field = [string, string | number];
+type Section = (server: Server) => Field[];
+
+/** Redis's bytesToHuman: "894.79K", "6.39M". */
+export function bytesToHuman(bytes: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (bytes < 1024) return `${bytes}B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(2)}${units[unit]}`;
+}
+
+export interface MemoryFacts {
+  /** Everything the process allocated: the JS heap plus memory outside it (the engine's buffers). */
+  used: number;
+  rss: number;
+  /** The engine's structures: entry pages, indexes, TTL lists. */
+  overhead: number;
+  /** Keys and values: arena records and collection objects. */
+  dataset: number;
+  heap: number;
+  arenaUsed: number;
+  arenaReserved: number;
+}
+
+export function memoryFacts(server: Server): MemoryFacts {
+  const process_ = process.memoryUsage();
+  const keyspace = server.keyspace;
+  let overhead = 0;
+  let objects = 0;
+  for (const db of keyspace.dbs) {
+    overhead += db.overheadBytes();
+    objects += db.objectBytes();
+  }
+  const used = process_.heapUsed + process_.external;
+  const state = adminState(server);
+  state.peakMemory = Math.max(state.peakMemory, used);
+  return {
+    used,
+    rss: process_.rss,
+    overhead,
+    dataset: keyspace.arena.usedBytes + objects,
+    heap: process_.heapUsed,
+    arenaUsed: keyspace.arena.usedBytes,
+    arenaReserved: keyspace.arena.reservedBytes,
+  };
+}
+
+const percent = (part: number, whole: number) => (whole === 0 ? '0.00' : ((part * 100) / whole).toFixed(2));
+
+const serverSection: Section = (server) => {
+  const now = server.keyspace.clock.now();
+  const uptime = Math.floor((now - server.stats.startedAt) / 1000);
+  const hz = server.config.number('hz');
+  return [
+    ['redis_version', REDIS_VERSION],
+    ['mnemo_version', MNEMO_VERSION],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', '0'],
+    ['redis_mode', 'standalone'],
+    ['os', `${os.type()} ${os.release()} ${os.machine()}`],
+    ['arch_bits', process.arch.endsWith('64') ? 64 : 32],
+    ['monotonic_clock', 'performance.now'],
+    ['multiplexing_api', 'libuv'],
+    ['node_version', process.versions.node],
+    ['process_id', process.pid],
+    ['process_supervised', 'no'],
+    ['run_id', adminState(server).runId],
+    ['tcp_port', server.config.number('port')],
+    ['server_time_usec', now * 1000],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', hz],
+    ['configured_hz', hz],
+    ['lru_clock', server.keyspace.lruClock],
+    ['executable', process.argv[1] ?? process.execPath],
+    ['config_file', server.configFile ?? ''],
+    ['io_threads_active', 0],
+  ];
+};
+
+const clientsSection: Section = (server) => [
+  ['connected_clients', server.clients.size],
+  ['cluster_connections', 0],
+  ['maxclients', server.config.number('maxclients')],
+  ['client_recent_max_input_buffer', 0],
+  ['client_recent_max_output_buffer', 0],
+  ['blocked_clients', 0],
+  ['tracking_clients', 0],
+  ['clients_in_timeout_table', 0],
+];
+
+const memorySection: Section = (server) => {
+  const m = memoryFacts(server);
+  const peak = adminState(server).peakMemory;
+  const maxmemory = server.config.number('maxmemory');
+  const total = os.totalmem();
+  return [
+    ['used_memory', m.used],
+    ['used_memory_human', bytesToHuman(m.used)],
+    ['used_memory_rss', m.rss],
+    ['used_memory_rss_human', bytesToHuman(m.rss)],
+    ['used_memory_peak', peak],
+    ['used_memory_peak_human', bytesToHuman(peak)],
+    ['used_memory_peak_perc', `${percent(m.used, peak)}%`],
+    ['used_memory_overhead', m.overhead],
+    ['used_memory_dataset', m.dataset],
+    ['used_memory_dataset_perc', `${percent(m.dataset, m.overhead + m.dataset)}%`],
+    ['used_memory_js_heap', m.heap],
+    ['used_memory_arena', m.arenaUsed],
+    ['used_memory_arena_reserved', m.arenaReserved],
+    ['total_system_memory', total],
+    ['total_system_memory_human', bytesToHuman(total)],
+    ['maxmemory', maxmemory],
+    ['maxmemory_human', bytesToHuman(maxmemory)],
+    ['maxmemory_policy', server.config.get('maxmemory-policy')],
+    ['mem_fragmentation_ratio', m.used === 0 ? '0.00' : (m.rss / m.used).toFixed(2)],
+    ['mem_allocator', 'v8+libc'],
+    ['lazyfree_pending_objects', 0],
+  ];
+};
+
+const persistenceSection: Section = (server) => [
+  ['loading', 0],
+  ['async_loading', 0],
+  ['persistence_engine', 'none'],
+  ['rdb_changes_since_last_save', server.dirty],
+  ['rdb_bgsave_in_progress', 0],
+  ['rdb_last_save_time', Math.floor(server.stats.startedAt / 1000)],
+  ['rdb_last_bgsave_status', 'ok'],
+  ['rdb_last_bgsave_time_sec', -1],
+  ['rdb_current_bgsave_time_sec', -1],
+  ['rdb_saves', 0],
+  ['aof_enabled', server.config.bool('appendonly') ? 1 : 0],
+  ['aof_rewrite_in_progress', 0],
+  ['aof_rewrite_scheduled', 0],
+  ['aof_last_rewrite_time_sec', -1],
+  ['aof_current_rewrite_time_sec', -1],
+  ['aof_last_bgrewrite_status', 'ok'],
+  ['aof_rewrites', 0],
+  ['aof_last_write_status', 'ok'],
+];
+
+const statsSection: Section = (server) => {
+  const s = server.stats;
+  const ks = server.keyspace.stats;
+  return [
+    ['total_connections_received', s.connectionsReceived],
+    ['total_commands_processed', s.commandsProcessed],
+    ['total_net_input_bytes', s.netInputBytes],
+    ['total_net_output_bytes', s.netOutputBytes],
+    ['rejected_connections', s.rejectedConnections],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
+    ['expired_keys', ks.expiredKeys],
+    ['expire_cycle_cpu_milliseconds', Math.round(ks.expireCycleMs)],
+    ['evicted_keys', 0],
+    ['evicted_clients', 0],
+    ['keyspace_hits', ks.hits],
+    ['keyspace_misses', ks.misses],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['unexpected_error_replies', 0],
+    ['total_error_replies', s.totalErrorReplies],
+  ];
+};
+
+const replicationSection: Section = (server) => [
+  ['role', 'master'],
+  ['connected_slaves', 0],
+  ['master_failover_state', 'no-failover'],
+  ['master_replid', adminState(server).replId],
+  ['master_replid2', '0000000000000000000000000000000000000000'],
+  ['master_repl_offset', 0],
+  ['second_repl_offset', -1],
+  ['repl_backlog_active', 0],
+  ['repl_backlog_size', server.config.number('repl-backlog-size')],
+  ['repl_backlog_first_byte_offset', 0],
+  ['repl_backlog_histlen', 0],
+];
+
+const cpuSection: Section = () => {
+  const cpu = process.cpuUsage();
+  return [
+    ['used_cpu_sys', (cpu.system / 1e6).toFixed(6)],
+    ['used_cpu_user', (cpu.user / 1e6).toFixed(6)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+  ];
+};
+
+/** Every command and subcommand of the table, for commandstats and RESETSTAT. */
+export function everyCommand(server: Server): RegisteredCommand[] {
+  return server.commands.all.flatMap((cmd) => [cmd, ...cmd.subcommands]);
+}
+
+const commandstatsSection: Section = (server) =>
+  everyCommand(server)
+    .filter(({ stats }) => stats.calls > 0 || stats.rejected > 0 || stats.failed > 0)
+    .map(({ fullName, stats }) => {
+      const usec = Math.floor(stats.usec);
+      const perCall = stats.calls === 0 ? 0 : stats.usec / stats.calls;
+      return [
+        `cmdstat_${fullName}`,
+        `calls=${stats.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${stats.rejected},failed_calls=${stats.failed}`,
+      ];
+    });
+
+const errorstatsSection: Section = (server) =>
+  [...server.stats.errors.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([code, count]) => [`errorstat_${code}`, `count=${count}`]);
+
+const clusterSection: Section = (server) => [['cluster_enabled', server.config.bool('cluster-enabled') ? 1 : 0]];
+
+const keyspaceSection: Section = (server) => {
+  const fields: Field[] = [];
+  server.keyspace.dbs.forEach((db, i) => {
+    // avg_ttl is Redis's running estimate from expiry sampling; Mnemo does not keep one.
+    if (db.size > 0) fields.push([`db${i}`, `keys=${db.size},expires=${db.volatileCount},avg_ttl=0`]);
+  });
+  return fields;
+};
+
+const SECTIONS: readonly [string, string, Section][] = [
+  ['server', 'Server', serverSection],
+  ['clients', 'Clients', clientsSection],
+  ['memory', 'Memory', memorySection],
+  ['persistence', 'Persistence', persistenceSection],
+  ['stats', 'Stats', statsSection],
+  ['replication', 'Replication', replicationSection],
+  ['cpu', 'CPU', cpuSection],
+  ['modules', 'Modules', () => []],
+  ['commandstats', 'Commandstats', commandstatsSection],
+  ['errorstats', 'Errorstats', errorstatsSection],
+  ['cluster', 'Cluster', clusterSection],
+  ['keyspace', 'Keyspace', keyspaceSection],
+];
+
+/** What INFO with no argument (or "default") shows. */
+const DEFAULT_SECTIONS = new Set(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']);
+
+/** The INFO text for the requested section names (lower case); none means the default set. */
+export function infoText(server: Server, requested: readonly string[]): string {
+  const wanted = new Set<string>();
+  for (const name of requested.length === 0 ? ['default'] : requested) {
+    if (name === 'default') DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+    else if (name === 'all' || name === 'everything') SECTIONS.forEach(([s]) => wanted.add(s));
+    else wanted.add(name);
+  }
+  const parts: string[] = [];
+  for (const [name, title, section] of SECTIONS) {
+    if (!wanted.has(name)) continue;
+    let text = `# ${title}\r\n`;
+    for (const [field, value] of section(server)) text += `${field}:${value}\r\n`;
+    parts.push(text);
+  }
+  return parts.join('\r\n');
+}
+
+export const infoCommands: CommandSpec[] = [
+  {
+    name: 'info',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    acl: ['slow', 'dangerous'],
+    summary: 'Get information and statistics about the server',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(1)',
+    handler: ({ argv, server, w }) => {
+      w.verbatim(infoText(server, argv.slice(1).map((arg) => arg.toString('latin1').toLowerCase())));
+    },
+  },
+];

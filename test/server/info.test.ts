@@ -1,0 +1,160 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness } from '../helpers/harness.ts';
+import { Verbatim } from '../helpers/resp.ts';
+import { bytesToHuman } from '../../src/commands/server/info.ts';
+
+/** INFO's text parsed into section titles and field maps. */
+function info(h: Harness, ...sections: string[]): Map<string, Map<string, string>> {
+  const text = h.run('INFO', ...sections) as string;
+  const out = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | null = null;
+  for (const line of text.split('\r\n')) {
+    if (line.startsWith('# ')) out.set(line.slice(2), (current = new Map()));
+    else if (line !== '') current!.set(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1));
+  }
+  return out;
+}
+
+test('INFO with no argument shows the default sections in Redis order', () => {
+  const h = new Harness();
+  assert.deepEqual([...info(h).keys()], ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Modules', 'Errorstats', 'Cluster', 'Keyspace']);
+  assert.deepEqual([...info(h, 'default').keys()], [...info(h).keys()]);
+});
+
+test('INFO all and everything add commandstats; named sections combine; unknown ones are empty', () => {
+  const h = new Harness();
+  assert.ok(info(h, 'all').has('Commandstats'));
+  assert.ok(info(h, 'everything').has('Commandstats'));
+  assert.deepEqual([...info(h, 'KEYSPACE', 'server').keys()], ['Server', 'Keyspace']);
+  assert.equal(h.run('INFO', 'nosuchsection'), '');
+});
+
+test('INFO is a verbatim string in RESP3 and a bulk string in RESP2', () => {
+  const h = new Harness();
+  assert.ok(h.raw(['INFO', 'cluster']).toString().startsWith('$'));
+  h.run('HELLO', '3');
+  const reply = h.run('INFO', 'cluster');
+  assert.ok(reply instanceof Verbatim);
+  assert.equal(reply.text, '# Cluster\r\ncluster_enabled:0\r\n');
+});
+
+test('INFO server reports the Redis version clients gate on, and Mnemo own version', () => {
+  const h = new Harness();
+  const server = info(h, 'server').get('Server')!;
+  assert.equal(server.get('redis_version'), '7.0.15');
+  assert.equal(server.get('mnemo_version'), '0.1.0');
+  assert.equal(server.get('redis_mode'), 'standalone');
+  assert.equal(server.get('process_id'), String(process.pid));
+  assert.match(server.get('run_id')!, /^[0-9a-f]{40}$/);
+  h.clock.advance(90_000);
+  assert.equal(info(h, 'server').get('Server')!.get('uptime_in_seconds'), '90');
+});
+
+test('INFO memory reports maxmemory settings and non-zero usage', () => {
+  const h = new Harness({ maxmemory: '100mb', 'maxmemory-policy': 'allkeys-lru' });
+  const memory = info(h, 'memory').get('Memory')!;
+  assert.equal(memory.get('maxmemory'), String(100 * 1024 * 1024));
+  assert.equal(memory.get('maxmemory_human'), '100.00M');
+  assert.equal(memory.get('maxmemory_policy'), 'allkeys-lru');
+  assert.ok(Number(memory.get('used_memory')) > 0);
+  assert.ok(Number(memory.get('used_memory_peak')) >= Number(memory.get('used_memory')));
+});
+
+test('INFO memory dataset grows with stored values', () => {
+  const h = new Harness();
+  const before = Number(info(h, 'memory').get('Memory')!.get('used_memory_dataset'));
+  for (let i = 0; i < 100; i++) h.run('SET', `k${i}`, 'x'.repeat(1000));
+  const after = Number(info(h, 'memory').get('Memory')!.get('used_memory_dataset'));
+  assert.ok(after - before >= 100_000, `${before} -> ${after}`);
+});
+
+test('INFO persistence says nothing is being saved, and counts changes since start', () => {
+  const h = new Harness({ appendonly: 'yes' });
+  h.run('SET', 'a', '1');
+  h.run('SET', 'b', '2');
+  h.run('GET', 'a');
+  const p = info(h, 'persistence').get('Persistence')!;
+  assert.equal(p.get('loading'), '0');
+  assert.equal(p.get('rdb_changes_since_last_save'), '2');
+  assert.equal(p.get('rdb_bgsave_in_progress'), '0');
+  assert.equal(p.get('aof_enabled'), '1');
+  assert.equal(p.get('persistence_engine'), 'none');
+});
+
+test('INFO stats counts commands, keyspace hits and misses, and error replies', () => {
+  const h = new Harness();
+  h.run('SET', 'a', '1');
+  h.run('GET', 'a');
+  h.run('GET', 'a');
+  h.run('GET', 'missing');
+  h.run('NOSUCH');
+  const stats = info(h, 'stats').get('Stats')!;
+  assert.equal(stats.get('keyspace_hits'), '2');
+  assert.equal(stats.get('keyspace_misses'), '1');
+  assert.equal(stats.get('total_commands_processed'), '4');
+  assert.equal(stats.get('total_error_replies'), '1');
+});
+
+test('INFO stats counts expired keys', () => {
+  const h = new Harness();
+  h.run('SET', 'a', '1', 'PX', '10');
+  h.clock.advance(20);
+  h.run('GET', 'a');
+  assert.equal(info(h, 'stats').get('Stats')!.get('expired_keys'), '1');
+});
+
+test('INFO replication says master with no replicas', () => {
+  const h = new Harness();
+  const repl = info(h, 'replication').get('Replication')!;
+  assert.equal(repl.get('role'), 'master');
+  assert.equal(repl.get('connected_slaves'), '0');
+  assert.match(repl.get('master_replid')!, /^[0-9a-f]{40}$/);
+});
+
+test('INFO commandstats lists called, rejected and failed commands with subcommands by full name', () => {
+  const h = new Harness();
+  h.run('SET', 'a', '1');
+  h.run('SET', 'a', '1', 'NX', 'XX');
+  h.run('GET');
+  h.run('CONFIG', 'GET', 'hz');
+  const stats = info(h, 'commandstats').get('Commandstats')!;
+  assert.match(stats.get('cmdstat_set')!, /^calls=2,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=1$/);
+  assert.match(stats.get('cmdstat_get')!, /^calls=0,usec=0,usec_per_call=0\.00,rejected_calls=1,failed_calls=0$/);
+  assert.match(stats.get('cmdstat_config|get')!, /^calls=1,/);
+  assert.equal(stats.has('cmdstat_ping'), false);
+});
+
+test('INFO errorstats counts errors by their code, sorted', () => {
+  const h = new Harness();
+  h.run('NOSUCH');
+  h.run('SET', 'a', '1', 'NX', 'XX');
+  h.run('MULTI');
+  h.run('NOSUCH');
+  h.run('EXEC');
+  const errors = info(h, 'errorstats').get('Errorstats')!;
+  assert.deepEqual([...errors.entries()], [
+    ['errorstat_ERR', 'count=3'],
+    ['errorstat_EXECABORT', 'count=1'],
+  ]);
+});
+
+test('INFO keyspace lists non-empty databases with their key and TTL counts', () => {
+  const h = new Harness();
+  h.run('SET', 'a', '1');
+  h.run('SET', 'b', '1', 'EX', '100');
+  h.run('SELECT', '5');
+  h.run('SET', 'c', '1');
+  assert.deepEqual([...info(h, 'keyspace').get('Keyspace')!.entries()], [
+    ['db0', 'keys=2,expires=1,avg_ttl=0'],
+    ['db5', 'keys=1,expires=0,avg_ttl=0'],
+  ]);
+});
+
+test('bytesToHuman formats like Redis', () => {
+  assert.equal(bytesToHuman(0), '0B');
+  assert.equal(bytesToHuman(1023), '1023B');
+  assert.equal(bytesToHuman(916264), '894.79K');
+  assert.equal(bytesToHuman(6696960), '6.39M');
+  assert.equal(bytesToHuman(25276026880), '23.54G');
+});
