@@ -1,0 +1,234 @@
+// The binary protocol: every opcode memcached 1.6 serves, quiet forms included, with opaque
+// and CAS handling and SASL PLAIN authentication when a password is configured.
+
+import { Op, Status, STATUS_TEXT, writeResponseHeader, type BinaryRequest } from '../protocol/memcached/binary.ts';
+import { KEY_MAX_LENGTH } from '../protocol/memcached/text.ts';
+import type { OutBuffer } from '../protocol/memcached/out.ts';
+import type { Front, Session } from './session.ts';
+import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
+import { NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
+
+/** Item overhead memcached counts against the size limit (see the text parser). */
+const ITEM_OVERHEAD = 57;
+/** Binary incr/decr's "do not create" expiration. */
+const NO_CREATE = 0xffffffff;
+
+const QUIET: Record<number, number> = {
+  [Op.GetQ]: Op.Get,
+  [Op.GetKQ]: Op.GetK,
+  [Op.SetQ]: Op.Set,
+  [Op.AddQ]: Op.Add,
+  [Op.ReplaceQ]: Op.Replace,
+  [Op.DeleteQ]: Op.Delete,
+  [Op.IncrementQ]: Op.Increment,
+  [Op.DecrementQ]: Op.Decrement,
+  [Op.QuitQ]: Op.Quit,
+  [Op.FlushQ]: Op.Flush,
+  [Op.AppendQ]: Op.Append,
+  [Op.PrependQ]: Op.Prepend,
+  [Op.GatQ]: Op.Gat,
+  [Op.GatKQ]: Op.GatK,
+};
+
+const STORE_STATUS: Record<Stored, Status> = {
+  [Stored.Stored]: Status.Ok,
+  [Stored.NotStored]: Status.NotStored,
+  [Stored.Exists]: Status.KeyExists,
+  [Stored.NotFound]: Status.KeyNotFound,
+};
+
+function reply(out: OutBuffer, req: BinaryRequest, status: number, cas = 0, body?: string): void {
+  const text = body ?? STATUS_TEXT[status as Status] ?? '';
+  writeResponseHeader(out, req.opcode, status, req.opaque, cas, 0, 0, text.length);
+  out.ascii(text);
+}
+
+export function runBinary(front: Front, session: Session, req: BinaryRequest): void {
+  const out = session.out;
+  const store = front.store;
+  const op = req.opcode;
+  if (op === Op.SaslListMechs) return reply(out, req, Status.Ok, 0, 'PLAIN');
+  if (op === Op.SaslAuth || op === Op.SaslStep) return saslAuth(front, session, req);
+  if (!session.authenticated) return reply(out, req, Status.AuthError);
+  const base = QUIET[op] ?? op;
+  const quiet = base !== op;
+  if (req.key.length > KEY_MAX_LENGTH) return reply(out, req, Status.InvalidArguments);
+  store.begin();
+  switch (base) {
+    case Op.Get:
+    case Op.GetK:
+      return get(store, out, req, quiet, base === Op.GetK, -2);
+    case Op.Gat:
+    case Op.GatK:
+      if (req.extras.length !== 4) return reply(out, req, Status.InvalidArguments);
+      return get(store, out, req, quiet, base === Op.GatK, store.deadline(req.extras.readInt32BE(0)));
+    case Op.Set:
+    case Op.Add:
+    case Op.Replace:
+      return update(store, out, req, quiet, base === Op.Set ? StoreMode.Set : base === Op.Add ? StoreMode.Add : StoreMode.Replace);
+    case Op.Append:
+    case Op.Prepend:
+      return update(store, out, req, quiet, base === Op.Append ? StoreMode.Append : StoreMode.Prepend);
+    case Op.Delete:
+      return remove(store, out, req, quiet);
+    case Op.Increment:
+    case Op.Decrement:
+      return arith(store, out, req, quiet, base === Op.Increment);
+    case Op.Touch:
+      return touch(store, out, req);
+    case Op.Flush:
+      store.flush(req.extras.length === 4 ? req.extras.readUInt32BE(0) : 0);
+      if (!quiet) reply(out, req, Status.Ok);
+      return;
+    case Op.Noop:
+      return reply(out, req, Status.Ok);
+    case Op.Version:
+      return reply(out, req, Status.Ok, 0, MEMCACHED_VERSION);
+    case Op.Verbosity:
+      if (req.extras.length === 4) store.verbosity = Math.min(req.extras.readUInt32BE(0), 2);
+      return reply(out, req, Status.Ok);
+    case Op.Stat:
+      return stats(front, out, req);
+    case Op.Quit:
+      if (!quiet) reply(out, req, Status.Ok);
+      session.closing = true;
+      return;
+    default:
+      return reply(out, req, Status.UnknownCommand);
+  }
+}
+
+/** SASL PLAIN: "[authzid] NUL authcid NUL password"; only the password is checked. */
+function saslAuth(front: Front, session: Session, req: BinaryRequest): void {
+  const stats = front.store.stats;
+  stats.authCmds++;
+  if (req.key.toString('latin1') !== 'PLAIN') {
+    stats.authErrors++;
+    return reply(session.out, req, Status.AuthError);
+  }
+  const parts = req.value.toString('latin1').split('\0');
+  const password = front.password();
+  if (parts.length === 3 && (password === '' || parts[2] === password)) {
+    session.authenticated = true;
+    return reply(session.out, req, Status.Ok, 0, 'Authenticated');
+  }
+  stats.authErrors++;
+  reply(session.out, req, Status.AuthError);
+}
+
+function get(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: boolean, withKey: boolean, deadline: number): void {
+  const db = store.db;
+  store.stats.cmdGet++;
+  let id = store.fetch(req.key);
+  if (deadline !== -2) {
+    store.stats.cmdTouch++;
+    if (id >= 0) store.stats.touchHits++;
+    else store.stats.touchMisses++;
+    if (id >= 0 && !store.setDeadline(id, deadline)) id = -1;
+  }
+  if (id < 0) {
+    if (quiet) return;
+    if (withKey) {
+      writeResponseHeader(out, req.opcode, Status.KeyNotFound, req.opaque, 0, 0, req.key.length, req.key.length);
+      out.bytes(req.key);
+      return;
+    }
+    return reply(out, req, Status.KeyNotFound);
+  }
+  const r = db.stringRange(id, store.range);
+  const keyLength = withKey ? req.key.length : 0;
+  writeResponseHeader(out, req.opcode, Status.Ok, req.opaque, db.casOf(id), 4, keyLength, 4 + keyLength + r.end - r.start);
+  out.u32(db.flagsOf(id));
+  if (withKey) out.bytes(req.key);
+  out.bytes(r.buf, r.start, r.end);
+}
+
+function update(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: boolean, mode: StoreMode): void {
+  const concat = mode === StoreMode.Append || mode === StoreMode.Prepend;
+  if (concat ? req.extras.length !== 0 : req.extras.length !== 8) return reply(out, req, Status.InvalidArguments);
+  if (req.key.length === 0) return reply(out, req, Status.InvalidArguments);
+  const flags = concat ? 0 : req.extras.readUInt32BE(0);
+  const maxItemSize = store.server.config.number('memcached-max-item-size');
+  if (ITEM_OVERHEAD + req.key.length + req.value.length + 2 + (flags !== 0 ? 4 : 0) > maxItemSize) {
+    store.stats.storeTooLarge++;
+    if (mode === StoreMode.Set) store.delete(req.key);
+    return reply(out, req, Status.TooLarge);
+  }
+  const deadline = concat ? -1 : store.deadline(req.extras.readInt32BE(4));
+  const result = store.store(mode, req.key, req.value, flags, deadline, req.cas);
+  if (result === Stored.Stored) {
+    if (quiet) return;
+    const id = store.find(req.key);
+    return reply(out, req, Status.Ok, id >= 0 ? store.db.casOf(id) : 0, '');
+  }
+  // memcached answers a failed add/replace (not a CAS miss) with "exists"/"not found".
+  let status = STORE_STATUS[result];
+  if (result === Stored.NotStored && mode === StoreMode.Add) status = Status.KeyExists;
+  else if (result === Stored.NotStored && mode === StoreMode.Replace) status = Status.KeyNotFound;
+  reply(out, req, status);
+}
+
+function remove(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: boolean): void {
+  const id = store.find(req.key);
+  if (id >= 0 && req.cas !== 0 && store.db.casOf(id) !== req.cas) return reply(out, req, Status.KeyExists);
+  if (!store.delete(req.key)) return reply(out, req, Status.KeyNotFound);
+  if (!quiet) reply(out, req, Status.Ok);
+}
+
+function arith(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: boolean, incr: boolean): void {
+  if (req.extras.length !== 20) return reply(out, req, Status.InvalidArguments);
+  const delta = req.extras.readBigUInt64BE(0);
+  const initial = req.extras.readBigUInt64BE(8);
+  const expiration = req.extras.readUInt32BE(16);
+  const stats = store.stats;
+  let id = store.find(req.key);
+  let value: bigint;
+  if (id >= 0 && req.cas !== 0 && store.db.casOf(id) !== req.cas) return reply(out, req, Status.KeyExists);
+  if (id >= 0) {
+    const result = store.arith(id, incr, delta);
+    if (result === NON_NUMERIC) return reply(out, req, Status.DeltaBadValue);
+    if (incr) stats.incrHits++;
+    else stats.decrHits++;
+    value = result;
+  } else {
+    if (incr) stats.incrMisses++;
+    else stats.decrMisses++;
+    if (expiration === NO_CREATE) return reply(out, req, Status.KeyNotFound);
+    id = store.storeNumber(req.key, initial, store.deadline(expiration | 0));
+    value = initial;
+  }
+  if (quiet) return;
+  writeResponseHeader(out, req.opcode, Status.Ok, req.opaque, id >= 0 ? store.db.casOf(id) : 0, 0, 0, 8);
+  out.u64Big(value);
+}
+
+function touch(store: MemcachedStore, out: OutBuffer, req: BinaryRequest): void {
+  if (req.extras.length !== 4) return reply(out, req, Status.InvalidArguments);
+  store.stats.cmdTouch++;
+  const id = store.find(req.key);
+  if (id < 0) {
+    store.stats.touchMisses++;
+    return reply(out, req, Status.KeyNotFound);
+  }
+  store.stats.touchHits++;
+  const cas = store.db.casOf(id);
+  store.setDeadline(id, store.deadline(req.extras.readInt32BE(0)));
+  reply(out, req, Status.Ok, cas, '');
+}
+
+function stats(front: Front, out: OutBuffer, req: BinaryRequest): void {
+  const store = front.store;
+  const group = req.key.toString('latin1');
+  if (group === 'reset') {
+    store.resetStats();
+  } else {
+    const lines = statsGroup(store, group, front.info());
+    if (lines === null) return reply(out, req, Status.KeyNotFound);
+    for (const [name, value] of lines) {
+      const text = String(value);
+      writeResponseHeader(out, req.opcode, Status.Ok, req.opaque, 0, 0, name.length, name.length + text.length);
+      out.ascii(name).ascii(text);
+    }
+  }
+  writeResponseHeader(out, req.opcode, Status.Ok, req.opaque, 0, 0, 0, 0);
+}

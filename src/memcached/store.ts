@@ -1,0 +1,279 @@
+// Memcached's item operations over the shared keyspace, used by the text, meta and binary
+// fronts alike. A Memcached item is a string key in database 0; its flags and CAS value live
+// in the entry beside the value (the engine gives every modification, from either protocol,
+// a new CAS). Keys of other types are invisible to reads and replaced by writes.
+
+import type { Server } from '../server/server.ts';
+import type { Database } from '../store/database.ts';
+import type { Keyspace } from '../store/keyspace.ts';
+import { ValueType, newByteRange } from '../store/types.ts';
+import { parseU64 } from '../protocol/memcached/numbers.ts';
+
+/** Exptimes above this many seconds are absolute Unix times (memcached's REALTIME_MAXDELTA). */
+const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
+const U64_MASK = 0xffffffffffffffffn;
+/** The fetched-item record is cleared past this size, so "h" may forget very old fetches. */
+const FETCHED_MAX = 1 << 20;
+
+export const NO_EXPIRY = -1;
+
+export const StoreMode = { Set: 0, Add: 1, Replace: 2, Append: 3, Prepend: 4 } as const;
+export type StoreMode = (typeof StoreMode)[keyof typeof StoreMode];
+
+export const Stored = { Stored: 0, NotStored: 1, Exists: 2, NotFound: 3 } as const;
+export type Stored = (typeof Stored)[keyof typeof Stored];
+
+/** Arithmetic outcome when it is not a new value. */
+export const NON_NUMERIC = -1;
+
+export class MemcachedStats {
+  cmdGet = 0;
+  cmdSet = 0;
+  cmdFlush = 0;
+  cmdTouch = 0;
+  cmdMeta = 0;
+  getHits = 0;
+  getMisses = 0;
+  getExpired = 0;
+  getFlushed = 0;
+  deleteMisses = 0;
+  deleteHits = 0;
+  incrMisses = 0;
+  incrHits = 0;
+  decrMisses = 0;
+  decrHits = 0;
+  casMisses = 0;
+  casHits = 0;
+  casBadval = 0;
+  touchHits = 0;
+  touchMisses = 0;
+  storeTooLarge = 0;
+  authCmds = 0;
+  authErrors = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  totalItems = 0;
+  totalConnections = 0;
+  rejectedConnections = 0;
+}
+
+/** Meta-protocol state of an item version (identified by its CAS): stale, win token sent. */
+interface Lease {
+  cas: number;
+  stale: boolean;
+  tokenSent: boolean;
+}
+
+export class MemcachedStore {
+  readonly stats = new MemcachedStats();
+  readonly startedAt: number;
+  verbosity = 0;
+  /** The item the last successful store left (-1 when it expired at once). */
+  lastId = -1;
+  /** A scratch view for reading values in place. */
+  readonly range = newByteRange();
+  private flushAt = -1;
+  private readonly fetched = new Set<number>();
+  private readonly leases = new Map<string, Lease>();
+
+  constructor(readonly server: Server) {
+    this.startedAt = server.keyspace.clock.now();
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, new MemcachedStats());
+  }
+
+  get keyspace(): Keyspace {
+    return this.server.keyspace;
+  }
+
+  get db(): Database {
+    return this.server.keyspace.dbs[0]!;
+  }
+
+  /** Called before each request: fixes the request's time and runs a delayed flush_all. */
+  begin(): void {
+    const now = this.keyspace.refreshTime();
+    this.keyspace.touchKeys = true;
+    if (this.flushAt >= 0 && now >= this.flushAt) {
+      this.flushAt = -1;
+      this.db.clear();
+    }
+  }
+
+  /** The absolute expiry (ms) for a memcached exptime, NO_EXPIRY, or 0 for "already expired". */
+  deadline(exptime: number): number {
+    if (exptime === 0) return NO_EXPIRY;
+    if (exptime < 0) return 0;
+    if (exptime > REALTIME_MAXDELTA) return exptime * 1000;
+    return this.keyspace.now + exptime * 1000;
+  }
+
+  /** Seconds left to live as memcached reports them: -1 for none. */
+  ttlOf(id: number): number {
+    const at = this.db.expireAt(id);
+    return at < 0 ? -1 : Math.max(0, Math.ceil((at - this.keyspace.now) / 1000));
+  }
+
+  /** The live string item under `key`, or -1. */
+  find(key: Uint8Array): number {
+    const id = this.db.find(key);
+    return id >= 0 && this.db.typeOf(id) === ValueType.String ? id : -1;
+  }
+
+  /** find for a get: counts the hit or miss and marks the item fetched. */
+  fetch(key: Uint8Array): number {
+    const id = this.find(key);
+    if (id < 0) {
+      this.stats.getMisses++;
+      this.keyspace.stats.misses++;
+      return -1;
+    }
+    this.stats.getHits++;
+    this.keyspace.stats.hits++;
+    this.markFetched(id);
+    return id;
+  }
+
+  markFetched(id: number): void {
+    if (this.fetched.size >= FETCHED_MAX) this.fetched.clear();
+    this.fetched.add(this.db.casOf(id));
+  }
+
+  wasFetched(id: number): boolean {
+    return this.fetched.has(this.db.casOf(id));
+  }
+
+  /** Sets an item's expiry; false when that deleted it (a deadline in the past). */
+  setDeadline(id: number, deadline: number): boolean {
+    if (deadline === NO_EXPIRY) this.db.clearExpire(id);
+    else if (deadline <= this.keyspace.now) {
+      this.db.deleteId(id);
+      return false;
+    } else this.db.setExpire(id, deadline);
+    return true;
+  }
+
+  /** set/add/replace/append/prepend, with a CAS check when cas is not 0 (see lastId). */
+  store(mode: StoreMode, key: Uint8Array, value: Uint8Array, flags: number, deadline: number, cas = 0): Stored {
+    const db = this.db;
+    const stats = this.stats;
+    stats.cmdSet++;
+    const existing = db.find(key);
+    const isString = existing >= 0 && db.typeOf(existing) === ValueType.String;
+    if (cas !== 0) {
+      if (!isString) {
+        stats.casMisses++;
+        return Stored.NotFound;
+      }
+      if (db.casOf(existing) !== cas) {
+        stats.casBadval++;
+        return Stored.Exists;
+      }
+      stats.casHits++;
+    }
+    if (mode === StoreMode.Add && existing >= 0) return Stored.NotStored;
+    if (mode === StoreMode.Replace && existing < 0) return Stored.NotStored;
+    if (mode === StoreMode.Append || mode === StoreMode.Prepend) {
+      if (!isString) return Stored.NotStored;
+      this.concat(existing, value, mode === StoreMode.Prepend);
+      this.lastId = existing;
+      return Stored.Stored;
+    }
+    const id = db.setString(key, value);
+    db.setFlags(id, flags);
+    stats.totalItems++;
+    this.lastId = this.setDeadline(id, deadline) ? id : -1;
+    return Stored.Stored;
+  }
+
+  private concat(id: number, value: Uint8Array, prepend: boolean): void {
+    const db = this.db;
+    const oldLength = db.stringLength(id);
+    const old = prepend ? db.stringValue(id) : null;
+    const r = db.resizeString(id, oldLength + value.length, this.range);
+    if (old === null) r.buf.set(value, r.start + oldLength);
+    else {
+      r.buf.set(value, r.start);
+      r.buf.set(old, r.start + value.length);
+    }
+  }
+
+  /**
+   * incr/decr on an item: 64-bit unsigned, wrapping on incr, flooring at 0 on decr. A
+   * shorter result is written in place padded with spaces, as memcached does. Returns the
+   * new value, or NON_NUMERIC.
+   */
+  arith(id: number, incr: boolean, delta: bigint): bigint | typeof NON_NUMERIC {
+    const db = this.db;
+    const r = db.stringRange(id, this.range);
+    const value = parseU64(r.buf, r.start, r.end);
+    if (value === null) return NON_NUMERIC;
+    const result = incr ? (value + delta) & U64_MASK : delta > value ? 0n : value - delta;
+    const text = result.toString();
+    const length = Math.max(text.length, r.end - r.start);
+    const out = db.resizeString(id, length, this.range);
+    out.buf.fill(32, out.start, out.end);
+    for (let i = 0; i < text.length; i++) out.buf[out.start + i] = text.charCodeAt(i);
+    return result;
+  }
+
+  /** Stores a number as a new item (binary incr's initial value, meta vivify). */
+  storeNumber(key: Uint8Array, value: bigint, deadline: number): number {
+    this.stats.totalItems++;
+    const id = this.db.setString(key, Buffer.from(value.toString(), 'latin1'));
+    return this.setDeadline(id, deadline) ? id : -1;
+  }
+
+  delete(key: Uint8Array): boolean {
+    const id = this.find(key);
+    if (id < 0) {
+      this.stats.deleteMisses++;
+      return false;
+    }
+    this.stats.deleteHits++;
+    this.db.deleteId(id);
+    return true;
+  }
+
+  /** flush_all: now, or after `delaySeconds`. */
+  flush(delaySeconds: number): void {
+    this.stats.cmdFlush++;
+    if (delaySeconds <= 0) {
+      this.flushAt = -1;
+      this.db.clear();
+    } else {
+      this.flushAt = this.keyspace.now + delaySeconds * 1000;
+    }
+  }
+
+  // ---- meta-protocol leases (stale items and win tokens) --------------------------------
+
+  leaseOf(key: Uint8Array, id: number): Lease | null {
+    if (this.leases.size === 0) return null;
+    const name = Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
+    const lease = this.leases.get(name);
+    if (lease === undefined) return null;
+    if (lease.cas !== this.db.casOf(id)) {
+      this.leases.delete(name);
+      return null;
+    }
+    return lease;
+  }
+
+  /** Records meta state for the item's current version, replacing any older record. */
+  setLease(key: Uint8Array, id: number, stale: boolean, tokenSent: boolean): void {
+    const name = Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
+    this.leases.set(name, { cas: this.db.casOf(id), stale, tokenSent });
+  }
+
+  /** Drops lease records of items that changed since (called by the cron-like sweep). */
+  sweepLeases(): void {
+    const db = this.db;
+    for (const [name, lease] of this.leases) {
+      const id = db.find(Buffer.from(name, 'latin1'));
+      if (id < 0 || db.casOf(id) !== lease.cas) this.leases.delete(name);
+    }
+  }
+}

@@ -1,0 +1,257 @@
+// The classic text protocol: get/gets/gat/gats, the storage commands, incr/decr, touch,
+// delete, flush_all, stats, version, verbosity, quit, with memcached 1.6's replies and
+// errors. Meta commands (mg, ms, ...) are in meta.ts.
+
+import { parseFlags, parseInt32, parseU64, parseUnsigned } from '../protocol/memcached/numbers.ts';
+import { BAD_FORMAT, KEY_MAX_LENGTH, TOO_LARGE, is, type TextRequest } from '../protocol/memcached/text.ts';
+import type { OutBuffer } from '../protocol/memcached/out.ts';
+import { runMeta } from './meta.ts';
+import type { Front, Session } from './session.ts';
+import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
+import { NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
+
+const ERROR = 'ERROR';
+const BAD_EXPTIME = 'CLIENT_ERROR invalid exptime argument';
+const BAD_DELTA = 'CLIENT_ERROR invalid numeric delta argument';
+export const NON_NUMERIC_VALUE = 'CLIENT_ERROR cannot increment or decrement non-numeric value';
+const BAD_DELETE = 'CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]';
+const UNAUTHENTICATED = 'CLIENT_ERROR unauthenticated';
+const AUTH_FAILED = 'CLIENT_ERROR authentication failure';
+
+const STORE_REPLIES: Record<Stored, string> = {
+  [Stored.Stored]: 'STORED',
+  [Stored.NotStored]: 'NOT_STORED',
+  [Stored.Exists]: 'EXISTS',
+  [Stored.NotFound]: 'NOT_FOUND',
+};
+
+const STORE_MODES: Record<string, StoreMode> = {
+  set: StoreMode.Set,
+  add: StoreMode.Add,
+  replace: StoreMode.Replace,
+  append: StoreMode.Append,
+  prepend: StoreMode.Prepend,
+  cas: StoreMode.Set,
+};
+
+function line(out: OutBuffer, text: string): void {
+  out.ascii(text).crlf();
+}
+
+/** Whether the command's last token asks for no reply. */
+function noreply(tokens: Buffer[]): boolean {
+  return is(tokens[tokens.length - 1], 'noreply');
+}
+
+export function runText(front: Front, session: Session, req: TextRequest): void {
+  const out = session.out;
+  const tokens = req.tokens;
+  const store = front.store;
+  if (tokens.length === 0) return line(out, ERROR);
+  const name = tokens[0]!.toString('latin1');
+  if (!session.authenticated) return authenticate(front, session, name, req);
+  store.begin();
+  switch (name) {
+    case 'get':
+    case 'gets':
+      if (tokens.length < 2) return line(out, ERROR);
+      return retrieve(store, out, tokens, 1, name === 'gets', -2);
+    case 'gat':
+    case 'gats':
+      return touchAndRetrieve(store, out, tokens, name === 'gats');
+    case 'set':
+    case 'add':
+    case 'replace':
+    case 'append':
+    case 'prepend':
+    case 'cas':
+      return update(store, out, req, STORE_MODES[name]!, name === 'cas');
+    case 'incr':
+    case 'decr':
+      return arith(store, out, tokens, name === 'incr');
+    case 'delete':
+      return remove(store, out, tokens);
+    case 'touch':
+      return touch(store, out, tokens);
+    case 'flush_all':
+      return flushAll(store, out, tokens);
+    case 'version':
+      return line(out, `VERSION ${MEMCACHED_VERSION}`);
+    case 'verbosity':
+      return verbosity(store, out, tokens);
+    case 'stats':
+      return stats(front, out, tokens);
+    case 'quit':
+      session.closing = true;
+      return;
+    case 'shutdown':
+      return line(out, 'ERROR: shutdown not enabled');
+    case 'mg':
+    case 'ms':
+    case 'md':
+    case 'ma':
+    case 'mn':
+    case 'me':
+      store.stats.cmdMeta++;
+      return runMeta(store, out, name, req);
+    default:
+      return line(out, ERROR);
+  }
+}
+
+/**
+ * memcached's ASCII authentication: until it succeeds every command is refused, and the
+ * credentials arrive as the data of a set ("<user> <password>").
+ */
+function authenticate(front: Front, session: Session, name: string, req: TextRequest): void {
+  const out = session.out;
+  if (name !== 'set' || req.data === null) return line(out, UNAUTHENTICATED);
+  front.store.stats.authCmds++;
+  const credentials = req.data.toString('latin1').trim().split(' ');
+  if (credentials.length === 2 && credentials[1] === front.password()) {
+    session.authenticated = true;
+    return line(out, 'STORED');
+  }
+  front.store.stats.authErrors++;
+  line(out, AUTH_FAILED);
+}
+
+/** get/gets/gat/gats from tokens[first]; deadline -2 means "do not touch". */
+function retrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], first: number, withCas: boolean, deadline: number): void {
+  const db = store.db;
+  const range = store.range;
+  for (let i = first; i < tokens.length; i++) {
+    const key = tokens[i]!;
+    if (key.length > KEY_MAX_LENGTH) return line(out, BAD_FORMAT);
+    store.stats.cmdGet++;
+    let id = store.fetch(key);
+    if (id >= 0 && deadline !== -2) {
+      store.stats.cmdTouch++;
+      store.stats.touchHits++;
+      if (!store.setDeadline(id, deadline)) id = -1;
+    } else if (deadline !== -2) {
+      store.stats.cmdTouch++;
+      store.stats.touchMisses++;
+    }
+    if (id < 0) continue;
+    const r = db.stringRange(id, range);
+    out.ascii('VALUE ').bytes(key).byte(32).uint(db.flagsOf(id)).byte(32).uint(r.end - r.start);
+    if (withCas) out.byte(32).uint(db.casOf(id));
+    out.crlf().bytes(r.buf, r.start, r.end).crlf();
+  }
+  line(out, 'END');
+}
+
+function touchAndRetrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], withCas: boolean): void {
+  if (tokens.length < 2) return line(out, ERROR);
+  const exptime = parseInt32(tokens[1]!);
+  if (Number.isNaN(exptime)) return line(out, BAD_EXPTIME);
+  retrieve(store, out, tokens, 2, withCas, store.deadline(exptime));
+}
+
+function update(store: MemcachedStore, out: OutBuffer, req: TextRequest, mode: StoreMode, isCas: boolean): void {
+  const tokens = req.tokens;
+  const quiet = noreply(tokens);
+  if (req.error !== null) {
+    if (req.error === TOO_LARGE) {
+      store.stats.storeTooLarge++;
+      // Like memcached: a failed SET must not leave the old value readable.
+      if (mode === StoreMode.Set && !isCas) store.delete(tokens[1]!);
+    }
+    if (!quiet) line(out, req.error);
+    return;
+  }
+  if (req.data === null) return line(out, ERROR);
+  const flags = parseFlags(tokens[2]!);
+  const deadline = store.deadline(parseInt32(tokens[3]!));
+  const cas = isCas ? parseUnsigned(tokens[5]!) : 0;
+  const result = store.store(mode, tokens[1]!, req.data, flags, deadline, isCas && cas === 0 ? -1 : cas);
+  if (!quiet) line(out, STORE_REPLIES[result]);
+}
+
+function arith(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], incr: boolean): void {
+  if (tokens.length !== 3 && tokens.length !== 4) return line(out, ERROR);
+  const quiet = noreply(tokens);
+  const key = tokens[1]!;
+  if (key.length > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
+  const delta = parseU64(tokens[2]!);
+  if (delta === null) return quiet ? undefined : line(out, BAD_DELTA);
+  const id = store.find(key);
+  const stats = store.stats;
+  if (id < 0) {
+    if (incr) stats.incrMisses++;
+    else stats.decrMisses++;
+    return quiet ? undefined : line(out, 'NOT_FOUND');
+  }
+  const result = store.arith(id, incr, delta);
+  if (result === NON_NUMERIC) return quiet ? undefined : line(out, NON_NUMERIC_VALUE);
+  if (incr) stats.incrHits++;
+  else stats.decrHits++;
+  if (!quiet) line(out, result.toString());
+}
+
+function remove(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
+  if (tokens.length < 2 || tokens.length > 4) return line(out, ERROR);
+  const quiet = noreply(tokens);
+  if (tokens.length > 2) {
+    const holdIsZero = is(tokens[2], '0');
+    const valid = (tokens.length === 3 && (holdIsZero || quiet)) || (tokens.length === 4 && holdIsZero && quiet);
+    if (!valid) return line(out, BAD_DELETE);
+  }
+  const key = tokens[1]!;
+  if (key.length > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
+  const deleted = store.delete(key);
+  if (!quiet) line(out, deleted ? 'DELETED' : 'NOT_FOUND');
+}
+
+function touch(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
+  if (tokens.length !== 3 && tokens.length !== 4) return line(out, ERROR);
+  const quiet = noreply(tokens);
+  const key = tokens[1]!;
+  if (key.length > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
+  const exptime = parseInt32(tokens[2]!);
+  if (Number.isNaN(exptime)) return quiet ? undefined : line(out, BAD_EXPTIME);
+  store.stats.cmdTouch++;
+  const id = store.find(key);
+  if (id >= 0) store.setDeadline(id, store.deadline(exptime));
+  if (id >= 0) store.stats.touchHits++;
+  else store.stats.touchMisses++;
+  if (!quiet) line(out, id >= 0 ? 'TOUCHED' : 'NOT_FOUND');
+}
+
+function flushAll(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
+  if (tokens.length > 3) return line(out, ERROR);
+  const quiet = noreply(tokens);
+  let delay = 0;
+  if (tokens.length !== (quiet ? 2 : 1)) {
+    const exptime = parseInt32(tokens[1]!);
+    if (Number.isNaN(exptime)) return quiet ? undefined : line(out, BAD_EXPTIME);
+    if (exptime > 0) delay = store.deadline(exptime) - store.keyspace.now;
+  }
+  store.flush(delay / 1000);
+  if (!quiet) line(out, 'OK');
+}
+
+function verbosity(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
+  if (tokens.length !== 2 && tokens.length !== 3) return line(out, ERROR);
+  const quiet = noreply(tokens);
+  const level = parseFlags(tokens[1]!);
+  if (level < 0) return quiet ? undefined : line(out, BAD_FORMAT);
+  store.verbosity = Math.min(level, 2);
+  if (!quiet) line(out, 'OK');
+}
+
+function stats(front: Front, out: OutBuffer, tokens: Buffer[]): void {
+  const store = front.store;
+  if (tokens.length > 3) return line(out, ERROR);
+  const group = tokens.length > 1 ? tokens[1]!.toString('latin1') : '';
+  if (group === 'reset') {
+    store.resetStats();
+    return line(out, 'RESET');
+  }
+  if (group === 'detail') return line(out, 'CLIENT_ERROR usage: stats detail on|off|dump');
+  const lines = statsGroup(store, group, front.info());
+  if (lines === null) return line(out, ERROR);
+  for (const [name, value] of lines) out.ascii(`STAT ${name} ${value}`).crlf();
+  line(out, 'END');
+}
