@@ -101,3 +101,11 @@ test('GETRANGE of a missing key or an empty string is an empty bulk, not null', 
   putList(h, 'l');
   assertError(h.run('GETRANGE', 'l', 0, 1), WRONGTYPE);
 });
+
+test('a proto-max-bulk-len changed at run time applies to the next write', () => {
+  const h = new Harness();
+  assert.equal(h.run('SETRANGE', 'k', 1024 * 1024, 'x'), 1024 * 1024 + 1);
+  h.server.config.set('proto-max-bulk-len', '1mb');
+  assertError(h.run('APPEND', 'k', 'y'), TOO_LONG);
+  assertError(h.run('SETBIT', 'b', 8 * 1024 * 1024, 1), 'ERR bit offset is not an integer or out of range');
+});
