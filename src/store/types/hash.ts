@@ -1,0 +1,270 @@
+// Hashes in Redis 7.0's two encodings: a listpack of alternating fields and values while the
+// hash is small (hash-max-listpack-entries / -value), then a hash table. The command layer
+// owns the thresholds (they are config) and calls convert(); this type only holds the data.
+
+import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
+import { Listpack } from './listpack.ts';
+
+/** Visits one field and its value in place (valid until the hash changes). */
+export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number) => void;
+
+export class HashValue implements StoredObject {
+  private lp: Listpack | null = new Listpack();
+  private table: HashTable | null = null;
+
+  get encoding(): Encoding {
+    return this.lp !== null ? Encoding.Listpack : Encoding.Hashtable;
+  }
+
+  get size(): number {
+    return this.lp !== null ? this.lp.count >>> 1 : this.table!.size;
+  }
+
+  /** Points `out` at the field's value; false when the field is absent. */
+  get(field: Uint8Array, out: ByteRange): boolean {
+    const lp = this.lp;
+    if (lp !== null) {
+      const at = findField(lp, field);
+      if (at < 0) return false;
+      const v = lp.next(at);
+      out.buf = lp.buf;
+      out.start = lp.dataStart(v);
+      out.end = lp.dataEnd(v);
+      return true;
+    }
+    const value = this.table!.get(latin1(field, 0, field.length));
+    if (value === undefined) return false;
+    out.buf = value;
+    out.start = 0;
+    out.end = value.length;
+    return true;
+  }
+
+  has(field: Uint8Array): boolean {
+    return this.lp !== null ? findField(this.lp, field) >= 0 : this.table!.has(latin1(field, 0, field.length));
+  }
+
+  /** Sets a field; true when it was new. */
+  set(field: Uint8Array, value: Uint8Array): boolean {
+    const lp = this.lp;
+    if (lp === null) return this.table!.set(latin1(field, 0, field.length), Buffer.from(value));
+    const at = findField(lp, field);
+    if (at >= 0) {
+      lp.replaceAt(lp.next(at), value);
+      return false;
+    }
+    lp.pushBack(field);
+    lp.pushBack(value);
+    return true;
+  }
+
+  /** Removes a field; true when it was there. */
+  delete(field: Uint8Array): boolean {
+    const lp = this.lp;
+    if (lp === null) return this.table!.delete(latin1(field, 0, field.length));
+    const at = findField(lp, field);
+    if (at < 0) return false;
+    lp.removeRange(at, lp.next(lp.next(at)), 2);
+    return true;
+  }
+
+  /** Moves a listpack hash into a hash table (Redis never converts back). */
+  convert(): void {
+    const lp = this.lp;
+    if (lp === null) return;
+    const table = new HashTable();
+    for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
+      const v = lp.next(at);
+      table.set(latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at)), lp.copy(v));
+    }
+    this.table = table;
+    this.lp = null;
+  }
+
+  /** Every field and value, in the encoding's order. */
+  forEach(visit: PairVisitor): void {
+    if (this.lp !== null) {
+      visitPairs(this.lp, this.lp.start, this.lp.end, visit);
+      return;
+    }
+    const table = this.table!;
+    for (let slot = 0; slot < table.slots; slot++) table.visitSlot(slot, visit);
+  }
+
+  /** Visits a uniformly random pair; the hash must not be empty. */
+  random(visit: PairVisitor): void {
+    const lp = this.lp;
+    if (lp !== null) {
+      const at = lp.seek(2 * Math.floor(Math.random() * (lp.count >>> 1)));
+      visitPairs(lp, at, lp.next(lp.next(at)), visit);
+      return;
+    }
+    this.table!.visitSlot(this.table!.randomSlot(), visit);
+  }
+
+  /** Visits `count` distinct random pairs (count < size), by a partial Fisher-Yates shuffle. */
+  sample(count: number, visit: PairVisitor): void {
+    const positions: number[] = [];
+    const lp = this.lp;
+    if (lp !== null) {
+      for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) positions.push(at);
+    } else {
+      for (let slot = 0; slot < this.table!.slots; slot++) if (this.table!.occupied(slot)) positions.push(slot);
+    }
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (positions.length - i));
+      const picked = positions[j]!;
+      positions[j] = positions[i]!;
+      if (lp !== null) visitPairs(lp, picked, lp.next(lp.next(picked)), visit);
+      else this.table!.visitSlot(picked, visit);
+    }
+  }
+
+  /**
+   * Visits about `count` pairs from `cursor` and returns the cursor to go on from (0 when
+   * done). A listpack is small enough to return whole, as Redis does. A table's cursor is a
+   * slot number, and slots never move, so a field present for the whole scan is returned.
+   */
+  scan(cursor: number, count: number, visit: PairVisitor): number {
+    if (this.lp !== null) {
+      this.forEach(visit);
+      return 0;
+    }
+    const table = this.table!;
+    let slot = cursor;
+    for (let seen = 0; slot < table.slots && seen < count; slot++) {
+      if (table.visitSlot(slot, visit)) seen++;
+    }
+    return slot >= table.slots ? 0 : slot;
+  }
+
+  clone(): HashValue {
+    const copy = new HashValue();
+    copy.lp = this.lp?.clone() ?? null;
+    copy.table = this.table?.clone() ?? null;
+    return copy;
+  }
+
+  byteSize(): number {
+    return 32 + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
+  }
+}
+
+/**
+ * Fields as latin1 strings (one char per byte: binary-safe and one byte per char in V8) keyed
+ * to stable slots, so SCAN cursors and random picks can address entries by number.
+ */
+class HashTable {
+  private index = new Map<string, number>();
+  private fields: (string | undefined)[] = [];
+  private values: (Buffer | undefined)[] = [];
+  private free: number[] = [];
+  private bytes = 0;
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get slots(): number {
+    return this.fields.length;
+  }
+
+  get(field: string): Buffer | undefined {
+    const slot = this.index.get(field);
+    return slot === undefined ? undefined : this.values[slot];
+  }
+
+  has(field: string): boolean {
+    return this.index.has(field);
+  }
+
+  set(field: string, value: Buffer): boolean {
+    const slot = this.index.get(field);
+    if (slot !== undefined) {
+      this.bytes += value.length - this.values[slot]!.length;
+      this.values[slot] = value;
+      return false;
+    }
+    const free = this.free.pop() ?? this.fields.length;
+    this.fields[free] = field;
+    this.values[free] = value;
+    this.index.set(field, free);
+    this.bytes += field.length + value.length;
+    return true;
+  }
+
+  delete(field: string): boolean {
+    const slot = this.index.get(field);
+    if (slot === undefined) return false;
+    this.bytes -= field.length + this.values[slot]!.length;
+    this.index.delete(field);
+    this.fields[slot] = undefined;
+    this.values[slot] = undefined;
+    this.free.push(slot);
+    return true;
+  }
+
+  occupied(slot: number): boolean {
+    return this.fields[slot] !== undefined;
+  }
+
+  /** Visits the pair in `slot`; false when the slot is empty. */
+  visitSlot(slot: number, visit: PairVisitor): boolean {
+    const field = this.fields[slot];
+    if (field === undefined) return false;
+    const value = this.values[slot]!;
+    const bytes = Buffer.from(field, 'latin1');
+    visit(bytes, 0, bytes.length, value, 0, value.length);
+    return true;
+  }
+
+  /** A random occupied slot; the table must not be empty. */
+  randomSlot(): number {
+    for (let tries = 0; tries < 64; tries++) {
+      const slot = Math.floor(Math.random() * this.fields.length);
+      if (this.fields[slot] !== undefined) return slot;
+    }
+    // Mostly holes: walk from a random slot to the next occupied one.
+    const from = Math.floor(Math.random() * this.fields.length);
+    for (let i = 0; ; i++) {
+      const slot = (from + i) % this.fields.length;
+      if (this.fields[slot] !== undefined) return slot;
+    }
+  }
+
+  clone(): HashTable {
+    const copy = new HashTable();
+    copy.index = new Map(this.index);
+    copy.fields = this.fields.slice();
+    copy.values = this.values.map((v) => (v === undefined ? undefined : Buffer.from(v)));
+    copy.free = this.free.slice();
+    copy.bytes = this.bytes;
+    return copy;
+  }
+
+  byteSize(): number {
+    // Map entry, string header, Buffer object and two array slots, per field.
+    return 64 + this.fields.length * 16 + this.index.size * 120 + this.bytes;
+  }
+}
+
+/** Position of the field's entry in a listpack of pairs, or -1. */
+function findField(lp: Listpack, field: Uint8Array): number {
+  for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
+    if (lp.equals(at, field)) return at;
+  }
+  return -1;
+}
+
+function visitPairs(lp: Listpack, from: number, to: number, visit: PairVisitor): void {
+  const buf = lp.buf;
+  for (let at = from; at < to; ) {
+    const v = lp.next(at);
+    visit(buf, lp.dataStart(at), lp.dataEnd(at), buf, lp.dataStart(v), lp.dataEnd(v));
+    at = lp.next(v);
+  }
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+}
