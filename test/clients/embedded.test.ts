@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 
 // Loaded by path so that the JavaScript entry itself is what runs, typed as its source.
 const entry = new URL('../../index.js', import.meta.url).href;

@@ -2,7 +2,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import { skipWithout } from '../helpers/reference.ts';
 import { assertRedisRefusesToo, recordErrors, waitFor, type Refusal } from './support.ts';
