@@ -68,7 +68,10 @@ function parseLongDouble(bytes: Uint8Array): LongDouble | typeof NOT_A_NUMBER | 
   let result: LongDouble | typeof NOT_A_NUMBER | typeof NOT_FINITE;
   if (base === 16n) {
     // Hex floats are binary already: the exponent counts powers of two.
-    result = roundRational(digits, 1n, exponent - fraction.length * digitBits);
+    const shift = exponent - fraction.length * digitBits;
+    const magnitude = shift + bitLength(digits);
+    if (magnitude > MAX_BINARY_EXP + 8 || magnitude < MIN_EXP - 8) return NOT_A_NUMBER;
+    result = roundRational(digits, 1n, shift);
   } else {
     exponent -= fraction.length;
     const magnitude = exponent + (whole + fraction).replace(/^0+/, '').length;

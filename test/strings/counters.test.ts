@@ -113,3 +113,14 @@ test('INCRBYFLOAT rejects what strtold would not fully parse, and infinite resul
   assertError(h.run('INCRBYFLOAT', 'f', '1'), 'ERR value is not a valid float');
   assert.equal(h.run('GET', 'f'), 'abc');
 });
+
+test('INCRBYFLOAT takes hex floats and subnormals as strtold does, and rejects what over- or underflows', () => {
+  const h = new Harness();
+  assert.equal(h.run('INCRBYFLOAT', 'a', '0xA.8'), '10.5');
+  assert.equal(h.run('INCRBYFLOAT', 'b', '0x1p-16445'), '0');
+  assert.equal((h.run('INCRBYFLOAT', 'c', '0x1p16383') as string).slice(0, 12), '594865747678');
+  for (const incr of ['0x1p-16446', '0x1p16384', '0x1p-99999999999', '1e99999999999']) {
+    assertError(h.run('INCRBYFLOAT', 'd', incr), 'ERR value is not a valid float');
+  }
+  assertError(h.run('INCRBYFLOAT', 'c', '0x1p16383'), 'ERR increment would produce NaN or Infinity');
+});
