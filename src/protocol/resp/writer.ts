@@ -186,12 +186,17 @@ export class ReplyWriter {
     } else if (kind === 'set' && this.resp === 3) {
       type = 0x7e;
     }
-    const header = Buffer.from(`${String.fromCharCode(type)}${length}\r\n`, 'latin1');
+    const headerLength = digitCount(length) + 3;
+    // After reserve(): growing the buffer moves the pending bytes to its start.
+    this.reserve(headerLength);
     const at = this.start + mark;
-    this.reserve(header.length);
-    this.buf.copyWithin(at + header.length, at, this.pos);
-    header.copy(this.buf, at);
-    this.pos += header.length;
+    const end = this.pos + headerLength;
+    this.buf.copyWithin(at + headerLength, at, this.pos);
+    this.buf[at] = type;
+    this.pos = at + 1;
+    this.number(length);
+    this.crlf();
+    this.pos = end;
   }
 
   /** Pre-encoded protocol bytes (shared replies such as +OK). */
@@ -251,9 +256,7 @@ export class ReplyWriter {
       buf[this.pos++] = 0x30 + value;
       return;
     }
-    let digits = 1;
-    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
-    let p = this.pos + digits;
+    let p = this.pos + digitCount(value);
     this.pos = p;
     while (value > 0) {
       const q = Math.floor(value / 10);
@@ -261,6 +264,12 @@ export class ReplyWriter {
       value = q;
     }
   }
+}
+
+function digitCount(value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  return digits;
 }
 
 function isLatin1(text: string): boolean {
