@@ -106,10 +106,11 @@ export function formatReport(report: BenchReport): string {
     parts.push(
       table(
         `Throughput (redis-benchmark, ${report.settings.clients} clients, -r ${report.settings.keyspace}; medians of ${rounds} interleaved rounds)`,
-        ['test', 'P', 'mnemo ops/s', 'redis ops/s', 'ratio', 'mnemo cpu µs/req', 'redis cpu µs/req', 'cpu ratio', 'mnemo p99 ms', 'redis p99 ms'],
+        ['test', 'P', 'mnemo ops/s', 'redis ops/s', 'ratio', 'mnemo cpu µs/req', 'redis cpu µs/req', 'cpu ratio', 'mnemo p99 ms', 'redis p99 ms', 'mnemo gc max ms'],
         report.throughput.map((r) => [
           r.test.toUpperCase(), String(r.pipeline), count(r.mnemo.rps), count(r.redis.rps), x(r.rpsRatio),
           f2(r.mnemo.cpuMicrosPerRequest), f2(r.redis.cpuMicrosPerRequest), x(r.cpuRatio), f2(r.mnemo.p99Ms), f2(r.redis.p99Ms),
+          f1(r.mnemoGc.maxMs),
         ]),
         [
           ...(report.throughput.some((r) => r.test === 'mset') ? ['  (one MSET request sets 10 keys)'] : []),
