@@ -37,6 +37,12 @@ const STORE_STATUS: Record<Stored, Status> = {
   [Stored.NotFound]: Status.KeyNotFound,
 };
 
+/** Like memcached, a malformed request is answered and then the connection is closed. */
+function invalid(session: Session, req: BinaryRequest): void {
+  reply(session.out, req, Status.InvalidArguments);
+  session.closing = true;
+}
+
 function reply(out: OutBuffer, req: BinaryRequest, status: number, cas = 0, body?: string): void {
   const text = body ?? STATUS_TEXT[status as Status] ?? '';
   writeResponseHeader(out, req.opcode, status, req.opaque, cas, 0, 0, text.length);
@@ -47,12 +53,15 @@ export function runBinary(front: Front, session: Session, req: BinaryRequest): v
   const out = session.out;
   const store = front.store;
   const op = req.opcode;
+  const saslOp = op === Op.SaslListMechs || op === Op.SaslAuth || op === Op.SaslStep;
+  // Without a password memcached has SASL off and does not know these opcodes.
+  if (saslOp && front.password() === '') return reply(out, req, Status.UnknownCommand);
   if (op === Op.SaslListMechs) return reply(out, req, Status.Ok, 0, 'PLAIN');
-  if (op === Op.SaslAuth || op === Op.SaslStep) return saslAuth(front, session, req);
+  if (saslOp) return saslAuth(front, session, req);
   if (!session.authenticated) return reply(out, req, Status.AuthError);
   const base = QUIET[op] ?? op;
   const quiet = base !== op;
-  if (req.key.length > KEY_MAX_LENGTH) return reply(out, req, Status.InvalidArguments);
+  if (req.key.length > KEY_MAX_LENGTH) return invalid(session, req);
   store.begin();
   switch (base) {
     case Op.Get:
@@ -60,22 +69,22 @@ export function runBinary(front: Front, session: Session, req: BinaryRequest): v
       return get(store, out, req, quiet, base === Op.GetK, -2);
     case Op.Gat:
     case Op.GatK:
-      if (req.extras.length !== 4) return reply(out, req, Status.InvalidArguments);
+      if (req.extras.length !== 4) return invalid(session, req);
       return get(store, out, req, quiet, base === Op.GatK, store.deadline(req.extras.readInt32BE(0)));
     case Op.Set:
     case Op.Add:
     case Op.Replace:
-      return update(store, out, req, quiet, base === Op.Set ? StoreMode.Set : base === Op.Add ? StoreMode.Add : StoreMode.Replace);
+      return update(store, session, req, quiet, base === Op.Set ? StoreMode.Set : base === Op.Add ? StoreMode.Add : StoreMode.Replace);
     case Op.Append:
     case Op.Prepend:
-      return update(store, out, req, quiet, base === Op.Append ? StoreMode.Append : StoreMode.Prepend);
+      return update(store, session, req, quiet, base === Op.Append ? StoreMode.Append : StoreMode.Prepend);
     case Op.Delete:
       return remove(store, out, req, quiet);
     case Op.Increment:
     case Op.Decrement:
-      return arith(store, out, req, quiet, base === Op.Increment);
+      return arith(store, session, req, quiet, base === Op.Increment);
     case Op.Touch:
-      return touch(store, out, req);
+      return touch(store, session, req);
     case Op.Flush:
       store.flush(req.extras.length === 4 ? req.extras.readUInt32BE(0) : 0);
       if (!quiet) reply(out, req, Status.Ok);
@@ -143,10 +152,10 @@ function get(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: b
   out.bytes(r.buf, r.start, r.end);
 }
 
-function update(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: boolean, mode: StoreMode): void {
+function update(store: MemcachedStore, session: Session, req: BinaryRequest, quiet: boolean, mode: StoreMode): void {
+  const out = session.out;
   const concat = mode === StoreMode.Append || mode === StoreMode.Prepend;
-  if (concat ? req.extras.length !== 0 : req.extras.length !== 8) return reply(out, req, Status.InvalidArguments);
-  if (req.key.length === 0) return reply(out, req, Status.InvalidArguments);
+  if ((concat ? req.extras.length !== 0 : req.extras.length !== 8) || req.key.length === 0) return invalid(session, req);
   const flags = concat ? 0 : req.extras.readUInt32BE(0);
   const maxItemSize = store.server.config.number('memcached-max-item-size');
   if (ITEM_OVERHEAD + req.key.length + req.value.length + 2 + (flags !== 0 ? 4 : 0) > maxItemSize) {
@@ -175,8 +184,9 @@ function remove(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet
   if (!quiet) reply(out, req, Status.Ok);
 }
 
-function arith(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: boolean, incr: boolean): void {
-  if (req.extras.length !== 20) return reply(out, req, Status.InvalidArguments);
+function arith(store: MemcachedStore, session: Session, req: BinaryRequest, quiet: boolean, incr: boolean): void {
+  const out = session.out;
+  if (req.extras.length !== 20) return invalid(session, req);
   const delta = req.extras.readBigUInt64BE(0);
   const initial = req.extras.readBigUInt64BE(8);
   const expiration = req.extras.readUInt32BE(16);
@@ -202,8 +212,9 @@ function arith(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet:
   out.u64Big(value);
 }
 
-function touch(store: MemcachedStore, out: OutBuffer, req: BinaryRequest): void {
-  if (req.extras.length !== 4) return reply(out, req, Status.InvalidArguments);
+function touch(store: MemcachedStore, session: Session, req: BinaryRequest): void {
+  const out = session.out;
+  if (req.extras.length !== 4) return invalid(session, req);
   store.stats.cmdTouch++;
   const id = store.find(req.key);
   if (id < 0) {
@@ -212,8 +223,10 @@ function touch(store: MemcachedStore, out: OutBuffer, req: BinaryRequest): void 
   }
   store.stats.touchHits++;
   const cas = store.db.casOf(id);
+  const flags = store.db.flagsOf(id);
   store.setDeadline(id, store.deadline(req.extras.readInt32BE(0)));
-  reply(out, req, Status.Ok, cas, '');
+  writeResponseHeader(out, req.opcode, Status.Ok, req.opaque, cas, 4, 0, 4);
+  out.u32(flags);
 }
 
 function stats(front: Front, out: OutBuffer, req: BinaryRequest): void {
