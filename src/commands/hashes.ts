@@ -20,6 +20,7 @@ import {
 } from '../errors.ts';
 import { Encoding, newByteRange, ValueType } from '../store/types.ts';
 import { HashValue, type PairVisitor } from '../store/types/hash.ts';
+import { entryBytes } from '../store/types/listpack.ts';
 import { stringMatch } from '../util/glob.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
@@ -71,6 +72,12 @@ function setPairs(ctx: CommandContext, name: string): number {
   const { argv } = ctx;
   if (argv.length % 2 !== 0) throw new CommandError(wrongArity(name));
   const [id, hash] = hashForWrite(ctx, argv[1]!);
+  // A new hash filled in one command gets its listpack in one allocation.
+  if (hash.size === 0 && argv.length > 4 && hash.encoding === Encoding.Listpack) {
+    let bytes = 0;
+    for (let i = 2; i < argv.length; i++) bytes += entryBytes(argv[i]!.length);
+    hash.reserve(bytes);
+  }
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(ctx, id, hash, argv[i]!, argv[i + 1]!)) created++;
   return created;

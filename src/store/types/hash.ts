@@ -44,6 +44,11 @@ export class HashValue implements StoredObject {
     return this.lp !== null ? findField(this.lp, field) >= 0 : this.table!.has(latin1(field, 0, field.length));
   }
 
+  /** Makes room for pairs about to be added, so a bulk HSET grows the listpack once. */
+  reserve(pairBytes: number): void {
+    this.lp?.reserve(pairBytes);
+  }
+
   /** Sets a field; true when it was new. */
   set(field: Uint8Array, value: Uint8Array): boolean {
     const lp = this.lp;

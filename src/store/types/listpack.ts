@@ -89,6 +89,11 @@ export class Listpack {
 
   // ---- changing ------------------------------------------------------------------------
 
+  /** Makes room for `bytes` more at the end in one step (bulk inserts of known size). */
+  reserve(bytes: number): void {
+    if (this.end + bytes > this.buf.length) this.realloc(0, bytes, false);
+  }
+
   pushBack(value: Uint8Array): void {
     this.insertAt(this.end, value);
   }
@@ -160,11 +165,11 @@ export class Listpack {
   }
 
   /** Moves the live bytes into a new array with at least `front`/`back` free bytes. */
-  private realloc(front: number, back: number): void {
+  private realloc(front: number, back: number, spare = true): void {
     const used = this.bytes;
     // Grow by a quarter, not double: small collections are the bulk of memory, and waste in
     // each one adds up.
-    const slack = (used >>> 2) + 16;
+    const slack = spare ? (used >>> 2) + 16 : 0;
     const head = front > 0 ? front + slack : 0;
     const capacity = head + used + back + (back > 0 ? slack : 0);
     const next = new Uint8Array(capacity);
