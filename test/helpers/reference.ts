@@ -128,5 +128,7 @@ export function startRedisReference(extra: string[] = []): Promise<ReferenceServ
 
 /** A throwaway memcached listening on TCP only. */
 export function startMemcachedReference(extra: string[] = []): Promise<ReferenceServer> {
-  return spawnReference('memcached', (port) => ['-p', String(port), '-U', '0', '-l', HOST, ...extra]);
+  // memcached refuses to run as root unless told which user to be (CI runs as root).
+  const user = process.getuid?.() === 0 ? ['-u', 'root'] : [];
+  return spawnReference('memcached', (port) => ['-p', String(port), '-U', '0', '-l', HOST, ...user, ...extra]);
 }
