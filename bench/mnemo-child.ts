@@ -19,7 +19,9 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) pausesMs.push(entry.duration);
 }).observe({ entryTypes: ['gc'] });
 
-const running = await startServer({ port: Number(process.argv[2]), host: '127.0.0.1' });
+// The same persistence settings as the redis-server it is compared with: none.
+const lines = ['save ""', 'appendonly no'].map((text, i) => ({ text, lineNumber: i + 1 }));
+const running = await startServer({ port: Number(process.argv[2]), host: '127.0.0.1', lines });
 
 process.on('message', (request: ChildRequest) => {
   switch (request.type) {
