@@ -42,6 +42,8 @@ export const INLINE_VALUE_MAX = 16 * 1024;
 const INITIAL_BUCKETS = 16;
 /** Buckets moved to the new table by each lookup during a resize. */
 const REHASH_STEP = 2;
+/** randomId draws uniformly among keys in index chains up to this long. */
+const RANDOM_CHAIN_SPAN = 4;
 
 export class Database {
   /** Live keys, expired-but-not-yet-collected ones included. */
@@ -246,7 +248,7 @@ export class Database {
       this.replaceString(id, grown, Encoding.Raw);
       return this.stringRange(id, out);
     }
-    const target = this.resizeRecord(id, rec, REC_HEADER + keyLength + oldLength, keyLength, length, length);
+    const target = this.resizeRecord(id, rec, REC_HEADER + keyLength + oldLength, keyLength, length, length, Math.min(oldLength, length));
     if (length > oldLength) {
       const start = Arena.offsetOf(target) + REC_HEADER + keyLength;
       this.arena.chunkOf(target).fill(0, start + oldLength, start + length);
@@ -423,23 +425,33 @@ export class Database {
   /** A uniformly random live entry, or -1 when the database is empty. */
   randomId(): number {
     while (this.size > 0) {
-      let id = -1;
-      for (let tries = 0; tries < 64 && id < 0; tries++) {
-        const candidate = Math.floor(Math.random() * this.highWater);
-        if (this.meta(candidate) !== 0) id = candidate;
-      }
-      if (id < 0) {
-        // Sparse table: walk from a random slot to the next live entry.
-        const start = Math.floor(Math.random() * this.highWater);
-        for (let i = 0; i < this.highWater && id < 0; i++) {
-          const candidate = (start + i) % this.highWater;
-          if (this.meta(candidate) !== 0) id = candidate;
-        }
-      }
+      const id = this.randomEntry();
       if (!this.isExpired(id)) return id;
       this.expireNow(id);
     }
     return -1;
+  }
+
+  /**
+   * Samples the index rather than the id space, which can stay sparse after mass deletes while
+   * the index shrinks to stay at least 10% full. A random bucket and a random position below
+   * max(chain length, RANDOM_CHAIN_SPAN) are drawn until the position holds a key, so every
+   * key in a chain of up to RANDOM_CHAIN_SPAN has the same chance.
+   */
+  private randomEntry(): number {
+    const t0 = this.t0;
+    const t1 = this.t1;
+    const total = t0.length + (t1 === null ? 0 : t1.length);
+    for (;;) {
+      const bucket = Math.floor(Math.random() * total);
+      let id = bucket < t0.length ? t0[bucket]! - 1 : t1![bucket - t0.length]! - 1;
+      let length = 0;
+      for (let cur = id; cur >= 0; cur = this.word(cur, F_NEXT) - 1) length++;
+      let position = Math.floor(Math.random() * Math.max(length, RANDOM_CHAIN_SPAN));
+      if (position >= length) continue;
+      while (position-- > 0) id = this.word(id, F_NEXT) - 1;
+      return id;
+    }
   }
 
   // ---- per-key metadata ----------------------------------------------------------------------
@@ -587,14 +599,17 @@ export class Database {
     return id;
   }
 
-  /** Gives the entry a record of the new value size, keeping the key; returns the record ref. */
-  private resizeRecord(id: number, rec: number, oldBytes: number, keyLength: number, valueBytes: number, valueWord: number): number {
+  /**
+   * Gives the entry a record of the new value size, keeping the key and the first `keptValueBytes`
+   * of the value; returns the record ref.
+   */
+  private resizeRecord(id: number, rec: number, oldBytes: number, keyLength: number, valueBytes: number, valueWord: number, keptValueBytes = 0): number {
     const newBytes = REC_HEADER + keyLength + valueBytes;
     let target = rec;
     if (!Arena.fitsInPlace(oldBytes, newBytes)) {
       target = this.arena.alloc(newBytes);
       const from = Arena.offsetOf(rec);
-      this.arena.chunkOf(rec).copy(this.arena.chunkOf(target), Arena.offsetOf(target), from, from + REC_HEADER + keyLength);
+      this.arena.chunkOf(rec).copy(this.arena.chunkOf(target), Arena.offsetOf(target), from, from + REC_HEADER + keyLength + keptValueBytes);
       this.arena.free(rec, oldBytes);
       this.setWord(id, F_REC, target);
     }
@@ -706,6 +721,8 @@ export class Database {
       this.t0 = to;
       this.t1 = null;
       this.rehashIdx = 0;
+      // Deletes during the resize could not start a shrink.
+      this.maybeShrink();
     }
   }
 
