@@ -126,7 +126,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   bool('appendonly', false),
   text('appendfilename', 'appendonly.aof', false),
   text('appenddirname', 'appendonlydir', false),
-  choice('appendfsync', 'everysec', ['always', 'everysec', 'no']),
+  choice('appendfsync', 'everysec', ['everysec', 'always', 'no']),
   // Replication (accepted and reported until replication lands)
   text('replicaof', '', true, ['slaveof']),
   text('masterauth', ''),
@@ -135,14 +135,15 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   memory('repl-backlog-size', '1mb', true, 1),
   // Memory and eviction
   memory('maxmemory', '0'),
+  // Allowed words in Redis's order: CONFIG SET's error lists them.
   choice('maxmemory-policy', 'noeviction', [
     'volatile-lru',
-    'allkeys-lru',
     'volatile-lfu',
-    'allkeys-lfu',
     'volatile-random',
-    'allkeys-random',
     'volatile-ttl',
+    'allkeys-lru',
+    'allkeys-lfu',
+    'allkeys-random',
     'noeviction',
   ]),
   int('maxmemory-samples', 5, 1, 64),

@@ -1,7 +1,7 @@
 // CONFIG GET/SET/RESETSTAT/REWRITE/HELP over the server's one configuration table.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { CommandError } from '../../errors.ts';
+import { CommandError, SYNTAX } from '../../errors.ts';
 import { ConfigError, parseMemory, quoteConfigValue, type ConfigDef } from '../../server/config.ts';
 import type { Server } from '../../server/server.ts';
 import { stringMatch } from '../../util/glob.ts';
@@ -37,7 +37,7 @@ function configGet({ argv, server, w }: CommandContext): void {
 
 /** CONFIG SET name value [name value ...]: all settings change, or none. */
 function configSet({ argv, server, w }: CommandContext): void {
-  if (argv.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'config|set' command");
+  if (argv.length % 2 !== 0) throw new CommandError(SYNTAX);
   const config = server.config;
   const pairs: [ConfigDef, string, string][] = [];
   let unknown: string | null = null;
