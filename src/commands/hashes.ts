@@ -49,15 +49,22 @@ function hashForWrite(ctx: CommandContext, key: Buffer): [number, HashValue] {
   return [ctx.db.setObject(key, ValueType.Hash, Encoding.Listpack, hash), hash];
 }
 
-/** Sets a field, converting the hash to a table first or after when it outgrows the listpack. */
-function setField(ctx: CommandContext, id: number, hash: HashValue, field: Uint8Array, value: Uint8Array): boolean {
+/** hash-max-listpack-entries and -value, read once per command. */
+interface Limits {
+  entries: number;
+  value: number;
+}
+
+function limits(ctx: CommandContext): Limits {
   const config = ctx.server.config;
-  if (hash.encoding === Encoding.Listpack) {
-    const maxValue = config.number('hash-max-listpack-value');
-    if (field.length > maxValue || value.length > maxValue) convert(ctx, id, hash);
-  }
+  return { entries: config.number('hash-max-listpack-entries'), value: config.number('hash-max-listpack-value') };
+}
+
+/** Sets a field, converting the hash to a table first or after when it outgrows the listpack. */
+function setField(ctx: CommandContext, limit: Limits, id: number, hash: HashValue, field: Uint8Array, value: Uint8Array): boolean {
+  if (hash.encoding === Encoding.Listpack && (field.length > limit.value || value.length > limit.value)) convert(ctx, id, hash);
   const created = hash.set(field, value);
-  if (hash.encoding === Encoding.Listpack && hash.size > config.number('hash-max-listpack-entries')) convert(ctx, id, hash);
+  if (hash.encoding === Encoding.Listpack && hash.size > limit.entries) convert(ctx, id, hash);
   return created;
 }
 
@@ -78,8 +85,9 @@ function setPairs(ctx: CommandContext, name: string): number {
     for (let i = 2; i < argv.length; i++) bytes += entryBytes(argv[i]!.length);
     hash.reserve(bytes);
   }
+  const limit = limits(ctx);
   let created = 0;
-  for (let i = 2; i < argv.length; i += 2) if (setField(ctx, id, hash, argv[i]!, argv[i + 1]!)) created++;
+  for (let i = 2; i < argv.length; i += 2) if (setField(ctx, limit, id, hash, argv[i]!, argv[i + 1]!)) created++;
   return created;
 }
 
@@ -95,7 +103,7 @@ function hsetnx(ctx: CommandContext): void {
   const id = findHash(ctx, argv[1]!);
   if (id >= 0 && readHash(ctx, id).has(argv[2]!)) return ctx.w.int(0);
   const [target, hash] = hashForWrite(ctx, argv[1]!);
-  setField(ctx, target, hash, argv[2]!, argv[3]!);
+  setField(ctx, limits(ctx), target, hash, argv[2]!, argv[3]!);
   ctx.w.int(1);
 }
 
@@ -160,7 +168,7 @@ function currentValue<T>(ctx: CommandContext, parse: (value: typeof range) => T,
 
 function storeNumber(ctx: CommandContext, text: string): void {
   const [id, hash] = hashForWrite(ctx, ctx.argv[1]!);
-  setField(ctx, id, hash, ctx.argv[2]!, Buffer.from(text, 'latin1'));
+  setField(ctx, limits(ctx), id, hash, ctx.argv[2]!, Buffer.from(text, 'latin1'));
 }
 
 // ---- reads -------------------------------------------------------------------------------------
