@@ -4,7 +4,7 @@
 
 import { BIT_OFFSET, BIT_VALUE, CommandError, NOT_INTEGER, SYNTAX } from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
-import { NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
+import { INT64_MAX, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
 import { findString, findStringForWrite, growString, maxStringLength, optionIs } from './strings.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -44,11 +44,21 @@ function setbit(ctx: CommandContext): void {
   if (on !== 0 && on !== 1) throw new CommandError(BIT_VALUE);
   const key = argv[1]!;
   const id = findStringForWrite(db, key);
-  const out = growString(db, key, id, Math.floor(offset / 8) + 1, range);
-  const at = out.start + Math.floor(offset / 8);
+  const byte = Math.floor(offset / 8);
   const mask = 0x80 >>> (offset & 7);
-  const old = out.buf[at]!;
-  out.buf[at] = on ? old | mask : old & ~mask;
+  if (id >= 0) {
+    const r = db.stringRange(id, range);
+    const current = r.start + byte < r.end ? r.buf[r.start + byte]! & mask : -1;
+    // Setting a bit to what it already is modifies nothing (watchers are not told), though
+    // Redis still leaves the value raw-encoded.
+    if (current >= 0 && (current !== 0) === (on === 1)) {
+      db.setEncoding(id, Encoding.Raw);
+      return w.int(on);
+    }
+  }
+  const out = growString(db, key, id, byte + 1, range);
+  const old = out.buf[out.start + byte]!;
+  out.buf[out.start + byte] = on ? old | mask : old & ~mask;
   w.int(old & mask ? 1 : 0);
 }
 
@@ -229,34 +239,52 @@ function fieldType(arg: Buffer): { signed: boolean; bits: number } {
   return { signed, bits };
 }
 
-function readField(buf: Uint8Array, start: number, end: number, offset: number, bits: number, signed: boolean): bigint {
-  let value = 0n;
-  for (let i = 0; i < bits; i++) {
-    const pos = offset + i;
-    const at = start + Math.floor(pos / 8);
-    const bit = at < end ? (buf[at]! >>> (7 - (pos & 7))) & 1 : 0;
-    value = (value << 1n) | BigInt(bit);
+/**
+ * A string's bytes with BITFIELD's pending writes on top: the operations run against it first,
+ * so the stored string is only touched (and watchers told) when some field really changes.
+ */
+class FieldBytes {
+  readonly pending = new Map<number, number>();
+  constructor(private readonly view: ByteRange | null) {}
+
+  byte(index: number): number {
+    const written = this.pending.get(index);
+    if (written !== undefined) return written;
+    const v = this.view;
+    return v !== null && v.start + index < v.end ? v.buf[v.start + index]! : 0;
   }
-  return signed ? BigInt.asIntN(bits, value) : value;
+
+  read(offset: number, bits: number, signed: boolean): bigint {
+    let value = 0n;
+    for (let pos = offset; pos < offset + bits; pos++) {
+      value = (value << 1n) | BigInt((this.byte(Math.floor(pos / 8)) >>> (7 - (pos & 7))) & 1);
+    }
+    return signed ? BigInt.asIntN(bits, value) : value;
+  }
+
+  write(offset: number, bits: number, value: bigint): void {
+    for (let i = 0; i < bits; i++) {
+      const pos = offset + i;
+      const index = Math.floor(pos / 8);
+      const mask = 0x80 >>> (pos & 7);
+      const old = this.byte(index);
+      this.pending.set(index, (value >> BigInt(bits - 1 - i)) & 1n ? old | mask : old & ~mask);
+    }
+  }
 }
 
-function writeField(buf: Uint8Array, start: number, offset: number, bits: number, value: bigint): void {
-  for (let i = 0; i < bits; i++) {
-    const pos = offset + i;
-    const at = start + Math.floor(pos / 8);
-    const mask = 0x80 >>> (pos & 7);
-    if ((value >> BigInt(bits - 1 - i)) & 1n) buf[at]! |= mask;
-    else buf[at]! &= ~mask;
-  }
-}
-
-/** The value to store for `wanted` in a field, or null when FAIL refuses it. */
-function fitField(wanted: bigint, signed: boolean, bits: number, overflow: number): bigint | null {
+/**
+ * The value to store for `wanted` (= base + increment) in a field, or null when FAIL refuses
+ * it. Redis picks SAT's direction with int64 arithmetic in which `max - base` wraps negative
+ * for a signed SET far below the range, saturating it to the maximum; clients see that, so
+ * it is kept.
+ */
+function fitField(base: bigint, wanted: bigint, signed: boolean, bits: number, overflow: number): bigint | null {
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
   const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
   if (wanted >= min && wanted <= max) return wanted;
   if (overflow === FAIL) return null;
-  if (overflow === SAT) return wanted > max ? max : min;
+  if (overflow === SAT) return wanted > max || (signed && bits < 64 && max - base > INT64_MAX) ? max : min;
   return signed ? BigInt.asIntN(bits, wanted) : BigInt.asUintN(bits, wanted);
 }
 
@@ -295,30 +323,38 @@ function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
     i += op === OP_GET ? 2 : 3;
   }
   const key = argv[1]!;
-  let r: ByteRange | null = null;
-  if (!writes) {
-    const id = findString(db, key);
-    if (id >= 0) r = db.stringRange(id, range);
-  } else {
-    if (readonlyCommand) throw new CommandError(BITFIELD_RO_GET_ONLY);
-    r = growString(db, key, findStringForWrite(db, key), Math.floor(highestBit / 8) + 1, range);
-  }
+  if (readonlyCommand && writes) throw new CommandError(BITFIELD_RO_GET_ONLY);
+  const id = writes ? findStringForWrite(db, key) : findString(db, key);
+  const length = id >= 0 ? db.stringLength(id) : -1;
+  const bytes = new FieldBytes(id >= 0 ? db.stringRange(id, range) : null);
+  let changed = false;
   w.array(ops.length);
   for (const f of ops) {
-    const old = r === null ? 0n : readField(r.buf, r.start, r.end, f.offset, f.bits, f.signed);
+    const old = bytes.read(f.offset, f.bits, f.signed);
     if (f.op === OP_GET) {
       w.bigint(old);
       continue;
     }
     // SET of an unsigned field takes the argument as C's uint64 cast would.
-    const wanted = f.op === OP_INCRBY ? old + f.value : f.signed ? f.value : BigInt.asUintN(64, f.value);
-    const stored = fitField(wanted, f.signed, f.bits, f.overflow);
+    const base = f.op === OP_INCRBY ? old : f.signed ? f.value : BigInt.asUintN(64, f.value);
+    const wanted = f.op === OP_INCRBY ? old + f.value : base;
+    const stored = fitField(base, wanted, f.signed, f.bits, f.overflow);
     if (stored === null) {
       w.null();
       continue;
     }
-    writeField(r!.buf, r!.start, f.offset, f.bits, stored);
+    bytes.write(f.offset, f.bits, stored);
+    if (stored !== old) changed = true;
     w.bigint(f.op === OP_INCRBY ? stored : old);
+  }
+  if (!writes) return;
+  const needed = Math.floor(highestBit / 8) + 1;
+  if (changed || needed > length) {
+    const r = growString(db, key, id, needed, range);
+    for (const [index, value] of bytes.pending) r.buf[r.start + index] = value;
+  } else {
+    // Redis unshares the value (making it raw) even when no field changes.
+    db.setEncoding(id, Encoding.Raw);
   }
 }
 

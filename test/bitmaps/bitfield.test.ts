@@ -94,3 +94,28 @@ test('BITFIELD FAIL is a null bulk in RESP2 and null in RESP3', () => {
   h.run('HELLO', 3);
   assert.equal(h.raw(['BITFIELD', 'o', 'OVERFLOW', 'FAIL', 'INCRBY', 'u1', 0, 2]).toString(), '*1\r\n_\r\n');
 });
+
+test('SAT on a signed SET far below the range saturates to the maximum, as Redis int64 math does', () => {
+  const h = new Harness();
+  assert.deepEqual(h.run('BITFIELD', 'q', 'OVERFLOW', 'SAT', 'SET', 'i8', 0, '-9223372036854775808', 'GET', 'i8', 0), [0, 127]);
+  assert.deepEqual(h.run('BITFIELD', 'q', 'OVERFLOW', 'SAT', 'SET', 'i8', 0, '-9223372036854775680', 'GET', 'i8', 0), [127, -128]);
+  assert.deepEqual(h.run('BITFIELD', 'q', 'OVERFLOW', 'SAT', 'SET', 'i64', 8, '-9223372036854775808', 'GET', 'i64', 8), [0, -9223372036854775808n]);
+});
+
+test('a BITFIELD or SETBIT that changes no bit leaves WATCH alone; a real change aborts EXEC', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  const attempt = (...write: (string | number)[]) => {
+    h.run('SET', 'k', '1');
+    h.run('WATCH', 'k');
+    h.runAs(other, ...write);
+    h.run('MULTI');
+    h.run('PING');
+    return h.run('EXEC');
+  };
+  assert.deepEqual(attempt('SETBIT', 'k', 7, 1), ['PONG']);
+  assert.deepEqual(attempt('BITFIELD', 'k', 'SET', 'u8', 0, 49), ['PONG']);
+  assert.deepEqual(attempt('BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', 0, 300), ['PONG']);
+  assert.equal(attempt('SETBIT', 'k', 6, 1), null);
+  assert.equal(attempt('BITFIELD', 'k', 'SET', 'u8', 0, 50), null);
+});
