@@ -2,6 +2,7 @@
 
 import { Server, MNEMO_VERSION, type ServerOptions } from './server.ts';
 import { RedisListener } from './listener.ts';
+import { MemcachedListener } from '../memcached/listener.ts';
 import { applyLines, type StartupLine } from './startup.ts';
 
 export interface StartOptions extends ServerOptions {
@@ -38,12 +39,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   server.startCron();
   const host = hosts[0]!;
   if (options.log) console.log(`Mnemo ${MNEMO_VERSION} ready to accept connections on ${hosts.join(', ')} port ${port}`);
+  // memcached-port 0 (the default) keeps the Memcached front off.
+  const memcachedPort = server.config.number('memcached-port');
+  const memcached = memcachedPort > 0 ? new MemcachedListener(server) : null;
+  if (memcached !== null) {
+    await memcached.listen(memcachedPort, hosts);
+    if (options.log) console.log(`Memcached protocol on ${hosts.join(', ')} port ${memcachedPort}`);
+  }
   let closed: Promise<void> | null = null;
   const close = () => {
     closed ??= (async () => {
       server.stopCron();
       server.unpauseClients();
       await listener.close();
+      await memcached?.close();
     })();
     return closed;
   };

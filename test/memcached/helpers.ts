@@ -3,9 +3,11 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { MemcachedConnection } from '../../src/memcached/connection.ts';
 import { MemcachedListener } from '../../src/memcached/listener.ts';
 import { Server } from '../../src/server/server.ts';
 import type { Clock } from '../../src/store/keyspace.ts';
+import { FakeClock } from '../helpers/harness.ts';
 
 export interface MnemoMemcached {
   server: Server;
@@ -106,4 +108,34 @@ export function exchange(port: number, data: Buffer | string, done: (reply: Buff
 export function textExchange(port: number, text: string | Buffer): Promise<string> {
   const data = Buffer.concat([Buffer.from(text as string, typeof text === 'string' ? 'latin1' : undefined), Buffer.from('mn\r\n')]);
   return exchange(port, data, (reply) => reply.subarray(-4).toString() === 'MN\r\n').then((b) => b.toString('latin1'));
+}
+
+/** An in-process Memcached connection on a server with a fake clock. */
+export class Wire {
+  readonly clock = new FakeClock();
+  readonly server: Server;
+  readonly front: MemcachedListener;
+  conn: MemcachedConnection;
+  /** Set once the connection asked to be closed. */
+  closed = false;
+
+  constructor(config: Record<string, string> = {}) {
+    this.server = new Server({ config, clock: this.clock });
+    this.front = new MemcachedListener(this.server);
+    this.conn = new MemcachedConnection(this.front);
+  }
+
+  /** Feeds bytes (in one read) and returns the reply bytes as latin1. */
+  send(data: string | Buffer): string {
+    const result = this.conn.feed(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.closed ||= result.end || result.destroy;
+    return result.out?.toString('latin1') ?? '';
+  }
+
+  /** Runs a Redis command on the same server and returns the raw RESP reply. */
+  redis(...args: string[]): string {
+    const client = this.server.createClient();
+    this.server.execute(client, args.map((a) => Buffer.from(a)));
+    return client.w.take()?.toString('latin1') ?? '';
+  }
 }
