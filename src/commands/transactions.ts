@@ -130,8 +130,9 @@ function registry(server: Server): WatchRegistry {
   if (found === undefined) {
     const created = new WatchRegistry(server.keyspace);
     server.onBeforeCommand((client, cmd, argv) => {
+      if (!created.hasWatchers) return;
       const dbs = flushedDbs(server, client, cmd, argv);
-      if (dbs !== null && created.hasWatchers) created.touchExisting(dbs);
+      if (dbs !== null) created.touchExisting(dbs);
     });
     registries.set(server, created);
     found = created;

@@ -255,7 +255,8 @@ export class Server {
   cron(): void {
     const hz = this.config.number('hz');
     // Redis gives the slow expire cycle 25% of each cron period.
-    if (this.activeExpire) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
+    // As in Redis, a CLIENT PAUSE also freezes expiry, so the dataset stays as the pauser saw it.
+    if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
   }
 

@@ -182,3 +182,15 @@ test('CLIENT HELP and unknown subcommands', () => {
   assert.equal(errorText(h.run('CLIENT', 'NOSUCH')), "ERR unknown subcommand 'NOSUCH'. Try CLIENT HELP.");
   assert.equal(errorText(h.run('CLIENT', 'ID', 'x')), "ERR wrong number of arguments for 'client|id' command");
 });
+
+test('active expiry waits while clients are paused', () => {
+  const h = new Harness();
+  h.run('SET', 'a', '1', 'PX', '10');
+  h.clock.advance(100);
+  h.run('CLIENT', 'PAUSE', '100000', 'WRITE');
+  h.server.cron();
+  assert.equal(h.server.keyspace.dbs[0]!.size, 1);
+  h.run('CLIENT', 'UNPAUSE');
+  h.server.cron();
+  assert.equal(h.server.keyspace.dbs[0]!.size, 0);
+});

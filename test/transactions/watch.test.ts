@@ -120,3 +120,13 @@ test('FLUSHDB of another database does not touch the watch', { skip: !new Harnes
   h.runAs(other, 'SELECT', '0');
   assert.equal(watchedExec(h, () => h.runAs(other, 'FLUSHDB')), null);
 });
+
+test('SWAPDB touches a watched key that exists in either database', { skip: !new Harness().server.commands.lookupName('swapdb') }, () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.runAs(other, 'SELECT', '1');
+  h.runAs(other, 'SET', 'k', 'in-db1');
+  assert.equal(watchedExec(h, () => h.runAs(other, 'SWAPDB', '0', '1')), null);
+  assert.equal(h.run('GET', 'k'), 'in-db1');
+  assert.deepEqual(watchedExec(h, () => h.runAs(other, 'SWAPDB', '2', '3'), 'other'), ['OK']);
+});

@@ -46,7 +46,7 @@ export function clientInfoLine(server: Server, client: Client): string {
     'psub=0',
     'ssub=0',
     `multi=${client.multi === null ? -1 : client.multi.length}`,
-    'qbuf=0',
+    `qbuf=${server.listener?.connections.get(client.id)?.parser.pendingBytes ?? 0}`,
     'qbuf-free=0',
     'argv-mem=0',
     'multi-mem=0',
