@@ -92,12 +92,7 @@ function parseInteger(arg: Buffer): number | bigint {
 // ---- GET / SET and their expiry options ----------------------------------------------------
 
 function get(ctx: CommandContext): void {
-  const { db, w } = ctx;
-  const id = db.findForRead(ctx.argv[1]!);
-  if (id < 0) return w.null();
-  if (db.typeOf(id) !== ValueType.String) throw new CommandError(WRONGTYPE);
-  db.stringRange(id, range);
-  w.bulkRange(range.buf, range.start, range.end);
+  replyString(ctx, findString(ctx.db, ctx.argv[1]!));
 }
 
 const NX = 1;
@@ -157,11 +152,12 @@ function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): numbe
     if (Number.isSafeInteger(at)) return at;
   }
   let big = BigInt(n);
-  if (big <= 0n || (seconds && big > INT64_MAX / 1000n)) throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
-  if (seconds) big *= 1000n;
-  if (relative) big += BigInt(now);
-  if (big > INT64_MAX) throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
-  return Number(big);
+  if (big > 0n && !(seconds && big > INT64_MAX / 1000n)) {
+    if (seconds) big *= 1000n;
+    if (relative) big += BigInt(now);
+    if (big <= INT64_MAX) return Number(big);
+  }
+  throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
 }
 
 /**
