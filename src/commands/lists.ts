@@ -10,6 +10,7 @@ import {
   LPOS_RANK_ZERO,
   MUST_BE_POSITIVE,
   NO_SUCH_KEY,
+  NOT_INTEGER,
   NUMKEYS_POSITIVE,
   SYNTAX,
   WRONGTYPE,
@@ -22,6 +23,7 @@ import { isWord, longArg } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const group = 'list';
+const EMPTY = Buffer.alloc(0);
 
 /** The list under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses. */
 function findList(ctx: CommandContext, key: Buffer, forRead = false): number {
@@ -92,8 +94,8 @@ function popGeneric(ctx: CommandContext, end: ListEnd, name: string): void {
   if (id < 0) return hasCount ? w.nullArray() : w.null();
   if (hasCount && count === 0) return w.array(0);
   const list = listForWrite(ctx, id);
-  if (!hasCount) w.bulk(list.pop(end)!);
-  else replyPopped(ctx, list, end, count);
+  if (hasCount) replyPopped(ctx, list, end, count);
+  else list.pop(end, replyElement(ctx));
   deleteIfEmpty(ctx, id, list);
 }
 
@@ -101,7 +103,8 @@ function popGeneric(ctx: CommandContext, end: ListEnd, name: string): void {
 function replyPopped(ctx: CommandContext, list: ListValue, end: ListEnd, count: number): void {
   const n = Math.min(count, list.length);
   ctx.w.array(n);
-  for (let i = 0; i < n; i++) ctx.w.bulk(list.pop(end)!);
+  const reply = replyElement(ctx);
+  for (let i = 0; i < n; i++) list.pop(end, reply);
 }
 
 const lpop = (ctx: CommandContext) => popGeneric(ctx, LIST_HEAD, 'lpop');
@@ -155,7 +158,10 @@ function moveGeneric(ctx: CommandContext, from: ListEnd, to: ListEnd): void {
   const sameKey = srcKey.equals(dstKey);
   const dstId = sameKey ? srcId : findList(ctx, dstKey);
   const src = listForWrite(ctx, srcId);
-  const value = src.pop(from)!;
+  let value = EMPTY;
+  src.pop(from, (buf, start, end) => {
+    value = Buffer.from(buf.subarray(start, end));
+  });
   if (sameKey) {
     src.push(to, value);
   } else {
@@ -220,11 +226,11 @@ function lpos(ctx: CommandContext): void {
     const hasArg = i + 1 < argv.length;
     if (isWord(opt, 'rank') && hasArg) {
       const raw = parseInt64(argv[++i]!);
-      rank = longArg(argv[i]!);
-      if (rank === 0) throw new CommandError(LPOS_RANK_ZERO);
+      if (raw === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+      if (raw === 0) throw new CommandError(LPOS_RANK_ZERO);
+      fromTail = raw < 0;
       // Redis negates LONG_MIN into itself, a rank every match satisfies.
-      fromTail = rank < 0;
-      rank = raw === INT64_MIN ? 1 : Math.abs(rank);
+      rank = raw === INT64_MIN ? 1 : Math.abs(Number(raw));
     } else if (isWord(opt, 'count') && hasArg) {
       count = longArg(argv[++i]!);
       if (count < 0) throw new CommandError(LPOS_COUNT_NEGATIVE);
@@ -244,8 +250,7 @@ function lpos(ctx: CommandContext): void {
   let scanned = 0;
   list.walk(fromTail ? list.length - 1 : 0, fromTail, (buf, start, end, index) => {
     if (maxlen !== 0 && scanned++ >= maxlen) return false;
-    if (end - start !== element.length || element.compare(buf, start, end) !== 0) return true;
-    if (++matches < rank) return true;
+    if (!sameBytes(element, buf, start, end) || ++matches < rank) return true;
     found.push(index);
     return count !== -1 && (count === 0 || found.length < count);
   });
@@ -285,10 +290,14 @@ function linsert(ctx: CommandContext): void {
   w.int(listForWrite(ctx, id).insert(argv[3]!, after, argv[4]!));
 }
 
+function sameBytes(element: Buffer, buf: Uint8Array, start: number, end: number): boolean {
+  return end - start === element.length && element.compare(buf, start, end) === 0;
+}
+
 function hasElement(list: ListValue, element: Buffer): boolean {
   let found = false;
   list.walk(0, false, (buf, start, end) => {
-    found = end - start === element.length && element.compare(buf, start, end) === 0;
+    found = sameBytes(element, buf, start, end);
     return !found;
   });
   return found;

@@ -37,15 +37,15 @@ export class ListValue implements StoredObject {
     this.length++;
   }
 
-  /** Removes and returns the element at one end; undefined when the list is empty. */
-  pop(end: ListEnd): Buffer | undefined {
-    if (this.length === 0) return undefined;
+  /** Visits the element at one end in place, then removes it; false when the list is empty. */
+  pop(end: ListEnd, visit: ElementVisitor): boolean {
+    if (this.length === 0) return false;
     const ni = end === LIST_HEAD ? 0 : this.nodes.length - 1;
     const node = this.nodes[ni]!;
     const at = end === LIST_HEAD ? node.start : node.prev(node.end);
-    const value = node.copy(at);
+    visit(node.buf, node.dataStart(at), node.dataEnd(at), end === LIST_HEAD ? 0 : this.length - 1);
     this.removeAt(ni, at);
-    return value;
+    return true;
   }
 
   /** Visits the element at `index` (0-based from the head); false when out of range. */
