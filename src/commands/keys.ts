@@ -1,4 +1,720 @@
-// (being written)
-import type { CommandSpec } from './spec.ts';
+// Generic key commands: existence, type, deletion, renaming and moving between databases,
+// iteration (KEYS, SCAN, RANDOMKEY), introspection (OBJECT), expiry, and whole-database
+// commands (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB).
 
-export const keyCommands: CommandSpec[] = [];
+import {
+  CommandError,
+  DB_INDEX_RANGE,
+  INVALID_CURSOR,
+  INVALID_EXPIRE,
+  NO_SUCH_KEY,
+  NOT_INTEGER,
+  SAME_OBJECT,
+  SYNTAX,
+} from '../errors.ts';
+import type { Database } from '../store/database.ts';
+import { ENCODING_NAMES, Encoding, newByteRange, TYPE_NAMES } from '../store/types.ts';
+import { stringMatch } from '../util/glob.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt } from '../util/numbers.ts';
+import { isWord } from './args.ts';
+import type { CommandContext, CommandSpec } from './spec.ts';
+
+const group = 'generic';
+const range = newByteRange();
+
+// ---- lookups and argument helpers ---------------------------------------------------------------
+
+/** A read lookup that leaves the key's access time alone (EXISTS, TYPE, TTL, OBJECT), as Redis's LOOKUP_NOTOUCH. */
+function findWithoutTouch(ctx: CommandContext, key: Uint8Array): number {
+  const keyspace = ctx.keyspace;
+  const touch = keyspace.touchKeys;
+  keyspace.touchKeys = false;
+  const id = ctx.db.findForRead(key);
+  keyspace.touchKeys = touch;
+  return id;
+}
+
+/** getIntFromObjectOrReply: an int32 argument. */
+function intArg(arg: Uint8Array, error = NOT_INTEGER): number {
+  const n = parseSafeInt(arg);
+  if (n === NOT_A_NUMBER || n > 0x7fffffff || n < -0x80000000) throw new CommandError(error);
+  return n;
+}
+
+function databaseArg(ctx: CommandContext, arg: Uint8Array, error = NOT_INTEGER): Database {
+  const db = ctx.keyspace.dbs[intArg(arg, error)];
+  if (db === undefined) throw new CommandError(DB_INDEX_RANGE);
+  return db;
+}
+
+function denyInCluster(ctx: CommandContext, message: string): void {
+  if (ctx.server.config.bool('cluster-enabled')) throw new CommandError(message);
+}
+
+/**
+ * Puts the value of `from`'s entry `id` under `key` in `to` with its TTL, replacing what was
+ * there. A move deletes the source; a copy clones the value so the two never share state.
+ */
+function transfer(from: Database, id: number, to: Database, key: Uint8Array, copy: boolean): void {
+  const value = from.exportValue(id, copy);
+  const expireAt = from.expireAt(id);
+  if (!copy) from.deleteId(id);
+  const target = to.importValue(key, value);
+  if (expireAt >= 0) to.setExpire(target, expireAt);
+}
+
+function writeKey(ctx: CommandContext, id: number): void {
+  ctx.db.keyRange(id, range);
+  ctx.w.bulkRange(range.buf, range.start, range.end);
+}
+
+function keyMatches(db: Database, id: number, pattern: Uint8Array): boolean {
+  db.keyRange(id, range);
+  return stringMatch(pattern, range.buf.subarray(range.start, range.end));
+}
+
+function isStar(pattern: Uint8Array): boolean {
+  return pattern.length === 1 && pattern[0] === 0x2a;
+}
+
+// ---- existence, type, deletion -------------------------------------------------------------------
+
+function del(ctx: CommandContext): void {
+  const { argv, db } = ctx;
+  let deleted = 0;
+  for (let i = 1; i < argv.length; i++) if (db.delete(argv[i]!)) deleted++;
+  ctx.w.int(deleted);
+}
+
+function exists(ctx: CommandContext): void {
+  const argv = ctx.argv;
+  let found = 0;
+  for (let i = 1; i < argv.length; i++) if (findWithoutTouch(ctx, argv[i]!) >= 0) found++;
+  ctx.w.int(found);
+}
+
+function touch(ctx: CommandContext): void {
+  const { argv, db } = ctx;
+  let found = 0;
+  for (let i = 1; i < argv.length; i++) if (db.findForRead(argv[i]!) >= 0) found++;
+  ctx.w.int(found);
+}
+
+function type(ctx: CommandContext): void {
+  const id = findWithoutTouch(ctx, ctx.argv[1]!);
+  ctx.w.simple(id < 0 ? 'none' : TYPE_NAMES[ctx.db.typeOf(id)]);
+}
+
+// ---- renaming, copying, moving -------------------------------------------------------------------
+
+function rename(ctx: CommandContext, nx: boolean): void {
+  const { argv, db, w } = ctx;
+  const source = argv[1]!;
+  const destination = argv[2]!;
+  const id = db.find(source);
+  if (id < 0) throw new CommandError(NO_SUCH_KEY);
+  if (source.equals(destination)) return nx ? w.int(0) : w.ok();
+  if (nx && db.find(destination) >= 0) return w.int(0);
+  transfer(db, id, db, destination, false);
+  if (nx) w.int(1);
+  else w.ok();
+}
+
+function copy(ctx: CommandContext): void {
+  const { argv, db } = ctx;
+  let target = db;
+  let replace = false;
+  for (let i = 3; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (isWord(arg, 'replace')) replace = true;
+    else if (isWord(arg, 'db') && i + 1 < argv.length) target = databaseArg(ctx, argv[++i]!);
+    else throw new CommandError(SYNTAX);
+  }
+  if (db !== ctx.keyspace.dbs[0] || target !== db) {
+    denyInCluster(ctx, 'ERR Copying to another database is not allowed in cluster mode');
+  }
+  const source = argv[1]!;
+  const destination = argv[2]!;
+  if (target === db && source.equals(destination)) throw new CommandError(SAME_OBJECT);
+  const id = db.findForRead(source);
+  if (id < 0) return ctx.w.int(0);
+  if (!replace && target.find(destination) >= 0) return ctx.w.int(0);
+  transfer(db, id, target, destination, true);
+  ctx.w.int(1);
+}
+
+function move(ctx: CommandContext): void {
+  denyInCluster(ctx, 'ERR MOVE is not allowed in cluster mode');
+  const { argv, db } = ctx;
+  const target = databaseArg(ctx, argv[2]!);
+  if (target === db) throw new CommandError(SAME_OBJECT);
+  const key = argv[1]!;
+  const id = db.find(key);
+  if (id < 0 || target.find(key) >= 0) return ctx.w.int(0);
+  transfer(db, id, target, key, false);
+  ctx.w.int(1);
+}
+
+// ---- iteration -----------------------------------------------------------------------------------
+
+function keys(ctx: CommandContext): void {
+  const { db, w } = ctx;
+  const pattern = ctx.argv[1]!;
+  const all = isStar(pattern);
+  // Ids are collected first: the walk deletes expired keys, which must not happen mid-reply.
+  const ids: number[] = [];
+  db.forEach((id) => {
+    if (all || keyMatches(db, id, pattern)) ids.push(id);
+  });
+  w.array(ids.length);
+  for (const id of ids) writeKey(ctx, id);
+}
+
+const CURSOR_LIMIT = 18446744073709551615n;
+
+/**
+ * A SCAN-family cursor as Redis reads it with strtoul: decimal, an optional sign (a negative
+ * cursor wraps around to a huge one), no spaces, and "" reads as 0.
+ */
+export function parseScanCursor(arg: Uint8Array): number {
+  let i = arg[0] === 0x2b || arg[0] === 0x2d ? 1 : 0;
+  const negative = arg[0] === 0x2d;
+  if (arg.length > 0 && i === arg.length) throw new CommandError(INVALID_CURSOR);
+  let value = 0;
+  for (; i < arg.length; i++) {
+    const digit = arg[i]! - 0x30;
+    if (digit < 0 || digit > 9) throw new CommandError(INVALID_CURSOR);
+    value = value * 10 + digit;
+  }
+  if (value > Number.MAX_SAFE_INTEGER) {
+    const digits = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1').replace(/^[+-]/, '');
+    if (BigInt(digits) > CURSOR_LIMIT) throw new CommandError(INVALID_CURSOR);
+    return Number.MAX_SAFE_INTEGER;
+  }
+  return negative && value !== 0 ? Number.MAX_SAFE_INTEGER : value;
+}
+
+function scan(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const cursor = parseScanCursor(argv[1]!);
+  let count = 10;
+  let pattern: Uint8Array | null = null;
+  let typeName: string | null = null;
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (i + 1 >= argv.length) throw new CommandError(SYNTAX);
+    const value = argv[++i]!;
+    if (isWord(arg, 'count')) {
+      const n = parseInt64(value);
+      if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+      if (n < 1) throw new CommandError(SYNTAX);
+      count = Number(n);
+    } else if (isWord(arg, 'match')) {
+      pattern = isStar(value) ? null : value;
+    } else if (isWord(arg, 'type')) {
+      typeName = value.toString('latin1').toLowerCase();
+    } else {
+      throw new CommandError(SYNTAX);
+    }
+  }
+  const ids: number[] = [];
+  const next = db.scan(cursor, count, (id) => {
+    if (typeName !== null && TYPE_NAMES[db.typeOf(id)] !== typeName) return;
+    if (pattern !== null && !keyMatches(db, id, pattern)) return;
+    ids.push(id);
+  });
+  w.array(2);
+  w.bulkString(String(next));
+  w.array(ids.length);
+  for (const id of ids) writeKey(ctx, id);
+}
+
+function randomKey(ctx: CommandContext): void {
+  const id = ctx.db.randomId();
+  if (id < 0) ctx.w.null();
+  else writeKey(ctx, id);
+}
+
+// ---- OBJECT --------------------------------------------------------------------------------------
+
+const LFU_POLICIES = new Set(['volatile-lfu', 'allkeys-lfu']);
+const LRU_POLICIES = new Set(['volatile-lru', 'allkeys-lru']);
+/** Redis shares one object for the integers 0..9999 and reports its refcount as INT_MAX. */
+const SHARED_INTEGERS = 10000;
+const SHARED_REFCOUNT = 2147483647;
+const LRU_CLOCK_MAX = 0xffffff;
+
+function usesLfu(ctx: CommandContext): boolean {
+  return LFU_POLICIES.has(ctx.server.config.get('maxmemory-policy'));
+}
+
+/** OBJECT's lookup: no LRU update, and a null reply for a missing key. */
+function objectLookup(ctx: CommandContext): number {
+  const id = findWithoutTouch(ctx, ctx.argv[2]!);
+  if (id < 0) ctx.w.null();
+  return id;
+}
+
+function objectEncoding(ctx: CommandContext): void {
+  const id = objectLookup(ctx);
+  if (id >= 0) ctx.w.bulkString(ENCODING_NAMES[ctx.db.encodingOf(id)]);
+}
+
+function objectRefcount(ctx: CommandContext): void {
+  const id = objectLookup(ctx);
+  if (id >= 0) ctx.w.int(isSharedInteger(ctx, id) ? SHARED_REFCOUNT : 1);
+}
+
+/** Redis stores small integer strings as shared objects unless an LRU/LFU policy needs per-key clocks. */
+function isSharedInteger(ctx: CommandContext, id: number): boolean {
+  const { db, server } = ctx;
+  if (db.encodingOf(id) !== Encoding.Int) return false;
+  const policy = server.config.get('maxmemory-policy');
+  if (server.config.number('maxmemory') !== 0 && (LRU_POLICIES.has(policy) || LFU_POLICIES.has(policy))) return false;
+  db.stringRange(id, range);
+  const value = parseInt64(range.buf, range.start, range.end);
+  return typeof value === 'number' && value >= 0 && value < SHARED_INTEGERS;
+}
+
+function objectIdletime(ctx: CommandContext): void {
+  const id = objectLookup(ctx);
+  if (id < 0) return;
+  if (usesLfu(ctx)) {
+    throw new CommandError(
+      'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+    );
+  }
+  const clock = ctx.keyspace.lruClock;
+  const lru = ctx.db.lruOf(id);
+  // The 24-bit clock wraps every 194 days.
+  ctx.w.int(clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru));
+}
+
+function objectFreq(ctx: CommandContext): void {
+  const id = objectLookup(ctx);
+  if (id < 0) return;
+  if (!usesLfu(ctx)) {
+    throw new CommandError(
+      'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+    );
+  }
+  // The engine keeps an LRU clock, not LFU counters; Redis too reports 0 for keys whose
+  // access data predates the switch to an LFU policy.
+  ctx.w.int(0);
+}
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+function objectHelp(ctx: CommandContext): void {
+  ctx.w.array(OBJECT_HELP.length);
+  for (const line of OBJECT_HELP) ctx.w.simple(line);
+}
+
+// ---- expiry --------------------------------------------------------------------------------------
+
+const EXPIRE_NX = 1;
+const EXPIRE_XX = 2;
+const EXPIRE_GT = 4;
+const EXPIRE_LT = 8;
+
+function expireFlags(argv: Buffer[]): number {
+  let flags = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (isWord(arg, 'nx')) flags |= EXPIRE_NX;
+    else if (isWord(arg, 'xx')) flags |= EXPIRE_XX;
+    else if (isWord(arg, 'gt')) flags |= EXPIRE_GT;
+    else if (isWord(arg, 'lt')) flags |= EXPIRE_LT;
+    else throw new CommandError(`ERR Unsupported option ${arg.toString('latin1')}`);
+  }
+  if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
+    throw new CommandError('ERR NX and XX, GT or LT options at the same time are not compatible');
+  }
+  if (flags & EXPIRE_GT && flags & EXPIRE_LT) {
+    throw new CommandError('ERR GT and LT options at the same time are not compatible');
+  }
+  return flags;
+}
+
+/** The absolute expiry time in ms, failing on int64 overflow exactly where Redis does. */
+function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: string): number {
+  const n = parseInt64(arg);
+  if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  if (typeof n === 'number') {
+    const when = n * unitMs + baseMs;
+    if (Number.isSafeInteger(when)) return when;
+  }
+  let when = BigInt(n);
+  const unit = BigInt(unitMs);
+  if (when > INT64_MAX / unit || when < INT64_MIN / unit) throw new CommandError(INVALID_EXPIRE(name));
+  when *= unit;
+  if (when > INT64_MAX - BigInt(baseMs)) throw new CommandError(INVALID_EXPIRE(name));
+  return Number(when + BigInt(baseMs));
+}
+
+function expire(ctx: CommandContext, name: string, unitMs: number, absolute: boolean): void {
+  const { argv, db, keyspace, w } = ctx;
+  const flags = expireFlags(argv);
+  const when = expireTime(argv[2]!, unitMs, absolute ? 0 : keyspace.now, name);
+  const id = db.find(argv[1]!);
+  if (id < 0) return w.int(0);
+  if (flags !== 0) {
+    const current = db.expireAt(id);
+    // No TTL counts as an infinite one: never less than, always greater than any time.
+    if (flags & EXPIRE_NX && current !== -1) return w.int(0);
+    if (flags & EXPIRE_XX && current === -1) return w.int(0);
+    if (flags & EXPIRE_GT && (current === -1 || when <= current)) return w.int(0);
+    if (flags & EXPIRE_LT && current !== -1 && when >= current) return w.int(0);
+  }
+  if (when <= keyspace.now) db.deleteId(id);
+  else db.setExpire(id, when);
+  w.int(1);
+}
+
+function ttl(ctx: CommandContext, inMs: boolean, absolute: boolean): void {
+  const id = findWithoutTouch(ctx, ctx.argv[1]!);
+  if (id < 0) return ctx.w.int(-2);
+  const at = ctx.db.expireAt(id);
+  if (at === -1) return ctx.w.int(-1);
+  const ms = Math.max(0, absolute ? at : at - ctx.keyspace.now);
+  ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
+}
+
+function persist(ctx: CommandContext): void {
+  const id = ctx.db.find(ctx.argv[1]!);
+  ctx.w.int(id >= 0 && ctx.db.clearExpire(id) ? 1 : 0);
+}
+
+// ---- databases -----------------------------------------------------------------------------------
+
+/** FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; freeing is immediate either way. */
+function checkFlushMode(argv: Buffer[]): void {
+  if (argv.length === 1) return;
+  if (argv.length === 2 && (isWord(argv[1]!, 'async') || isWord(argv[1]!, 'sync'))) return;
+  throw new CommandError(SYNTAX);
+}
+
+function swapdb(ctx: CommandContext): void {
+  denyInCluster(ctx, 'ERR SWAPDB is not allowed in cluster mode');
+  const { argv, keyspace } = ctx;
+  const a = intArg(argv[1]!, 'ERR invalid first DB index');
+  const b = intArg(argv[2]!, 'ERR invalid second DB index');
+  if (a < 0 || b < 0 || a >= keyspace.dbs.length || b >= keyspace.dbs.length) throw new CommandError(DB_INDEX_RANGE);
+  keyspace.swap(a, b);
+  ctx.w.ok();
+}
+
+// ---- the table -----------------------------------------------------------------------------------
+
+const ONE_KEY = { first: 1, last: 1, step: 1 };
+const ALL_KEYS = { first: 1, last: -1, step: 1 };
+const TWO_KEYS = { first: 1, last: 2, step: 1 };
+const OBJECT_KEY = { first: 2, last: 2, step: 1 };
+
+function expireSpec(name: string, summary: string, since: string, unitMs: number, absolute: boolean): CommandSpec {
+  return {
+    name,
+    arity: -3,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    keys: ONE_KEY,
+    summary,
+    since,
+    group,
+    complexity: 'O(1)',
+    handler: (ctx) => expire(ctx, name, unitMs, absolute),
+  };
+}
+
+function ttlSpec(name: string, summary: string, since: string, inMs: boolean, absolute: boolean): CommandSpec {
+  return {
+    name,
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    keys: ONE_KEY,
+    summary,
+    since,
+    group,
+    complexity: 'O(1)',
+    handler: (ctx) => ttl(ctx, inMs, absolute),
+  };
+}
+
+function objectKeySpec(sub: string, summary: string, since: string, handler: (ctx: CommandContext) => void): CommandSpec {
+  return {
+    name: `object|${sub}`,
+    arity: 3,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow'],
+    keys: OBJECT_KEY,
+    summary,
+    since,
+    group,
+    complexity: 'O(1)',
+    handler,
+  };
+}
+
+export const keyCommands: CommandSpec[] = [
+  {
+    name: 'del',
+    arity: -2,
+    flags: ['write'],
+    acl: ['keyspace', 'write', 'slow'],
+    keys: ALL_KEYS,
+    summary: 'Delete a key',
+    since: '1.0.0',
+    group,
+    complexity:
+      'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
+    handler: del,
+  },
+  {
+    name: 'unlink',
+    arity: -2,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    keys: ALL_KEYS,
+    summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
+    since: '4.0.0',
+    group,
+    complexity:
+      'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
+    handler: del,
+  },
+  {
+    name: 'exists',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    keys: ALL_KEYS,
+    summary: 'Determine if a key exists',
+    since: '1.0.0',
+    group,
+    complexity: 'O(N) where N is the number of keys to check.',
+    handler: exists,
+  },
+  {
+    name: 'touch',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    keys: ALL_KEYS,
+    summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.',
+    since: '3.2.1',
+    group,
+    complexity: 'O(N) where N is the number of keys that will be touched.',
+    handler: touch,
+  },
+  {
+    name: 'type',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    keys: ONE_KEY,
+    summary: 'Determine the type stored at key',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: type,
+  },
+  {
+    name: 'rename',
+    arity: 3,
+    flags: ['write'],
+    acl: ['keyspace', 'write', 'slow'],
+    keys: TWO_KEYS,
+    summary: 'Rename a key',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: (ctx) => rename(ctx, false),
+  },
+  {
+    name: 'renamenx',
+    arity: 3,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    keys: TWO_KEYS,
+    summary: 'Rename a key, only if the new key does not exist',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: (ctx) => rename(ctx, true),
+  },
+  {
+    name: 'copy',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    acl: ['keyspace', 'write', 'slow'],
+    keys: TWO_KEYS,
+    summary: 'Copy a key',
+    since: '6.2.0',
+    group,
+    complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+    handler: copy,
+  },
+  {
+    name: 'move',
+    arity: 3,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    keys: ONE_KEY,
+    summary: 'Move a key to another database',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: move,
+  },
+  {
+    name: 'keys',
+    arity: 2,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow', 'dangerous'],
+    summary: 'Find all keys matching the given pattern',
+    since: '1.0.0',
+    group,
+    complexity:
+      'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
+    handler: keys,
+  },
+  {
+    name: 'scan',
+    arity: -2,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow'],
+    summary: 'Incrementally iterate the keys space',
+    since: '2.8.0',
+    group,
+    complexity:
+      'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
+    handler: scan,
+  },
+  {
+    name: 'randomkey',
+    arity: 1,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow'],
+    summary: 'Return a random key from the keyspace',
+    since: '1.0.0',
+    group,
+    complexity: 'O(1)',
+    handler: randomKey,
+  },
+  {
+    name: 'object',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    summary: 'A container for object introspection commands',
+    since: '2.2.3',
+    group,
+    complexity: 'Depends on subcommand.',
+    subcommands: [
+      objectKeySpec('encoding', 'Inspect the internal encoding of a Redis object', '2.2.3', objectEncoding),
+      objectKeySpec('freq', 'Get the logarithmic access frequency counter of a Redis object', '4.0.0', objectFreq),
+      objectKeySpec('idletime', 'Get the time since a Redis object was last accessed', '2.2.3', objectIdletime),
+      objectKeySpec('refcount', 'Get the number of references to the value of the key', '2.2.3', objectRefcount),
+      {
+        name: 'object|help',
+        arity: 2,
+        flags: ['loading', 'stale'],
+        acl: ['keyspace', 'slow'],
+        summary: 'Show helpful text about the different subcommands',
+        since: '6.2.0',
+        group,
+        complexity: 'O(1)',
+        handler: objectHelp,
+      },
+    ],
+  },
+  expireSpec('expire', "Set a key's time to live in seconds", '1.0.0', 1000, false),
+  expireSpec('pexpire', "Set a key's time to live in milliseconds", '2.6.0', 1, false),
+  expireSpec('expireat', 'Set the expiration for a key as a UNIX timestamp', '1.2.0', 1000, true),
+  expireSpec('pexpireat', 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', '2.6.0', 1, true),
+  ttlSpec('ttl', 'Get the time to live for a key in seconds', '1.0.0', false, false),
+  ttlSpec('pttl', 'Get the time to live for a key in milliseconds', '2.6.0', true, false),
+  ttlSpec('expiretime', 'Get the expiration Unix timestamp for a key', '7.0.0', false, true),
+  ttlSpec('pexpiretime', 'Get the expiration Unix timestamp for a key in milliseconds', '7.0.0', true, true),
+  {
+    name: 'persist',
+    arity: 2,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    keys: ONE_KEY,
+    summary: 'Remove the expiration from a key',
+    since: '2.2.0',
+    group,
+    complexity: 'O(1)',
+    handler: persist,
+  },
+  {
+    name: 'dbsize',
+    arity: 1,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    summary: 'Return the number of keys in the selected database',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(1)',
+    handler: (ctx) => ctx.w.int(ctx.db.size),
+  },
+  {
+    name: 'flushdb',
+    arity: -1,
+    flags: ['write'],
+    acl: ['keyspace', 'write', 'slow', 'dangerous'],
+    summary: 'Remove all keys from the current database',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the number of keys in the selected database',
+    handler: (ctx) => {
+      checkFlushMode(ctx.argv);
+      ctx.db.clear();
+      ctx.w.ok();
+    },
+  },
+  {
+    name: 'flushall',
+    arity: -1,
+    flags: ['write'],
+    acl: ['keyspace', 'write', 'slow', 'dangerous'],
+    summary: 'Remove all keys from all databases',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the total number of keys in all databases',
+    handler: (ctx) => {
+      checkFlushMode(ctx.argv);
+      ctx.keyspace.flushAll();
+      ctx.w.ok();
+    },
+  },
+  {
+    name: 'swapdb',
+    arity: 3,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast', 'dangerous'],
+    summary: 'Swaps two Redis databases',
+    since: '4.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.',
+    handler: swapdb,
+  },
+];

@@ -2,42 +2,38 @@
 // keys and small string values kept off the JS heap.
 //
 // Layout
-// - Entries live in pages of 65,536 slots, 8 int32 words each (see F_*). An entry's id is its
+// - Entries live in pages of 65,536 slots, 4 int32 words each (see F_*). An entry's id is its
 //   slot number; it is stable while the key lives, which is what SCAN's cursor walks, so a
 //   key present for a whole scan is returned exactly once, however the index resizes.
 // - The index is a power-of-two array of bucket heads (id + 1; 0 = empty) chained through the
 //   entries' NEXT word. It grows and shrinks like Redis's dict: a second table is filled a few
 //   buckets per operation (and by the cron), so no resize ever stalls.
-// - Each entry's record in the Arena holds [keyLength, valueLength, key, value]. A value that
-//   is a collection or a large string lives in `objects`, and the record holds its handle.
+// - Each entry's record in the Arena holds a header, the key and the value (record.ts). A
+//   value that is a collection or a large string lives in `objects`; the record holds its handle.
 // - Expiry times live in a dense "volatile" list (for O(1) random sampling by the active
-//   expire cycle); an entry holds its position there, 0 when it has no TTL.
+//   expire cycle); a sparse column maps an entry to its position there. Memcached flags and
+//   CAS values live in sparse columns too, so the many keys without them cost nothing.
 //
 // Ids handed out by lookups are valid until the next call that inserts or deletes a key.
 
 import { Arena, MAX_CLASS_BYTES } from './arena.ts';
 import { hashBytes } from './hash.ts';
 import { keyHashSlot, SlotIndex } from './slots.ts';
-import { PagedFloat64, PagedInt32, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './paged.ts';
+import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './paged.ts';
+import * as Rec from './record.ts';
+import { EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
 
-const STRIDE = 8;
+const STRIDE = 4;
 const F_HASH = 0;
 const F_NEXT = 1;
 const F_REC = 2;
 /** type (bits 0-3), encoding (bits 4-7), LRU clock or LFU data (bits 8-31) */
 const F_META = 3;
-const F_VOLATILE = 4;
-const F_FLAGS = 5;
-/** Float64 slot (word 6-7): the CAS value Memcached clients see. */
-const F64_CAS = 3;
 
-const REC_HEADER = 8;
-/** valueLength word of a record whose value is a handle into `objects`. */
-const EXTERNAL = -1;
 /** String values longer than this live as LargeString objects that can grow in place. */
-export const INLINE_VALUE_MAX = 16 * 1024;
+export const INLINE_VALUE_MAX = Math.min(16 * 1024, Rec.MAX_INLINE_FIELD);
 
 const INITIAL_BUCKETS = 16;
 /** Buckets moved to the new table by each lookup during a resize. */
@@ -51,7 +47,6 @@ export class Database {
 
   private readonly arena: Arena;
   private pagesI: Int32Array[] = [];
-  private pagesF: Float64Array[] = [];
   private highWater = 0;
   private freeIdHead = 0; // id + 1 of a reusable slot; 0 = none
 
@@ -65,6 +60,11 @@ export class Database {
   private volIds = new PagedInt32();
   private volAt = new PagedFloat64();
   private volCount = 0;
+  /** Position + 1 in the volatile list, by entry id; 0 = no TTL. */
+  private volPos = new SparseColumn(Int32Array);
+  private flags = new SparseColumn(Int32Array);
+  /** CAS values handed out, by entry id; 0 = none since the last change. */
+  private cas = new SparseColumn(Float64Array);
 
   /** Keys by cluster hash slot; kept only once enableSlotIndex() was called (cluster mode). */
   private slots: SlotIndex | null = null;
@@ -136,17 +136,18 @@ export class Database {
 
   /** A copy of the key's bytes. */
   keyOf(id: number): Buffer {
-    const rec = this.rec(id);
-    const start = Arena.offsetOf(rec) + REC_HEADER;
-    return Buffer.from(this.arena.chunkOf(rec).subarray(start, start + this.arena.wordsOf(rec)[Arena.wordOf(rec)]!));
+    const r = this.keyRange(id, SCRATCH);
+    return Buffer.from(r.buf.subarray(r.start, r.end));
   }
 
   /** Points `out` at the key's bytes in place (valid until the next write). */
   keyRange(id: number, out: ByteRange): ByteRange {
     const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
     out.buf = this.arena.chunkOf(rec);
-    out.start = Arena.offsetOf(rec) + REC_HEADER;
-    out.end = out.start + this.arena.wordsOf(rec)[Arena.wordOf(rec)]!;
+    out.start = Arena.offsetOf(rec) + Rec.keyOffset(words, w);
+    out.end = out.start + Rec.keyLength(words, w);
     return out;
   }
 
@@ -154,7 +155,7 @@ export class Database {
 
   stringLength(id: number): number {
     const rec = this.rec(id);
-    const valueLength = this.arena.wordsOf(rec)[Arena.wordOf(rec) + 1]!;
+    const valueLength = Rec.valueLength(this.arena.wordsOf(rec), Arena.wordOf(rec));
     return valueLength === EXTERNAL ? (this.objectOf(id) as LargeString).length : valueLength;
   }
 
@@ -163,15 +164,15 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    const valueLength = words[w + 1]!;
+    const valueLength = Rec.valueLength(words, w);
     if (valueLength === EXTERNAL) {
-      const large = this.objects[words[w + 2 + ((words[w]! + 3) >>> 2)]!] as LargeString;
+      const large = this.objects[words[Rec.handleWord(words, w)]!] as LargeString;
       out.buf = large.bytes;
       out.start = 0;
       out.end = large.length;
     } else {
       out.buf = this.arena.chunkOf(rec);
-      out.start = Arena.offsetOf(rec) + REC_HEADER + words[w]!;
+      out.start = Arena.offsetOf(rec) + Rec.keyOffset(words, w) + Rec.keyLength(words, w);
       out.end = out.start + valueLength;
     }
     return out;
@@ -204,17 +205,15 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    const keyLength = words[w]!;
-    const oldValueLength = words[w + 1]!;
-    if (oldValueLength === EXTERNAL) this.releaseObject(id);
-    const oldBytes = REC_HEADER + keyLength + (oldValueLength === EXTERNAL ? 4 : oldValueLength);
+    const keyLength = Rec.keyLength(words, w);
+    if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
     if (value.length > INLINE_VALUE_MAX) {
       const handle = this.storeObject(new LargeString(value));
-      this.resizeRecord(id, rec, oldBytes, keyLength, 4, EXTERNAL);
+      this.resizeRecord(id, rec, keyLength, EXTERNAL);
       this.writeHandle(id, handle);
     } else {
-      const target = this.resizeRecord(id, rec, oldBytes, keyLength, value.length, value.length);
-      this.arena.chunkOf(target).set(value, Arena.offsetOf(target) + REC_HEADER + keyLength);
+      const target = this.resizeRecord(id, rec, keyLength, value.length);
+      this.arena.chunkOf(target).set(value, Arena.offsetOf(target) + Rec.headerBytes(keyLength) + keyLength);
     }
     this.setMeta(id, ValueType.String, encoding);
   }
@@ -229,13 +228,12 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    const keyLength = words[w]!;
-    const oldLength = words[w + 1]!;
+    const keyLength = Rec.keyLength(words, w);
+    const oldLength = Rec.valueLength(words, w);
     if (oldLength === EXTERNAL) {
       const large = this.objectOf(id) as LargeString;
       large.resize(length);
       this.setMeta(id, ValueType.String, Encoding.Raw);
-      this.bumpCas(id);
       out.buf = large.bytes;
       out.start = 0;
       out.end = length;
@@ -248,9 +246,9 @@ export class Database {
       this.replaceString(id, grown, Encoding.Raw);
       return this.stringRange(id, out);
     }
-    const target = this.resizeRecord(id, rec, REC_HEADER + keyLength + oldLength, keyLength, length, length, Math.min(oldLength, length));
+    const target = this.resizeRecord(id, rec, keyLength, length, Math.min(oldLength, length));
     if (length > oldLength) {
-      const start = Arena.offsetOf(target) + REC_HEADER + keyLength;
+      const start = Arena.offsetOf(target) + Rec.headerBytes(keyLength) + keyLength;
       this.arena.chunkOf(target).fill(0, start + oldLength, start + length);
     }
     this.setMeta(id, ValueType.String, Encoding.Raw);
@@ -264,13 +262,13 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    return this.objects[words[w + 2 + ((words[w]! + 3) >>> 2)]!]!;
+    return this.objects[words[Rec.handleWord(words, w)]!]!;
   }
 
   /** The object of an entry about to be modified: runs the before-write hook and bumps CAS. */
   objectForWrite(id: number): StoredObject {
     this.keyspace.beforeWrite(this, id);
-    this.bumpCas(id);
+    this.forgetCas(id);
     return this.objectOf(id);
   }
 
@@ -279,6 +277,41 @@ export class Database {
     const existing = this.findRaw(key, 0, key.length);
     if (existing >= 0) this.deleteId(existing);
     return this.insert(key, type, encoding, null, object);
+  }
+
+  // ---- moving values between keys (RENAME, MOVE, COPY) ----------------------------------------
+
+  /**
+   * An entry's value detached from its key: inline string bytes copied out, or its object
+   * (cloned when `clone`, for COPY; shared otherwise, for a move that deletes the source).
+   * A clone is a new value and so, as in Redis, starts with a fresh access time.
+   */
+  exportValue(id: number, clone: boolean): ExportedValue {
+    const rec = this.rec(id);
+    const external = Rec.valueLength(this.arena.wordsOf(rec), Arena.wordOf(rec)) === EXTERNAL;
+    const object = external ? this.objectOf(id) : null;
+    return {
+      type: this.typeOf(id),
+      encoding: this.encodingOf(id),
+      bytes: external ? null : this.stringValue(id),
+      object: object !== null && clone ? object.clone() : object,
+      flags: this.flagsOf(id),
+      access: clone ? -1 : this.lruOf(id),
+    };
+  }
+
+  /** Stores an exported value under `key`, replacing whatever was there; the key has no TTL. */
+  importValue(key: Uint8Array, value: ExportedValue): number {
+    const existing = this.findRaw(key, 0, key.length);
+    if (existing >= 0) this.deleteId(existing);
+    const id = this.insert(key, value.type, value.encoding, value.bytes, value.object ?? undefined);
+    this.setFlags(id, value.flags);
+    if (value.access >= 0) {
+      const page = this.pagesI[id >>> PAGE_SHIFT]!;
+      const w = (id & PAGE_MASK) * STRIDE + F_META;
+      page[w] = (page[w]! & 0xff) | (value.access << 8);
+    }
+    return id;
   }
 
   // ---- deletion ------------------------------------------------------------------------------
@@ -302,11 +335,11 @@ export class Database {
     const rec = page[base + F_REC]!;
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    const keyLength = words[w]!;
-    const valueLength = words[w + 1]!;
-    if (valueLength === EXTERNAL) this.releaseObject(id);
-    this.arena.free(rec, REC_HEADER + keyLength + (valueLength === EXTERNAL ? 4 : valueLength));
-    if (page[base + F_VOLATILE] !== 0) this.removeVolatile(id);
+    if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
+    this.arena.free(rec, Rec.recordBytesAt(words, w));
+    if (this.volPos.get(id) !== 0) this.removeVolatile(id);
+    this.flags.set(id, 0);
+    this.cas.set(id, 0);
     page[base + F_META] = 0;
     page[base + F_NEXT] = this.freeIdHead;
     this.freeIdHead = id + 1;
@@ -320,14 +353,10 @@ export class Database {
     for (let id = 0; id < this.highWater; id++) {
       if (this.meta(id) === 0) continue;
       const rec = this.rec(id);
-      const words = this.arena.wordsOf(rec);
-      const w = Arena.wordOf(rec);
-      const valueLength = words[w + 1]!;
-      this.arena.free(rec, REC_HEADER + words[w]! + (valueLength === EXTERNAL ? 4 : valueLength));
+      this.arena.free(rec, Rec.recordBytesAt(this.arena.wordsOf(rec), Arena.wordOf(rec)));
     }
     this.size = 0;
     this.pagesI = [];
-    this.pagesF = [];
     this.highWater = 0;
     this.freeIdHead = 0;
     this.t0 = new Int32Array(INITIAL_BUCKETS);
@@ -338,6 +367,9 @@ export class Database {
     this.volIds = new PagedInt32();
     this.volAt = new PagedFloat64();
     this.volCount = 0;
+    this.volPos = new SparseColumn(Int32Array);
+    this.flags = new SparseColumn(Int32Array);
+    this.cas = new SparseColumn(Float64Array);
     if (this.slots !== null) this.slots = new SlotIndex();
   }
 
@@ -345,13 +377,13 @@ export class Database {
 
   /** Absolute expiry in ms since the epoch, or -1 when the key has no TTL. */
   expireAt(id: number): number {
-    const vol = this.word(id, F_VOLATILE);
+    const vol = this.volPos.get(id);
     return vol === 0 ? -1 : this.volAt.get(vol - 1);
   }
 
   setExpire(id: number, atMs: number): void {
     this.keyspace.beforeWrite(this, id);
-    const vol = this.word(id, F_VOLATILE);
+    const vol = this.volPos.get(id);
     if (vol !== 0) {
       this.volAt.set(vol - 1, atMs);
       return;
@@ -359,19 +391,19 @@ export class Database {
     const pos = this.volCount++;
     this.volIds.set(pos, id);
     this.volAt.set(pos, atMs);
-    this.setWord(id, F_VOLATILE, pos + 1);
+    this.volPos.set(id, pos + 1);
   }
 
   /** Removes a TTL; false when there was none. */
   clearExpire(id: number): boolean {
-    if (this.word(id, F_VOLATILE) === 0) return false;
+    if (this.volPos.get(id) === 0) return false;
     this.keyspace.beforeWrite(this, id);
     this.removeVolatile(id);
     return true;
   }
 
   isExpired(id: number): boolean {
-    const vol = this.word(id, F_VOLATILE);
+    const vol = this.volPos.get(id);
     return vol !== 0 && this.keyspace.now > this.volAt.get(vol - 1);
   }
 
@@ -469,16 +501,25 @@ export class Database {
 
   /** Memcached item flags. */
   flagsOf(id: number): number {
-    return this.word(id, F_FLAGS) >>> 0;
+    return this.flags.get(id) >>> 0;
   }
 
   setFlags(id: number, flags: number): void {
-    this.setWord(id, F_FLAGS, flags | 0);
+    this.flags.set(id, flags | 0);
   }
 
-  /** The CAS value: changes on every modification, from either protocol. */
+  /**
+   * The CAS value: changes on every modification, from either protocol. A modification only
+   * forgets the value and a fresh one is drawn when next asked for, so keys never read
+   * through Memcached carry none.
+   */
   casOf(id: number): number {
-    return this.pagesF[id >>> PAGE_SHIFT]![((id & PAGE_MASK) * STRIDE >>> 1) + F64_CAS]!;
+    let cas = this.cas.get(id);
+    if (cas === 0) {
+      cas = this.keyspace.nextCas();
+      this.cas.set(id, cas);
+    }
+    return cas;
   }
 
   /** Approximate bytes this key costs (MEMORY USAGE). */
@@ -486,17 +527,16 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    const valueLength = words[w + 1]!;
-    const recordBytes = Arena.roundedSize(REC_HEADER + words[w]! + (valueLength === EXTERNAL ? 4 : valueLength));
-    const objectBytes = valueLength === EXTERNAL ? this.objectOf(id).byteSize() : 0;
-    const volatileBytes = this.word(id, F_VOLATILE) === 0 ? 0 : 12;
+    const recordBytes = Arena.roundedSize(Rec.recordBytesAt(words, w));
+    const objectBytes = Rec.valueLength(words, w) === EXTERNAL ? this.objectOf(id).byteSize() : 0;
+    const volatileBytes = this.volPos.get(id) === 0 ? 0 : 16;
     return STRIDE * 4 + 4 + recordBytes + objectBytes + volatileBytes;
   }
 
   /** Bytes held by this database's own structures (entries, index, TTL list, objects). */
   overheadBytes(): number {
     const tables = (this.t0.length + (this.t1?.length ?? 0)) * 4;
-    return this.pagesI.length * PAGE_SIZE * STRIDE * 4 + tables + this.volIds.byteSize + this.volAt.byteSize;
+    return this.pagesI.length * PAGE_SIZE * STRIDE * 4 + tables + this.volIds.byteSize + this.volAt.byteSize + this.volPos.byteSize + this.flags.byteSize + this.cas.byteSize;
   }
 
   objectBytes(): number {
@@ -540,9 +580,11 @@ export class Database {
 
   private recordKeyEquals(rec: number, key: Uint8Array, start: number, end: number): boolean {
     const length = end - start;
-    if (this.arena.wordsOf(rec)[Arena.wordOf(rec)] !== length) return false;
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    if (Rec.keyLength(words, w) !== length) return false;
     const chunk = this.arena.chunkOf(rec);
-    const at = Arena.offsetOf(rec) + REC_HEADER;
+    const at = Arena.offsetOf(rec) + Rec.keyOffset(words, w);
     if (length > 32) return chunk.compare(key, start, end, at, at + length) === 0;
     for (let i = 0; i < length; i++) if (chunk[at + i] !== key[start + i]) return false;
     return true;
@@ -551,14 +593,13 @@ export class Database {
   private insert(key: Uint8Array, type: ValueType, encoding: Encoding, value: Uint8Array | null, object: StoredObject | undefined): number {
     const id = this.allocId();
     const external = value === null || value.length > INLINE_VALUE_MAX;
-    const valueBytes = external ? 4 : value.length;
-    const rec = this.arena.alloc(REC_HEADER + key.length + valueBytes);
+    const valueLength = external ? EXTERNAL : value.length;
+    const rec = this.arena.alloc(Rec.recordBytes(key.length, valueLength));
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    words[w] = key.length;
-    words[w + 1] = external ? EXTERNAL : value.length;
+    Rec.writeHeader(words, w, key.length, valueLength);
     const chunk = this.arena.chunkOf(rec);
-    const at = Arena.offsetOf(rec) + REC_HEADER;
+    const at = Arena.offsetOf(rec) + Rec.headerBytes(key.length);
     chunk.set(key, at);
     const hash = hashBytes(key, 0, key.length);
     const page = this.pagesI[id >>> PAGE_SHIFT]!;
@@ -566,11 +607,8 @@ export class Database {
     page[base + F_HASH] = hash;
     page[base + F_REC] = rec;
     page[base + F_META] = type | (encoding << 4) | ((this.keyspace.lruClock & 0xffffff) << 8);
-    page[base + F_VOLATILE] = 0;
-    page[base + F_FLAGS] = 0;
-    this.pagesF[id >>> PAGE_SHIFT]![(base >>> 1) + F64_CAS] = this.keyspace.nextCas();
     if (external) {
-      words[w + 2 + ((key.length + 3) >>> 2)] = this.storeObject(object ?? new LargeString(value!));
+      words[Rec.handleWord(words, w)] = this.storeObject(object ?? new LargeString(value!));
     } else {
       chunk.set(value, at + key.length);
     }
@@ -592,28 +630,28 @@ export class Database {
     }
     const id = this.highWater++;
     if ((id >>> PAGE_SHIFT) >= this.pagesI.length) {
-      const buffer = new ArrayBuffer(PAGE_SIZE * STRIDE * 4);
-      this.pagesI.push(new Int32Array(buffer));
-      this.pagesF.push(new Float64Array(buffer));
+      this.pagesI.push(new Int32Array(PAGE_SIZE * STRIDE));
     }
     return id;
   }
 
   /**
-   * Gives the entry a record of the new value size, keeping the key and the first `keptValueBytes`
-   * of the value; returns the record ref.
+   * Gives the entry a record for a value of `valueLength` (or EXTERNAL), keeping the key and
+   * the first `keptValueBytes` of the value; returns the record ref.
    */
-  private resizeRecord(id: number, rec: number, oldBytes: number, keyLength: number, valueBytes: number, valueWord: number, keptValueBytes = 0): number {
-    const newBytes = REC_HEADER + keyLength + valueBytes;
+  private resizeRecord(id: number, rec: number, keyLength: number, valueLength: number, keptValueBytes = 0): number {
+    const oldBytes = Rec.recordBytesAt(this.arena.wordsOf(rec), Arena.wordOf(rec));
+    const newBytes = Rec.recordBytes(keyLength, valueLength);
     let target = rec;
     if (!Arena.fitsInPlace(oldBytes, newBytes)) {
       target = this.arena.alloc(newBytes);
       const from = Arena.offsetOf(rec);
-      this.arena.chunkOf(rec).copy(this.arena.chunkOf(target), Arena.offsetOf(target), from, from + REC_HEADER + keyLength + keptValueBytes);
+      const kept = Rec.headerBytes(keyLength) + keyLength + keptValueBytes;
+      this.arena.chunkOf(rec).copy(this.arena.chunkOf(target), Arena.offsetOf(target), from, from + kept);
       this.arena.free(rec, oldBytes);
       this.setWord(id, F_REC, target);
     }
-    this.arena.wordsOf(target)[Arena.wordOf(target) + 1] = valueWord;
+    Rec.setValueLength(this.arena.wordsOf(target), Arena.wordOf(target), valueLength);
     return target;
   }
 
@@ -621,7 +659,7 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    words[w + 2 + ((words[w]! + 3) >>> 2)] = handle;
+    words[Rec.handleWord(words, w)] = handle;
   }
 
   private storeObject(object: StoredObject): number {
@@ -638,7 +676,7 @@ export class Database {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    const handle = words[w + 2 + ((words[w]! + 3) >>> 2)]!;
+    const handle = words[Rec.handleWord(words, w)]!;
     this.objects[handle] = undefined;
     this.freeHandles.push(handle);
   }
@@ -649,15 +687,15 @@ export class Database {
   }
 
   private removeVolatile(id: number): void {
-    const pos = this.word(id, F_VOLATILE) - 1;
+    const pos = this.volPos.get(id) - 1;
     const last = --this.volCount;
     if (pos !== last) {
       const movedId = this.volIds.get(last);
       this.volIds.set(pos, movedId);
       this.volAt.set(pos, this.volAt.get(last));
-      this.setWord(movedId, F_VOLATILE, pos + 1);
+      this.volPos.set(movedId, pos + 1);
     }
-    this.setWord(id, F_VOLATILE, 0);
+    this.volPos.set(id, 0);
   }
 
   private unlink(id: number, hash: number): void {
@@ -726,15 +764,15 @@ export class Database {
     }
   }
 
-  private bumpCas(id: number): void {
-    this.pagesF[id >>> PAGE_SHIFT]![((id & PAGE_MASK) * STRIDE >>> 1) + F64_CAS] = this.keyspace.nextCas();
+  private forgetCas(id: number): void {
+    this.cas.set(id, 0);
   }
 
   private setMeta(id: number, type: ValueType, encoding: Encoding): void {
     const page = this.pagesI[id >>> PAGE_SHIFT]!;
     const w = (id & PAGE_MASK) * STRIDE + F_META;
     page[w] = (page[w]! & ~0xff) | type | (encoding << 4);
-    this.pagesF[id >>> PAGE_SHIFT]![((id & PAGE_MASK) * STRIDE >>> 1) + F64_CAS] = this.keyspace.nextCas();
+    this.forgetCas(id);
   }
 
   private meta(id: number): number {
@@ -752,6 +790,19 @@ export class Database {
   private setWord(id: number, field: number, value: number): void {
     this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + field] = value;
   }
+}
+
+/** A value in transit between keys or databases; see Database.exportValue. */
+export interface ExportedValue {
+  type: ValueType;
+  encoding: Encoding;
+  /** Inline string bytes; null when the value is an object. */
+  bytes: Buffer | null;
+  object: StoredObject | null;
+  /** Memcached item flags. */
+  flags: number;
+  /** LRU/LFU bits to keep, or -1 for a fresh access time. */
+  access: number;
 }
 
 const EMPTY = new Uint8Array(0);
