@@ -135,7 +135,7 @@ function bitpos(ctx: CommandContext): void {
   if (argv.length >= 4) {
     const rawStart = integer(argv[3]!);
     const isBit = argv.length === 6 && isBitUnit(argv[5]!);
-    const rawEnd = endGiven ? integer(argv[4]!) : isBit ? length * 8 + 7 : length - 1;
+    const rawEnd = endGiven ? integer(argv[4]!) : length - 1;
     [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
     if (start > end) return w.int(-1);
     if (!isBit) {
@@ -146,7 +146,7 @@ function bitpos(ctx: CommandContext): void {
     return w.int(-1);
   }
   for (let pos = start; pos <= end; pos++) {
-    const byte = r.buf[r.start + (pos >>> 3)]!;
+    const byte = r.buf[r.start + Math.floor(pos / 8)]!;
     // Whole bytes without the bit sought are skipped at once.
     if ((pos & 7) === 0 && pos + 7 <= end && byte === (bit ? 0 : 0xff)) {
       pos += 7;
@@ -181,7 +181,8 @@ function bitop(ctx: CommandContext): void {
       sources.push(EMPTY);
       continue;
     }
-    // Copies: the destination may be one of the sources, and storing it moves arena bytes.
+    // Copies: a view into the store lasts only until the next write, and looking up a later
+    // source may delete an expired key.
     const value = db.stringValue(id);
     sources.push(value);
     if (value.length > maxLength) maxLength = value.length;
