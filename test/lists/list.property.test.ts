@@ -97,6 +97,6 @@ test('lists behave like an array model under random commands', () => {
       }
       for (let i = -model.length; i < model.length; i++) assert.equal(h.run('LINDEX', 'l', i), model.at(i));
     }),
-    { numRuns: 150 },
+    { numRuns: 100 },
   );
 });
