@@ -144,6 +144,16 @@ test('unparsed bytes past the query buffer limit set overflow', () => {
   assert.equal(parser.overflow, true);
 });
 
+test('a big bulk being filled counts toward the query buffer limit', () => {
+  const parser = new RespParser({ ...LIMITS, maxQueryBuffer: 100_000 });
+  parser.push(Buffer.from('*1\r\n$200000\r\n'));
+  parser.push(Buffer.alloc(60_000, 0x61));
+  assert.equal(parser.next(), null);
+  assert.equal(parser.overflow, false);
+  parser.push(Buffer.alloc(60_000, 0x61));
+  assert.equal(parser.overflow, true);
+});
+
 test('splitInlineArgs parses a part of a buffer and reports unbalanced quotes as null', () => {
   const line = Buffer.from('xxSET k "v 1"yy');
   assert.deepEqual(splitInlineArgs(line, 2, 13)?.map(String), ['SET', 'k', 'v 1']);

@@ -49,7 +49,10 @@ export class RespParser {
       const copy = Math.min(take, this.big.length - this.bigFilled);
       if (copy > 0) chunk.copy(this.big, this.bigFilled, 0, copy);
       this.bigFilled += take;
-      if (this.bigFilled < this.big.length + 2) return;
+      if (this.bigFilled < this.big.length + 2) {
+        this.checkOverflow();
+        return;
+      }
       this.argv!.push(this.big);
       this.remaining--;
       this.big = null;
@@ -62,7 +65,11 @@ export class RespParser {
       this.data = Buffer.concat([this.data.subarray(this.pos), chunk]);
     }
     this.pos = 0;
-    if (this.data.length > this.limits.maxQueryBuffer) this.overflow = true;
+    this.checkOverflow();
+  }
+
+  private checkOverflow(): void {
+    if (this.pendingBytes > this.limits.maxQueryBuffer) this.overflow = true;
   }
 
   /**
