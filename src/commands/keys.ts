@@ -34,15 +34,18 @@ function findWithoutTouch(ctx: CommandContext, key: Uint8Array): number {
   return id;
 }
 
-/** getIntFromObjectOrReply: an int32 argument. */
-function intArg(arg: Uint8Array, error = NOT_INTEGER): number {
+/** getIntFromObjectOrReply: an int32 argument; a caller's own error text replaces both of Redis's. */
+function intArg(arg: Uint8Array, error?: string): number {
   const n = parseSafeInt(arg);
-  if (n === NOT_A_NUMBER || n > 0x7fffffff || n < -0x80000000) throw new CommandError(error);
+  if (n === NOT_A_NUMBER) throw new CommandError(error ?? NOT_INTEGER);
+  if (n > 0x7fffffff || n < -0x80000000) {
+    throw new CommandError(error ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+  }
   return n;
 }
 
-function databaseArg(ctx: CommandContext, arg: Uint8Array, error = NOT_INTEGER): Database {
-  const db = ctx.keyspace.dbs[intArg(arg, error)];
+function databaseArg(ctx: CommandContext, arg: Uint8Array): Database {
+  const db = ctx.keyspace.dbs[intArg(arg)];
   if (db === undefined) throw new CommandError(DB_INDEX_RANGE);
   return db;
 }

@@ -83,6 +83,7 @@ test('SWAPDB names the bad index', () => {
   const h = new Harness();
   assert.equal(errorText(h.run('SWAPDB', 'a', 1)), 'ERR invalid first DB index');
   assert.equal(errorText(h.run('SWAPDB', 1, 'a')), 'ERR invalid second DB index');
+  assert.equal(errorText(h.run('SWAPDB', '4294967296', 1)), 'ERR invalid first DB index');
   assert.equal(errorText(h.run('SWAPDB', 1, 16)), 'ERR DB index is out of range');
   assert.equal(errorText(h.run('SWAPDB', -1, 1)), 'ERR DB index is out of range');
 });

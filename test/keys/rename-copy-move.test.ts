@@ -200,7 +200,7 @@ test('MOVE rejects the current database and bad indexes', () => {
   assert.equal(errorText(h.run('MOVE', 'a', 16)), 'ERR DB index is out of range');
   assert.equal(errorText(h.run('MOVE', 'a', -1)), 'ERR DB index is out of range');
   assert.equal(errorText(h.run('MOVE', 'a', 'x')), 'ERR value is not an integer or out of range');
-  assert.equal(errorText(h.run('MOVE', 'a', '4294967296')), 'ERR value is not an integer or out of range');
+  assert.equal(errorText(h.run('MOVE', 'a', '4294967296')), 'ERR value is out of range, value must between -2147483648 and 2147483647');
 });
 
 test('MOVE and SWAPDB are refused in cluster mode', () => {
