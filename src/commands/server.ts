@@ -9,7 +9,8 @@ import { commandCommands } from './server/command.ts';
 import { configCommands } from './server/config.ts';
 import { debugCommands } from './server/debug.ts';
 import { helpReply } from './server/help.ts';
-import { infoCommands } from './server/info.ts';
+import { infoCommands, memoryFacts } from './server/info.ts';
+import { adminState } from './server/state.ts';
 
 const group = 'server';
 const SHUTDOWN_OPTIONS = new Set(['nosave', 'save', 'now', 'force', 'abort']);
@@ -49,6 +50,55 @@ function memoryUsage({ argv, db, w }: CommandContext): void {
   const id = db.find(argv[2]!);
   if (id < 0) return w.null();
   w.int(db.memoryUsage(id));
+}
+
+/**
+ * MEMORY STATS in Redis's shape, with the figures Mnemo has: the process (JS heap plus the
+ * engine's off-heap buffers), the engine's own structures, and the stored data. Allocator
+ * and per-client figures Mnemo does not track are left out rather than invented.
+ */
+function memoryStats({ server, keyspace, w }: CommandContext): void {
+  const m = memoryFacts(server);
+  const peak = adminState(server).peakMemory;
+  const keys = keyspace.keyCount;
+  const dbs = keyspace.dbs.map((db, i) => [i, db] as const).filter(([, db]) => db.size > 0);
+  const ints: [string, number][] = [
+    ['peak.allocated', peak],
+    ['total.allocated', m.used],
+    ['replication.backlog', 0],
+    ['clients.slaves', 0],
+    ['cluster.links', 0],
+    ['aof.buffer', 0],
+  ];
+  w.map(ints.length + dbs.length + 9);
+  for (const [name, value] of ints) {
+    w.bulkString(name);
+    w.int(value);
+  }
+  for (const [i, db] of dbs) {
+    w.bulkString(`db.${i}`);
+    w.map(1);
+    w.bulkString('overhead.hashtable.main');
+    w.int(db.overheadBytes());
+  }
+  w.bulkString('overhead.total');
+  w.int(m.overhead);
+  w.bulkString('keys.count');
+  w.int(keys);
+  w.bulkString('keys.bytes-per-key');
+  w.int(keys === 0 ? 0 : Math.floor((m.overhead + m.dataset) / keys));
+  w.bulkString('dataset.bytes');
+  w.int(m.dataset);
+  w.bulkString('dataset.percentage');
+  w.double(m.overhead + m.dataset === 0 ? 0 : (m.dataset * 100) / (m.overhead + m.dataset));
+  w.bulkString('peak.percentage');
+  w.double(peak === 0 ? 0 : (m.used * 100) / peak);
+  w.bulkString('js.heap.used');
+  w.int(m.heap);
+  w.bulkString('fragmentation');
+  w.double(m.used === 0 ? 0 : m.rss / m.used);
+  w.bulkString('fragmentation.bytes');
+  w.int(m.rss - m.used);
 }
 
 export const serverCommands: CommandSpec[] = [
@@ -119,6 +169,32 @@ export const serverCommands: CommandSpec[] = [
         handler: memoryUsage,
       },
       {
+        name: 'memory|stats',
+        arity: 2,
+        flags: [],
+        acl: ['slow'],
+        summary: 'Show memory usage details',
+        since: '4.0.0',
+        group,
+        complexity: 'O(1)',
+        handler: memoryStats,
+      },
+      {
+        name: 'memory|purge',
+        arity: 2,
+        flags: [],
+        acl: ['slow'],
+        summary: 'Ask the allocator to release memory',
+        since: '4.0.0',
+        group,
+        complexity: 'Depends on how much memory is allocated, could be slow',
+        // The nearest thing to an allocator purge: a full GC, when node runs with --expose-gc.
+        handler: ({ w }) => {
+          (globalThis as { gc?: () => void }).gc?.();
+          w.ok();
+        },
+      },
+      {
         name: 'memory|help',
         arity: 2,
         flags: ['loading', 'stale'],
@@ -129,6 +205,10 @@ export const serverCommands: CommandSpec[] = [
         complexity: 'O(1)',
         handler: ({ w }) =>
           helpReply(w, 'MEMORY', [
+            'PURGE',
+            '    Attempt to purge dirty pages for reclamation by the allocator.',
+            'STATS',
+            '    Return information about the memory usage of the server.',
             'USAGE <key> [SAMPLES <count>]',
             '    Return memory in bytes used by <key> and its value. Nested values are',
             '    sampled up to <count> times (default: 5, 0 means sample all).',
