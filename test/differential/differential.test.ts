@@ -80,7 +80,9 @@ async function runScenario(scenario: Scenario): Promise<void> {
   const mine = await WireConnection.connect(mnemo.port);
   const theirs = await WireConnection.connect(ref.port);
   try {
-    for (const command of scenario.commands) {
+    // The closing PING exposes a stray extra reply to the scenario's last command.
+    const closing: CaseCommand = { line: scenario.commands.at(-1)!.line, text: 'PING (after the scenario)', args: [Buffer.from('PING')] };
+    for (const command of [...scenario.commands, closing]) {
       if (SERVER_STATE.has(commandName(command))) referenceTouched = true;
       const [got, expected] = await Promise.all([exchange(mine, command), exchange(theirs, command)]);
       if (got !== expected) {
