@@ -20,6 +20,7 @@ const command = fc.oneof(
   fc.tuple(fc.constantFrom('BEFORE', 'AFTER'), element, element).map(([w, p, e]) => ['LINSERT', w, p, e]),
   fc.tuple(fc.integer({ min: -3, max: 3 }), element).map(([n, e]) => ['LREM', String(n), e]),
   fc.tuple(index, index).map(([a, b]) => ['LTRIM', String(a), String(b)]),
+  fc.tuple(element, fc.constantFrom('1', '-1', '2', '-2')).map(([e, rank]) => ['LPOS', e, 'RANK', rank, 'COUNT', '0']),
 );
 
 function apply(model: string[], cmd: string[]): unknown {
@@ -76,6 +77,12 @@ function apply(model: string[], cmd: string[]): unknown {
       const kept = start > stop || start >= model.length ? [] : model.slice(start, Math.min(stop, model.length - 1) + 1);
       model.splice(0, model.length, ...kept);
       return 'OK';
+    }
+    case 'LPOS': {
+      const rank = Number(args[2]);
+      const matches = [...model.keys()].filter((i) => model[i] === args[0]);
+      if (rank < 0) matches.reverse();
+      return matches.slice(Math.abs(rank) - 1);
     }
   }
   throw new Error(`unknown ${name}`);
