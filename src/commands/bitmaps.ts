@@ -2,10 +2,10 @@
 // bit of the first byte. Writes grow the string in place through resizeString; BITFIELD works
 // in BigInt because its fields go up to 64 bits.
 
-import { BIT_OFFSET, BIT_VALUE, CommandError, NOT_INTEGER, SYNTAX } from '../errors.ts';
+import { BIT_OFFSET, BIT_VALUE, CommandError, SYNTAX } from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
-import { INT64_MAX, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
-import { findString, findStringForWrite, growString, maxStringLength, optionIs } from './strings.ts';
+import { INT64_MAX, parseInt64 } from '../util/numbers.ts';
+import { findString, findStringForWrite, growString, int64Arg, integerArg, maxStringLength, optionIs } from './strings.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const group = 'bitmap';
@@ -31,16 +31,10 @@ function bitOffset(ctx: CommandContext, arg: Buffer, fieldBits = 0): number {
   return offset;
 }
 
-function integer(arg: Buffer, error = NOT_INTEGER): number {
-  const n = parseIntLoose(arg);
-  if (n === NOT_A_NUMBER) throw new CommandError(error);
-  return n;
-}
-
 function setbit(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const offset = bitOffset(ctx, argv[2]!);
-  const on = integer(argv[3]!, BIT_VALUE);
+  const on = integerArg(argv[3]!, BIT_VALUE);
   if (on !== 0 && on !== 1) throw new CommandError(BIT_VALUE);
   const key = argv[1]!;
   const id = findStringForWrite(db, key);
@@ -104,8 +98,8 @@ function bitcount(ctx: CommandContext): void {
   const length = r.end - r.start;
   if (argv.length === 2) return w.int(popcount(r.buf, r.start, r.end));
   if (argv.length !== 4 && argv.length !== 5) throw new CommandError(SYNTAX);
-  const rawStart = integer(argv[2]!);
-  const rawEnd = integer(argv[3]!);
+  const rawStart = integerArg(argv[2]!);
+  const rawEnd = integerArg(argv[3]!);
   if (rawStart < 0 && rawEnd < 0 && rawStart > rawEnd) return w.int(0);
   const isBit = argv.length === 5 && isBitUnit(argv[4]!);
   const [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
@@ -122,7 +116,7 @@ function bitcount(ctx: CommandContext): void {
 
 function bitpos(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
-  const bit = integer(argv[2]!);
+  const bit = integerArg(argv[2]!);
   if (bit !== 0 && bit !== 1) throw new CommandError(BIT_ARGUMENT);
   const id = findString(db, argv[1]!);
   if (id < 0) return w.int(bit ? -1 : 0);
@@ -133,9 +127,9 @@ function bitpos(ctx: CommandContext): void {
   let end = length * 8 - 1;
   const endGiven = argv.length >= 5;
   if (argv.length >= 4) {
-    const rawStart = integer(argv[3]!);
+    const rawStart = integerArg(argv[3]!);
     const isBit = argv.length === 6 && isBitUnit(argv[5]!);
-    const rawEnd = endGiven ? integer(argv[4]!) : length - 1;
+    const rawEnd = endGiven ? integerArg(argv[4]!) : length - 1;
     [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
     if (start > end) return w.int(-1);
     if (!isBit) {
@@ -316,9 +310,7 @@ function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
     if (op !== OP_GET) {
       writes = true;
       highestBit = Math.max(highestBit, offset + bits - 1);
-      const n = parseInt64(argv[i + 3]!);
-      if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
-      value = BigInt(n);
+      value = BigInt(int64Arg(argv[i + 3]!));
     }
     ops.push({ op, signed, bits, offset, value, overflow });
     i += op === OP_GET ? 2 : 3;

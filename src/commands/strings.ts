@@ -83,9 +83,17 @@ function replyString(ctx: CommandContext, id: number): void {
   ctx.w.bulkRange(range.buf, range.start, range.end);
 }
 
-function parseInteger(arg: Buffer): number | bigint {
+/** An exact int64 argument (past 2^53 as a bigint). */
+export function int64Arg(arg: Buffer): number | bigint {
   const n = parseInt64(arg);
   if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  return n;
+}
+
+/** An int64 argument where only its range matters (indexes, offsets): past 2^53 it may round. */
+export function integerArg(arg: Buffer, error = NOT_INTEGER): number {
+  const n = parseIntLoose(arg);
+  if (n === NOT_A_NUMBER) throw new CommandError(error);
   return n;
 }
 
@@ -143,7 +151,7 @@ function parseStringOptions(argv: Buffer[], forSet: boolean): number {
  * overflow when scaled to ms or added to the current time.
  */
 function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): number {
-  const n = parseInteger(arg);
+  const n = int64Arg(arg);
   const seconds = (flags & (EX | EXAT)) !== 0;
   const relative = (flags & (EX | PX)) !== 0;
   const now = ctx.keyspace.now;
@@ -221,10 +229,8 @@ function getdel(ctx: CommandContext): void {
 
 function getrange(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
-  let start = parseIntLoose(argv[2]!);
-  if (start === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
-  let end = parseIntLoose(argv[3]!);
-  if (end === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  let start = integerArg(argv[2]!);
+  let end = integerArg(argv[3]!);
   const id = findString(db, argv[1]!);
   if (id < 0) return w.bulk(EMPTY);
   if (start < 0 && end < 0 && start > end) return w.bulk(EMPTY);
@@ -260,8 +266,7 @@ function append(ctx: CommandContext): void {
 
 function setrange(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
-  const offset = parseIntLoose(argv[2]!);
-  if (offset === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  const offset = integerArg(argv[2]!);
   if (offset < 0) throw new CommandError(OFFSET_RANGE);
   const key = argv[1]!;
   const value = argv[3]!;
@@ -328,7 +333,7 @@ function incrBy(ctx: CommandContext, delta: number | bigint): void {
 }
 
 function incrByArg(ctx: CommandContext, negate: boolean): void {
-  const n = parseInteger(ctx.argv[2]!);
+  const n = int64Arg(ctx.argv[2]!);
   if (!negate) return incrBy(ctx, n);
   if (n === INT64_MIN) throw new CommandError(DECREMENT_OVERFLOW);
   incrBy(ctx, -n);
@@ -375,7 +380,7 @@ function lcs(ctx: CommandContext): void {
     else if (optionIs(arg, 'len')) getLen = true;
     else if (optionIs(arg, 'withmatchlen')) withMatchLen = true;
     else if (optionIs(arg, 'minmatchlen') && i + 1 < argv.length) {
-      minMatchLen = Math.max(0, Number(parseInteger(argv[++i]!)));
+      minMatchLen = Math.max(0, integerArg(argv[++i]!));
     } else throw new CommandError(SYNTAX);
   }
   if (getLen && getIdx) throw new CommandError(LCS_LEN_AND_IDX);
