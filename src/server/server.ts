@@ -85,6 +85,7 @@ export class Server {
   pause: { all: boolean; until: number } | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly unpauseListeners: (() => void)[] = [];
+  private readonly cronHooks: (() => void)[] = [];
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
@@ -254,10 +255,16 @@ export class Server {
   /** Background work Redis does in serverCron: active expiry and incremental rehashing. */
   cron(): void {
     const hz = this.config.number('hz');
-    // Redis gives the slow expire cycle 25% of each cron period.
-    // As in Redis, a CLIENT PAUSE also freezes expiry, so the dataset stays as the pauser saw it.
+    // Redis gives the slow expire cycle 25% of each cron period. As in Redis, a CLIENT PAUSE
+    // also freezes expiry, so the dataset stays as the pauser saw it.
     if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
+    for (const hook of this.cronHooks) hook();
+  }
+
+  /** Periodic work of other modules (INFO's instantaneous metrics), run after each cron. */
+  onCron(hook: () => void): void {
+    this.cronHooks.push(hook);
   }
 
   startCron(): void {

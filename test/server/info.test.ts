@@ -158,3 +158,18 @@ test('bytesToHuman formats like Redis', () => {
   assert.equal(bytesToHuman(6696960), '6.39M');
   assert.equal(bytesToHuman(25276026880), '23.54G');
 });
+
+test('INFO stats instantaneous_ops_per_sec averages the rate the cron samples', () => {
+  const h = new Harness();
+  h.run('INFO', 'stats');
+  h.server.cron();
+  for (let round = 0; round < 16; round++) {
+    h.clock.advance(100);
+    for (let i = 0; i < 50; i++) h.run('GET', 'k');
+    h.server.cron();
+  }
+  // 50 commands in each 100 ms between samples.
+  const stats = info(h, 'stats').get('Stats')!;
+  assert.equal(stats.get('instantaneous_ops_per_sec'), '500');
+  assert.equal(stats.get('instantaneous_input_kbps'), '0.00');
+});

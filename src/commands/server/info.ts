@@ -159,11 +159,15 @@ const persistenceSection: Section = (server) => [
 const statsSection: Section = (server) => {
   const s = server.stats;
   const ks = server.keyspace.stats;
+  const state = adminState(server);
   return [
     ['total_connections_received', s.connectionsReceived],
     ['total_commands_processed', s.commandsProcessed],
+    ['instantaneous_ops_per_sec', Math.floor(state.ops.perSecond)],
     ['total_net_input_bytes', s.netInputBytes],
     ['total_net_output_bytes', s.netOutputBytes],
+    ['instantaneous_input_kbps', (state.netInput.perSecond / 1024).toFixed(2)],
+    ['instantaneous_output_kbps', (state.netOutput.perSecond / 1024).toFixed(2)],
     ['rejected_connections', s.rejectedConnections],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
