@@ -14,7 +14,6 @@ export interface ReferenceServer {
 
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 5000;
-const requireReference = process.env.MNEMO_REQUIRE_REFERENCE === '1';
 const found = new Map<string, boolean>();
 
 function hasBinary(binary: string): boolean {
@@ -31,7 +30,7 @@ function hasBinary(binary: string): boolean {
  * it, otherwise false (then a missing binary makes the test fail when it tries to start it).
  */
 export function skipWithout(binary: string): string | false {
-  if (hasBinary(binary) || requireReference) return false;
+  if (hasBinary(binary) || process.env.MNEMO_REQUIRE_REFERENCE === '1') return false;
   return `${binary} is not installed (set MNEMO_REQUIRE_REFERENCE=1 to make this a failure)`;
 }
 
