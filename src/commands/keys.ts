@@ -396,7 +396,11 @@ function ttl(ctx: CommandContext, inMs: boolean, absolute: boolean): void {
   const at = ctx.db.expireAt(id);
   if (at === -1) return ctx.w.int(-1);
   const ms = Math.max(0, absolute ? at : at - ctx.keyspace.now);
-  ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
+  if (Number.isSafeInteger(ms)) return ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
+  // Times past 2^53 ms are held as doubles: round in integers, and stay within int64.
+  let exact = BigInt(ms);
+  if (exact > INT64_MAX) exact = INT64_MAX;
+  ctx.w.bigint(inMs ? exact : (exact + 500n) / 1000n);
 }
 
 function persist(ctx: CommandContext): void {

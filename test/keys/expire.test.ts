@@ -186,3 +186,11 @@ test('the active expire cycle stops when its time budget is spent', () => {
   h.server.keyspace.activeExpireCycle(10_000);
   assert.equal(db.size, 0);
 });
+
+test('expiry times past 2^53 ms reply as exact integers within int64', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v');
+  assert.equal(h.run('PEXPIREAT', 'k', '9223372036854775807'), 1);
+  assert.equal(h.raw(['PEXPIRETIME', 'k']).toString(), ':9223372036854775807\r\n');
+  assert.equal(h.raw(['EXPIRETIME', 'k']).toString(), ':9223372036854776\r\n');
+});
