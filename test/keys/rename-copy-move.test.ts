@@ -211,3 +211,29 @@ test('MOVE and SWAPDB are refused in cluster mode', () => {
   assert.equal(errorText(h.run('COPY', 'a', 'b', 'DB', 1)), 'ERR Copying to another database is not allowed in cluster mode');
   assert.equal(h.run('COPY', 'a', 'b'), 1);
 });
+
+test('RENAME, MOVE and COPY invalidate WATCH on the keys they change', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  const cases: [string, string, (string | number)[]][] = [
+    ['b', 'overwritten by RENAME', ['RENAME', 'a', 'b']],
+    ['a', 'renamed away', ['RENAME', 'a', 'c']],
+    ['a', 'moved away', ['MOVE', 'a', 1]],
+    ['new', 'created by COPY', ['COPY', 'a', 'new']],
+  ];
+  for (const [watched, why, command] of cases) {
+    h.run('FLUSHALL');
+    h.run('SET', 'a', '1');
+    h.run('SET', 'b', '2');
+    h.run('WATCH', watched);
+    h.runAs(other, ...command);
+    h.run('MULTI');
+    h.run('PING');
+    assert.equal(h.run('EXEC'), null, `${watched} ${why}`);
+  }
+  h.run('WATCH', 'b');
+  h.runAs(other, 'MOVE', 'new', 1);
+  h.run('MULTI');
+  h.run('PING');
+  assert.deepEqual(h.run('EXEC'), ['PONG']);
+});
