@@ -34,3 +34,41 @@ export class PagedFloat64 {
     return this.pages.length * PAGE_SIZE * 8;
   }
 }
+
+const SPARSE_SHIFT = 12;
+const SPARSE_PAGE = 1 << SPARSE_SHIFT;
+const SPARSE_MASK = SPARSE_PAGE - 1;
+
+/**
+ * A column of numbers, zero by default, that costs memory only near indices holding non-zero
+ * values: a page is made on the first non-zero write into its range. For per-key data most
+ * keys never have (TTL position, Memcached flags and CAS).
+ */
+export class SparseColumn {
+  private pages: (Int32Array | Float64Array | undefined)[] = [];
+  private allocated = 0;
+
+  constructor(private readonly Page: Int32ArrayConstructor | Float64ArrayConstructor) {}
+
+  get(i: number): number {
+    const p = i >>> SPARSE_SHIFT;
+    const page = p < this.pages.length ? this.pages[p] : undefined;
+    return page === undefined ? 0 : page[i & SPARSE_MASK]!;
+  }
+
+  set(i: number, value: number): void {
+    const p = i >>> SPARSE_SHIFT;
+    let page = p < this.pages.length ? this.pages[p] : undefined;
+    if (page === undefined) {
+      if (value === 0) return;
+      while (this.pages.length <= p) this.pages.push(undefined);
+      page = this.pages[p] = new this.Page(SPARSE_PAGE);
+      this.allocated++;
+    }
+    page[i & SPARSE_MASK] = value;
+  }
+
+  get byteSize(): number {
+    return this.allocated * SPARSE_PAGE * this.Page.BYTES_PER_ELEMENT;
+  }
+}

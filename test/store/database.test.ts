@@ -62,7 +62,9 @@ test('SCAN returns every key present for the whole scan exactly once while the i
         const name = k.toString();
         if (!dropped.has(name)) assert.equal(visits.get(name), 1, `${name} visited once`);
       }
-      for (const [name, n] of visits) assert.ok(n === 1, `${name} visited ${n} times`);
+      // A churned key that is deleted and re-inserted may come back under a later id: like
+      // Redis, SCAN may return a key not present for the whole scan more than once.
+      for (const name of visits.keys()) assert.match(name, /^(stable|key):\d+$/);
     }),
     { numRuns: 40 },
   );
