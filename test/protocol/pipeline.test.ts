@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import { WireConnection, encodeCommand } from '../helpers/wire.ts';
+import { waitFor } from '../clients/support.ts';
 
 let mnemo: RunningServer;
 before(async () => {
@@ -46,4 +47,18 @@ test('a client whose unparsed request passes client-query-buffer-limit is discon
   const { data, closed } = await conn.drain(2000);
   assert.equal(data.length, 0);
   assert.equal(closed, true);
+});
+
+test('a client that disconnects halfway through a big request is forgotten', async () => {
+  const before = mnemo.server.clients.size;
+  const conn = await WireConnection.connect(mnemo.port);
+  conn.send('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n');
+  conn.send(Buffer.alloc(50_000, 0x61));
+  const check = await WireConnection.connect(mnemo.port);
+  assert.equal((await check.command(['PING']))?.toString(), '+PONG\r\n');
+  assert.equal(mnemo.server.clients.size, before + 2);
+  conn.close();
+  await waitFor(() => mnemo.server.clients.size === before + 1, 'the server to drop the client');
+  assert.equal((await check.command(['EXISTS', 'k']))?.toString(), ':0\r\n');
+  check.close();
 });
