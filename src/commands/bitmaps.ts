@@ -84,10 +84,44 @@ function clampRange(start: number, end: number, total: number): [number, number]
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >>> 1]!;
 
+/** Below this many bytes a word view costs more than it saves. */
+const WORDWISE_MIN = 64;
+
+/** Set bits in buf[start, end): 32-bit words where aligned (SWAR), a table for the edges. */
 function popcount(buf: Uint8Array, start: number, end: number): number {
   let bits = 0;
-  for (let i = start; i < end; i++) bits += POPCOUNT[buf[i]!]!;
+  let i = start;
+  if (end - start >= WORDWISE_MIN) {
+    while ((buf.byteOffset + i) & 3) bits += POPCOUNT[buf[i++]!]!;
+    const words = new Uint32Array(buf.buffer, buf.byteOffset + i, (end - i) >>> 2);
+    for (let k = 0; k < words.length; k++) {
+      let v = words[k]!;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      bits += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    i += words.length * 4;
+  }
+  while (i < end) bits += POPCOUNT[buf[i++]!]!;
   return bits;
+}
+
+/** The first index in [start, end) whose byte is not `skip` (0 or 0xff), or `end`. */
+function skipBytes(buf: Uint8Array, start: number, end: number, skip: number): number {
+  let i = start;
+  if (end - start >= WORDWISE_MIN) {
+    while ((buf.byteOffset + i) & 3) {
+      if (buf[i] !== skip) return i;
+      i++;
+    }
+    const words = new Int32Array(buf.buffer, buf.byteOffset + i, (end - i) >>> 2);
+    const skipWord = skip === 0 ? 0 : -1;
+    let k = 0;
+    while (k < words.length && words[k] === skipWord) k++;
+    i += k * 4;
+  }
+  while (i < end && buf[i] === skip) i++;
+  return i;
 }
 
 function bitcount(ctx: CommandContext): void {
@@ -140,13 +174,13 @@ function bitpos(ctx: CommandContext): void {
     return w.int(-1);
   }
   for (let pos = start; pos <= end; pos++) {
-    const byte = r.buf[r.start + Math.floor(pos / 8)]!;
-    // Whole bytes without the bit sought are skipped at once.
-    if ((pos & 7) === 0 && pos + 7 <= end && byte === (bit ? 0 : 0xff)) {
-      pos += 7;
-      continue;
+    if ((pos & 7) === 0) {
+      // Whole bytes without the bit sought are skipped at once.
+      const from = r.start + pos / 8;
+      pos += (skipBytes(r.buf, from, r.start + Math.floor((end + 1) / 8), bit ? 0 : 0xff) - from) * 8;
+      if (pos > end) break;
     }
-    if (((byte >>> (7 - (pos & 7))) & 1) === bit) return w.int(pos);
+    if (((r.buf[r.start + Math.floor(pos / 8)]! >>> (7 - (pos & 7))) & 1) === bit) return w.int(pos);
   }
   // No clear bit: without an explicit end the string counts as padded with zeros on the right.
   w.int(bit === 0 && !endGiven ? end + 1 : -1);
@@ -187,24 +221,41 @@ function bitop(ctx: CommandContext): void {
     return w.int(0);
   }
   const result = Buffer.alloc(maxLength);
-  const first = sources[0]!;
-  result.set(first);
-  if (op === NOT) {
-    for (let j = 0; j < maxLength; j++) result[j] = ~result[j]! & 0xff;
-  }
+  result.set(sources[0]!);
+  if (op === NOT) combine(result, result, NOT);
   for (let i = 1; i < sources.length; i++) {
     const src = sources[i]!;
-    if (op === AND) {
-      for (let j = 0; j < maxLength; j++) result[j]! &= j < src.length ? src[j]! : 0;
-    } else if (op === OR) {
-      for (let j = 0; j < src.length; j++) result[j]! |= src[j]!;
-    } else {
-      for (let j = 0; j < src.length; j++) result[j]! ^= src[j]!;
-    }
+    combine(result, src, op);
+    // AND with a shorter source: its missing bytes count as zeros.
+    if (op === AND) result.fill(0, src.length);
   }
   // BITOP stores a fresh sds, never an int or embstr object.
   db.setEncoding(db.setString(target, result), Encoding.Raw);
   w.int(maxLength);
+}
+
+/** result[j] = result[j] <op> src[j] over src's length (NOT ignores src), words where aligned. */
+function combine(result: Uint8Array, src: Uint8Array, op: number): void {
+  const n = src.length;
+  let j = 0;
+  if (n >= WORDWISE_MIN && ((result.byteOffset - src.byteOffset) & 3) === 0) {
+    while ((result.byteOffset + j) & 3) combineByte(result, src, op, j++);
+    const r = new Int32Array(result.buffer, result.byteOffset + j, (n - j) >>> 2);
+    const s = new Int32Array(src.buffer, src.byteOffset + j, r.length);
+    if (op === AND) for (let k = 0; k < r.length; k++) r[k]! &= s[k]!;
+    else if (op === OR) for (let k = 0; k < r.length; k++) r[k]! |= s[k]!;
+    else if (op === XOR) for (let k = 0; k < r.length; k++) r[k]! ^= s[k]!;
+    else for (let k = 0; k < r.length; k++) r[k] = ~r[k]!;
+    j += r.length * 4;
+  }
+  while (j < n) combineByte(result, src, op, j++);
+}
+
+function combineByte(result: Uint8Array, src: Uint8Array, op: number, j: number): void {
+  if (op === AND) result[j]! &= src[j]!;
+  else if (op === OR) result[j]! |= src[j]!;
+  else if (op === XOR) result[j]! ^= src[j]!;
+  else result[j] = ~result[j]! & 0xff;
 }
 
 // ---- BITFIELD ------------------------------------------------------------------------------

@@ -53,3 +53,25 @@ test('BITOP errors: unknown operation, a source of another type', () => {
   assert.equal(h.run('BITOP', 'AND', 'l', 'a'), 1);
   assert.equal(h.run('GET', 'l'), 'x');
 });
+
+test('BITOP over large sources matches a byte-by-byte computation', () => {
+  const h = new Harness();
+  const a = Buffer.alloc(20_003);
+  const b = Buffer.alloc(9_001);
+  for (let i = 0; i < a.length; i++) a[i] = (i * 2654435761) >>> 24;
+  for (let i = 0; i < b.length; i++) b[i] = (i * 40503) & 0xff;
+  h.run('MSET', 'a', a, 'b', b);
+  const expect = (f: (x: number, y: number) => number) => {
+    const out = Buffer.alloc(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = f(a[i]!, i < b.length ? b[i]! : 0) & 0xff;
+    return out.toString('latin1');
+  };
+  assert.equal(h.run('BITOP', 'AND', 'd', 'a', 'b'), a.length);
+  assert.equal(h.runBinary('GET', 'd'), expect((x, y) => x & y));
+  h.run('BITOP', 'OR', 'd', 'a', 'b');
+  assert.equal(h.runBinary('GET', 'd'), expect((x, y) => x | y));
+  h.run('BITOP', 'XOR', 'd', 'b', 'a');
+  assert.equal(h.runBinary('GET', 'd'), expect((x, y) => x ^ y));
+  h.run('BITOP', 'NOT', 'd', 'a');
+  assert.equal(h.runBinary('GET', 'd'), expect((x) => ~x));
+});

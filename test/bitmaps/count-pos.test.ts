@@ -80,3 +80,29 @@ test('BITPOS errors: bit argument first, then type, then range syntax', () => {
   putList(h, 'l');
   assertError(h.run('BITPOS', 'l', 1), WRONGTYPE);
 });
+
+/** Bits of `bytes` counted one by one, as a check independent of the command's word-wise path. */
+function naiveCount(bytes: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i <= to; i++) for (let b = 0; b < 8; b++) n += (bytes[i]! >> b) & 1;
+  return n;
+}
+
+test('BITCOUNT and BITPOS agree with a bit-by-bit count on large strings at odd offsets', () => {
+  const h = new Harness();
+  const bytes = Buffer.alloc(50_003);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+  h.run('SET', 'big', bytes);
+  assert.equal(h.run('BITCOUNT', 'big'), naiveCount(bytes, 0, bytes.length - 1));
+  assert.equal(h.run('BITCOUNT', 'big', 3, 40_001), naiveCount(bytes, 3, 40_001));
+  assert.equal(h.run('BITCOUNT', 'big', 1, -2), naiveCount(bytes, 1, bytes.length - 2));
+  const sparse = Buffer.alloc(30_001);
+  sparse[29_997] = 0x10;
+  h.run('SET', 'sparse', sparse);
+  assert.equal(h.run('BITPOS', 'sparse', 1), 29_997 * 8 + 3);
+  assert.equal(h.run('BITPOS', 'sparse', 1, 5, -1), 29_997 * 8 + 3);
+  assert.equal(h.run('BITPOS', 'sparse', 1, 17, 29_996 * 8 + 7, 'BIT'), -1);
+  h.run('SET', 'full', Buffer.alloc(10_001, 0xff));
+  assert.equal(h.run('BITPOS', 'full', 0), 10_001 * 8);
+  assert.equal(h.run('BITPOS', 'full', 0, 1, -1), -1);
+});
