@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Keyspace, type Clock } from '../../src/store/keyspace.ts';
 import type { Database } from '../../src/store/database.ts';
-import { newByteRange } from '../../src/store/types.ts';
+import { Encoding, ValueType, newByteRange } from '../../src/store/types.ts';
 
 class ManualClock implements Clock {
   ms = 1_700_000_000_000;
@@ -215,4 +215,44 @@ test('the write hook sees every modification before it happens', () => {
   db.setExpire(id, keyspace.now + 1000);
   db.delete(Buffer.from('k'));
   assert.deepEqual(seen, ['k=1', 'k=2', 'k=2\0\0', 'k=2\0\0']);
+});
+
+test('CAS stays the same between reads, differs between keys and changes with every modification', () => {
+  const db = new Keyspace(1).dbs[0]!;
+  const a = db.setString(Buffer.from('a'), Buffer.from('1'));
+  const b = db.setString(Buffer.from('b'), Buffer.from('1'));
+  const first = db.casOf(a);
+  assert.equal(db.casOf(a), first);
+  assert.notEqual(db.casOf(b), first);
+  db.setString(Buffer.from('a'), Buffer.from('2'));
+  const second = db.casOf(a);
+  assert.ok(second > first);
+  db.resizeString(a, 5, newByteRange());
+  assert.ok(db.casOf(a) > second);
+  const third = db.casOf(a);
+  db.objectForWrite(db.setObject(Buffer.from('a'), ValueType.Hash, Encoding.Hashtable, { clone: () => ({}) as never, byteSize: () => 0 }));
+  assert.ok(db.casOf(db.find(Buffer.from('a'))) > third);
+});
+
+test('Memcached flags default to zero, survive overwrites and go with the key', () => {
+  const db = new Keyspace(1).dbs[0]!;
+  const id = db.setString(Buffer.from('k'), Buffer.from('v'));
+  assert.equal(db.flagsOf(id), 0);
+  db.setFlags(id, 0xffffffff);
+  db.setString(Buffer.from('k'), Buffer.from('w'));
+  assert.equal(db.flagsOf(id), 0xffffffff);
+  db.delete(Buffer.from('k'));
+  assert.equal(db.flagsOf(db.setString(Buffer.from('k2'), Buffer.from('v'))), 0);
+});
+
+test('keys longer than 64 KiB keep their bytes through value changes', () => {
+  const db = new Keyspace(1).dbs[0]!;
+  const long = Buffer.alloc(70_000, 0xab);
+  long[69_999] = 1;
+  const id = db.setString(long, Buffer.from('small'));
+  db.setString(long, Buffer.alloc(20_000, 2));
+  db.resizeString(id, 3, newByteRange());
+  assert.deepEqual(db.keyOf(db.find(long)), long);
+  assert.deepEqual(db.stringValue(id), Buffer.from([2, 2, 2]));
+  assert.equal(db.find(long.subarray(0, 69_999)), -1);
 });
