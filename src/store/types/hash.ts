@@ -34,7 +34,7 @@ export class HashValue implements StoredObject {
     }
     const value = this.table!.get(latin1(field, 0, field.length));
     if (value === undefined) return false;
-    out.buf = value;
+    out.buf = Buffer.from(value, 'latin1');
     out.start = 0;
     out.end = value.length;
     return true;
@@ -52,7 +52,7 @@ export class HashValue implements StoredObject {
   /** Sets a field; true when it was new. */
   set(field: Uint8Array, value: Uint8Array): boolean {
     const lp = this.lp;
-    if (lp === null) return this.table!.set(latin1(field, 0, field.length), Buffer.from(value));
+    if (lp === null) return this.table!.set(latin1(field, 0, field.length), latin1(value, 0, value.length));
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
@@ -80,7 +80,7 @@ export class HashValue implements StoredObject {
     const table = new HashTable();
     for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
       const v = lp.next(at);
-      table.set(latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at)), lp.copy(v));
+      table.set(latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at)), latin1(lp.buf, lp.dataStart(v), lp.dataEnd(v)));
     }
     this.table = table;
     this.lp = null;
@@ -156,13 +156,14 @@ export class HashValue implements StoredObject {
 }
 
 /**
- * Fields as latin1 strings (one char per byte: binary-safe and one byte per char in V8) keyed
- * to stable slots, so SCAN cursors and random picks can address entries by number.
+ * Fields and values as latin1 strings (one char per byte: binary-safe, and stored one byte per
+ * char by V8; a string costs a fraction of a Buffer object), fields keyed to stable slots so
+ * SCAN cursors and random picks can address entries by number.
  */
 class HashTable {
   private index = new Map<string, number>();
   private fields: (string | undefined)[] = [];
-  private values: (Buffer | undefined)[] = [];
+  private values: (string | undefined)[] = [];
   private free: number[] = [];
   private bytes = 0;
 
@@ -174,7 +175,7 @@ class HashTable {
     return this.fields.length;
   }
 
-  get(field: string): Buffer | undefined {
+  get(field: string): string | undefined {
     const slot = this.index.get(field);
     return slot === undefined ? undefined : this.values[slot];
   }
@@ -183,7 +184,7 @@ class HashTable {
     return this.index.has(field);
   }
 
-  set(field: string, value: Buffer): boolean {
+  set(field: string, value: string): boolean {
     const slot = this.index.get(field);
     if (slot !== undefined) {
       this.bytes += value.length - this.values[slot]!.length;
@@ -217,8 +218,8 @@ class HashTable {
   visitSlot(slot: number, visit: PairVisitor): boolean {
     const field = this.fields[slot];
     if (field === undefined) return false;
-    const value = this.values[slot]!;
     const bytes = Buffer.from(field, 'latin1');
+    const value = Buffer.from(this.values[slot]!, 'latin1');
     visit(bytes, 0, bytes.length, value, 0, value.length);
     return true;
   }
@@ -241,15 +242,15 @@ class HashTable {
     const copy = new HashTable();
     copy.index = new Map(this.index);
     copy.fields = this.fields.slice();
-    copy.values = this.values.map((v) => (v === undefined ? undefined : Buffer.from(v)));
+    copy.values = this.values.slice();
     copy.free = this.free.slice();
     copy.bytes = this.bytes;
     return copy;
   }
 
   byteSize(): number {
-    // Map entry, string header, Buffer object and two array slots, per field.
-    return 64 + this.fields.length * 16 + this.index.size * 120 + this.bytes;
+    // Map entry, two string headers and two array slots, per field.
+    return 64 + this.fields.length * 16 + this.index.size * 72 + this.bytes;
   }
 }
 
@@ -271,5 +272,7 @@ function visitPairs(lp: Listpack, from: number, to: number, visit: PairVisitor):
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
+  // Arguments arrive as Buffers; only listpack bytes need a Buffer view made for them.
+  if (bytes instanceof Buffer) return bytes.toString('latin1', start, end);
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
