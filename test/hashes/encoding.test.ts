@@ -77,3 +77,16 @@ test('a listpack hash of 100 small fields takes well under 44 bytes per field', 
   const perField = objectOf<HashValue>(h, 'h').byteSize() / 100;
   assert.ok(perField < 30, `${perField} bytes per field`);
 });
+
+test('a hashtable keeps binary fields and values byte for byte', () => {
+  const h = new Harness({ 'hash-max-listpack-entries': '1' });
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  h.run('HSET', 'h', all, all, 'other', Buffer.from([0xff, 0]));
+  assert.equal(encodingOf(h, 'h'), 'hashtable');
+  assert.deepEqual(Buffer.from(h.runBinary('HGET', 'h', all) as string, 'latin1'), all);
+  assert.equal(h.run('HSTRLEN', 'h', all), 256);
+  const pairs = h.runBinary('HGETALL', 'h') as string[];
+  assert.deepEqual(pairs.map((p) => Buffer.from(p, 'latin1')), [all, all, Buffer.from('other'), Buffer.from([0xff, 0])]);
+  h.run('HINCRBY', 'h', Buffer.from([0xe9]), 5);
+  assert.equal(h.run('HGET', 'h', Buffer.from([0xe9])), '5');
+});
