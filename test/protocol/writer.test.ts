@@ -49,6 +49,10 @@ test('error texts go out as their bytes, with CR and LF turned into spaces', () 
   assert.equal(written(2, (w) => w.error('ERR snowman \u2603')), '-ERR snowman \xe2\x98\x83\r\n');
 });
 
+test('status lines cannot break the protocol either', () => {
+  assert.equal(written(2, (w) => w.simple('a\r\nb')), '+a  b\r\n');
+});
+
 test('errors are counted and reported to the listener', () => {
   const w = new ReplyWriter();
   const seen: string[] = [];

@@ -45,39 +45,20 @@ export class ReplyWriter {
     this.pos = this.start + mark;
   }
 
+  /** A status line (+...); CR and LF become spaces, as for errors. */
   simple(text: string): void {
-    this.reserve(text.length + 3);
-    this.buf[this.pos++] = 0x2b;
-    this.ascii(text);
-    this.crlf();
+    this.textLine(0x2b, text);
   }
 
   ok(): void {
     this.raw(OK);
   }
 
-  /**
-   * An error line; `message` starts with its code (ERR, WRONGTYPE, ...). Like Redis, CR and LF
-   * become spaces so that one error is one line. Texts quoting client bytes hold them as latin1
-   * characters and go out as those bytes; a text with wider characters is sent as UTF-8.
-   */
+  /** An error line; `message` starts with its code (ERR, WRONGTYPE, ...). */
   error(message: string): void {
     this.errorCount++;
     this.onError?.(message);
-    this.reserve(message.length * 3 + 3);
-    const buf = this.buf;
-    buf[this.pos++] = 0x2d;
-    if (!isLatin1(message)) {
-      this.pos += buf.write(message.replace(/[\r\n]/g, ' '), this.pos);
-    } else {
-      let pos = this.pos;
-      for (let i = 0; i < message.length; i++) {
-        const c = message.charCodeAt(i);
-        buf[pos++] = c === 0x0d || c === 0x0a ? 0x20 : c;
-      }
-      this.pos = pos;
-    }
-    this.crlf();
+    this.textLine(0x2d, message);
   }
 
   int(value: number): void {
@@ -210,6 +191,28 @@ export class ReplyWriter {
     this.reserve(24);
     this.buf[this.pos++] = type;
     this.number(length);
+    this.crlf();
+  }
+
+  /**
+   * A status or error line. Like Redis, CR and LF become spaces so that it stays one line.
+   * Texts quoting client bytes hold them as latin1 characters and go out as those bytes; a
+   * text with wider characters is sent as UTF-8.
+   */
+  private textLine(type: number, text: string): void {
+    this.reserve(text.length * 3 + 3);
+    const buf = this.buf;
+    buf[this.pos++] = type;
+    if (!isLatin1(text)) {
+      this.pos += buf.write(text.replace(/[\r\n]/g, ' '), this.pos);
+    } else {
+      let pos = this.pos;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        buf[pos++] = c === 0x0d || c === 0x0a ? 0x20 : c;
+      }
+      this.pos = pos;
+    }
     this.crlf();
   }
 
