@@ -34,6 +34,17 @@ const STORE_MODES: Record<string, StoreMode> = {
   cas: StoreMode.Set,
 };
 
+const COMMANDS = [
+  'get', 'gets', 'gat', 'gats', 'set', 'add', 'replace', 'append', 'prepend', 'cas', 'incr', 'decr', 'delete', 'touch',
+  'flush_all', 'version', 'verbosity', 'stats', 'quit', 'shutdown', 'mg', 'ms', 'md', 'ma', 'mn', 'me',
+];
+
+/** The command word as one of the known names (no string made per request), or '' when unknown. */
+function commandName(token: Buffer): string {
+  for (let i = 0; i < COMMANDS.length; i++) if (is(token, COMMANDS[i]!)) return COMMANDS[i]!;
+  return '';
+}
+
 function line(out: OutBuffer, text: string): void {
   out.ascii(text).crlf();
 }
@@ -48,7 +59,7 @@ export function runText(front: Front, session: Session, req: TextRequest): void 
   const tokens = req.tokens;
   const store = front.store;
   if (tokens.length === 0) return line(out, ERROR);
-  const name = tokens[0]!.toString('latin1');
+  const name = commandName(tokens[0]!);
   if (!session.authenticated) return authenticate(front, session, name, req);
   store.begin();
   switch (name) {

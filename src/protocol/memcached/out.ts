@@ -2,6 +2,7 @@
 // and leaves in a single socket write.
 
 const INITIAL = 16 * 1024;
+const SHORT_TEXT = 32;
 
 export class OutBuffer {
   private buf = Buffer.allocUnsafe(INITIAL);
@@ -21,8 +22,17 @@ export class OutBuffer {
 
   /** Appends a string of single-byte characters (protocol words, numbers). */
   ascii(text: string): this {
-    this.reserve(text.length);
-    this.len += this.buf.write(text, this.len, 'latin1');
+    const n = text.length;
+    this.reserve(n);
+    // Short protocol words are copied faster by hand than through Buffer#write's native call.
+    if (n > SHORT_TEXT) {
+      this.len += this.buf.write(text, this.len, 'latin1');
+      return this;
+    }
+    const buf = this.buf;
+    let at = this.len;
+    for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+    this.len = at;
     return this;
   }
 
@@ -32,10 +42,22 @@ export class OutBuffer {
     return this;
   }
 
-  /** A non-negative integer in decimal, without making a string for small values. */
+  /** A non-negative integer in decimal, without making a string below 2^32. */
   uint(value: number): this {
     if (value < 10) return this.byte(48 + value);
-    return this.ascii(String(value));
+    if (value > 0xffffffff) return this.ascii(String(value));
+    let digits = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    this.reserve(digits);
+    const buf = this.buf;
+    let at = this.len + digits;
+    this.len = at;
+    for (let v = value; digits > 0; digits--) {
+      const q = Math.floor(v / 10);
+      buf[--at] = 48 + v - q * 10;
+      v = q;
+    }
+    return this;
   }
 
   crlf(): this {
