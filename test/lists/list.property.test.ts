@@ -90,7 +90,7 @@ function apply(model: string[], cmd: string[]): unknown {
 
 test('lists behave like an array model under random commands', () => {
   fc.assert(
-    fc.property(fc.array(command, { maxLength: 60 }), fc.constantFrom('2', '3', '-1'), (cmds, fill) => {
+    fc.property(fc.array(command, { maxLength: 60 }), fc.constantFrom('0', '2', '3', '100', '-1'), (cmds, fill) => {
       const h = new Harness({ 'list-max-listpack-size': fill });
       const model: string[] = [];
       for (const cmd of cmds) {

@@ -70,3 +70,14 @@ test('LTRIM drops whole nodes from a big list', () => {
   assert.equal(h.run('LINDEX', 'l', -1), '2999');
   assert.equal(objectOf<ListValue>(h, 'l').nodeCount <= 3, true);
 });
+
+test('a count cap still keeps nodes under 8 KB, and a cap of 0 means one element per node', () => {
+  const h = new Harness({ 'list-max-listpack-size': '1000' });
+  h.run('RPUSH', 'l', ...Array(200).fill(Buffer.alloc(100, 0x61)));
+  assert.equal(objectOf<ListValue>(h, 'l').nodeCount, 3);
+  const h0 = new Harness({ 'list-max-listpack-size': '0' });
+  h0.run('RPUSH', 'l', 'a', 'b', 'c');
+  h0.run('LINSERT', 'l', 'AFTER', 'a', 'x');
+  assert.equal(objectOf<ListValue>(h0, 'l').nodeCount, 4);
+  assert.deepEqual(h0.run('LRANGE', 'l', 0, -1), ['a', 'x', 'b', 'c']);
+});

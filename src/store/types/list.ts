@@ -222,15 +222,22 @@ export class ListValue implements StoredObject {
 
   private fits(node: Listpack, size: number): boolean {
     if (node.count === 0) return true;
-    if (this.fill > 0) return node.count < this.fill;
-    return node.bytes + size <= nodeByteLimit(this.fill);
+    return !this.over(node.bytes + size, node.count + 1);
+  }
+
+  /**
+   * Whether a node of this size breaks the cap. As in Redis, a count cap (fill >= 0) still
+   * keeps nodes under the 8 KB safety limit, and fill 0 allows one entry per node.
+   */
+  private over(bytes: number, count: number): boolean {
+    if (this.fill < 0) return bytes > nodeByteLimit(this.fill);
+    return count > this.fill || bytes > SIZE_SAFETY_LIMIT;
   }
 
   /** Splits a node that an insert or replace pushed past the cap, keeping each half in order. */
   private splitIfOver(ni: number): void {
     const node = this.nodes[ni]!;
-    const over = this.fill > 0 ? node.count > this.fill : node.bytes > nodeByteLimit(this.fill);
-    if (!over || node.count < 2) return;
+    if (node.count < 2 || !this.over(node.bytes, node.count)) return;
     const keep = node.count >>> 1;
     const from = node.seek(keep);
     const tail = new Listpack(node.end - from);
@@ -243,6 +250,8 @@ export class ListValue implements StoredObject {
     this.splitIfOver(ni);
   }
 }
+
+const SIZE_SAFETY_LIMIT = 8192;
 
 /** Redis's byte caps for negative list-max-listpack-size: -1 = 4 KB ... -5 = 64 KB. */
 function nodeByteLimit(fill: number): number {
