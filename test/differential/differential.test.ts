@@ -17,6 +17,8 @@ const MULTI_REPLY = /^[ps]?(un)?subscribe$/;
 const QUIET_MS = 150;
 /** Commands whose effects outlive FLUSHALL and the connection: the reference restarts after them. */
 const SERVER_STATE = new Set(['config', 'acl', 'client', 'debug', 'replicaof', 'slaveof']);
+/** Start-up settings for both servers: DEBUG (PROTOCOL, DIGEST-VALUE, ...) makes good cases. */
+const STARTUP: [string, string][] = [['enable-debug-command', 'local']];
 
 const scenarios: Scenario[] = readdirSync(CASES)
   .filter((name) => name.endsWith('.redis'))
@@ -32,7 +34,7 @@ async function freshReference(): Promise<ReferenceServer> {
   if (reference === null || referenceTouched) {
     admin?.close();
     await reference?.close();
-    reference = await startRedisReference();
+    reference = await startRedisReference(STARTUP.flatMap(([name, value]) => [`--${name}`, value]));
     admin = await WireConnection.connect(reference.port);
     referenceTouched = false;
   }
@@ -76,7 +78,7 @@ function normalize(command: CaseCommand, reply: Buffer): string {
 
 async function runScenario(scenario: Scenario): Promise<void> {
   const ref = await freshReference();
-  const mnemo = await startServer({ port: 0, host: '127.0.0.1' });
+  const mnemo = await startServer({ port: 0, host: '127.0.0.1', config: Object.fromEntries(STARTUP) });
   const mine = await WireConnection.connect(mnemo.port);
   const theirs = await WireConnection.connect(ref.port);
   try {
