@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from '../helpers/harness.ts';
 import { ReplyError } from '../helpers/resp.ts';
+import { SetValue } from '../../src/store/types/set.ts';
+import { ValueType } from '../../src/store/types.ts';
 
 function errorText(reply: unknown): string {
   assert.ok(reply instanceof ReplyError, `expected an error, got ${JSON.stringify(reply)}`);
@@ -32,6 +34,26 @@ test('DEBUG DIGEST-VALUE and DIGEST match Redis 7.0 for strings', () => {
     '0000000000000000000000000000000000000000',
   ]);
   assert.equal(h.run('DEBUG', 'DIGEST'), '85deb469818e1836975f8ba1b11f59313125a8ec');
+});
+
+test('DEBUG DIGEST-VALUE matches Redis 7.0 for lists, sets (intset and hashtable) and hashes', () => {
+  const h = debugHarness();
+  h.run('RPUSH', 'l', 'a', '1', 'bb', '300', '-5', 'xyz');
+  h.run('HSET', 'h', 'f1', 'v1', 'f2', '2', 'n', '12345');
+  const db = h.server.keyspace.dbs[0]!;
+  for (const [key, members] of [['s', ['x', '1', '2', 'hello']], ['si', ['1', '2', '3', '100000']]] as const) {
+    const set = SetValue.for(Buffer.from(members[0]), 512);
+    for (const member of members) set.add(Buffer.from(member), 512);
+    db.setObject(Buffer.from(key), ValueType.Set, set.encoding, set);
+  }
+  // Values computed by redis-server 7.0.15 for the same data.
+  assert.deepEqual(h.run('DEBUG', 'DIGEST-VALUE', 'l', 's', 'si', 'h'), [
+    'e4424bc53a5d55091ea21a9a1744d8a2f7b385a4',
+    'e69a2976a4963915b92f1646ec5321ec7d53b2c2',
+    '6ad8bf2697c3cdfb17c906a4f712d231fc9b6a8a',
+    '59a751a290852b7866c139295d2b3c1a9fce2856',
+  ]);
+  assert.equal(h.run('DEBUG', 'DIGEST'), 'c864267c0275e586c81598755cca9e714be149ea');
 });
 
 test('DEBUG DIGEST changes when a TTL is added', () => {

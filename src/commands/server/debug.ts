@@ -4,6 +4,9 @@
 import { createHash } from 'node:crypto';
 import { CommandError, NO_SUCH_KEY } from '../../errors.ts';
 import type { Database } from '../../store/database.ts';
+import type { HashValue } from '../../store/types/hash.ts';
+import type { ListValue } from '../../store/types/list.ts';
+import type { SetValue } from '../../store/types/set.ts';
 import { ENCODING_NAMES, Encoding, TYPE_NAMES, ValueType, newByteRange } from '../../store/types.ts';
 import { parseMemory } from '../../server/config.ts';
 import { NOT_A_NUMBER, parseDouble } from '../../util/numbers.ts';
@@ -44,18 +47,40 @@ function mixDigest(digest: Buffer, bytes: Uint8Array): void {
 const EXPIRE_MARK = Buffer.from('!!expire!!');
 const range = newByteRange();
 
-/** Redis's xorObjectDigest; collections are not readable through the engine API yet. */
+/**
+ * Redis's xorObjectDigest: ordered values (strings, lists) are mixed in, unordered members
+ * (sets, hash fields) xor-ed, so equal data gives equal digests whatever the encoding.
+ */
 function objectDigest(db: Database, id: number, digest: Buffer): void {
   const type = db.typeOf(id);
-  if (type !== ValueType.String) {
-    throw new CommandError(`ERR DEBUG DIGEST is not supported for ${TYPE_NAMES[type]} values in Mnemo yet`);
-  }
-  // Redis's type codes start at 0 for strings; ours at 1.
+  // Redis's type codes are ours minus one for string through hash.
   const aux = Buffer.alloc(4);
   aux.writeUInt32BE(type - ValueType.String);
   mixDigest(digest, aux);
-  db.stringRange(id, range);
-  mixDigest(digest, range.buf.subarray(range.start, range.end));
+  switch (type) {
+    case ValueType.String:
+      db.stringRange(id, range);
+      mixDigest(digest, range.buf.subarray(range.start, range.end));
+      break;
+    case ValueType.List:
+      (db.objectOf(id) as ListValue).walk(0, false, (buf, start, end) => {
+        mixDigest(digest, buf.subarray(start, end));
+      });
+      break;
+    case ValueType.Set:
+      (db.objectOf(id) as SetValue).forEach((member) => xorDigest(digest, member));
+      break;
+    case ValueType.Hash:
+      (db.objectOf(id) as HashValue).forEach((field, fs, fe, value, vs, ve) => {
+        const pair = Buffer.alloc(20);
+        mixDigest(pair, field.subarray(fs, fe));
+        mixDigest(pair, value.subarray(vs, ve));
+        xorDigest(digest, pair);
+      });
+      break;
+    default:
+      throw new CommandError(`ERR DEBUG DIGEST does not support ${TYPE_NAMES[type]} values in Mnemo yet`);
+  }
   if (db.expireAt(id) !== -1) xorDigest(digest, EXPIRE_MARK);
 }
 
