@@ -18,6 +18,7 @@ import {
 } from '../errors.ts';
 import { Encoding, ValueType } from '../store/types.ts';
 import { LIST_HEAD, LIST_TAIL, ListValue, type ElementVisitor, type ListEnd } from '../store/types/list.ts';
+import { entryBytes } from '../store/types/listpack.ts';
 import { INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -72,6 +73,11 @@ function pushGeneric(ctx: CommandContext, end: ListEnd, onlyIfExists: boolean): 
   const id = findList(ctx, key);
   if (id < 0 && onlyIfExists) return ctx.w.int(0);
   const list = listForPush(ctx, key, id);
+  if (id < 0 && ctx.argv.length > 3) {
+    let bytes = 0;
+    for (let i = 2; i < ctx.argv.length; i++) bytes += entryBytes(ctx.argv[i]!.length);
+    list.reserve(end, bytes);
+  }
   for (let i = 2; i < ctx.argv.length; i++) list.push(end, ctx.argv[i]!);
   ctx.w.int(list.length);
 }

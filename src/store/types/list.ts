@@ -37,6 +37,15 @@ export class ListValue implements StoredObject {
     this.length++;
   }
 
+  /**
+   * Sizes the first node of an empty list for a batch of pushes of `bytes` entry bytes (see
+   * entryBytes), so a list filled by one command is allocated once, when the batch fits a node.
+   */
+  reserve(end: ListEnd, bytes: number): void {
+    if (this.length > 0 || this.over(bytes, 1)) return;
+    this.nodes = [new Listpack(bytes, end === LIST_HEAD ? bytes : 0)];
+  }
+
   /** Visits the element at one end in place, then removes it; false when the list is empty. */
   pop(end: ListEnd, visit: ElementVisitor): boolean {
     if (this.length === 0) return false;
