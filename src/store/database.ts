@@ -274,9 +274,16 @@ export class Database {
 
   /** Stores a collection under `key`, replacing whatever was there and dropping any TTL. */
   setObject(key: Uint8Array, type: ValueType, encoding: Encoding, object: StoredObject): number {
-    const existing = this.findRaw(key, 0, key.length);
-    if (existing >= 0) this.deleteId(existing);
+    this.deleteForOverwrite(key);
     return this.insert(key, type, encoding, null, object);
+  }
+
+  /** Deletes what `key` holds before it is stored anew; a key past its TTL counts as expired. */
+  private deleteForOverwrite(key: Uint8Array): void {
+    const existing = this.findRaw(key, 0, key.length);
+    if (existing < 0) return;
+    if (this.isExpired(existing)) this.expireNow(existing);
+    else this.deleteId(existing);
   }
 
   // ---- moving values between keys (RENAME, MOVE, COPY) ----------------------------------------
@@ -302,8 +309,7 @@ export class Database {
 
   /** Stores an exported value under `key`, replacing whatever was there; the key has no TTL. */
   importValue(key: Uint8Array, value: ExportedValue): number {
-    const existing = this.findRaw(key, 0, key.length);
-    if (existing >= 0) this.deleteId(existing);
+    this.deleteForOverwrite(key);
     const id = this.insert(key, value.type, value.encoding, value.bytes, value.object ?? undefined);
     this.setFlags(id, value.flags);
     if (value.access >= 0) {

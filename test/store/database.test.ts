@@ -256,3 +256,18 @@ test('keys longer than 64 KiB keep their bytes through value changes', () => {
   assert.deepEqual(db.stringValue(id), Buffer.from([2, 2, 2]));
   assert.equal(db.find(long.subarray(0, 69_999)), -1);
 });
+
+test('storing a collection over a key past its TTL reports that key as expired', () => {
+  const clock = new ManualClock();
+  const keyspace = new Keyspace(1, clock);
+  const db = keyspace.dbs[0]!;
+  const expired: string[] = [];
+  keyspace.onExpire((_db, k) => expired.push(k.toString()));
+  db.setExpire(db.setString(Buffer.from('k'), Buffer.from('v')), clock.ms);
+  clock.ms += 1;
+  keyspace.refreshTime();
+  db.setObject(Buffer.from('k'), ValueType.Hash, Encoding.Hashtable, { clone: () => ({}) as never, byteSize: () => 0 });
+  assert.deepEqual(expired, ['k']);
+  assert.equal(keyspace.stats.expiredKeys, 1);
+  assert.equal(db.typeOf(db.find(Buffer.from('k'))), ValueType.Hash);
+});
