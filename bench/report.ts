@@ -2,6 +2,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
 import type { PauseSummary } from './stats.ts';
 
 /** One server's figures for one (test, pipeline) over all rounds: medians of the rounds. */
@@ -77,7 +78,9 @@ export interface BenchReport {
   throughput: ThroughputRow[];
   memory: MemoryRow[];
   largeKeyspace: LatencyRow[];
-  memcached?: unknown;
+  /** Mnemo's Memcached front against memcached (bench/memcached.ts). */
+  memcached?: MemcachedBenchRow[];
+  memcachedError?: string;
 }
 
 const fixed = (digits: number) => (value: number | null | undefined) =>
@@ -156,6 +159,10 @@ export function formatReport(report: BenchReport): string {
       ),
     );
   }
+  if (report.memcached !== undefined) {
+    parts.push(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)\n${formatMemcachedRows(report.memcached)}\n`);
+  }
+  if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
   return parts.join('\n');
 }
 

@@ -8,12 +8,14 @@
 // as many, twice for MSET), BENCH_CLIENTS (50), BENCH_KEYSPACE (-r, 100000), BENCH_TESTS (set,get,incr,mset),
 // BENCH_KEYS (1000000, memory), BENCH_FULL=1 or --full (adds 10M keys: memory and a large-
 // keyspace latency run), BENCH_FULL_KEYS (10000000), BENCH_SECONDS (60, per latency run),
-// BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_OUT (bench/results/latest.json).
+// BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_MEMCACHED=0 (skips the Memcached
+// comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3), BENCH_OUT (bench/results/latest.json).
 
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadKeys, probe, VALUE_BYTES } from './load.ts';
+import { benchMemcached } from './memcached.ts';
 import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
 import { runBenchmark, type RunOptions, type RunResult } from './redis-benchmark.ts';
 import {
@@ -43,6 +45,8 @@ const settings = {
   keys: envInt('BENCH_KEYS', 1_000_000),
   fullKeys: envInt('BENCH_FULL_KEYS', 10_000_000),
   seconds: envInt('BENCH_SECONDS', 60),
+  // Fewer rounds than the Redis comparison: its load generator is JavaScript and slower.
+  memcachedRounds: envInt('BENCH_MEMCACHED_ROUNDS', 3),
   valueBytes: VALUE_BYTES,
 };
 const PIPELINES = [1, 16];
@@ -298,8 +302,19 @@ async function main(): Promise<void> {
     report.memory.push(large.memory);
     report.largeKeyspace = large.latency;
   }
-  // Memcached side by side: bench/memcached.ts (its own helper) exports an async function;
-  // call it here and store its result in report.memcached once that file exists.
+  if (process.env.BENCH_MEMCACHED !== '0') {
+    try {
+      report.memcached = await benchMemcached({
+        rounds: settings.memcachedRounds,
+        requests: settings.requests,
+        clients: settings.clients,
+        keyspace: settings.keyspace,
+        log,
+      });
+    } catch (error) {
+      report.memcachedError = errorText(error);
+    }
+  }
   report.machine.loadAverageEnd = loadavg();
   report.finishedAt = new Date().toISOString();
   console.log(formatReport(report));
