@@ -76,7 +76,7 @@ function pushGeneric(ctx: CommandContext, end: ListEnd, onlyIfExists: boolean): 
   if (id < 0 && ctx.argv.length > 3) {
     let bytes = 0;
     for (let i = 2; i < ctx.argv.length; i++) bytes += entryBytes(ctx.argv[i]!.length);
-    list.reserve(end, bytes);
+    list.reserve(end, bytes, ctx.argv.length - 2);
   }
   for (let i = 2; i < ctx.argv.length; i++) list.push(end, ctx.argv[i]!);
   ctx.w.int(list.length);

@@ -38,11 +38,12 @@ export class ListValue implements StoredObject {
   }
 
   /**
-   * Sizes the first node of an empty list for a batch of pushes of `bytes` entry bytes (see
-   * entryBytes), so a list filled by one command is allocated once, when the batch fits a node.
+   * Sizes the first node of an empty list for a batch of `count` pushes of `bytes` entry bytes
+   * (see entryBytes), so a list filled by one command is allocated once, when the batch fits a
+   * node.
    */
-  reserve(end: ListEnd, bytes: number): void {
-    if (this.length > 0 || this.over(bytes, 1)) return;
+  reserve(end: ListEnd, bytes: number, count: number): void {
+    if (this.length > 0 || this.over(bytes, count)) return;
     this.nodes = [new Listpack(bytes, end === LIST_HEAD ? bytes : 0)];
   }
 
