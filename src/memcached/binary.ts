@@ -6,7 +6,7 @@ import { KEY_MAX_LENGTH } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import type { Front, Session } from './session.ts';
 import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
-import { NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
+import { KEEP_DEADLINE, NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
 
 /** Item overhead memcached counts against the size limit (see the text parser). */
 const ITEM_OVERHEAD = 57;
@@ -66,7 +66,7 @@ export function runBinary(front: Front, session: Session, req: BinaryRequest): v
   switch (base) {
     case Op.Get:
     case Op.GetK:
-      return get(store, out, req, quiet, base === Op.GetK, -2);
+      return get(store, out, req, quiet, base === Op.GetK, KEEP_DEADLINE);
     case Op.Gat:
     case Op.GatK:
       if (req.extras.length !== 4) return invalid(session, req);
@@ -129,7 +129,7 @@ function get(store: MemcachedStore, out: OutBuffer, req: BinaryRequest, quiet: b
   const db = store.db;
   store.stats.cmdGet++;
   let id = store.fetch(req.key);
-  if (deadline !== -2) {
+  if (deadline !== KEEP_DEADLINE) {
     store.stats.cmdTouch++;
     if (id >= 0) store.stats.touchHits++;
     else store.stats.touchMisses++;

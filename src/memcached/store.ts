@@ -14,8 +14,12 @@ const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 const U64_MASK = 0xffffffffffffffffn;
 /** The fetched-item record is cleared past this size, so "h" may forget very old fetches. */
 const FETCHED_MAX = 1 << 20;
+/** Lease records are swept for dead entries when they reach this many (or twice the live count). */
+const LEASE_SWEEP_MIN = 10_000;
 
 export const NO_EXPIRY = -1;
+/** For reads that may also set a deadline (gat): leave the deadline as it is. */
+export const KEEP_DEADLINE = -2;
 
 export const StoreMode = { Set: 0, Add: 1, Replace: 2, Append: 3, Prepend: 4 } as const;
 export type StoreMode = (typeof StoreMode)[keyof typeof StoreMode];
@@ -75,6 +79,7 @@ export class MemcachedStore {
   private flushAt = -1;
   private readonly fetched = new Set<number>();
   private readonly leases = new Map<string, Lease>();
+  private leaseSweepAt = LEASE_SWEEP_MIN;
 
   constructor(readonly server: Server) {
     this.startedAt = server.keyspace.clock.now();
@@ -266,10 +271,14 @@ export class MemcachedStore {
   setLease(key: Uint8Array, id: number, stale: boolean, tokenSent: boolean): void {
     const name = Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
     this.leases.set(name, { cas: this.db.casOf(id), stale, tokenSent });
+    if (this.leases.size >= this.leaseSweepAt) {
+      this.sweepLeases();
+      this.leaseSweepAt = Math.max(LEASE_SWEEP_MIN, this.leases.size * 2);
+    }
   }
 
-  /** Drops lease records of items that changed since (called by the cron-like sweep). */
-  sweepLeases(): void {
+  /** Drops the records of items that changed or went away since. */
+  private sweepLeases(): void {
     const db = this.db;
     for (const [name, lease] of this.leases) {
       const id = db.find(Buffer.from(name, 'latin1'));

@@ -8,7 +8,7 @@ import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { runMeta } from './meta.ts';
 import type { Front, Session } from './session.ts';
 import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
-import { NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
+import { KEEP_DEADLINE, NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
 
 const ERROR = 'ERROR';
 const BAD_EXPTIME = 'CLIENT_ERROR invalid exptime argument';
@@ -66,7 +66,7 @@ export function runText(front: Front, session: Session, req: TextRequest): void 
     case 'get':
     case 'gets':
       if (tokens.length < 2) return line(out, ERROR);
-      return retrieve(store, out, tokens, 1, name === 'gets', -2);
+      return retrieve(store, out, tokens, 1, name === 'gets', KEEP_DEADLINE);
     case 'gat':
     case 'gats':
       return touchAndRetrieve(store, out, tokens, name === 'gats');
@@ -127,7 +127,7 @@ function authenticate(front: Front, session: Session, name: string, req: TextReq
   line(out, AUTH_FAILED);
 }
 
-/** get/gets/gat/gats from tokens[first]; deadline -2 means "do not touch". */
+/** get/gets/gat/gats from tokens[first]; gat/gats pass the new deadline. */
 function retrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], first: number, withCas: boolean, deadline: number): void {
   const db = store.db;
   const range = store.range;
@@ -136,11 +136,11 @@ function retrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], first
     if (key.length > KEY_MAX_LENGTH) return line(out, BAD_FORMAT);
     store.stats.cmdGet++;
     let id = store.fetch(key);
-    if (id >= 0 && deadline !== -2) {
+    if (id >= 0 && deadline !== KEEP_DEADLINE) {
       store.stats.cmdTouch++;
       store.stats.touchHits++;
       if (!store.setDeadline(id, deadline)) id = -1;
-    } else if (deadline !== -2) {
+    } else if (deadline !== KEEP_DEADLINE) {
       store.stats.cmdTouch++;
       store.stats.touchMisses++;
     }
