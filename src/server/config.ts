@@ -105,7 +105,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   memory('proto-max-bulk-len', '512mb', true, 1024 * 1024),
   memory('client-query-buffer-limit', '1gb', true, 1024 * 1024),
   text('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
-  int('hz', 10, 1, 500),
+  // Redis accepts any non-negative hz and clamps it to 1..500.
+  { ...int('hz', 10, 0, INT_MAX), normalize: (value) => String(Math.min(500, Math.max(1, Number(value)))) },
   bool('dynamic-hz', true),
   int('io-threads', 1, 1, 128, false),
   // Process

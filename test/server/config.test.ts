@@ -116,3 +116,15 @@ test('CONFIG HELP lists the subcommands', () => {
   assert.equal(help[help.length - 1], '    Prints this help.');
   assert.equal(errorText(h.run('CONFIG', 'NOSUCH')), "ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.");
 });
+
+test('CONFIG SET hz clamps to 1..500 as Redis does, and rejects negatives', () => {
+  const h = new Harness();
+  assert.equal(h.run('CONFIG', 'SET', 'hz', '1000'), 'OK');
+  assert.deepEqual(h.run('CONFIG', 'GET', 'hz'), ['hz', '500']);
+  assert.equal(h.run('CONFIG', 'SET', 'hz', '0'), 'OK');
+  assert.deepEqual(h.run('CONFIG', 'GET', 'hz'), ['hz', '1']);
+  assert.equal(
+    errorText(h.run('CONFIG', 'SET', 'hz', '-1')),
+    "ERR CONFIG SET failed (possibly related to argument 'hz') - argument must be between 0 and 2147483647 inclusive",
+  );
+});

@@ -38,7 +38,7 @@ export interface MemoryFacts {
 }
 
 export function memoryFacts(server: Server): MemoryFacts {
-  const process_ = process.memoryUsage();
+  const usage = process.memoryUsage();
   const keyspace = server.keyspace;
   let overhead = 0;
   let objects = 0;
@@ -46,15 +46,15 @@ export function memoryFacts(server: Server): MemoryFacts {
     overhead += db.overheadBytes();
     objects += db.objectBytes();
   }
-  const used = process_.heapUsed + process_.external;
+  const used = usage.heapUsed + usage.external;
   const state = adminState(server);
   state.peakMemory = Math.max(state.peakMemory, used);
   return {
     used,
-    rss: process_.rss,
+    rss: usage.rss,
     overhead,
     dataset: keyspace.arena.usedBytes + objects,
-    heap: process_.heapUsed,
+    heap: usage.heapUsed,
     arenaUsed: keyspace.arena.usedBytes,
     arenaReserved: keyspace.arena.reservedBytes,
   };
