@@ -65,6 +65,6 @@ test('live records never overlap and usedBytes returns to zero once all are free
       }
       assert.equal(arena.usedBytes, 0);
     }),
-    { numRuns: 50 },
+    { numRuns: 30 },
   );
 });

@@ -1,5 +1,5 @@
-// Database against a Map model under long random sequences of writes, resizes, deletes,
-// expiry and index growth/shrink, with fuzzed keys (empty, every byte value, 1 KB, and 70 KB,
+// Databases against Map models under long random sequences of writes, resizes, deletes,
+// expiry, index growth/shrink, swaps and flushes, with fuzzed keys (empty, every byte value, 1 KB, and 70 KB,
 // which exceeds the arena's size classes and gets a dedicated chunk).
 
 import { test } from 'node:test';
@@ -93,6 +93,9 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('bulkDel' as const), from: fc.nat({ max: 2999 }), count: fc.integer({ min: 1, max: 3000 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('rehash' as const), buckets: fc.integer({ min: 1, max: 50 }) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('check' as const), key: poolKey }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('select' as const), db: fc.nat({ max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('swap' as const) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('flush' as const) }) },
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
@@ -124,7 +127,18 @@ function assertWhole(db: Database, model: Model): void {
   assert.equal(db.size, seen.length);
 }
 
-function apply(db: Database, keyspace: Keyspace, model: Model, clock: ManualClock, step: Op): void {
+/** Two databases sharing one arena, each with its model, and the one commands go to. */
+interface World {
+  keyspace: Keyspace;
+  clock: ManualClock;
+  models: Model[];
+  selected: number;
+}
+
+function apply(world: World, step: Op): void {
+  const { keyspace, clock } = world;
+  const db = keyspace.dbs[world.selected]!;
+  const model = world.models[world.selected]!;
   const range = newByteRange();
   switch (step.k) {
     case 'set': {
@@ -209,22 +223,34 @@ function apply(db: Database, keyspace: Keyspace, model: Model, clock: ManualCloc
     case 'check':
       assertMatches(db, model, POOL[step.key]!);
       return;
+    case 'select':
+      world.selected = step.db;
+      return;
+    case 'swap':
+      keyspace.swap(0, 1);
+      world.models.reverse();
+      return;
+    case 'flush':
+      db.clear();
+      model.entries.clear();
+      return;
   }
 }
 
-test('a database agrees with a Map model over random writes, resizes, deletes and expiry', () => {
+test('databases agree with Map models over random writes, resizes, deletes, expiry, swaps and flushes', () => {
   fc.assert(
     fc.property(fc.array(op, { minLength: 20, maxLength: 120 }), (ops) => {
       const clock = new ManualClock();
-      const keyspace = new Keyspace(1, clock);
-      const db = keyspace.dbs[0]!;
-      const model = new Model(clock);
-      for (const step of ops) apply(db, keyspace, model, clock, step);
-      assertWhole(db, model);
-      db.forEach((id) => db.deleteId(id));
-      assert.equal(db.size, 0);
+      const keyspace = new Keyspace(2, clock);
+      const world: World = { keyspace, clock, models: [new Model(clock), new Model(clock)], selected: 0 };
+      for (const step of ops) apply(world, step);
+      keyspace.dbs.forEach((db, i) => assertWhole(db, world.models[i]!));
+      for (const db of keyspace.dbs) {
+        db.forEach((id) => db.deleteId(id));
+        assert.equal(db.size, 0);
+      }
       assert.equal(keyspace.arena.usedBytes, 0);
     }),
-    { numRuns: 60 },
+    { numRuns: 30 },
   );
 });
