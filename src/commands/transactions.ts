@@ -46,10 +46,6 @@ class WatchRegistry {
     return this.clients.size > 0;
   }
 
-  state(client: Client): WatchState | undefined {
-    return this.clients.get(client);
-  }
-
   watch(client: Client, db: number, key: Buffer): void {
     let state = this.clients.get(client);
     if (state === undefined) {
