@@ -1,0 +1,747 @@
+// Sorted-set commands (Redis 7.0's t_zset.c). A zset is a listpack while it holds at most
+// zset-max-listpack-entries members of at most zset-max-listpack-value bytes, then a skiplist.
+// Every range (by rank, score or lex) is resolved to a span of ranks first, so reading,
+// counting and removing share one path over both encodings.
+
+import {
+  CommandError,
+  COUNT_POSITIVE,
+  LONG_RANGE,
+  MUST_BE_POSITIVE,
+  NOT_FLOAT,
+  NOT_INTEGER,
+  NUMKEYS_POSITIVE,
+  SYNTAX,
+  VALUE_OUT_OF_RANGE,
+  WRONGTYPE,
+} from '../errors.ts';
+import type { ReplyWriter } from '../protocol/resp/writer.ts';
+import { Encoding, ValueType } from '../store/types.ts';
+import type { SetValue } from '../store/types/set.ts';
+import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
+import { stringMatch } from '../util/glob.ts';
+import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseDouble, parseInt64 } from '../util/numbers.ts';
+import { isWord, longArg } from './args.ts';
+import { parseScanCursor } from './keys.ts';
+import { cardLimit, numkeysKeys, replyScan, scanOptions, spec } from './sets.ts';
+import type { CommandContext, CommandSpec } from './spec.ts';
+
+const group = 'sorted-set';
+
+const SCORE_NAN = 'ERR resulting score is not a number (NaN)';
+const RANGE_NOT_FLOAT = 'ERR min or max is not a float';
+const RANGE_NOT_LEX = 'ERR min or max not valid string range item';
+const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+const XX_AND_NX = 'ERR XX and NX options at the same time are not compatible';
+const GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+const INCR_ONE_PAIR = 'ERR INCR option supports a single increment-element pair';
+const LIMIT_NEEDS_BY = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+const WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+const needsKey = (name: string) => `ERR at least 1 input key is needed for '${name}' command`;
+
+// ---- lookup, creation and encoding ---------------------------------------------------------------
+
+function findZset(ctx: CommandContext, key: Buffer, forRead = false): number {
+  const id = forRead ? ctx.db.findForRead(key) : ctx.db.find(key);
+  if (id >= 0 && ctx.db.typeOf(id) !== ValueType.ZSet) throw new CommandError(WRONGTYPE);
+  return id;
+}
+
+function readZset(ctx: CommandContext, id: number): ZSetValue {
+  return ctx.db.objectOf(id) as ZSetValue;
+}
+
+/** zset-max-listpack-entries and -value, read once per command. */
+interface Limits {
+  entries: number;
+  value: number;
+}
+
+function limits(ctx: CommandContext): Limits {
+  const config = ctx.server.config;
+  return { entries: config.number('zset-max-listpack-entries'), value: config.number('zset-max-listpack-value') };
+}
+
+/** Sets a member's score, converting the zset to a skiplist once it outgrows the listpack. */
+function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number): void {
+  z.set(member, score);
+  if (z.encoding === Encoding.Listpack && (z.size > limit.entries || member.length > limit.value)) {
+    z.convert(true);
+    ctx.db.setEncoding(id, Encoding.Skiplist);
+  }
+}
+
+/**
+ * Stores a computed zset under `key` (deleting it when empty) in the encoding Redis gives a
+ * new result: a listpack when it fits the limits, a skiplist otherwise. Returns its size.
+ */
+function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number>): number {
+  if (members.size === 0) {
+    ctx.db.delete(key);
+    return 0;
+  }
+  const limit = limits(ctx);
+  let longest = 0;
+  for (const member of members.keys()) longest = Math.max(longest, member.length);
+  const z = new ZSetValue(members.size > limit.entries || longest > limit.value);
+  for (const [member, score] of members) z.set(Buffer.from(member, 'latin1'), score);
+  ctx.db.setObject(key, ValueType.ZSet, z.encoding, z);
+  return members.size;
+}
+
+function replyPair(w: ReplyWriter, member: Uint8Array, start: number, end: number, score: number): void {
+  w.bulkRange(member, start, end);
+  w.double(score);
+}
+
+/**
+ * Writes `n` scored members as `emit` visits them: members only, or with their scores as
+ * [member, score] pairs in RESP3 and a flat list in RESP2.
+ */
+function replyScored(w: ReplyWriter, n: number, withScores: boolean, emit: (visit: ScoredVisitor) => void): void {
+  const nested = withScores && w.resp === 3;
+  w.array(withScores && !nested ? n * 2 : n);
+  emit((m, s, e, score) => {
+    if (nested) w.array(2);
+    w.bulkRange(m, s, e);
+    if (withScores) w.double(score);
+  });
+}
+
+function parseScore(arg: Uint8Array, error = NOT_FLOAT): number {
+  const n = parseDouble(arg);
+  if (n === NOT_A_NUMBER) throw new CommandError(error);
+  return n;
+}
+
+// ---- ZADD and friends ----------------------------------------------------------------------------
+
+const NX = 1;
+const XX = 2;
+const GT = 4;
+const LT = 8;
+const CH = 16;
+const INCR = 32;
+
+function zadd(ctx: CommandContext): void {
+  const { argv, w } = ctx;
+  let flags = 0;
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (isWord(arg, 'nx')) flags |= NX;
+    else if (isWord(arg, 'xx')) flags |= XX;
+    else if (isWord(arg, 'gt')) flags |= GT;
+    else if (isWord(arg, 'lt')) flags |= LT;
+    else if (isWord(arg, 'ch')) flags |= CH;
+    else if (isWord(arg, 'incr')) flags |= INCR;
+    else break;
+  }
+  const elements = argv.length - i;
+  if (elements === 0 || elements % 2 !== 0) throw new CommandError(SYNTAX);
+  if ((flags & NX) && (flags & XX)) throw new CommandError(XX_AND_NX);
+  if ([NX, GT, LT].filter((f) => flags & f).length > 1) throw new CommandError(GT_LT_NX);
+  if ((flags & INCR) && elements > 2) throw new CommandError(INCR_ONE_PAIR);
+  const scores: number[] = [];
+  for (let j = i; j < argv.length; j += 2) scores.push(parseScore(argv[j]!));
+  const key = argv[1]!;
+  let id = findZset(ctx, key);
+  if (id < 0 && flags & XX) return flags & INCR ? w.null() : w.int(0);
+  const limit = limits(ctx);
+  if (id < 0) {
+    const z = new ZSetValue(limit.entries === 0 || argv[i + 1]!.length > limit.value);
+    id = ctx.db.setObject(key, ValueType.ZSet, z.encoding, z);
+  }
+  let added = 0;
+  let updated = 0;
+  let result: number | null = null;
+  for (let k = 0; k < scores.length; k++) {
+    const outcome = applyScore(ctx, limit, id, argv[i + 2 * k + 1]!, scores[k]!, flags);
+    if (outcome === null) continue;
+    result = outcome.score;
+    if (outcome.added) added++;
+    else if (outcome.changed) updated++;
+  }
+  if (flags & INCR) return result === null ? w.null() : w.double(result);
+  w.int(flags & CH ? added + updated : added);
+}
+
+interface Outcome {
+  score: number;
+  added: boolean;
+  changed: boolean;
+}
+
+/** zsetAdd: one member under ZADD's flags; null when the flags made it a no-op. */
+function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint8Array, score: number, flags: number): Outcome | null {
+  const z = readZset(ctx, id);
+  const current = z.score(member);
+  if (current === undefined) {
+    if (flags & XX) return null;
+    ctx.db.objectForWrite(id);
+    setScore(ctx, limit, id, z, member, score);
+    return { score, added: true, changed: true };
+  }
+  if (flags & NX) return null;
+  let next = score;
+  if (flags & INCR) {
+    next = current + score;
+    if (Number.isNaN(next)) throw new CommandError(SCORE_NAN);
+  }
+  if ((flags & LT && next >= current) || (flags & GT && next <= current)) return null;
+  if (next === current) return { score: next, added: false, changed: false };
+  ctx.db.objectForWrite(id);
+  setScore(ctx, limit, id, z, member, next);
+  return { score: next, added: false, changed: true };
+}
+
+function zincrby(ctx: CommandContext): void {
+  const { argv } = ctx;
+  const increment = parseScore(argv[2]!);
+  const key = argv[1]!;
+  let id = findZset(ctx, key);
+  const limit = limits(ctx);
+  if (id < 0) {
+    const z = new ZSetValue(limit.entries === 0 || argv[3]!.length > limit.value);
+    id = ctx.db.setObject(key, ValueType.ZSet, z.encoding, z);
+  }
+  ctx.w.double(applyScore(ctx, limit, id, argv[3]!, increment, INCR)!.score);
+}
+
+function zrem(ctx: CommandContext): void {
+  const { argv } = ctx;
+  const id = findZset(ctx, argv[1]!);
+  if (id < 0) return ctx.w.int(0);
+  const z = readZset(ctx, id);
+  let removed = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (z.score(argv[i]!) === undefined) continue;
+    if (removed === 0) ctx.db.objectForWrite(id);
+    z.delete(argv[i]!);
+    removed++;
+  }
+  if (z.size === 0) ctx.db.deleteId(id);
+  ctx.w.int(removed);
+}
+
+// ---- point reads -----------------------------------------------------------------------------------
+
+function zcard(ctx: CommandContext): void {
+  const id = findZset(ctx, ctx.argv[1]!, true);
+  ctx.w.int(id < 0 ? 0 : readZset(ctx, id).size);
+}
+
+function zscore(ctx: CommandContext): void {
+  const id = findZset(ctx, ctx.argv[1]!, true);
+  const score = id < 0 ? undefined : readZset(ctx, id).score(ctx.argv[2]!);
+  if (score === undefined) ctx.w.null();
+  else ctx.w.double(score);
+}
+
+function zmscore(ctx: CommandContext): void {
+  const { argv, w } = ctx;
+  const id = findZset(ctx, argv[1]!, true);
+  const z = id < 0 ? null : readZset(ctx, id);
+  w.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const score = z?.score(argv[i]!);
+    if (score === undefined) w.null();
+    else w.double(score);
+  }
+}
+
+function zrankGeneric(ctx: CommandContext, reverse: boolean): void {
+  const id = findZset(ctx, ctx.argv[1]!, true);
+  if (id < 0) return ctx.w.null();
+  const z = readZset(ctx, id);
+  const rank = z.rank(ctx.argv[2]!);
+  if (rank < 0) return ctx.w.null();
+  ctx.w.int(reverse ? z.size - 1 - rank : rank);
+}
+
+// ---- ranges ------------------------------------------------------------------------------------------
+
+const BY_RANK = 0;
+const BY_SCORE = 1;
+const BY_LEX = 2;
+
+interface ScoreRange {
+  min: number;
+  minExclusive: boolean;
+  max: number;
+  maxExclusive: boolean;
+}
+
+/** One end of a score interval: "(" makes it exclusive; as with strtod, "(" alone reads as 0. */
+function scoreBound(arg: Uint8Array): [number, boolean] {
+  const exclusive = arg[0] === 0x28;
+  const body = exclusive ? arg.subarray(1) : arg;
+  if (body.length === 0) return [0, exclusive];
+  return [parseScore(body, RANGE_NOT_FLOAT), exclusive];
+}
+
+function scoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
+  const [min, minExclusive] = scoreBound(minArg);
+  const [max, maxExclusive] = scoreBound(maxArg);
+  return { min, minExclusive, max, maxExclusive };
+}
+
+function lexBound(arg: Uint8Array): LexBound {
+  if (arg.length === 1 && arg[0] === 0x2d) return { kind: 'min' };
+  if (arg.length === 1 && arg[0] === 0x2b) return { kind: 'max' };
+  if (arg[0] === 0x28 || arg[0] === 0x5b) return { kind: 'value', value: arg.subarray(1), exclusive: arg[0] === 0x28 };
+  throw new CommandError(RANGE_NOT_LEX);
+}
+
+/** A parsed range, resolved against a zset into ascending ranks [lo, hi). */
+type RangeSpec =
+  | { by: typeof BY_RANK; start: number; stop: number }
+  | { by: typeof BY_SCORE; range: ScoreRange }
+  | { by: typeof BY_LEX; min: LexBound; max: LexBound };
+
+function parseRange(by: number, minArg: Buffer, maxArg: Buffer): RangeSpec {
+  if (by === BY_SCORE) return { by, range: scoreRange(minArg, maxArg) };
+  if (by === BY_LEX) return { by, min: lexBound(minArg), max: lexBound(maxArg) };
+  return { by: BY_RANK, start: longArg(minArg), stop: longArg(maxArg) };
+}
+
+/** Ascending ranks [lo, hi) a score or lex range covers. */
+function spanOf(z: ZSetValue, spec: RangeSpec): [number, number] {
+  if (spec.by === BY_SCORE) {
+    const r = spec.range;
+    return [z.firstRankByScore(r.min, r.minExclusive), z.endRankByScore(r.max, r.maxExclusive)];
+  }
+  if (spec.by === BY_LEX) return [z.firstRankByLex(spec.min), z.endRankByLex(spec.max)];
+  return rankSpan(z.size, spec.start, spec.stop);
+}
+
+/** Redis's start/stop index rules (negative from the end, clamped) as ranks [lo, hi). */
+function rankSpan(size: number, start: number, stop: number): [number, number] {
+  if (start < 0) start += size;
+  if (stop < 0) stop += size;
+  if (start < 0) start = 0;
+  if (start > stop || start >= size) return [0, 0];
+  return [start, Math.min(stop, size - 1) + 1];
+}
+
+/**
+ * The ranks a query selects, in reply order: `first` then `count` ranks going up (or down when
+ * `reverse`). A reversed rank query counts its indexes from the top.
+ */
+function selection(z: ZSetValue, spec: RangeSpec, reverse: boolean, offset: number, limit: number): { first: number; count: number } {
+  let lo: number;
+  let hi: number;
+  if (spec.by === BY_RANK && reverse) {
+    const [a, b] = rankSpan(z.size, spec.start, spec.stop);
+    [lo, hi] = [z.size - b, z.size - a];
+  } else {
+    [lo, hi] = spanOf(z, spec);
+  }
+  if (offset < 0 || hi - lo <= offset) return { first: 0, count: 0 };
+  let count = hi - lo - offset;
+  if (limit >= 0) count = Math.min(count, limit);
+  return { first: reverse ? hi - 1 - offset : lo + offset, count };
+}
+
+function visitSelection(z: ZSetValue, sel: { first: number; count: number }, reverse: boolean, visit: ScoredVisitor): void {
+  if (sel.count === 0) return;
+  z.range(sel.first, reverse ? sel.first - sel.count + 1 : sel.first + sel.count - 1, reverse, visit);
+}
+
+interface RangeCommand {
+  by: number;
+  /** null: ZRANGE's REV option decides. */
+  reverse: boolean | null;
+  store: boolean;
+}
+
+/** zrangeGenericCommand: ZRANGE, ZRANGESTORE and the older ZRANGEBY* / ZREV* forms. */
+function rangeCommand(cmd: RangeCommand) {
+  return (ctx: CommandContext): void => {
+    const { argv, w } = ctx;
+    const base = cmd.store ? 2 : 1;
+    let by = cmd.by;
+    let reverse = cmd.reverse ?? false;
+    let withScores = false;
+    let offset = 0;
+    let limit = -1;
+    let hasLimit = false;
+    for (let j = base + 3; j < argv.length; j++) {
+      const arg = argv[j]!;
+      if (!cmd.store && isWord(arg, 'withscores')) withScores = true;
+      else if (isWord(arg, 'limit') && argv.length - j - 1 >= 2) {
+        offset = longArg(argv[j + 1]!);
+        limit = longArg(argv[j + 2]!);
+        hasLimit = true;
+        j += 2;
+      } else if (cmd.reverse === null && isWord(arg, 'rev')) reverse = true;
+      else if (cmd.by === -1 && by === -1 && isWord(arg, 'bylex')) by = BY_LEX;
+      else if (cmd.by === -1 && by === -1 && isWord(arg, 'byscore')) by = BY_SCORE;
+      else throw new CommandError(SYNTAX);
+    }
+    if (by === -1) by = BY_RANK;
+    if (hasLimit && by === BY_RANK) throw new CommandError(LIMIT_NEEDS_BY);
+    if (withScores && by === BY_LEX) throw new CommandError(WITHSCORES_BYLEX);
+    // Reversed score and lex ranges are written max first.
+    const swap = reverse && by !== BY_RANK;
+    const spec = parseRange(by, argv[base + (swap ? 2 : 1)]!, argv[base + (swap ? 1 : 2)]!);
+    const id = findZset(ctx, argv[base]!, true);
+    const z = id < 0 ? null : readZset(ctx, id);
+    const sel = z === null ? { first: 0, count: 0 } : selection(z, spec, reverse, offset, limit);
+    if (cmd.store) {
+      const members = new Map<string, number>();
+      visitSelection(z!, sel, reverse, (m, s, e, score) => members.set(latin1(m, s, e), score));
+      return w.int(storeZset(ctx, argv[1]!, members));
+    }
+    replyScored(w, sel.count, withScores, (visit) => z !== null && visitSelection(z, sel, reverse, visit));
+  };
+}
+
+function countCommand(by: number) {
+  return (ctx: CommandContext): void => {
+    const { argv } = ctx;
+    const spec = parseRange(by, argv[2]!, argv[3]!);
+    const id = findZset(ctx, argv[1]!, true);
+    if (id < 0) return ctx.w.int(0);
+    const [lo, hi] = spanOf(readZset(ctx, id), spec);
+    ctx.w.int(Math.max(0, hi - lo));
+  };
+}
+
+function removeRangeCommand(by: number) {
+  return (ctx: CommandContext): void => {
+    const { argv } = ctx;
+    const spec = parseRange(by, argv[2]!, argv[3]!);
+    const id = findZset(ctx, argv[1]!);
+    if (id < 0) return ctx.w.int(0);
+    const z = readZset(ctx, id);
+    const [lo, hi] = spanOf(z, spec);
+    if (hi <= lo) return ctx.w.int(0);
+    ctx.db.objectForWrite(id);
+    const removed = z.removeRange(lo, hi - 1);
+    if (z.size === 0) ctx.db.deleteId(id);
+    ctx.w.int(removed);
+  };
+}
+
+// ---- pops ----------------------------------------------------------------------------------------------
+
+/** Pops up to `count` members from the lowest (or highest) end, deleting the key once empty. */
+function popMembers(ctx: CommandContext, id: number, count: number, max: boolean): [Buffer, number][] {
+  const z = ctx.db.objectForWrite(id) as ZSetValue;
+  const n = Math.min(count, z.size);
+  const popped: [Buffer, number][] = [];
+  const first = max ? z.size - 1 : 0;
+  z.range(first, max ? first - n + 1 : n - 1, max, (m, s, e, score) => popped.push([Buffer.from(m.subarray(s, e)), score]));
+  if (max) z.removeRange(z.size - n, z.size - 1);
+  else z.removeRange(0, n - 1);
+  if (z.size === 0) ctx.db.deleteId(id);
+  return popped;
+}
+
+function popCommand(max: boolean) {
+  return (ctx: CommandContext): void => {
+    const { argv, w } = ctx;
+    if (argv.length > 3) throw new CommandError(SYNTAX);
+    let count = 1;
+    if (argv.length === 3) {
+      const n = parseInt64(argv[2]!);
+      if (n === NOT_A_NUMBER || n < 0) throw new CommandError(MUST_BE_POSITIVE);
+      count = Number(n);
+    }
+    const id = findZset(ctx, argv[1]!);
+    if (id < 0 || count === 0) return w.array(0);
+    const popped = popMembers(ctx, id, count, max);
+    // Without a count the one pair is a flat [member, score], in RESP3 too.
+    if (argv.length === 2) {
+      w.array(2);
+      return replyPair(w, popped[0]![0], 0, popped[0]![0].length, popped[0]![1]);
+    }
+    replyScored(w, popped.length, true, (visit) => {
+      for (const [m, score] of popped) visit(m, 0, m.length, score);
+    });
+  };
+}
+
+function zmpop(ctx: CommandContext): void {
+  const { argv, w } = ctx;
+  const numkeys = parseInt64(argv[1]!);
+  if (numkeys === NOT_A_NUMBER || numkeys < 1) throw new CommandError(NUMKEYS_POSITIVE);
+  const whereAt = 2 + Number(numkeys);
+  if (whereAt >= argv.length) throw new CommandError(SYNTAX);
+  const where = argv[whereAt]!;
+  if (!isWord(where, 'min') && !isWord(where, 'max')) throw new CommandError(SYNTAX);
+  let count = -1;
+  for (let j = whereAt + 1; j < argv.length; j++) {
+    if (count !== -1 || !isWord(argv[j]!, 'count') || j + 1 >= argv.length) throw new CommandError(SYNTAX);
+    const n = parseInt64(argv[++j]!);
+    if (n === NOT_A_NUMBER || n < 1) throw new CommandError(COUNT_POSITIVE);
+    count = Number(n);
+  }
+  for (let k = 2; k < whereAt; k++) {
+    const id = findZset(ctx, argv[k]!);
+    if (id < 0) continue;
+    const popped = popMembers(ctx, id, count === -1 ? 1 : count, isWord(where, 'max'));
+    w.array(2);
+    w.bulk(argv[k]!);
+    w.array(popped.length);
+    for (const [m, score] of popped) {
+      w.array(2);
+      replyPair(w, m, 0, m.length, score);
+    }
+    return;
+  }
+  w.nullArray();
+}
+
+function zrandmember(ctx: CommandContext): void {
+  const { argv, w } = ctx;
+  if (argv.length === 2) {
+    const id = findZset(ctx, argv[1]!, true);
+    if (id < 0) return w.null();
+    const z = readZset(ctx, id);
+    const r = Math.floor(Math.random() * z.size);
+    return z.range(r, r, false, (m, s, e) => w.bulkRange(m, s, e));
+  }
+  const raw = parseInt64(argv[2]!);
+  if (raw === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  if (raw === INT64_MIN) throw new CommandError(LONG_RANGE);
+  const requested = Number(raw);
+  const withScores = argv.length === 4;
+  if (argv.length > 4 || (withScores && !isWord(argv[3]!, 'withscores'))) throw new CommandError(SYNTAX);
+  // Redis doubles the count for the reply's length, so it caps it at half the long range.
+  if (withScores && Math.abs(requested) > Number(INT64_MAX / 2n)) throw new CommandError(VALUE_OUT_OF_RANGE);
+  const id = findZset(ctx, argv[1]!, true);
+  if (id < 0 || requested === 0) return w.array(0);
+  const z = readZset(ctx, id);
+  const size = z.size;
+  let ranks: number[];
+  if (requested < 0) {
+    // Negative counts may repeat members: each pick is independent.
+    ranks = Array.from({ length: -requested }, () => Math.floor(Math.random() * size));
+  } else if (requested >= size) {
+    // The whole zset, which Redis lists from the highest rank down.
+    ranks = Array.from({ length: size }, (_, i) => size - 1 - i);
+  } else {
+    ranks = Array.from({ length: size }, (_, i) => i);
+    const n = requested;
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(Math.random() * (size - i));
+      [ranks[i], ranks[j]] = [ranks[j]!, ranks[i]!];
+    }
+    ranks.length = n;
+  }
+  replyScored(w, ranks.length, withScores, (visit) => {
+    for (const r of ranks) z.range(r, r, false, visit);
+  });
+}
+
+function zscan(ctx: CommandContext): void {
+  const { argv, w } = ctx;
+  const cursor = parseScanCursor(argv[2]!);
+  const id = findZset(ctx, argv[1]!, true);
+  if (id < 0) return replyScan(w, 0, []);
+  const { count, pattern } = scanOptions(argv, 3);
+  const found: Uint8Array[] = [];
+  const next = readZset(ctx, id).scan(cursor, count, (m, s, e, score) => {
+    const member = m.subarray(s, e);
+    if (pattern !== null && !stringMatch(pattern, member)) return;
+    found.push(Buffer.from(member), Buffer.from(formatDouble(score), 'latin1'));
+  });
+  replyScan(w, next, found);
+}
+
+// ---- ZUNION / ZINTER / ZDIFF -----------------------------------------------------------------------
+
+const UNION = 0;
+const INTER = 1;
+const DIFF = 2;
+
+type Aggregate = (a: number, b: number) => number;
+
+// Adding +inf and -inf gives NaN; Redis keeps 0 instead.
+const SUM: Aggregate = (a, b) => {
+  const r = a + b;
+  return Number.isNaN(r) ? 0 : r;
+};
+
+/** A source of members and scores: a zset, or a set whose members all score 1. */
+interface Source {
+  size: number;
+  weight: number;
+  score(member: Uint8Array): number | undefined;
+  forEach(visit: (member: string, score: number) => void): void;
+}
+
+function sourceOf(ctx: CommandContext, key: Buffer, write: boolean): Source | null {
+  const id = write ? ctx.db.find(key) : ctx.db.findForRead(key);
+  if (id < 0) return null;
+  const type = ctx.db.typeOf(id);
+  if (type === ValueType.ZSet) {
+    const z = readZset(ctx, id);
+    return {
+      size: z.size,
+      weight: 1,
+      score: (m) => z.score(m),
+      forEach: (visit) => z.range(0, z.size - 1, false, (m, s, e, score) => visit(latin1(m, s, e), score)),
+    };
+  }
+  if (type === ValueType.Set) {
+    const set = ctx.db.objectOf(id) as SetValue;
+    return {
+      size: set.size,
+      weight: 1,
+      score: (m) => (set.has(m) ? 1 : undefined),
+      forEach: (visit) => set.forEach((m) => visit(latin1(m, 0, m.length), 1)),
+    };
+  }
+  throw new CommandError(WRONGTYPE);
+}
+
+/** A weighted score; weight 0 times an infinite score is NaN, which Redis turns into 0. */
+function weighted(score: number, weight: number): number {
+  const r = score * weight;
+  return Number.isNaN(r) ? 0 : r;
+}
+
+interface Combine {
+  op: number;
+  /** Where numkeys is. */
+  at: number;
+  store: boolean;
+  cardinality: boolean;
+}
+
+/** zunionInterDiffGenericCommand: the members (and scores) the operation yields. */
+function combineCommand(c: Combine) {
+  return (ctx: CommandContext): void => {
+    const { argv, w } = ctx;
+    const name = argv[0]!.toString('latin1').toLowerCase();
+    const numkeys = longArg(argv[c.at]!);
+    if (numkeys < 1) throw new CommandError(needsKey(name));
+    if (numkeys > argv.length - c.at - 1) throw new CommandError(SYNTAX);
+    const sources: (Source | null)[] = [];
+    for (let k = 0; k < numkeys; k++) sources.push(sourceOf(ctx, argv[c.at + 1 + k]!, c.store));
+    let aggregate: Aggregate = SUM;
+    let withScores = false;
+    let limit = 0;
+    let j = c.at + 1 + numkeys;
+    const weights: number[] = [];
+    while (j < argv.length) {
+      const remaining = argv.length - j;
+      const arg = argv[j]!;
+      if (c.op !== DIFF && !c.cardinality && remaining >= numkeys + 1 && isWord(arg, 'weights')) {
+        for (let k = 0; k < numkeys; k++) weights[k] = parseScore(argv[j + 1 + k]!, WEIGHT_NOT_FLOAT);
+        j += numkeys + 1;
+      } else if (c.op !== DIFF && !c.cardinality && remaining >= 2 && isWord(arg, 'aggregate')) {
+        const kind = argv[j + 1]!;
+        if (isWord(kind, 'sum')) aggregate = SUM;
+        else if (isWord(kind, 'min')) aggregate = Math.min;
+        else if (isWord(kind, 'max')) aggregate = Math.max;
+        else throw new CommandError(SYNTAX);
+        j += 2;
+      } else if (!c.store && !c.cardinality && isWord(arg, 'withscores')) {
+        withScores = true;
+        j++;
+      } else if (c.cardinality) {
+        limit = cardLimit(argv, j);
+        break;
+      } else {
+        throw new CommandError(SYNTAX);
+      }
+    }
+    weights.forEach((weight, k) => {
+      if (sources[k]) sources[k].weight = weight;
+    });
+    const result = new Map<string, number>();
+    if (c.op === UNION) {
+      for (const src of sources) {
+        src?.forEach((m, score) => {
+          const value = weighted(score, src.weight);
+          const prior = result.get(m);
+          result.set(m, prior === undefined ? value : aggregate(prior, value));
+        });
+      }
+    } else if (c.op === INTER) {
+      intersectSources(sources, aggregate, limit, result);
+    } else {
+      const [first, ...others] = sources;
+      first?.forEach((m, score) => {
+        const bytes = Buffer.from(m, 'latin1');
+        for (const other of others) if (other !== null && other.score(bytes) !== undefined) return;
+        result.set(m, score);
+      });
+    }
+    if (c.cardinality) return w.int(result.size);
+    if (c.store) return w.int(storeZset(ctx, argv[1]!, result));
+    const z = new ZSetValue(true);
+    for (const [m, score] of result) z.set(Buffer.from(m, 'latin1'), score);
+    replyScored(w, z.size, withScores, (visit) => z.size > 0 && z.range(0, z.size - 1, false, visit));
+  };
+}
+
+/** The intersection, walking the smallest source; stops after `limit` members (0 = all). */
+function intersectSources(sources: (Source | null)[], aggregate: Aggregate, limit: number, out: Map<string, number>): void {
+  if (sources.some((s) => s === null || s.size === 0)) return;
+  const [smallest, ...others] = (sources as Source[]).slice().sort((a, b) => a.size - b.size);
+  const stop = {};
+  try {
+    smallest!.forEach((m, score) => {
+      const bytes = Buffer.from(m, 'latin1');
+      let value = weighted(score, smallest!.weight);
+      for (const other of others) {
+        const s = other.score(bytes);
+        if (s === undefined) return;
+        value = aggregate(value, weighted(s, other.weight));
+      }
+      out.set(m, value);
+      if (out.size === limit) throw stop;
+    });
+  } catch (e) {
+    if (e !== stop) throw e;
+  }
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+}
+
+// ---- the table ---------------------------------------------------------------------------------------
+
+const zspec = (o: Omit<Parameters<typeof spec>[0], 'group'>) => spec({ ...o, group });
+const SCAN_COMPLEXITY = 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..';
+
+export const zsetCommands: CommandSpec[] = [
+  zspec({ name: 'zadd', arity: -4, write: true, denyoom: true, fast: true, summary: 'Add one or more members to a sorted set, or update its score if it already exists', since: '1.2.0', complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.', handler: zadd }),
+  zspec({ name: 'zincrby', arity: 4, write: true, denyoom: true, fast: true, summary: 'Increment the score of a member in a sorted set', since: '1.2.0', complexity: 'O(log(N)) where N is the number of elements in the sorted set.', handler: zincrby }),
+  zspec({ name: 'zrem', arity: -3, write: true, fast: true, summary: 'Remove one or more members from a sorted set', since: '1.2.0', complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.', handler: zrem }),
+  zspec({ name: 'zcard', arity: 2, write: false, fast: true, summary: 'Get the number of members in a sorted set', since: '1.2.0', complexity: 'O(1)', handler: zcard }),
+  zspec({ name: 'zscore', arity: 3, write: false, fast: true, summary: 'Get the score associated with the given member in a sorted set', since: '1.2.0', complexity: 'O(1)', handler: zscore }),
+  zspec({ name: 'zmscore', arity: -3, write: false, fast: true, summary: 'Get the score associated with the given members in a sorted set', since: '6.2.0', complexity: 'O(N) where N is the number of members being requested.', handler: zmscore }),
+  zspec({ name: 'zrank', arity: 3, write: false, fast: true, summary: 'Determine the index of a member in a sorted set', since: '2.0.0', complexity: 'O(log(N))', handler: (ctx) => zrankGeneric(ctx, false) }),
+  zspec({ name: 'zrevrank', arity: 3, write: false, fast: true, summary: 'Determine the index of a member in a sorted set, with scores ordered from high to low', since: '2.0.0', complexity: 'O(log(N))', handler: (ctx) => zrankGeneric(ctx, true) }),
+  zspec({ name: 'zcount', arity: 4, write: false, fast: true, summary: 'Count the members in a sorted set with scores within the given values', since: '2.0.0', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', handler: countCommand(BY_SCORE) }),
+  zspec({ name: 'zlexcount', arity: 4, write: false, fast: true, summary: 'Count the number of members in a sorted set between a given lexicographical range', since: '2.8.9', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', handler: countCommand(BY_LEX) }),
+  zspec({ name: 'zrange', arity: -4, write: false, summary: 'Return a range of members in a sorted set', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', handler: rangeCommand({ by: -1, reverse: null, store: false }) }),
+  zspec({ name: 'zrangestore', arity: -5, write: true, denyoom: true, keys: { first: 1, last: 2, step: 1 }, summary: 'Store a range of members from sorted set into another key', since: '6.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.', handler: rangeCommand({ by: -1, reverse: null, store: true }) }),
+  zspec({ name: 'zrangebyscore', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by score', since: '1.0.5', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_SCORE, reverse: false, store: false }) }),
+  zspec({ name: 'zrevrangebyscore', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by score, with scores ordered from high to low', since: '2.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_SCORE, reverse: true, store: false }) }),
+  zspec({ name: 'zrangebylex', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by lexicographical range', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_LEX, reverse: false, store: false }) }),
+  zspec({ name: 'zrevrangebylex', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_LEX, reverse: true, store: false }) }),
+  zspec({ name: 'zrevrange', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by index, with scores ordered from high to low', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', handler: rangeCommand({ by: BY_RANK, reverse: true, store: false }) }),
+  zspec({ name: 'zremrangebyrank', arity: 4, write: true, summary: 'Remove all members in a sorted set within the given indexes', since: '2.0.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.', handler: removeRangeCommand(BY_RANK) }),
+  zspec({ name: 'zremrangebyscore', arity: 4, write: true, summary: 'Remove all members in a sorted set within the given scores', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.', handler: removeRangeCommand(BY_SCORE) }),
+  zspec({ name: 'zremrangebylex', arity: 4, write: true, summary: 'Remove all members in a sorted set between the given lexicographical range', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.', handler: removeRangeCommand(BY_LEX) }),
+  zspec({ name: 'zpopmin', arity: -2, write: true, fast: true, summary: 'Remove and return members with the lowest scores in a sorted set', since: '5.0.0', complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.', handler: popCommand(false) }),
+  zspec({ name: 'zpopmax', arity: -2, write: true, fast: true, summary: 'Remove and return members with the highest scores in a sorted set', since: '5.0.0', complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.', handler: popCommand(true) }),
+  zspec({ name: 'zmpop', arity: -4, write: true, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Remove and return members with scores in a sorted set', since: '7.0.0', complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.', handler: zmpop }),
+  zspec({ name: 'zrandmember', arity: -2, write: false, summary: 'Get one or multiple random elements from a sorted set', since: '6.2.0', complexity: 'O(N) where N is the number of elements returned', handler: zrandmember }),
+  zspec({ name: 'zunion', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Add multiple sorted sets', since: '6.2.0', complexity: 'O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: UNION, at: 1, store: false, cardinality: false }) }),
+  zspec({ name: 'zinter', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Intersect multiple sorted sets', since: '6.2.0', complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: false }) }),
+  zspec({ name: 'zdiff', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Subtract multiple sorted sets', since: '6.2.0', complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.', handler: combineCommand({ op: DIFF, at: 1, store: false, cardinality: false }) }),
+  zspec({ name: 'zunionstore', arity: -4, write: true, denyoom: true, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(2, [1]), summary: 'Add multiple sorted sets and store the resulting sorted set in a new key', since: '2.0.0', complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: UNION, at: 2, store: true, cardinality: false }) }),
+  zspec({ name: 'zinterstore', arity: -4, write: true, denyoom: true, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(2, [1]), summary: 'Intersect multiple sorted sets and store the resulting sorted set in a new key', since: '2.0.0', complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: INTER, at: 2, store: true, cardinality: false }) }),
+  zspec({ name: 'zdiffstore', arity: -4, write: true, denyoom: true, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(2, [1]), summary: 'Subtract multiple sorted sets and store the resulting sorted set in a new key', since: '6.2.0', complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.', handler: combineCommand({ op: DIFF, at: 2, store: true, cardinality: false }) }),
+  zspec({ name: 'zintercard', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Intersect multiple sorted sets and return the cardinality of the result', since: '7.0.0', complexity: 'O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.', handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: true }) }),
+  zspec({ name: 'zscan', arity: -3, write: false, summary: 'Incrementally iterate sorted sets elements and associated scores', since: '2.8.0', complexity: SCAN_COMPLEXITY, handler: zscan }),
+];

@@ -1,0 +1,263 @@
+// Sets in Redis 7.0's two encodings: an intset (a sorted array of int64s) while every member
+// is an integer and there are at most set-max-intset-entries of them, then a hash table.
+// Like Redis, a set never converts back; the command layer passes the limit in (it is config).
+
+import { Encoding, type StoredObject } from '../types.ts';
+import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
+
+/** Visits one member; the bytes are the caller's only until it returns. */
+export type MemberVisitor = (member: Uint8Array) => void;
+
+export class SetValue implements StoredObject {
+  private ints: BigInt64Array | null = new BigInt64Array(4);
+  private count = 0;
+  private table: MemberTable | null = null;
+
+  /** A set whose first member will be `first`: an intset only if that member is an integer. */
+  static for(first: Uint8Array, maxIntsetEntries: number): SetValue {
+    const set = new SetValue();
+    if (maxIntsetEntries === 0 || asInteger(first) === null) set.convert();
+    return set;
+  }
+
+  get encoding(): Encoding {
+    return this.ints !== null ? Encoding.Intset : Encoding.Hashtable;
+  }
+
+  get size(): number {
+    return this.ints !== null ? this.count : this.table!.size;
+  }
+
+  has(member: Uint8Array): boolean {
+    if (this.ints === null) return this.table!.has(latin1(member));
+    const n = asInteger(member);
+    return n !== null && this.search(n) >= 0;
+  }
+
+  /** Adds a member, converting to a table first if it cannot join the intset; true when new. */
+  add(member: Uint8Array, maxIntsetEntries: number): boolean {
+    if (this.ints === null) return this.table!.add(latin1(member));
+    const n = asInteger(member);
+    if (n === null) {
+      this.convert();
+      return this.table!.add(latin1(member));
+    }
+    const at = this.search(n);
+    if (at >= 0) return false;
+    this.insertInt(-at - 1, n);
+    if (this.count > maxIntsetEntries) this.convert();
+    return true;
+  }
+
+  /** Removes a member; true when it was there. */
+  delete(member: Uint8Array): boolean {
+    if (this.ints === null) return this.table!.delete(latin1(member));
+    const n = asInteger(member);
+    const at = n === null ? -1 : this.search(n);
+    if (at < 0) return false;
+    this.ints.copyWithin(at, at + 1, this.count);
+    this.count--;
+    return true;
+  }
+
+  /** Every member: ascending for an intset, table order otherwise. */
+  forEach(visit: MemberVisitor): void {
+    if (this.ints !== null) {
+      for (let i = 0; i < this.count; i++) visit(intBytes(this.ints[i]!));
+      return;
+    }
+    const table = this.table!;
+    for (let slot = 0; slot < table.slots; slot++) table.visitSlot(slot, visit);
+  }
+
+  /** A uniformly random member; the set must not be empty. */
+  random(): Buffer {
+    if (this.ints !== null) return intBytes(this.ints[Math.floor(Math.random() * this.count)]!);
+    return this.table!.member(this.table!.randomSlot());
+  }
+
+  /** `count` distinct random members (count < size), by a partial Fisher-Yates shuffle. */
+  sample(count: number): Buffer[] {
+    const positions: number[] = [];
+    if (this.ints !== null) {
+      for (let i = 0; i < this.count; i++) positions.push(i);
+    } else {
+      for (let slot = 0; slot < this.table!.slots; slot++) if (this.table!.occupied(slot)) positions.push(slot);
+    }
+    const out: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (positions.length - i));
+      const picked = positions[j]!;
+      positions[j] = positions[i]!;
+      out.push(this.ints !== null ? intBytes(this.ints[picked]!) : this.table!.member(picked));
+    }
+    return out;
+  }
+
+  /**
+   * Visits about `count` members from `cursor` and returns the cursor to go on from (0 when
+   * done). An intset is returned whole, as Redis does; a table's cursor is a slot number, and
+   * slots never move, so a member present for the whole scan is returned.
+   */
+  scan(cursor: number, count: number, visit: MemberVisitor): number {
+    if (this.ints !== null) {
+      this.forEach(visit);
+      return 0;
+    }
+    const table = this.table!;
+    let slot = cursor;
+    for (let seen = 0; slot < table.slots && seen < count; slot++) {
+      if (table.visitSlot(slot, visit)) seen++;
+    }
+    return slot >= table.slots ? 0 : slot;
+  }
+
+  /** Moves an intset into a hash table. */
+  convert(): void {
+    const ints = this.ints;
+    if (ints === null) return;
+    const table = new MemberTable();
+    for (let i = 0; i < this.count; i++) table.add(ints[i]!.toString());
+    this.table = table;
+    this.ints = null;
+    this.count = 0;
+  }
+
+  clone(): SetValue {
+    const copy = new SetValue();
+    copy.ints = this.ints?.slice() ?? null;
+    copy.count = this.count;
+    copy.table = this.table?.clone() ?? null;
+    return copy;
+  }
+
+  byteSize(): number {
+    return 32 + (this.ints !== null ? this.ints.byteLength : this.table!.byteSize());
+  }
+
+  /** Binary search: the index of `n`, or -(insertion point) - 1. */
+  private search(n: bigint): number {
+    const ints = this.ints!;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = ints[mid]!;
+      if (v < n) lo = mid + 1;
+      else if (v > n) hi = mid - 1;
+      else return mid;
+    }
+    return -lo - 1;
+  }
+
+  private insertInt(at: number, n: bigint): void {
+    let ints = this.ints!;
+    if (this.count === ints.length) {
+      const grown = new BigInt64Array(ints.length * 2);
+      grown.set(ints);
+      this.ints = ints = grown;
+    }
+    ints.copyWithin(at + 1, at, this.count);
+    ints[at] = n;
+    this.count++;
+  }
+}
+
+/** The member as an int64 if Redis would store it in an intset (string2ll's strict form). */
+function asInteger(member: Uint8Array): bigint | null {
+  const n = parseInt64(member);
+  return n === NOT_A_NUMBER ? null : BigInt(n);
+}
+
+function intBytes(n: bigint): Buffer {
+  return Buffer.from(n.toString(), 'latin1');
+}
+
+/**
+ * Members as latin1 strings (one char per byte: binary-safe and compact in V8) keyed to stable
+ * slots, so SCAN cursors and random picks can address members by number.
+ */
+class MemberTable {
+  private index = new Map<string, number>();
+  private members: (string | undefined)[] = [];
+  private free: number[] = [];
+  private bytes = 0;
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get slots(): number {
+    return this.members.length;
+  }
+
+  has(member: string): boolean {
+    return this.index.has(member);
+  }
+
+  add(member: string): boolean {
+    if (this.index.has(member)) return false;
+    const slot = this.free.pop() ?? this.members.length;
+    this.members[slot] = member;
+    this.index.set(member, slot);
+    this.bytes += member.length;
+    return true;
+  }
+
+  delete(member: string): boolean {
+    const slot = this.index.get(member);
+    if (slot === undefined) return false;
+    this.index.delete(member);
+    this.members[slot] = undefined;
+    this.free.push(slot);
+    this.bytes -= member.length;
+    return true;
+  }
+
+  occupied(slot: number): boolean {
+    return this.members[slot] !== undefined;
+  }
+
+  member(slot: number): Buffer {
+    return Buffer.from(this.members[slot]!, 'latin1');
+  }
+
+  /** Visits the member in `slot`; false when the slot is empty. */
+  visitSlot(slot: number, visit: MemberVisitor): boolean {
+    const member = this.members[slot];
+    if (member === undefined) return false;
+    visit(Buffer.from(member, 'latin1'));
+    return true;
+  }
+
+  /** A random occupied slot; the table must not be empty. */
+  randomSlot(): number {
+    for (let tries = 0; tries < 64; tries++) {
+      const slot = Math.floor(Math.random() * this.members.length);
+      if (this.members[slot] !== undefined) return slot;
+    }
+    // Mostly holes: walk from a random slot to the next occupied one.
+    const from = Math.floor(Math.random() * this.members.length);
+    for (let i = 0; ; i++) {
+      const slot = (from + i) % this.members.length;
+      if (this.members[slot] !== undefined) return slot;
+    }
+  }
+
+  clone(): MemberTable {
+    const copy = new MemberTable();
+    copy.index = new Map(this.index);
+    copy.members = this.members.slice();
+    copy.free = this.free.slice();
+    copy.bytes = this.bytes;
+    return copy;
+  }
+
+  byteSize(): number {
+    return 64 + this.members.length * 8 + this.index.size * 56 + this.bytes;
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}
