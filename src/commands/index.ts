@@ -9,6 +9,8 @@ import { serverCommands } from './server.ts';
 import { transactionCommands } from './transactions.ts';
 import { listCommands } from './lists.ts';
 import { hashCommands } from './hashes.ts';
+import { setCommands } from './sets.ts';
+import { zsetCommands } from './zsets.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -19,4 +21,6 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...transactionCommands,
   ...listCommands,
   ...hashCommands,
+  ...setCommands,
+  ...zsetCommands,
 ];
