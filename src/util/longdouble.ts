@@ -24,6 +24,9 @@ const MIN_EXP = -16445;
 const MAX_BINARY_EXP = 16384;
 /** strtold's buffer in Redis (MAX_LONG_DOUBLE_CHARS). */
 const MAX_CHARS = 5 * 1024;
+/** Powers of ten kept for reuse: enough for every decimal a 5 KB argument can write. */
+const POW10_CACHE = 400;
+const TEN_17 = 10n ** 17n;
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
@@ -35,6 +38,8 @@ const INFINITE = /^[+-]?inf(?:inity)?$/i;
  * the result would be infinite.
  */
 export function addLongDoubleText(current: Uint8Array | null, increment: Uint8Array): string | typeof NOT_A_NUMBER | typeof NOT_FINITE {
+  const fast = decimalSum(current, increment);
+  if (fast !== null) return fast;
   const a = current === null ? { m: 0n, e: 0 } : parseLongDouble(current);
   if (a === NOT_A_NUMBER) return a;
   const b = parseLongDouble(increment);
@@ -45,6 +50,61 @@ export function addLongDoubleText(current: Uint8Array | null, increment: Uint8Ar
   const rounded = e >= 0 ? roundRational(sum << BigInt(e), 1n) : roundRational(sum, 1n << BigInt(-e));
   if (rounded === NOT_A_NUMBER || rounded === NOT_FINITE) return NOT_FINITE;
   return formatFixed17(rounded);
+}
+
+const SIMPLE_DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/;
+/** Digits that keep a scaled operand and the sum exact in a double. */
+const EXACT_DIGITS = 15;
+/**
+ * Below this |a| + |b| the long double result is within half a unit of the 17th decimal of
+ * the exact sum (errors total under 2^-63 * (|a| + |b|)), so "%.17Lf" prints the exact sum.
+ */
+const EXACT_MAGNITUDE = 40;
+
+/**
+ * The common case without BigInt: short plain decimals whose sum "%.17Lf" prints exactly
+ * (integers, or small magnitudes). Null when the general path must decide.
+ */
+function decimalSum(current: Uint8Array | null, increment: Uint8Array): string | null {
+  const a = current === null ? ZERO_DECIMAL : simpleDecimal(current);
+  const b = simpleDecimal(increment);
+  if (a === null || b === null) return null;
+  const places = Math.max(a.places, b.places);
+  if (a.digits + places - a.places > EXACT_DIGITS || b.digits + places - b.places > EXACT_DIGITS) return null;
+  const x = a.value * 10 ** (places - a.places);
+  const y = b.value * 10 ** (places - b.places);
+  if (places > 0 && Math.abs(x) + Math.abs(y) >= EXACT_MAGNITUDE * 10 ** places) return null;
+  const sum = x + y;
+  if (sum === 0) return '0';
+  const text = String(Math.abs(sum)).padStart(places + 1, '0');
+  let end = text.length;
+  if (places > 0) {
+    while (end > text.length - places && text.charCodeAt(end - 1) === 0x30) end--;
+  }
+  const whole = text.slice(0, text.length - places);
+  const fraction = text.slice(text.length - places, end);
+  return `${sum < 0 ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`;
+}
+
+interface SimpleDecimal {
+  /** The digits as an integer, signed. */
+  value: number;
+  digits: number;
+  /** Digits after the point. */
+  places: number;
+}
+
+const ZERO_DECIMAL: SimpleDecimal = { value: 0, digits: 1, places: 0 };
+
+function simpleDecimal(bytes: Uint8Array): SimpleDecimal | null {
+  if (bytes.length > 40) return null;
+  const match = SIMPLE_DECIMAL.exec(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'));
+  if (match === null) return null;
+  const [, sign, whole, fraction = ''] = match;
+  const digits = whole!.length + fraction.length;
+  if (digits > EXACT_DIGITS || fraction.length > 17) return null;
+  const magnitude = Number(whole! + fraction);
+  return { value: sign === '-' ? -magnitude : magnitude, digits, places: fraction.length };
 }
 
 /** Redis's string2ld: strtold without leading spaces or trailing junk; NaN and range errors rejected. */
@@ -78,7 +138,7 @@ function parseLongDouble(bytes: Uint8Array): LongDouble | typeof NOT_A_NUMBER | 
     // Outside long double's range whatever the digits: skip building enormous powers of ten.
     if (magnitude > 4940) return NOT_A_NUMBER;
     if (magnitude < -4960) return NOT_A_NUMBER;
-    result = exponent >= 0 ? roundRational(digits * 10n ** BigInt(exponent), 1n) : roundRational(digits, 10n ** BigInt(-exponent));
+    result = exponent >= 0 ? roundRational(digits * pow10(exponent), 1n) : roundRational(digits, pow10(-exponent));
   }
   // strtold reports overflow (HUGE_VAL) and underflow to zero as range errors; Redis rejects both.
   if (result === NOT_FINITE || result === NOT_A_NUMBER) return NOT_A_NUMBER;
@@ -133,9 +193,9 @@ function formatFixed17(value: LongDouble): string {
   const m = negative ? -value.m : value.m;
   let scaled: bigint;
   if (value.e >= 0) {
-    scaled = (m << BigInt(value.e)) * 10n ** 17n;
+    scaled = (m << BigInt(value.e)) * TEN_17;
   } else {
-    const num = m * 10n ** 17n;
+    const num = m * TEN_17;
     const bits = BigInt(-value.e);
     scaled = num >> bits;
     const rest = num - (scaled << bits);
@@ -149,5 +209,13 @@ function formatFixed17(value: LongDouble): string {
 }
 
 function bitLength(n: bigint): number {
-  return n.toString(2).length;
+  const hex = n.toString(16);
+  return hex.length * 4 - Math.clz32(parseInt(hex[0]!, 16)) + 28;
+}
+
+const powersOfTen: bigint[] = [1n];
+
+function pow10(k: number): bigint {
+  for (let i = powersOfTen.length; i <= k && i <= POW10_CACHE; i++) powersOfTen.push(powersOfTen[i - 1]! * 10n);
+  return k <= POW10_CACHE ? powersOfTen[k]! : 10n ** BigInt(k);
 }
