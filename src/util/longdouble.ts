@@ -24,7 +24,7 @@ const MIN_EXP = -16445;
 const MAX_BINARY_EXP = 16384;
 /** strtold's buffer in Redis (MAX_LONG_DOUBLE_CHARS). */
 const MAX_CHARS = 5 * 1024;
-/** Powers of ten kept for reuse: enough for every decimal a 5 KB argument can write. */
+/** Powers of ten up to this are kept for reuse; the rare larger ones (huge exponents) are computed. */
 const POW10_CACHE = 400;
 const TEN_17 = 10n ** 17n;
 
