@@ -20,6 +20,7 @@ const NOT_FINITE_RESULT = 'ERR increment would produce NaN or Infinity';
 const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
 const LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
 const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+const LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
 /** Redis's embstr limit: results of INCRBYFLOAT are never int-encoded, only embstr or raw. */
 const EMBSTR_MAX = 44;
 
@@ -392,7 +393,12 @@ function lcs(ctx: CommandContext): void {
 
   // table[i * (blen + 1) + j] = LCS length of a[0..i) and b[0..j).
   const stride = blen + 1;
-  const table = new Uint32Array((alen + 1) * stride);
+  let table: Uint32Array;
+  try {
+    table = new Uint32Array((alen + 1) * stride);
+  } catch {
+    throw new CommandError(LCS_NO_MEMORY);
+  }
   for (let i = 1; i <= alen; i++) {
     const ca = a.buf[a.start + i - 1];
     const row = i * stride;
