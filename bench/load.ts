@@ -39,6 +39,13 @@ class LineReplyCounter {
     }
   }
 
+  /** The connection ended: nothing more will come, so whoever waits must stop waiting. */
+  close(): void {
+    this.error ??= 'a closed connection';
+    this.waiter?.resolve();
+    this.waiter = null;
+  }
+
   until(target: number): Promise<void> {
     if (this.count >= target || this.error !== null) return Promise.resolve();
     return new Promise((resolve) => (this.waiter = { target, resolve }));
@@ -85,6 +92,7 @@ export async function loadKeys(server: BenchServer, count: number): Promise<void
   const socket = await connect(server);
   const replies = new LineReplyCounter();
   socket.on('data', (chunk: Buffer) => replies.feed(chunk));
+  socket.on('close', () => replies.close());
   try {
     for (let first = 0; first < count && replies.error === null; first += SETS_PER_WRITE) {
       const n = Math.min(SETS_PER_WRITE, count - first);

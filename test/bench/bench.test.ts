@@ -73,3 +73,13 @@ test('the loader reports the first error a server answers', async () => {
     await running.close();
   }
 });
+
+test('the loader stops with an error when the server goes away mid-load', { timeout: 10_000 }, async () => {
+  const running = await startServer({ port: 0, host: '127.0.0.1' });
+  const server: BenchServer = { name: 'mnemo', pid: process.pid, host: '127.0.0.1', port: running.port, stop: running.close };
+  const loading = loadKeys(server, 2_000_000);
+  const db = running.server.keyspace.dbs[0]!;
+  while (db.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await running.close();
+  await assert.rejects(loading, /mnemo answered SET with a closed connection/);
+});
