@@ -48,7 +48,7 @@ const SCENARIOS: Record<string, string> = {
   'meta delete and arithmetic':
     'ms k 1\r\n5\r\nmd k q\r\nmd k q\r\nmd k\r\nms k 1\r\n5\r\nmd k C99\r\nmd k O1 k\r\nmd k x\r\nmd\r\n' +
     'ma cnt\r\nma cnt N0 J5\r\nma cnt v\r\nma cnt MD D10 v t c\r\nma cnt M- v\r\nma cnt q\r\nmg cnt s v\r\nms cnt 1\r\nx\r\nma cnt\r\nma cnt Dx\r\nma cnt MX\r\nma nope q\r\nma nope O1 k\r\nma\r\n' +
-    'ms c2 2\r\n10\r\nma c2 D5 MI v\r\nma c2 C1\r\nma c2 N0 J9 v\r\n',
+    'ms c2 2\r\n10\r\nma c2 D5 MI v\r\nma c2 C1\r\nma c2 N0 J9 v\r\nma c2 MD D200 v\r\nmg c2 v s\r\n',
   'stale items and win tokens':
     'mg viv N30 v c t\r\nmg viv N30 v t\r\nmg viv v\r\nms viv 2 T0\r\nok\r\nmg viv v\r\nmd viv I T30\r\nmg viv v c t\r\nmg viv v\r\nms viv 3 I\r\nnew\r\nmg viv v\r\n' +
     'ms r 1 T100\r\nx\r\nmg r R200 v t\r\nmg r R200 v t\r\nmg r R50 v\r\nmd r I\r\nmg r s\r\nmg r v q k\r\nms r 1 C999 I\r\ny\r\nmg r v\r\nmg r c\r\nms r 1 C1 I\r\nz\r\nmg r v c\r\n',

@@ -75,7 +75,7 @@ test('text and meta replies are the same however the requests are split, and no 
       assert.equal(actual, expected);
       assert.doesNotMatch(expected, /SERVER_ERROR (?!object too large)/);
     }),
-    { numRuns: 200 },
+    { numRuns: 100 },
   );
 });
 
@@ -147,6 +147,6 @@ test('binary replies are the same however the requests are split, and no request
       assert.equal(actual, expected);
       assert.doesNotMatch(expected, /SERVER_ERROR/);
     }),
-    { numRuns: 200 },
+    { numRuns: 100 },
   );
 });
