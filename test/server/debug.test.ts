@@ -56,6 +56,13 @@ test('DEBUG DIGEST-VALUE matches Redis 7.0 for lists, sets (intset and hashtable
   assert.equal(h.run('DEBUG', 'DIGEST'), 'c864267c0275e586c81598755cca9e714be149ea');
 });
 
+test('DEBUG DIGEST-VALUE matches Redis 7.0 for sorted sets', { skip: !new Harness().server.commands.lookupName('zadd') }, () => {
+  const h = debugHarness();
+  h.run('ZADD', 'z', '1.5', 'a', '2', 'b', '0.1', 'c', '-3', 'd');
+  // Computed by redis-server 7.0.15 for the same data.
+  assert.deepEqual(h.run('DEBUG', 'DIGEST-VALUE', 'z'), ['542fa2c123f5971ab4ee83c182ba8312b4503bc4']);
+});
+
 test('DEBUG DIGEST changes when a TTL is added', () => {
   const h = debugHarness();
   h.run('SET', 'a', 'hello');

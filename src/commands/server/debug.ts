@@ -7,9 +7,10 @@ import type { Database } from '../../store/database.ts';
 import type { HashValue } from '../../store/types/hash.ts';
 import type { ListValue } from '../../store/types/list.ts';
 import type { SetValue } from '../../store/types/set.ts';
+import type { ZSetValue } from '../../store/types/zset.ts';
 import { ENCODING_NAMES, Encoding, TYPE_NAMES, ValueType, newByteRange } from '../../store/types.ts';
 import { parseMemory } from '../../server/config.ts';
-import { NOT_A_NUMBER, parseDouble } from '../../util/numbers.ts';
+import { NOT_A_NUMBER, formatDouble, parseDouble } from '../../util/numbers.ts';
 import { stringMatch } from '../../util/glob.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
@@ -49,7 +50,8 @@ const range = newByteRange();
 
 /**
  * Redis's xorObjectDigest: ordered values (strings, lists) are mixed in, unordered members
- * (sets, hash fields) xor-ed, so equal data gives equal digests whatever the encoding.
+ * (sets, hash fields, scored members) xor-ed, so equal data gives equal digests whatever the
+ * encoding.
  */
 function objectDigest(db: Database, id: number, digest: Buffer): void {
   const type = db.typeOf(id);
@@ -70,6 +72,16 @@ function objectDigest(db: Database, id: number, digest: Buffer): void {
     case ValueType.Set:
       (db.objectOf(id) as SetValue).forEach((member) => xorDigest(digest, member));
       break;
+    case ValueType.ZSet: {
+      const zset = db.objectOf(id) as ZSetValue;
+      zset.range(0, zset.size - 1, false, (member, start, end, score) => {
+        const pair = Buffer.alloc(20);
+        mixDigest(pair, member.subarray(start, end));
+        mixDigest(pair, Buffer.from(formatDouble(score)));
+        xorDigest(digest, pair);
+      });
+      break;
+    }
     case ValueType.Hash:
       (db.objectOf(id) as HashValue).forEach((field, fs, fe, value, vs, ve) => {
         const pair = Buffer.alloc(20);
