@@ -13,7 +13,7 @@ const command = fc.oneof(
   fc.tuple(key, fc.array(member, { minLength: 1, maxLength: 5 })).map(([k, ms]) => ['SADD', k, ...ms]),
   fc.tuple(key, fc.array(member, { minLength: 1, maxLength: 3 })).map(([k, ms]) => ['SREM', k, ...ms]),
   fc.tuple(key, key, member).map(([a, b, m]) => ['SMOVE', a, b, m]),
-  fc.constantFrom(['SINTERSTORE', 'u', 's', 't'], ['SUNIONSTORE', 'u', 's', 't'], ['SDIFFSTORE', 'u', 's', 't']),
+  fc.constantFrom('SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE').map((name) => [name, 'u', 's', 't']),
   key.map((k) => ['SPOP', k]),
 );
 
