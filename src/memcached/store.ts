@@ -6,14 +6,13 @@
 import type { Server } from '../server/server.ts';
 import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';
+import { SparseColumn } from '../store/paged.ts';
 import { ValueType, newByteRange } from '../store/types.ts';
 import { parseU64 } from '../protocol/memcached/numbers.ts';
 
 /** Exptimes above this many seconds are absolute Unix times (memcached's REALTIME_MAXDELTA). */
 const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 const U64_MASK = 0xffffffffffffffffn;
-/** The fetched-item record is cleared past this size, so "h" may forget very old fetches. */
-const FETCHED_MAX = 1 << 20;
 /** Lease records are swept for dead entries when they reach this many (or twice the live count). */
 const LEASE_SWEEP_MIN = 10_000;
 
@@ -77,7 +76,12 @@ export class MemcachedStore {
   /** A scratch view for reading values in place. */
   readonly range = newByteRange();
   private flushAt = -1;
-  private readonly fetched = new Set<number>();
+  /**
+   * By entry id, the CAS value the item had when last fetched: it was fetched since its last
+   * change when that is still its CAS (CAS values are never reused, so flushes and reused
+   * ids need no clean-up).
+   */
+  private readonly fetchedCas = new SparseColumn(Float64Array);
   private readonly leases = new Map<string, Lease>();
   private leaseSweepAt = LEASE_SWEEP_MIN;
 
@@ -142,12 +146,11 @@ export class MemcachedStore {
   }
 
   markFetched(id: number): void {
-    if (this.fetched.size >= FETCHED_MAX) this.fetched.clear();
-    this.fetched.add(this.db.casOf(id));
+    this.fetchedCas.set(id, this.db.casOf(id));
   }
 
   wasFetched(id: number): boolean {
-    return this.fetched.has(this.db.casOf(id));
+    return this.fetchedCas.get(id) === this.db.casOf(id);
   }
 
   /** Sets an item's expiry; false when that deleted it (a deadline in the past). */
