@@ -49,7 +49,7 @@ const TOKENS = [
 const CANARY = Buffer.from('canary');
 const PRECIOUS = Buffer.from('precious\x00value', 'latin1');
 
-test('random arguments to every command never break the server nor touch other keys', { timeout: 120_000 }, (t) => {
+test('random arguments to every command, in RESP2 and RESP3, never break the server nor touch other keys', { timeout: 120_000 }, (t) => {
   const names = callableNames(new Harness());
   const call = fc.tuple(fc.nat(names.length - 1), fc.array(fc.nat(TOKENS.length - 1), { maxLength: 7 }));
   const internalErrors: unknown[] = [];
@@ -60,9 +60,10 @@ test('random arguments to every command never break the server nor touch other k
   // The gate logs (and answers ERR to) any exception that is not a CommandError: a handler bug.
   console.error = (...args: unknown[]) => internalErrors.push(args[0]);
   fc.assert(
-    fc.property(fc.array(call, { minLength: 10, maxLength: 40 }), (calls) => {
+    fc.property(fc.boolean(), fc.array(call, { minLength: 10, maxLength: 40 }), (resp3, calls) => {
       const h = new Harness();
       h.raw(['SET', CANARY, PRECIOUS]);
+      if (resp3) h.raw(['HELLO', '3']);
       for (const [nameIndex, tokenIndexes] of calls) {
         const argv = [...names[nameIndex]!.map((word) => Buffer.from(word)), ...tokenIndexes.map((i) => TOKENS[i]!)];
         const shown = argv.map((a) => escapeBytes(a).slice(0, 40)).join(' ');
