@@ -34,6 +34,10 @@ const CASES: Case[] = [
   { name: 'a NUL before the end of an inline line', input: 'PI\x00NG\r\n' },
   { name: 'empty lines, *0 and *-1 between commands', input: '\r\n*0\r\n*-1\r\n\nPING\r\n' },
   { name: 'bytes after a bulk body that are not CRLF', input: '*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n' },
+  { name: 'commands after QUIT in the same packet', input: 'SET q 1\r\nQUIT\r\nSET q 2\r\n' },
+  { name: 'a bad frame after QUIT in the same packet', input: 'QUIT\r\n*x\r\n' },
+  { name: 'an empty bulk as the command name', input: '*1\r\n$0\r\n\r\n' },
+  { name: 'CR and LF inside an unknown command and its arguments', input: '*2\r\n$3\r\nF\rO\r\n$3\r\na\nb\r\n' },
 ];
 const AUTH_CASES: Case[] = [
   { name: 'more than 10 arguments before AUTH', input: '*11\r\n' },
