@@ -16,7 +16,7 @@ const REPLY_TIMEOUT_MS = 2000;
 const MULTI_REPLY = /^[ps]?(un)?subscribe$/;
 const QUIET_MS = 150;
 /** Commands whose effects outlive FLUSHALL and the connection: the reference restarts after them. */
-const SERVER_STATE = new Set(['config', 'acl', 'client', 'debug', 'replicaof', 'slaveof']);
+const SERVER_STATE = new Set(['config', 'acl', 'client', 'debug', 'replicaof', 'slaveof', 'shutdown']);
 /** Start-up settings for both servers: DEBUG (PROTOCOL, DIGEST-VALUE, ...) makes good cases. */
 const STARTUP: [string, string][] = [['enable-debug-command', 'local']];
 
