@@ -189,9 +189,9 @@ function echoFlag(out: OutBuffer, token: Buffer, key: Buffer, base64: boolean): 
 }
 
 /** A reply line without item data: the status word and the echoed O and k flags. */
-function statusLine(out: OutBuffer, status: string, tokens: Buffer[], first: number, flags: MetaFlags): void {
+function statusLine(out: OutBuffer, status: string, tokens: Buffer[], flags: MetaFlags): void {
   out.ascii(status);
-  for (let i = first; i < tokens.length; i++) echoFlag(out, tokens[i]!, flags.key, flags.base64);
+  for (let i = 2; i < tokens.length; i++) echoFlag(out, tokens[i]!, flags.key, flags.base64);
   out.crlf();
 }
 
@@ -218,7 +218,7 @@ function metaGet(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flags:
   if (id < 0) {
     store.stats.getMisses++;
     store.keyspace.stats.misses++;
-    if (!flags.quiet) statusLine(out, 'EN', tokens, 2, flags);
+    if (!flags.quiet) statusLine(out, 'EN', tokens, flags);
     return;
   }
   if (!created) {
@@ -369,7 +369,7 @@ function metaDelete(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], fla
     if (flags.quiet) return;
     reply = 'HD';
   }
-  statusLine(out, reply, tokens, 2, flags);
+  statusLine(out, reply, tokens, flags);
 }
 
 function metaArith(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flags: MetaFlags): void {
@@ -405,7 +405,7 @@ function metaArith(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flag
     else stats.decrMisses++;
     status = 'NF';
   }
-  if (id < 0) return statusLine(out, status, tokens, 2, flags);
+  if (id < 0) return statusLine(out, status, tokens, flags);
   if (flags.quiet && !flags.value) {
     applyArithTtl(store, tokens, flags, id, created);
     return;
