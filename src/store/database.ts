@@ -410,7 +410,7 @@ export class Database {
 
   isExpired(id: number): boolean {
     const vol = this.volPos.get(id);
-    return vol !== 0 && this.keyspace.now > this.volAt.get(vol - 1);
+    return vol !== 0 && this.keyspace.now > this.volAt.pageOf(vol - 1)[(vol - 1) & PAGE_MASK]!;
   }
 
   get volatileCount(): number {
@@ -426,7 +426,7 @@ export class Database {
     const now = this.keyspace.now;
     for (let i = 0; i < samples && this.volCount > 0; i++) {
       const pos = Math.floor(Math.random() * this.volCount);
-      if (now > this.volAt.get(pos)) {
+      if (now > this.volAt.pageOf(pos)[pos & PAGE_MASK]!) {
         this.expireNow(this.volIds.get(pos));
         expired++;
       }
@@ -698,7 +698,7 @@ export class Database {
     if (pos !== last) {
       const movedId = this.volIds.get(last);
       this.volIds.set(pos, movedId);
-      this.volAt.set(pos, this.volAt.get(last));
+      this.volAt.move(last, pos);
       this.volPos.set(movedId, pos + 1);
     }
     this.volPos.set(id, 0);

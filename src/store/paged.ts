@@ -25,6 +25,17 @@ export class PagedFloat64 {
   get(i: number): number {
     return this.pages[i >>> PAGE_SHIFT]![i & PAGE_MASK]!;
   }
+  /**
+   * The page holding element i (at i & PAGE_MASK). Hot paths read doubles through it: a double
+   * returned from a call V8 did not inline is boxed, a heap allocation per read.
+   */
+  pageOf(i: number): Float64Array {
+    return this.pages[i >>> PAGE_SHIFT]!;
+  }
+  /** Copies element `from` to `to` without the double leaving this method. */
+  move(from: number, to: number): void {
+    this.pages[to >>> PAGE_SHIFT]![to & PAGE_MASK] = this.pages[from >>> PAGE_SHIFT]![from & PAGE_MASK]!;
+  }
   set(i: number, value: number): void {
     const page = i >>> PAGE_SHIFT;
     while (page >= this.pages.length) this.pages.push(new Float64Array(PAGE_SIZE));
