@@ -82,6 +82,12 @@ for (const protocol of [3, 2] as const) {
       assert.equal(await redis.ttl('missing'), -2);
     });
 
+    it('reads hashes back as field-value pairs', async () => {
+      await redis.hset('h', { a: '1', b: '2' });
+      assert.deepEqual(await redis.hgetall('h'), { a: '1', b: '2' });
+      assert.deepEqual(await redis.hgetall('missing-hash'), {});
+    });
+
     it('quits cleanly and the server forgets the client', async () => {
       const other = new Redis({ port: mnemo.port, host: '127.0.0.1', protocol });
       await other.ping();
@@ -91,3 +97,24 @@ for (const protocol of [3, 2] as const) {
     });
   });
 }
+
+describe('ioredis with RESP3 reply mapping', () => {
+  let mnemo: RunningServer;
+  let redis: Redis;
+  before(async () => {
+    mnemo = await startServer({ port: 0, host: '127.0.0.1' });
+    redis = new Redis({ port: mnemo.port, host: '127.0.0.1', protocol: 3, replyMapping: 'resp3', retryStrategy: () => null });
+  });
+  after(async () => {
+    redis?.disconnect();
+    await mnemo?.close();
+  });
+
+  it('receives RESP3 maps, nulls and doubles as JavaScript values', async () => {
+    await redis.hset('h', 'f', 'v');
+    assert.deepEqual(await redis.call('HGETALL', 'h'), { f: 'v' });
+    assert.equal(await redis.call('GET', 'missing'), null);
+    await redis.zadd('z', 1.5, 'm');
+    assert.equal(await redis.call('ZSCORE', 'z', 'm'), 1.5);
+  });
+});
