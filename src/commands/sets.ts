@@ -353,6 +353,7 @@ export interface SpecOptions {
   flags?: CommandSpec['flags'];
   /** The command group and ACL category; default 'set'. */
   group?: string;
+  category?: string;
 }
 
 export function spec(o: SpecOptions): CommandSpec {
@@ -364,7 +365,7 @@ export function spec(o: SpecOptions): CommandSpec {
     name: o.name,
     arity: o.arity,
     flags,
-    acl: [o.write ? 'write' : 'read', o.group ?? group, o.fast ? 'fast' : 'slow'],
+    acl: [o.write ? 'write' : 'read', o.category ?? o.group ?? group, o.fast ? 'fast' : 'slow'],
     ...(o.keys === null ? {} : { keys: o.keys ?? { first: 1, last: 1, step: 1 } }),
     ...(o.getKeys ? { getKeys: o.getKeys } : {}),
     summary: o.summary,
