@@ -185,10 +185,13 @@ export class MemcachedStore {
     if (mode === StoreMode.Replace && existing < 0) return Stored.NotStored;
     if (mode === StoreMode.Append || mode === StoreMode.Prepend) {
       if (!isString) return Stored.NotStored;
+      // Counted like Redis writes, for the save points (server.dirty).
+      this.server.dirty++;
       this.concat(existing, value, mode === StoreMode.Prepend);
       this.lastId = existing;
       return Stored.Stored;
     }
+    this.server.dirty++;
     const id = db.setString(key, value);
     db.setFlags(id, flags);
     stats.totalItems++;
@@ -219,6 +222,7 @@ export class MemcachedStore {
     const value = parseU64(r.buf, r.start, r.end);
     if (value === null) return NON_NUMERIC;
     const result = incr ? (value + delta) & U64_MASK : delta > value ? 0n : value - delta;
+    this.server.dirty++;
     const text = result.toString();
     const length = Math.max(text.length, r.end - r.start);
     const out = db.resizeString(id, length, this.range);
@@ -230,6 +234,7 @@ export class MemcachedStore {
   /** Stores a number as a new item (binary incr's initial value, meta vivify). */
   storeNumber(key: Uint8Array, value: bigint, deadline: number): number {
     this.stats.totalItems++;
+    this.server.dirty++;
     const id = this.db.setString(key, Buffer.from(value.toString(), 'latin1'));
     return this.setDeadline(id, deadline) ? id : -1;
   }
@@ -241,6 +246,7 @@ export class MemcachedStore {
       return false;
     }
     this.stats.deleteHits++;
+    this.server.dirty++;
     this.db.deleteId(id);
     return true;
   }
@@ -248,6 +254,7 @@ export class MemcachedStore {
   /** flush_all: now, or after `delaySeconds`. */
   flush(delaySeconds: number): void {
     this.stats.cmdFlush++;
+    this.server.dirty++;
     if (delaySeconds <= 0) {
       this.flushAt = -1;
       this.db.clear();

@@ -160,3 +160,12 @@ test('mnemo-server starts the Memcached listener when memcached-port is set', as
     await running.close();
   }
 });
+
+test('Memcached writes count as changes since the last save, reads do not', () => {
+  const w = new Wire();
+  const before = w.server.dirty;
+  w.send('set a 0 0 1\r\n1\r\nincr a 1\r\nappend a 0 0 1\r\n0\r\ndelete a\r\n');
+  assert.equal(w.server.dirty - before, 4);
+  w.send('get a\r\nadd b 0 0 1\r\n1\r\nadd b 0 0 1\r\n2\r\nappend nokey 0 0 1\r\nx\r\n');
+  assert.equal(w.server.dirty - before, 5);
+});
