@@ -437,14 +437,23 @@ export class Database {
   // ---- iteration and sampling ----------------------------------------------------------------
 
   /**
-   * Visits up to `count` entry slots from `cursor`, calling `visit` for each live key, and
-   * returns the cursor to continue from (0 when the walk is complete).
+   * Visits up to `count` live entries from `cursor`, calling `visit` for each unexpired key,
+   * and returns the cursor to continue from (0 when the walk is complete). Like Redis's SCAN,
+   * a call gives up after `count * 10` empty slots, so a sparse id space (after mass deletes)
+   * costs a few short replies rather than one long stall.
    */
   scan(cursor: number, count: number, visit: (id: number) => void): number {
     let id = Math.max(0, cursor);
     const end = this.highWater;
+    let emptyVisits = count * 10;
     for (let seen = 0; id < end && seen < count; id++) {
-      if (this.meta(id) === 0) continue;
+      if (this.meta(id) === 0) {
+        if (--emptyVisits === 0) {
+          id++;
+          break;
+        }
+        continue;
+      }
       seen++;
       if (this.isExpired(id)) {
         this.expireNow(id);

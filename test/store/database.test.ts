@@ -271,3 +271,18 @@ test('storing a collection over a key past its TTL reports that key as expired',
   assert.equal(keyspace.stats.expiredKeys, 1);
   assert.equal(db.typeOf(db.find(Buffer.from('k'))), ValueType.Hash);
 });
+
+test('SCAN over a sparse id space returns in bounded steps and still finds every key', () => {
+  const db = new Keyspace(1).dbs[0]!;
+  fill(db, 0, 5000);
+  for (let i = 1; i < 4999; i++) db.delete(key(i));
+  const seen: string[] = [];
+  let cursor = 0;
+  let calls = 0;
+  do {
+    cursor = db.scan(cursor, 10, (id) => seen.push(db.keyOf(id).toString()));
+    calls++;
+  } while (cursor !== 0);
+  assert.deepEqual(seen.sort(), ['key:0', 'key:4999']);
+  assert.ok(calls >= 5000 / 100, `${calls} calls`);
+});
