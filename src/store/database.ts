@@ -192,6 +192,8 @@ export class Database {
     const id = this.findRaw(key, 0, key.length);
     if (id >= 0 && !this.isExpired(id)) {
       this.replaceString(id, value, stringEncoding(value));
+      // A new value is a new item: Memcached flags describe the value they were stored with.
+      this.flags.set(id, 0);
       if (!keepTtl) this.clearExpire(id);
       return id;
     }

@@ -55,6 +55,15 @@ test('flush_all empties database 0 only', () => {
   assert.equal(w.server.keyspace.dbs[1]!.size, 1);
 });
 
+test('a Redis SET stores a new item with flags 0, while APPEND keeps the flags', () => {
+  const w = new Wire();
+  w.send('set k 42 0 1\r\na\r\n');
+  w.redis('APPEND', 'k', 'b');
+  assert.equal(w.send('get k\r\n'), 'VALUE k 42 2\r\nab\r\nEND\r\n');
+  w.redis('SET', 'k', 'new');
+  assert.equal(w.send('get k\r\n'), 'VALUE k 0 3\r\nnew\r\nEND\r\n');
+});
+
 test('Redis writes give a new CAS value, so a Memcached cas after them fails', () => {
   const w = new Wire();
   w.send('set k 0 0 1\r\na\r\n');
