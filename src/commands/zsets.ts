@@ -20,7 +20,7 @@ import { Encoding, ValueType } from '../store/types.ts';
 import type { SetValue } from '../store/types/set.ts';
 import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
 import { stringMatch } from '../util/glob.ts';
-import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseDouble, parseInt64 } from '../util/numbers.ts';
+import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
 import { cardLimit, numkeysKeys, replyScan, scanOptions, spec } from './sets.ts';
@@ -108,10 +108,42 @@ function replyScored(w: ReplyWriter, n: number, withScores: boolean, emit: (visi
   });
 }
 
+const DECIMAL_FORM = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_FORM = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const INFINITE_FORM = /^[+-]?inf(?:inity)?$/i;
+const C_SPACE = /^[ \t\n\v\f\r]+/;
+
+/**
+ * C's strtod over a whole text (decimal, hexadecimal and infinite forms; NaN refused), or
+ * null. `erange` says the value overflowed to infinity or underflowed to zero.
+ */
+function strtod(text: string): { value: number; erange: boolean } | null {
+  let value: number;
+  let digits: string;
+  const hex = HEX_FORM.exec(text);
+  if (DECIMAL_FORM.test(text)) {
+    value = Number(text);
+    digits = text.replace(/[eE].*$/, '');
+  } else if (hex !== null && (hex[2]! + (hex[3] ?? '')).length > 0) {
+    const fraction = hex[3] ?? '';
+    digits = hex[2]! + fraction;
+    value = parseInt(digits, 16) * 2 ** (Number(hex[4] ?? 0) - 4 * fraction.length);
+    if (hex[1] === '-') value = -value;
+  } else if (INFINITE_FORM.test(text)) {
+    return { value: text[0] === '-' ? -Infinity : Infinity, erange: false };
+  } else {
+    return null;
+  }
+  const erange = !Number.isFinite(value) || (value === 0 && /[1-9a-fA-F]/.test(digits.replace(/^[+-]?0[xX]/, '')));
+  return { value, erange };
+}
+
+/** getDoubleFromObject: strtod's forms, but no leading space, overflow or underflow to zero. */
 function parseScore(arg: Uint8Array, error = NOT_FLOAT): number {
-  const n = parseDouble(arg);
-  if (n === NOT_A_NUMBER) throw new CommandError(error);
-  return n;
+  const text = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
+  const r = text.length === 0 || C_SPACE.test(text) ? null : strtod(text);
+  if (r === null || r.erange) throw new CommandError(error);
+  return r.value;
 }
 
 // ---- ZADD and friends ----------------------------------------------------------------------------
@@ -275,9 +307,13 @@ interface ScoreRange {
 /** One end of a score interval: "(" makes it exclusive; as with strtod, "(" alone reads as 0. */
 function scoreBound(arg: Uint8Array): [number, boolean] {
   const exclusive = arg[0] === 0x28;
-  const body = exclusive ? arg.subarray(1) : arg;
+  const body = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1', exclusive ? 1 : 0);
+  // zslParseRange calls strtod bare: leading spaces and out-of-range values pass, and an
+  // empty text (as in "(") converts nothing, which reads as 0.
   if (body.length === 0) return [0, exclusive];
-  return [parseScore(body, RANGE_NOT_FLOAT), exclusive];
+  const r = strtod(body.replace(C_SPACE, ''));
+  if (r === null) throw new CommandError(RANGE_NOT_FLOAT);
+  return [r.value, exclusive];
 }
 
 function scoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
