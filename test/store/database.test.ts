@@ -234,13 +234,16 @@ test('CAS stays the same between reads, differs between keys and changes with ev
   assert.ok(db.casOf(db.find(Buffer.from('a'))) > third);
 });
 
-test('Memcached flags default to zero, survive overwrites and go with the key', () => {
+test('Memcached flags default to zero, survive in-place edits and go with the value', () => {
   const db = new Keyspace(1).dbs[0]!;
   const id = db.setString(Buffer.from('k'), Buffer.from('v'));
   assert.equal(db.flagsOf(id), 0);
   db.setFlags(id, 0xffffffff);
-  db.setString(Buffer.from('k'), Buffer.from('w'));
+  db.resizeString(id, 4, newByteRange());
   assert.equal(db.flagsOf(id), 0xffffffff);
+  db.setString(Buffer.from('k'), Buffer.from('w'));
+  assert.equal(db.flagsOf(id), 0);
+  db.setFlags(id, 7);
   db.delete(Buffer.from('k'));
   assert.equal(db.flagsOf(db.setString(Buffer.from('k2'), Buffer.from('v'))), 0);
 });
