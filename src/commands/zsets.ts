@@ -385,7 +385,8 @@ function visitSelection(z: ZSetValue, sel: { first: number; count: number }, rev
 }
 
 interface RangeCommand {
-  by: number;
+  /** null: ZRANGE's BYSCORE/BYLEX options decide, by rank without them. */
+  by: number | null;
   /** null: ZRANGE's REV option decides. */
   reverse: boolean | null;
   store: boolean;
@@ -411,11 +412,11 @@ function rangeCommand(cmd: RangeCommand) {
         hasLimit = true;
         j += 2;
       } else if (cmd.reverse === null && isWord(arg, 'rev')) reverse = true;
-      else if (cmd.by === -1 && by === -1 && isWord(arg, 'bylex')) by = BY_LEX;
-      else if (cmd.by === -1 && by === -1 && isWord(arg, 'byscore')) by = BY_SCORE;
+      else if (cmd.by === null && by === null && isWord(arg, 'bylex')) by = BY_LEX;
+      else if (cmd.by === null && by === null && isWord(arg, 'byscore')) by = BY_SCORE;
       else throw new CommandError(SYNTAX);
     }
-    if (by === -1) by = BY_RANK;
+    by ??= BY_RANK;
     if (hasLimit && by === BY_RANK) throw new CommandError(LIMIT_NEEDS_BY);
     if (withScores && by === BY_LEX) throw new CommandError(WITHSCORES_BYLEX);
     // Reversed score and lex ranges are written max first.
@@ -426,7 +427,7 @@ function rangeCommand(cmd: RangeCommand) {
     const sel = z === null ? { first: 0, count: 0 } : selection(z, spec, reverse, offset, limit);
     if (cmd.store) {
       const members = new Map<string, number>();
-      visitSelection(z!, sel, reverse, (m, s, e, score) => members.set(latin1(m, s, e), score));
+      if (z !== null) visitSelection(z, sel, reverse, (m, s, e, score) => members.set(latin1(m, s, e), score));
       return w.int(storeZset(ctx, argv[1]!, members));
     }
     replyScored(w, sel.count, withScores, (visit) => z !== null && visitSelection(z, sel, reverse, visit));
@@ -758,8 +759,8 @@ export const zsetCommands: CommandSpec[] = [
   zspec({ name: 'zrevrank', arity: 3, write: false, fast: true, summary: 'Determine the index of a member in a sorted set, with scores ordered from high to low', since: '2.0.0', complexity: 'O(log(N))', handler: (ctx) => zrankGeneric(ctx, true) }),
   zspec({ name: 'zcount', arity: 4, write: false, fast: true, summary: 'Count the members in a sorted set with scores within the given values', since: '2.0.0', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', handler: countCommand(BY_SCORE) }),
   zspec({ name: 'zlexcount', arity: 4, write: false, fast: true, summary: 'Count the number of members in a sorted set between a given lexicographical range', since: '2.8.9', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', handler: countCommand(BY_LEX) }),
-  zspec({ name: 'zrange', arity: -4, write: false, summary: 'Return a range of members in a sorted set', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', handler: rangeCommand({ by: -1, reverse: null, store: false }) }),
-  zspec({ name: 'zrangestore', arity: -5, write: true, denyoom: true, keys: { first: 1, last: 2, step: 1 }, summary: 'Store a range of members from sorted set into another key', since: '6.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.', handler: rangeCommand({ by: -1, reverse: null, store: true }) }),
+  zspec({ name: 'zrange', arity: -4, write: false, summary: 'Return a range of members in a sorted set', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', handler: rangeCommand({ by: null, reverse: null, store: false }) }),
+  zspec({ name: 'zrangestore', arity: -5, write: true, denyoom: true, keys: { first: 1, last: 2, step: 1 }, summary: 'Store a range of members from sorted set into another key', since: '6.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.', handler: rangeCommand({ by: null, reverse: null, store: true }) }),
   zspec({ name: 'zrangebyscore', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by score', since: '1.0.5', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_SCORE, reverse: false, store: false }) }),
   zspec({ name: 'zrevrangebyscore', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by score, with scores ordered from high to low', since: '2.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_SCORE, reverse: true, store: false }) }),
   zspec({ name: 'zrangebylex', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by lexicographical range', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_LEX, reverse: false, store: false }) }),
