@@ -9,7 +9,7 @@ import type { HashValue } from '../store/types/hash.ts';
 import { LIST_TAIL, ListValue } from '../store/types/list.ts';
 import type { SetValue } from '../store/types/set.ts';
 import type { ZSetValue } from '../store/types/zset.ts';
-import { NOT_A_NUMBER, parseDouble } from '../util/numbers.ts';
+import { NOT_A_NUMBER, parseDouble, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -31,8 +31,8 @@ interface Pattern {
 
 /** Bytes up to the first NUL: what C string functions see of a value. */
 function cLength(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const nul = bytes.subarray(start, end).indexOf(NUL);
-  return nul < 0 ? end - start : nul;
+  for (let i = start; i < end; i++) if (bytes[i] === NUL) return i - start;
+  return end - start;
 }
 
 function compilePattern(pattern: Buffer): Pattern {
@@ -93,15 +93,32 @@ function sortScore(buf: Uint8Array, start: number, end: number): number | typeof
   end = start + cLength(buf, start, end);
   if (start === end) return 0;
   while (start < end && isSpace(buf[start]!)) start++;
-  const text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
-  const hex = HEX_FORM.exec(text);
-  if (hex !== null) return hexScore(hex);
-  const value = parseDouble(Buffer.from(text, 'latin1'));
-  if (value === NOT_A_NUMBER) return NOT_A_NUMBER;
-  if (!Number.isFinite(value)) return /[iI]/.test(text) ? value : NOT_A_NUMBER;
-  const mantissa = text.replace(/[eE].*$/, '');
-  if (Math.abs(value) < MIN_NORMAL && /[1-9]/.test(mantissa)) return NOT_A_NUMBER;
+  const integer = parseInt64(buf, start, end);
+  if (typeof integer === 'number') return integer;
+  const value = parseDouble(buf.subarray(start, end));
+  if (value === NOT_A_NUMBER) {
+    const hex = HEX_FORM.exec(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
+    return hex === null ? NOT_A_NUMBER : hexScore(hex);
+  }
+  if (!Number.isFinite(value)) return isInfinityWord(buf, start) ? value : NOT_A_NUMBER;
+  if (Math.abs(value) < MIN_NORMAL && hasNonZeroDigit(buf, start, end)) return NOT_A_NUMBER;
   return value;
+}
+
+/** Whether a parsed infinity was written as one ("inf"), rather than a decimal overflowing. */
+function isInfinityWord(buf: Uint8Array, start: number): boolean {
+  const c = buf[start] === 0x2b || buf[start] === 0x2d ? buf[start + 1] : buf[start];
+  return c === 0x69 || c === 0x49;
+}
+
+/** Whether a decimal's digits before its exponent are not all zero (so a 0 result underflowed). */
+function hasNonZeroDigit(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x65 || c === 0x45) return false;
+    if (c >= 0x31 && c <= 0x39) return true;
+  }
+  return false;
 }
 
 /** A C99 hex float ("0x1.8p3"), exact unless it overflows or loses bits below the normal range. */
@@ -178,87 +195,122 @@ function parseRequest(ctx: CommandContext, readonly: boolean): SortRequest {
   return request;
 }
 
-/** One element being sorted, with what it sorts by. */
+/** One element being sorted: its bytes at [start, end) of Elements.data, and what it sorts by. */
 interface Item {
-  element: Buffer;
+  start: number;
+  end: number;
   score: number;
-  /** The BY value for ALPHA; null when the BY key or field is missing. */
-  byValue: Buffer | null;
+  /**
+   * The ALPHA key as a latin1 string (one char per byte, so string order is byte order, and
+   * far cheaper to compare than Buffers); null when the BY key or field is missing.
+   */
+  key: string | null;
 }
 
-function item(buf: Uint8Array, start = 0, end = buf.length): Item {
-  return { element: Buffer.from(buf.subarray(start, end)), score: 0, byValue: null };
+/** The elements being sorted, copied into one buffer: no Buffer object per element. */
+class Elements {
+  data = Buffer.allocUnsafe(1024);
+  private used = 0;
+  readonly items: Item[] = [];
+
+  readonly add = (buf: Uint8Array, start: number, end: number): void => {
+    const length = end - start;
+    if (this.used + length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.used + length));
+      this.data.copy(grown, 0, 0, this.used);
+      this.data = grown;
+    }
+    const data = this.data;
+    const at = this.used;
+    if (length < 32) for (let i = 0; i < length; i++) data[at + i] = buf[start + i]!;
+    else data.set(buf.subarray(start, end), at);
+    this.used += length;
+    this.items.push({ start: at, end: at + length, score: 0, key: null });
+  };
+
+  bytes(item: Item): Buffer {
+    return this.data.subarray(item.start, item.end);
+  }
 }
 
 /** The elements of `id` (or none for a missing key), only the selected range when it keeps its order. */
-function loadItems(ctx: CommandContext, id: number, request: SortRequest, range: { start: number; end: number }): Item[] {
-  const items: Item[] = [];
-  if (id < 0) return items;
+function loadElements(ctx: CommandContext, id: number, request: SortRequest, range: { start: number; end: number }): Elements {
+  const elements = new Elements();
+  if (id < 0) return elements;
   const { start, end } = range;
+  const { add, items } = elements;
   const ordered = request.dontSort;
   switch (ctx.db.typeOf(id)) {
     case ValueType.List: {
       const list = ctx.db.objectOf(id) as ListValue;
       if (!ordered) {
-        list.walk(0, false, (buf, s, e) => void items.push(item(buf, s, e)));
+        list.walk(0, false, add);
       } else if (end >= start) {
         const count = end - start + 1;
         list.walk(request.desc ? list.length - start - 1 : start, request.desc, (buf, s, e) => {
-          items.push(item(buf, s, e));
+          add(buf, s, e);
           return items.length < count;
         });
       }
       break;
     }
     case ValueType.Set:
-      (ctx.db.objectOf(id) as SetValue).forEach((member) => void items.push(item(member)));
+      (ctx.db.objectOf(id) as SetValue).forEach((member) => add(member, 0, member.length));
       break;
     case ValueType.ZSet: {
       const zset = ctx.db.objectOf(id) as ZSetValue;
       const size = zset.size;
-      const push = (buf: Uint8Array, s: number, e: number) => void items.push(item(buf, s, e));
-      if (!ordered) zset.range(0, size - 1, false, push);
-      else if (request.desc) zset.range(size - 1 - start, size - 1 - end, true, push);
-      else zset.range(start, end, false, push);
+      if (!ordered) zset.range(0, size - 1, false, add);
+      else if (request.desc) zset.range(size - 1 - start, size - 1 - end, true, add);
+      else zset.range(start, end, false, add);
       break;
     }
   }
-  return items;
+  return elements;
 }
 
-const bytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b);
-/** strcoll in the C and C.UTF-8 locales: byte order of the C strings. */
-const collate = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a.subarray(0, cLength(a)), b.subarray(0, cLength(b)));
-
 /** Redis's sortCompare, for the request's mode. */
-function comparator(request: SortRequest): (a: Item, b: Item) => number {
+function comparator(request: SortRequest, data: Buffer): (a: Item, b: Item) => number {
   const sign = request.desc ? -1 : 1;
   if (!request.alpha) {
-    return (a, b) => sign * (a.score > b.score ? 1 : a.score < b.score ? -1 : bytes(a.element, b.element));
+    return (a, b) => {
+      if (a.score !== b.score) return a.score > b.score ? sign : -sign;
+      return sign * data.compare(data, b.start, b.end, a.start, a.end);
+    };
   }
-  const compare = request.store !== null ? bytes : collate;
-  if (request.by === null) return (a, b) => sign * compare(a.element, b.element);
   return (a, b) => {
-    if (a.byValue === null || b.byValue === null) return sign * ((a.byValue === null ? 0 : 1) - (b.byValue === null ? 0 : 1));
-    return sign * compare(a.byValue, b.byValue);
+    const x = a.key;
+    const y = b.key;
+    if (x === null || y === null) return sign * ((x === null ? 0 : 1) - (y === null ? 0 : 1));
+    return x < y ? -sign : x > y ? sign : 0;
   };
 }
 
+/**
+ * The ALPHA key of a value: its bytes when storing, else what strcoll sees of it in the C and
+ * C.UTF-8 locales, the bytes before the first NUL.
+ */
+function alphaKey(buf: Uint8Array, start: number, end: number, store: boolean): string {
+  if (!store) end = start + cLength(buf, start, end);
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('latin1', start, end);
+}
+
 /** Gives each item its sort key; false when a numeric key is not a valid double. */
-function scoreItems(ctx: CommandContext, items: Item[], request: SortRequest): boolean {
+function scoreItems(ctx: CommandContext, elements: Elements, request: SortRequest): boolean {
   const by = request.by;
+  const store = request.store !== null;
   const out = newByteRange();
   let valid = true;
-  for (const entry of items) {
+  for (const entry of elements.items) {
     if (by !== null) {
-      if (!resolvePattern(ctx, by, entry.element, out)) continue;
+      if (!resolvePattern(ctx, by, elements.bytes(entry), out)) continue;
     } else {
-      out.buf = entry.element;
-      out.start = 0;
-      out.end = entry.element.length;
+      out.buf = elements.data;
+      out.start = entry.start;
+      out.end = entry.end;
     }
     if (request.alpha) {
-      if (by !== null) entry.byValue = Buffer.from(out.buf.subarray(out.start, out.end));
+      entry.key = alphaKey(out.buf, out.start, out.end, store);
       continue;
     }
     const score = sortScore(out.buf, out.start, out.end);
@@ -298,14 +350,15 @@ function sortGeneric(ctx: CommandContext, readonly: boolean): void {
   }
   if (end >= length) end = length - 1;
 
-  const items = loadItems(ctx, id, request, { start, end });
+  const elements = loadElements(ctx, id, request, { start, end });
+  const items = elements.items;
   if (request.dontSort && type !== ValueType.Set) {
     // Only the range was loaded.
     end -= start;
     start = 0;
   } else if (!request.dontSort) {
-    if (!scoreItems(ctx, items, request)) throw new CommandError(SCORES_NOT_DOUBLE);
-    items.sort(comparator(request));
+    if (!scoreItems(ctx, elements, request)) throw new CommandError(SCORES_NOT_DOUBLE);
+    items.sort(comparator(request, elements.data));
   }
 
   const perItem = Math.max(1, request.gets.length);
@@ -314,7 +367,7 @@ function sortGeneric(ctx: CommandContext, readonly: boolean): void {
     w.array(count * perItem);
     const out = newByteRange();
     for (let j = start; j <= end; j++) {
-      const element = items[j]!.element;
+      const element = elements.bytes(items[j]!);
       if (request.gets.length === 0) w.bulk(element);
       for (const get of request.gets) {
         if (resolvePattern(ctx, get, element, out)) w.bulkRange(out.buf, out.start, out.end);
@@ -323,7 +376,7 @@ function sortGeneric(ctx: CommandContext, readonly: boolean): void {
     }
     return;
   }
-  storeResult(ctx, request, items.slice(start, end + 1));
+  storeResult(ctx, request, elements, items.slice(start, end + 1));
   w.int(count * perItem);
 }
 
@@ -334,7 +387,7 @@ function typeLength(ctx: CommandContext, id: number, type: ValueType): number {
 }
 
 /** STORE: the result as a list (GET misses as empty strings); an empty result deletes the key. */
-function storeResult(ctx: CommandContext, request: SortRequest, items: Item[]): void {
+function storeResult(ctx: CommandContext, request: SortRequest, elements: Elements, items: Item[]): void {
   const store = request.store!;
   if (items.length === 0) {
     ctx.db.delete(store);
@@ -342,7 +395,8 @@ function storeResult(ctx: CommandContext, request: SortRequest, items: Item[]): 
   }
   const list = new ListValue(ctx.server.config.number('list-max-listpack-size'));
   const out = newByteRange();
-  for (const { element } of items) {
+  for (const entry of items) {
+    const element = elements.bytes(entry);
     if (request.gets.length === 0) list.push(LIST_TAIL, element);
     for (const get of request.gets) {
       list.push(LIST_TAIL, resolvePattern(ctx, get, element, out) ? out.buf.subarray(out.start, out.end) : EMPTY);

@@ -287,3 +287,13 @@ test('SORT pattern lookups count as keyspace hits and misses', () => {
   assert.match(info, /keyspace_hits:2\r\n/);
   assert.match(info, /keyspace_misses:1\r\n/);
 });
+
+test('SORT keeps long and binary elements intact, in order', () => {
+  const h = new Harness();
+  const values = Array.from({ length: 300 }, (_, i) => Buffer.concat([Buffer.from(String(1000 - i)), Buffer.alloc(i * 7, i % 256)]));
+  h.run('RPUSH', 'l', ...values);
+  const sorted = values.slice().sort(Buffer.compare);
+  assert.equal(h.run('SORT', 'l', 'ALPHA', 'STORE', 'dst'), 300);
+  assert.deepEqual(h.runBinary('LRANGE', 'dst', 0, -1), sorted.map((v) => v.toString('latin1')));
+  assert.deepEqual(h.runBinary('SORT', 'l', 'BY', 'nosort', 'LIMIT', 290, 5), values.slice(290, 295).map((v) => v.toString('latin1')));
+});
