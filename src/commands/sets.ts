@@ -6,7 +6,7 @@
 import { CommandError, LONG_RANGE, MUST_BE_POSITIVE, NOT_INTEGER, NUMKEYS_POSITIVE, SYNTAX, WRONGTYPE } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import { ValueType } from '../store/types.ts';
-import { SetValue } from '../store/types/set.ts';
+import { SetValue, STOP } from '../store/types/set.ts';
 import { stringMatch } from '../util/glob.ts';
 import { INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
@@ -241,19 +241,13 @@ function lookupSets(ctx: CommandContext, keys: readonly Buffer[]): (SetValue | n
  */
 function intersect(sets: readonly (SetValue | null)[], limit: number, visit: (member: Uint8Array) => void): void {
   if (sets.some((s) => s === null || s.size === 0)) return;
-  const sorted = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
-  const [smallest, ...others] = sorted;
+  const [smallest, ...others] = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
   let found = 0;
-  const stop = {};
-  try {
-    smallest!.forEach((m) => {
-      for (const other of others) if (!other.has(m)) return;
-      visit(m);
-      if (++found === limit) throw stop;
-    });
-  } catch (e) {
-    if (e !== stop) throw e;
-  }
+  smallest!.forEach((m) => {
+    for (const other of others) if (!other.has(m)) return;
+    visit(m);
+    if (++found === limit) return STOP;
+  });
 }
 
 const UNION = 0;
@@ -264,7 +258,11 @@ function unionOrDiff(ctx: CommandContext, sets: readonly (SetValue | null)[], op
   const max = maxIntset(ctx);
   const result = new SetValue();
   if (op === UNION) {
-    for (const set of sets) set?.forEach((m) => result.add(m, max));
+    for (const set of sets) {
+      set?.forEach((m) => {
+        result.add(m, max);
+      });
+    }
     return result;
   }
   const [first, ...others] = sets;
@@ -332,8 +330,8 @@ function unionOrDiffCommand(op: number, store: boolean) {
   };
 }
 
-export const NUMKEYS_EXCEED_ARGS = "ERR Number of keys can't be greater than number of args";
-export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+const NUMKEYS_EXCEED_ARGS = "ERR Number of keys can't be greater than number of args";
+const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
 // ---- the table -----------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import {
 } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import { Encoding, ValueType } from '../store/types.ts';
-import type { SetValue } from '../store/types/set.ts';
+import { STOP, type SetValue } from '../store/types/set.ts';
 import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
 import { stringMatch } from '../util/glob.ts';
 import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
@@ -427,7 +427,11 @@ function rangeCommand(cmd: RangeCommand) {
     const sel = z === null ? { first: 0, count: 0 } : selection(z, spec, reverse, offset, limit);
     if (cmd.store) {
       const members = new Map<string, number>();
-      if (z !== null) visitSelection(z, sel, reverse, (m, s, e, score) => members.set(latin1(m, s, e), score));
+      if (z !== null) {
+        visitSelection(z, sel, reverse, (m, s, e, score) => {
+          members.set(latin1(m, s, e), score);
+        });
+      }
       return w.int(storeZset(ctx, argv[1]!, members));
     }
     replyScored(w, sel.count, withScores, (visit) => z !== null && visitSelection(z, sel, reverse, visit));
@@ -469,7 +473,9 @@ function popMembers(ctx: CommandContext, id: number, count: number, max: boolean
   const n = Math.min(count, z.size);
   const popped: [Buffer, number][] = [];
   const first = max ? z.size - 1 : 0;
-  z.range(first, max ? first - n + 1 : n - 1, max, (m, s, e, score) => popped.push([Buffer.from(m.subarray(s, e)), score]));
+  z.range(first, max ? first - n + 1 : n - 1, max, (m, s, e, score) => {
+    popped.push([Buffer.from(m.subarray(s, e)), score]);
+  });
   if (max) z.removeRange(z.size - n, z.size - 1);
   else z.removeRange(0, n - 1);
   if (z.size === 0) ctx.db.deleteId(id);
@@ -607,7 +613,8 @@ interface Source {
   size: number;
   weight: number;
   score(member: Uint8Array): number | undefined;
-  forEach(visit: (member: string, score: number) => void): void;
+  /** Visits members until `visit` returns STOP. */
+  forEach(visit: (member: string, score: number) => typeof STOP | void): void;
 }
 
 function sourceOf(ctx: CommandContext, key: Buffer, write: boolean): Source | null {
@@ -721,22 +728,17 @@ function combineCommand(c: Combine) {
 function intersectSources(sources: (Source | null)[], aggregate: Aggregate, limit: number, out: Map<string, number>): void {
   if (sources.some((s) => s === null || s.size === 0)) return;
   const [smallest, ...others] = (sources as Source[]).slice().sort((a, b) => a.size - b.size);
-  const stop = {};
-  try {
-    smallest!.forEach((m, score) => {
-      const bytes = Buffer.from(m, 'latin1');
-      let value = weighted(score, smallest!.weight);
-      for (const other of others) {
-        const s = other.score(bytes);
-        if (s === undefined) return;
-        value = aggregate(value, weighted(s, other.weight));
-      }
-      out.set(m, value);
-      if (out.size === limit) throw stop;
-    });
-  } catch (e) {
-    if (e !== stop) throw e;
-  }
+  smallest!.forEach((m, score) => {
+    const bytes = Buffer.from(m, 'latin1');
+    let value = weighted(score, smallest!.weight);
+    for (const other of others) {
+      const s = other.score(bytes);
+      if (s === undefined) return;
+      value = aggregate(value, weighted(s, other.weight));
+    }
+    out.set(m, value);
+    if (out.size === limit) return STOP;
+  });
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

@@ -147,15 +147,21 @@ test('a large skiplist keeps ranks, rank ranges and score counts right through i
   assert.equal(z.size, sorted.length);
   for (let i = 0; i < sorted.length; i += 37) assert.equal(z.rank(Buffer.from(sorted[i]![0])), i);
   const got: string[] = [];
-  z.range(100, 160, false, (b, s, e) => got.push(Buffer.from(b.subarray(s, e)).toString()));
+  z.range(100, 160, false, (b, s, e) => {
+    got.push(Buffer.from(b.subarray(s, e)).toString());
+  });
   assert.deepEqual(got, sorted.slice(100, 161).map(([m]) => m));
   const back: string[] = [];
-  z.range(160, 100, true, (b, s, e) => back.push(Buffer.from(b.subarray(s, e)).toString()));
+  z.range(160, 100, true, (b, s, e) => {
+    back.push(Buffer.from(b.subarray(s, e)).toString());
+  });
   assert.deepEqual(back, got.reverse());
   assert.equal(z.endRankByScore(50, false) - z.firstRankByScore(20, true), sorted.filter(([, s]) => s > 20 && s <= 50).length);
   assert.equal(z.removeRange(10, 509), 500);
   const rest: string[] = [];
-  z.range(0, z.size - 1, false, (b, s, e) => rest.push(Buffer.from(b.subarray(s, e)).toString()));
+  z.range(0, z.size - 1, false, (b, s, e) => {
+    rest.push(Buffer.from(b.subarray(s, e)).toString());
+  });
   assert.deepEqual(rest, [...sorted.slice(0, 10), ...sorted.slice(510)].map(([m]) => m));
   assert.equal(z.clone().size, z.size);
 });

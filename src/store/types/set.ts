@@ -5,8 +5,11 @@
 import { Encoding, type StoredObject } from '../types.ts';
 import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
 
+/** Returned by a visitor to end a walk early. A symbol, so a stray value returned by an expression-bodied visitor cannot stop one by accident. */
+export const STOP: unique symbol = Symbol('stop');
+
 /** Visits one member; the bytes are the caller's only until it returns. */
-export type MemberVisitor = (member: Uint8Array) => void;
+export type MemberVisitor = (member: Uint8Array) => typeof STOP | void;
 
 export class SetValue implements StoredObject {
   private ints: BigInt64Array | null = new BigInt64Array(4);
@@ -60,14 +63,14 @@ export class SetValue implements StoredObject {
     return true;
   }
 
-  /** Every member: ascending for an intset, table order otherwise. */
+  /** Every member (until `visit` returns STOP): ascending for an intset, table order otherwise. */
   forEach(visit: MemberVisitor): void {
     if (this.ints !== null) {
-      for (let i = 0; i < this.count; i++) visit(intBytes(this.ints[i]!));
+      for (let i = 0; i < this.count; i++) if (visit(intBytes(this.ints[i]!)) === STOP) return;
       return;
     }
     const table = this.table!;
-    for (let slot = 0; slot < table.slots; slot++) table.visitSlot(slot, visit);
+    for (let slot = 0; slot < table.slots; slot++) if (table.visitSlot(slot, visit) === STOP) return;
   }
 
   /** A uniformly random member; the set must not be empty. */
@@ -222,12 +225,11 @@ class MemberTable {
     return Buffer.from(this.members[slot]!, 'latin1');
   }
 
-  /** Visits the member in `slot`; false when the slot is empty. */
-  visitSlot(slot: number, visit: MemberVisitor): boolean {
+  /** Visits the member in `slot`: false when the slot is empty, STOP when `visit` said so. */
+  visitSlot(slot: number, visit: MemberVisitor): boolean | typeof STOP {
     const member = this.members[slot];
     if (member === undefined) return false;
-    visit(Buffer.from(member, 'latin1'));
-    return true;
+    return visit(Buffer.from(member, 'latin1')) ?? true;
   }
 
   /** A random occupied slot; the table must not be empty. */

@@ -8,9 +8,10 @@
 
 import { Encoding, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
+import { STOP } from './set.ts';
 
-/** Visits one member (bytes valid until the zset changes) and its score. */
-export type ScoredVisitor = (member: Uint8Array, start: number, end: number, score: number) => void;
+/** Visits one member (bytes valid until the zset changes) and its score; STOP ends the walk. */
+export type ScoredVisitor = (member: Uint8Array, start: number, end: number, score: number) => typeof STOP | void;
 
 /** One end of a ZRANGEBYLEX interval; "-" and "+" are the infinite ends. */
 export type LexBound = { kind: 'min' } | { kind: 'max' } | { kind: 'value'; value: Uint8Array; exclusive: boolean };
@@ -216,11 +217,11 @@ class PackedBackend implements Backend {
     const buf = lp.buf;
     let at = lp.seek(from);
     if (!reverse) {
-      for (let i = from; i <= to; i++, at = lp.next(at)) visit(buf, lp.dataStart(at), lp.dataEnd(at), this.scores[i]!);
+      for (let i = from; i <= to; i++, at = lp.next(at)) if (visit(buf, lp.dataStart(at), lp.dataEnd(at), this.scores[i]!) === STOP) return;
       return;
     }
     for (let i = from; i >= to; i--) {
-      visit(buf, lp.dataStart(at), lp.dataEnd(at), this.scores[i]!);
+      if (visit(buf, lp.dataStart(at), lp.dataEnd(at), this.scores[i]!) === STOP) return;
       if (i > to) at = lp.prev(at);
     }
   }
@@ -437,7 +438,7 @@ class SkipBackend implements Backend {
     for (let n = Math.abs(to - from) + 1; n > 0 && x; n--) {
       const bytes = Buffer.from(x.member, 'latin1');
       const next: SkipNode | null = reverse ? x.backward : x.next[0]!;
-      visit(bytes, 0, bytes.length, x.score);
+      if (visit(bytes, 0, bytes.length, x.score) === STOP) return;
       x = next;
     }
   }
