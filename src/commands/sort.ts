@@ -123,17 +123,20 @@ function hasNonZeroDigit(buf: Uint8Array, start: number, end: number): boolean {
 
 /** A C99 hex float ("0x1.8p3"), exact unless it overflows or loses bits below the normal range. */
 function hexScore([, sign, whole = '', fraction = '', exponent = '0']: RegExpExecArray): number | typeof NOT_A_NUMBER {
-  if (whole.length + fraction.length === 0) return NOT_A_NUMBER;
-  let mantissa = BigInt(`0x0${whole}${fraction}`);
-  let power = Number(exponent) - 4 * fraction.length;
+  const digits = whole + fraction;
+  if (digits.length === 0) return NOT_A_NUMBER;
+  const significant = digits.replace(/0+$/, '');
   const negative = sign === '-';
-  if (mantissa === 0n) return negative ? -0 : 0;
+  if (significant.length === 0) return negative ? -0 : 0;
+  let mantissa = BigInt(`0x${significant}`);
+  let power = Number(exponent) - 4 * fraction.length + 4 * (digits.length - significant.length);
   while ((mantissa & 1n) === 0n) {
     mantissa >>= 1n;
     power++;
   }
   const bits = mantissa.toString(2).length;
-  if (power + bits - 1 < -1022 && power < -1074) return NOT_A_NUMBER;
+  const top = power + bits - 1;
+  if (top > 1023 || (top < -1022 && power < -1074)) return NOT_A_NUMBER;
   // Keep 60 bits and a sticky bit so that Number() rounds to nearest as strtod does.
   if (bits > 60) {
     const dropped = BigInt(bits - 60);
@@ -141,10 +144,9 @@ function hexScore([, sign, whole = '', fraction = '', exponent = '0']: RegExpExe
     mantissa = (mantissa >> dropped) | sticky;
     power += bits - 60;
   }
-  let value = Number(mantissa);
-  for (; power > 1000; power -= 1000) value *= 2 ** 1000;
-  for (; power < -1000; power += 1000) value *= 2 ** -1000;
-  value *= 2 ** power;
+  // Two steps, so that neither factor overflows or underflows on its own.
+  const half = Math.trunc(power / 2);
+  const value = Number(mantissa) * 2 ** half * 2 ** (power - half);
   if (!Number.isFinite(value)) return NOT_A_NUMBER;
   return negative ? -value : value;
 }
