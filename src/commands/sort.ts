@@ -330,6 +330,7 @@ function sortGeneric(ctx: CommandContext, readonly: boolean): void {
   if (type !== ValueType.List && type !== ValueType.Set && type !== ValueType.ZSet) throw new CommandError(WRONGTYPE);
 
   // Stored results must not depend on a set's internal order, so they are sorted anyway.
+  // Redis does the same inside scripts (CLIENT_SCRIPT), a condition to add with scripting.
   if (request.dontSort && type === ValueType.Set && request.store !== null) {
     request.dontSort = false;
     request.alpha = true;
@@ -360,6 +361,8 @@ function sortGeneric(ctx: CommandContext, readonly: boolean): void {
     start = 0;
   } else if (!request.dontSort) {
     if (!scoreItems(ctx, elements, request)) throw new CommandError(SCORES_NOT_DOUBLE);
+    // A stable sort, like glibc's qsort. With BY and a LIMIT short of the whole, Redis sorts
+    // partially (pqsort), which may order elements whose ALPHA BY values tie differently.
     items.sort(comparator(request, elements.data));
   }
 
