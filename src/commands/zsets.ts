@@ -41,7 +41,7 @@ const needsKey = (name: string) => `ERR at least 1 input key is needed for '${na
 
 // ---- lookup, creation and encoding ---------------------------------------------------------------
 
-function findZset(ctx: CommandContext, key: Buffer, forRead = false): number {
+export function findZset(ctx: CommandContext, key: Buffer, forRead = false): number {
   const id = forRead ? ctx.db.findForRead(key) : ctx.db.find(key);
   if (id >= 0 && ctx.db.typeOf(id) !== ValueType.ZSet) throw new CommandError(WRONGTYPE);
   return id;
@@ -89,7 +89,7 @@ function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number
   return members.size;
 }
 
-function replyPair(w: ReplyWriter, member: Uint8Array, start: number, end: number, score: number): void {
+export function replyPair(w: ReplyWriter, member: Uint8Array, start: number, end: number, score: number): void {
   w.bulkRange(member, start, end);
   w.double(score);
 }
@@ -341,13 +341,13 @@ function parseRange(by: number, minArg: Buffer, maxArg: Buffer): RangeSpec {
   return { by: BY_RANK, start: longArg(minArg), stop: longArg(maxArg) };
 }
 
-/** Ascending ranks [lo, hi) a score or lex range covers. */
-function spanOf(z: ZSetValue, spec: RangeSpec): [number, number] {
+/** Ascending ranks [lo, hi) a range covers (a reverse read matters to lex ranges only). */
+function spanOf(z: ZSetValue, spec: RangeSpec, reverse = false): [number, number] {
   if (spec.by === BY_SCORE) {
     const r = spec.range;
     return [z.firstRankByScore(r.min, r.minExclusive), z.endRankByScore(r.max, r.maxExclusive)];
   }
-  if (spec.by === BY_LEX) return [z.firstRankByLex(spec.min), z.endRankByLex(spec.max)];
+  if (spec.by === BY_LEX) return z.lexSpan(spec.min, spec.max, reverse);
   return rankSpan(z.size, spec.start, spec.stop);
 }
 
@@ -371,7 +371,7 @@ function selection(z: ZSetValue, spec: RangeSpec, reverse: boolean, offset: numb
     const [a, b] = rankSpan(z.size, spec.start, spec.stop);
     [lo, hi] = [z.size - b, z.size - a];
   } else {
-    [lo, hi] = spanOf(z, spec);
+    [lo, hi] = spanOf(z, spec, reverse);
   }
   if (offset < 0 || hi - lo <= offset) return { first: 0, count: 0 };
   let count = hi - lo - offset;
@@ -468,7 +468,7 @@ function removeRangeCommand(by: number) {
 // ---- pops ----------------------------------------------------------------------------------------------
 
 /** Pops up to `count` members from the lowest (or highest) end, deleting the key once empty. */
-function popMembers(ctx: CommandContext, id: number, count: number, max: boolean): [Buffer, number][] {
+export function popMembers(ctx: CommandContext, id: number, count: number, max: boolean): [Buffer, number][] {
   const z = ctx.db.objectForWrite(id) as ZSetValue;
   const n = Math.min(count, z.size);
   const popped: [Buffer, number][] = [];
@@ -506,11 +506,11 @@ function popCommand(max: boolean) {
   };
 }
 
-function zmpop(ctx: CommandContext): void {
-  const { argv, w } = ctx;
-  const numkeys = parseInt64(argv[1]!);
+/** ZMPOP's options from argv[at] (numkeys) on: the keys are argv[at + 1] up to argv[whereAt - 1]. */
+export function parseZmpop(argv: readonly Buffer[], at: number): { whereAt: number; max: boolean; count: number } {
+  const numkeys = parseInt64(argv[at]!);
   if (numkeys === NOT_A_NUMBER || numkeys < 1) throw new CommandError(NUMKEYS_POSITIVE);
-  const whereAt = 2 + Number(numkeys);
+  const whereAt = at + 1 + Number(numkeys);
   if (whereAt >= argv.length) throw new CommandError(SYNTAX);
   const where = argv[whereAt]!;
   if (!isWord(where, 'min') && !isWord(where, 'max')) throw new CommandError(SYNTAX);
@@ -521,20 +521,30 @@ function zmpop(ctx: CommandContext): void {
     if (n === NOT_A_NUMBER || n < 1) throw new CommandError(COUNT_POSITIVE);
     count = Number(n);
   }
+  return { whereAt, max: isWord(where, 'max'), count: count === -1 ? 1 : count };
+}
+
+/** ZMPOP's reply from the zset at `id`: [key, [[member, score]...]]. */
+export function replyZmpop(ctx: CommandContext, key: Buffer, id: number, max: boolean, count: number): void {
+  const { w } = ctx;
+  const popped = popMembers(ctx, id, count, max);
+  w.array(2);
+  w.bulk(key);
+  w.array(popped.length);
+  for (const [m, score] of popped) {
+    w.array(2);
+    replyPair(w, m, 0, m.length, score);
+  }
+}
+
+function zmpop(ctx: CommandContext): void {
+  const { argv } = ctx;
+  const { whereAt, max, count } = parseZmpop(argv, 1);
   for (let k = 2; k < whereAt; k++) {
     const id = findZset(ctx, argv[k]!);
-    if (id < 0) continue;
-    const popped = popMembers(ctx, id, count === -1 ? 1 : count, isWord(where, 'max'));
-    w.array(2);
-    w.bulk(argv[k]!);
-    w.array(popped.length);
-    for (const [m, score] of popped) {
-      w.array(2);
-      replyPair(w, m, 0, m.length, score);
-    }
-    return;
+    if (id >= 0) return replyZmpop(ctx, argv[k]!, id, max, count);
   }
-  w.nullArray();
+  ctx.w.nullArray();
 }
 
 function zrandmember(ctx: CommandContext): void {

@@ -27,8 +27,8 @@ interface Backend {
   rank(member: Uint8Array, score: number): number;
   /** How many members have a score below `score` (or at most `score` when `orEqual`). */
   countBelow(score: number, orEqual: boolean): number;
-  /** How many members sort before `value` (or up to it when `orEqual`), comparing members only. */
-  countBelowLex(value: Uint8Array, orEqual: boolean): number;
+  /** The ranks [lo, hi) a lex range selects; see ZSetValue.lexSpan. */
+  lexSpan(min: LexBound, max: LexBound, reverse: boolean): [number, number];
   /** Visits ranks from..to (inclusive), descending when `reverse` (from >= to then). */
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void;
   /** Removes ranks from..to (inclusive). */
@@ -87,16 +87,15 @@ export class ZSetValue implements StoredObject {
     return this.b.countBelow(max, !exclusive);
   }
 
-  firstRankByLex(min: LexBound): number {
-    if (min.kind === 'min') return 0;
-    if (min.kind === 'max') return this.size;
-    return this.b.countBelowLex(min.value, min.exclusive);
-  }
-
-  endRankByLex(max: LexBound): number {
-    if (max.kind === 'min') return 0;
-    if (max.kind === 'max') return this.size;
-    return this.b.countBelowLex(max.value, !max.exclusive);
+  /**
+   * The ranks [lo, hi) a lex range selects. Lex ranges assume one score for all members; when
+   * scores differ, the result follows Redis's walks: nothing unless the last member is above
+   * `min` and the first below `max`, then (in a listpack) a run from the first member above
+   * `min` while members stay below `max`, or for a reverse read the mirror run from the top.
+   */
+  lexSpan(min: LexBound, max: LexBound, reverse: boolean): [number, number] {
+    if (this.size === 0) return [0, 0];
+    return this.b.lexSpan(min, max, reverse);
   }
 
   /** Visits ranks from..to inclusive (both within the zset), descending when `reverse`. */
@@ -202,14 +201,29 @@ class PackedBackend implements Backend {
     return i;
   }
 
-  countBelowLex(value: Uint8Array, orEqual: boolean): number {
+  lexSpan(min: LexBound, max: LexBound, reverse: boolean): [number, number] {
     const lp = this.lp;
-    let i = 0;
-    for (let at = lp.start; at < lp.end; at = lp.next(at), i++) {
-      const c = compareEntry(lp, at, value);
-      if (c > 0 || (c === 0 && !orEqual)) break;
+    const n = lp.count;
+    const aboveMin: boolean[] = [];
+    const belowMax: boolean[] = [];
+    for (let at = lp.start; at < lp.end; at = lp.next(at)) {
+      const compare = (value: Uint8Array) => compareEntry(lp, at, value);
+      aboveMin.push(isAboveMin(min, compare));
+      belowMax.push(isBelowMax(max, compare));
     }
-    return i;
+    if (!aboveMin[n - 1] || !belowMax[0]) return [0, 0];
+    if (reverse) {
+      const hi = belowMax.lastIndexOf(true) + 1;
+      if (hi === 0 || !aboveMin[hi - 1]) return [0, 0];
+      let lo = hi - 1;
+      while (lo > 0 && aboveMin[lo - 1]) lo--;
+      return [lo, hi];
+    }
+    const lo = aboveMin.indexOf(true);
+    if (lo < 0 || !belowMax[lo]) return [0, 0];
+    let hi = lo + 1;
+    while (hi < n && belowMax[hi]) hi++;
+    return [lo, hi];
   }
 
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void {
@@ -400,12 +414,16 @@ class SkipBackend implements Backend {
     return this.countWhile((n) => n.score < score || (orEqual && n.score === score));
   }
 
-  countBelowLex(bytes: Uint8Array, orEqual: boolean): number {
-    const value = latin1(bytes);
-    return this.countWhile((n) => n.member < value || (orEqual && n.member === value));
+  lexSpan(min: LexBound, max: LexBound): [number, number] {
+    const aboveMin = (n: SkipNode) => isAboveMin(min, (value) => compareStrings(n.member, latin1(value)));
+    const belowMax = (n: SkipNode) => isBelowMax(max, (value) => compareStrings(n.member, latin1(value)));
+    if (!aboveMin(this.tail!) || !belowMax(this.head.next[0]!)) return [0, 0];
+    const lo = this.countWhile((n) => !aboveMin(n));
+    const hi = this.countWhile(belowMax);
+    return hi > lo ? [lo, hi] : [0, 0];
   }
 
-  /** How many leading nodes satisfy `test` (which must hold for a prefix of the list). */
+  /** How many leading nodes satisfy `test`, found by descending the levels as Redis does. */
   private countWhile(test: (node: SkipNode) => boolean): number {
     let rank = 0;
     let x = this.head;
@@ -487,6 +505,23 @@ class SkipBackend implements Backend {
     // A node with its two arrays (1.33 levels on average), a map entry and a slot, per member.
     return 64 + this.length * 160 + this.bytes;
   }
+}
+
+/** Whether a member (compared to a bound's value by `compare`, memcmp's sign) is inside `min`. */
+function isAboveMin(min: LexBound, compare: (value: Uint8Array) => number): boolean {
+  if (min.kind !== 'value') return min.kind === 'min';
+  const c = compare(min.value);
+  return min.exclusive ? c > 0 : c >= 0;
+}
+
+function isBelowMax(max: LexBound, compare: (value: Uint8Array) => number): boolean {
+  if (max.kind !== 'value') return max.kind === 'max';
+  const c = compare(max.value);
+  return max.exclusive ? c < 0 : c <= 0;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function latin1(bytes: Uint8Array): string {
