@@ -158,7 +158,7 @@ interface SortRequest {
   alpha: boolean;
   limitStart: number;
   limitCount: number;
-  /** The BY pattern when it sorts by other keys; null to sort by the elements. */
+  /** The last BY pattern with a '*'; null to sort by the elements. */
   by: Pattern | null;
   /** BY with a pattern without '*': keep the value's own order. */
   dontSort: boolean;
@@ -184,9 +184,13 @@ function parseRequest(ctx: CommandContext, readonly: boolean): SortRequest {
       request.store = argv[++j]!;
     } else if (isWord(arg, 'by') && left >= 1) {
       const pattern = argv[++j]!;
-      request.dontSort = pattern.subarray(0, cLength(pattern)).indexOf(STAR) < 0;
-      if (!request.dontSort && cluster) throw new CommandError('ERR BY option of SORT denied in Cluster mode.');
-      request.by = request.dontSort ? null : compilePattern(pattern);
+      // As in Redis, one BY without a '*' disables sorting whatever other BYs say.
+      if (pattern.subarray(0, cLength(pattern)).indexOf(STAR) < 0) {
+        request.dontSort = true;
+        continue;
+      }
+      if (cluster) throw new CommandError('ERR BY option of SORT denied in Cluster mode.');
+      request.by = compilePattern(pattern);
     } else if (isWord(arg, 'get') && left >= 1) {
       if (cluster) throw new CommandError('ERR GET option of SORT denied in Cluster mode.');
       request.gets.push(compilePattern(argv[++j]!));

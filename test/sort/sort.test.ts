@@ -297,3 +297,12 @@ test('SORT keeps long and binary elements intact, in order', () => {
   assert.deepEqual(h.runBinary('LRANGE', 'dst', 0, -1), sorted.map((v) => v.toString('latin1')));
   assert.deepEqual(h.runBinary('SORT', 'l', 'BY', 'nosort', 'LIMIT', 290, 5), values.slice(290, 295).map((v) => v.toString('latin1')));
 });
+
+test('SORT with any BY lacking a * does not sort, whatever the other BYs', () => {
+  const h = new Harness();
+  h.run('RPUSH', 'l', 3, 1, 2);
+  h.run('MSET', 'w_1', 30, 'w_2', 10, 'w_3', 20);
+  assert.deepEqual(h.run('SORT', 'l', 'BY', 'nosort', 'BY', 'w_*'), ['3', '1', '2']);
+  assert.deepEqual(h.run('SORT', 'l', 'BY', 'w_*', 'BY', 'nosort'), ['3', '1', '2']);
+  assert.deepEqual(h.run('SORT', 'l', 'BY', 'missing_*', 'BY', 'w_*'), ['2', '3', '1']);
+});
