@@ -1,6 +1,7 @@
 // A minimal pipelining client for what redis-benchmark cannot do: probe a command once, and
-// write an exact number of keys fast. Keys are named as redis-benchmark names them
-// ("key:" and 12 digits), so that its later GET/SET runs with -r hit the loaded keys.
+// write an exact data set fast (string keys, hash fields, sorted-set members, a list). String
+// keys are named as redis-benchmark names them ("key:" and 12 digits), so that its later
+// GET/SET runs with -r hit the loaded keys.
 
 import net from 'node:net';
 import type { BenchServer } from './servers.ts';
@@ -8,9 +9,11 @@ import type { BenchServer } from './servers.ts';
 export const VALUE_BYTES = 10;
 const KEY_DIGITS = 12;
 const VALUE_DIGITS = VALUE_BYTES - 1;
-const SETS_PER_WRITE = 10_000;
-/** Unanswered SETs allowed before the loader waits, bounding both servers' output buffers. */
-const WINDOW = 4 * SETS_PER_WRITE;
+/** Redis keeps a hash of up to 128 fields in its compact listpack encoding. */
+export const FIELDS_PER_HASH = 100;
+export const ZADD_PAIRS = 1000;
+/** Unanswered writes allowed before the loader waits, bounding both servers' output buffers. */
+const WINDOW_WRITES = 4;
 
 /** Counts replies that are one line each (+OK, -ERR ...) and keeps the first error. */
 class LineReplyCounter {
@@ -87,28 +90,105 @@ export function encodeSets(first: number, n: number): Buffer {
   return buf;
 }
 
-/** Sets `count` keys (key:000000000000 upwards) to 10-byte values, pipelined. */
-export async function loadKeys(server: BenchServer, count: number): Promise<void> {
+export interface Load {
+  /** Names the command in errors. */
+  command: string;
+  /** Commands in all. */
+  count: number;
+  perWrite: number;
+  /** Commands first .. first + n - 1 as one buffer of RESP. */
+  encode(first: number, n: number): Buffer;
+}
+
+/** Sends a load's commands pipelined; each must answer with one line (+OK, :n), none with an error. */
+export async function pipeline(server: BenchServer, load: Load): Promise<void> {
   const socket = await connect(server);
   const replies = new LineReplyCounter();
   socket.on('data', (chunk: Buffer) => replies.feed(chunk));
   socket.on('close', () => replies.close());
   try {
-    for (let first = 0; first < count && replies.error === null; first += SETS_PER_WRITE) {
-      const n = Math.min(SETS_PER_WRITE, count - first);
-      socket.write(encodeSets(first, n));
-      await replies.until(first + n - WINDOW);
+    for (let first = 0; first < load.count && replies.error === null; first += load.perWrite) {
+      const n = Math.min(load.perWrite, load.count - first);
+      socket.write(load.encode(first, n));
+      await replies.until(first + n - WINDOW_WRITES * load.perWrite);
     }
-    await replies.until(count);
-    if (replies.error !== null) throw new Error(`${server.name} answered SET with ${replies.error}`);
+    await replies.until(load.count);
+    if (replies.error !== null) throw new Error(`${server.name} answered ${load.command} with ${replies.error}`);
   } finally {
     socket.destroy();
   }
 }
 
+/** Sets `count` keys (key:000000000000 upwards) to 10-byte values. */
+export function loadKeys(server: BenchServer, count: number): Promise<void> {
+  return pipeline(server, { command: 'SET', count, perWrite: 10_000, encode: encodeSets });
+}
+
+export function encodeCommand(args: readonly string[]): string {
+  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+}
+
+const padded = (value: number, digits: number) => String(value).padStart(digits, '0');
+
+/** A load whose command `i` has the arguments `argsOf(i)`. */
+function argsLoad(command: string, count: number, perWrite: number, argsOf: (i: number) => string[]): Load {
+  return {
+    command,
+    count,
+    perWrite,
+    encode: (first, n) => {
+      let text = '';
+      for (let i = first; i < first + n; i++) text += encodeCommand(argsOf(i));
+      return Buffer.from(text, 'latin1');
+    },
+  };
+}
+
+/**
+ * HSETs of `fields` fields in all, FIELDS_PER_HASH to a hash (hash:<12 digits>), one command
+ * per hash; fields are field:<3 digits> with 10-byte values.
+ */
+export function hashFieldsLoad(fields: number): Load {
+  return argsLoad('HSET', Math.ceil(fields / FIELDS_PER_HASH), 100, (hash) => {
+    const args = ['HSET', `hash:${padded(hash, KEY_DIGITS)}`];
+    const end = Math.min(fields, (hash + 1) * FIELDS_PER_HASH);
+    for (let field = hash * FIELDS_PER_HASH; field < end; field++) {
+      args.push(`field:${padded(field % FIELDS_PER_HASH, 3)}`, `v${padded(field % 10 ** VALUE_DIGITS, VALUE_DIGITS)}`);
+    }
+    return args;
+  });
+}
+
+export const ZSET_KEY = 'bench:zset';
+
+/**
+ * ZADDs of `members` members in all to one sorted set, ZADD_PAIRS to a command. Members are
+ * element:<12 digits> as redis-benchmark's ZADD names them; scores are distinct integers in a
+ * scrambled order, so that members do not all arrive at the end of the order.
+ */
+export function sortedSetLoad(members: number): Load {
+  return argsLoad('ZADD', Math.ceil(members / ZADD_PAIRS), 10, (command) => {
+    const args = ['ZADD', ZSET_KEY];
+    const end = Math.min(members, (command + 1) * ZADD_PAIRS);
+    // Multiplying by an odd constant permutes the 32-bit integers: no two scores are equal.
+    for (let m = command * ZADD_PAIRS; m < end; m++) args.push(String(Math.imul(m, 0x9e3779b1) >>> 0), `element:${padded(m, KEY_DIGITS)}`);
+    return args;
+  });
+}
+
+const LIST_PUSH = 1000;
+
+/** RPUSHes `length` copies of `element` to `key`, LIST_PUSH to a command. */
+export function listLoad(key: string, length: number, element: string): Load {
+  return argsLoad('RPUSH', Math.ceil(length / LIST_PUSH), 10, (command) => [
+    'RPUSH',
+    key,
+    ...Array<string>(Math.min(LIST_PUSH, length - command * LIST_PUSH)).fill(element),
+  ]);
+}
+
 /** Sends one command and answers the first line of the reply (errors start with "-"). */
 export async function probe(server: BenchServer, args: readonly string[]): Promise<string> {
-  const command = args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('');
   const socket = await connect(server);
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -119,7 +199,7 @@ export async function probe(server: BenchServer, args: readonly string[]): Promi
         if (end >= 0) resolve(text.slice(0, end));
       });
       socket.once('close', () => reject(new Error(`${server.name} closed the connection on ${args[0]}`)));
-      socket.write(`*${args.length}\r\n${command}`);
+      socket.write(encodeCommand(args));
     });
   } finally {
     socket.destroy();

@@ -5,8 +5,10 @@ import { cpuTicks } from './proc.ts';
 import { track, type BenchServer } from './servers.ts';
 
 export interface RunOptions {
-  /** A redis-benchmark test name: set, get, incr, mset. */
+  /** A redis-benchmark test name (set, get, lpush, ...), or a label for `command`. */
   test: string;
+  /** A command line to run instead of the built-in test. */
+  command?: readonly string[];
   requests: number;
   pipeline: number;
   clients: number;
@@ -57,7 +59,7 @@ export function parseCsv(output: string): { rps: number } & Latency {
   };
 }
 
-export async function runBenchmark(server: BenchServer, options: RunOptions): Promise<RunResult> {
+export function benchmarkArgs(server: Pick<BenchServer, 'host' | 'port'>, options: RunOptions): string[] {
   const args = [
     '-h', server.host,
     '-p', String(server.port),
@@ -65,10 +67,16 @@ export async function runBenchmark(server: BenchServer, options: RunOptions): Pr
     '-n', String(options.requests),
     '-P', String(options.pipeline),
     '-r', String(options.keyspace),
-    '-t', options.test,
     '--csv',
   ];
   if (options.dataSize !== undefined) args.push('-d', String(options.dataSize));
+  // A command line after the options replaces the built-in tests (-t would only draw a warning).
+  if (options.command !== undefined) return [...args, ...options.command];
+  return [...args, '-t', options.test];
+}
+
+export async function runBenchmark(server: BenchServer, options: RunOptions): Promise<RunResult> {
+  const args = benchmarkArgs(server, options);
   const ticksBefore = cpuTicks(server.pid);
   const started = performance.now();
   const child = track(spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));

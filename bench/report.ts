@@ -34,7 +34,8 @@ export interface ThroughputRow {
 export interface MemorySide {
   rssBefore: number;
   rssAfter: number;
-  bytesPerKey: number;
+  /** RSS growth divided by the items loaded. */
+  bytesPerItem: number;
   loadSeconds: number;
   /** Mnemo's JS heap after the load, for telling heap from off-heap memory. */
   heapUsed?: number;
@@ -43,11 +44,16 @@ export interface MemorySide {
   error?: string;
 }
 
+/** One data set (bench/workloads.ts) loaded into both servers. */
 export interface MemoryRow {
-  keys: number;
+  case: string;
+  /** What an item is: key, field, member. */
+  unit: string;
+  describe: string;
+  items: number;
   mnemo: MemorySide;
   redis: MemorySide;
-  /** Mnemo bytes per key divided by Redis bytes per key. */
+  /** Mnemo bytes per item divided by Redis bytes per item. */
   ratio: number | null;
 }
 
@@ -91,6 +97,22 @@ const count = (value: number | null | undefined) =>
   value === null || value === undefined ? '-' : Math.round(value).toLocaleString('en-US');
 const x = (value: number | null) => (value === null ? '-' : `${value.toFixed(2)}x`);
 
+/** The targets of the issues: throughput at -P 1, CPU per request at -P 16. */
+export const TARGETS = { minRpsRatioP1: 0.8, maxCpuRatioP16: 1.6 };
+
+/** The rows that miss a target, as notes. */
+export function targetMisses(rows: readonly ThroughputRow[]): string[] {
+  return rows.flatMap((r) => {
+    if (r.pipeline === 1 && r.rpsRatio !== null && r.rpsRatio < TARGETS.minRpsRatioP1) {
+      return [`${r.test.toUpperCase()} -P 1: ops/s ratio ${x(r.rpsRatio)} < ${TARGETS.minRpsRatioP1}`];
+    }
+    if (r.pipeline > 1 && r.cpuRatio !== null && r.cpuRatio > TARGETS.maxCpuRatioP16) {
+      return [`${r.test.toUpperCase()} -P ${r.pipeline}: cpu ratio ${x(r.cpuRatio)} > ${TARGETS.maxCpuRatioP16}`];
+    }
+    return [];
+  });
+}
+
 function table(title: string, header: string[], rows: string[][], notes: string[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -117,6 +139,10 @@ export function formatReport(report: BenchReport): string {
         ]),
         [
           ...(report.throughput.some((r) => r.test === 'mset') ? ['  (one MSET request sets 10 keys)'] : []),
+          ...(report.throughput.some((r) => r.test.startsWith('lrange')) ? ['  (LRANGE_n reads the first n 3-byte elements of a 10,000-element list)'] : []),
+          `  targets: ops/s ratio >= ${TARGETS.minRpsRatioP1} at -P 1, cpu ratio <= ${TARGETS.maxCpuRatioP16}x at -P 16; ` +
+            `${targetMisses(report.throughput).length === 0 ? 'all met' : 'missed:'}`,
+          ...targetMisses(report.throughput).map((miss) => `    ${miss}`),
           ...report.throughput.flatMap((r) =>
             [r.mnemo, r.redis].flatMap((side, i) => (side.error ? [`  ${r.test.toUpperCase()} -P ${r.pipeline} ${i ? 'redis' : 'mnemo'}: ${side.error}`] : [])),
           ),
@@ -127,15 +153,18 @@ export function formatReport(report: BenchReport): string {
   if (report.memory.length > 0) {
     parts.push(
       table(
-        `Memory (RSS growth for keys of 16 bytes with ${report.settings.valueBytes}-byte values)`,
-        ['keys', 'mnemo B/key', 'redis B/key', 'ratio', 'mnemo load s', 'redis load s', 'mnemo heap MB'],
+        'Memory (RSS growth per item loaded)',
+        ['case', 'items', 'unit', 'mnemo B/item', 'redis B/item', 'ratio', 'mnemo load s', 'redis load s', 'mnemo heap MB'],
         report.memory.map((r) => [
-          count(r.keys), f1(r.mnemo.bytesPerKey), f1(r.redis.bytesPerKey), x(r.ratio), f2(r.mnemo.loadSeconds),
+          r.case, count(r.items), r.unit, f1(r.mnemo.bytesPerItem), f1(r.redis.bytesPerItem), x(r.ratio), f2(r.mnemo.loadSeconds),
           f2(r.redis.loadSeconds), r.mnemo.heapUsed === undefined ? '-' : f1(r.mnemo.heapUsed / 2 ** 20),
         ]),
-        report.memory.flatMap((r) =>
-          [r.mnemo, r.redis].flatMap((side, i) => (side.error ? [`  ${count(r.keys)} keys ${i ? 'redis' : 'mnemo'}: ${side.error}`] : [])),
-        ),
+        [
+          ...[...new Map(report.memory.map((r) => [r.case, `  ${r.case}: ${r.describe}`])).values()],
+          ...report.memory.flatMap((r) =>
+            [r.mnemo, r.redis].flatMap((side, i) => (side.error ? [`  ${r.case}, ${count(r.items)} ${r.unit}s, ${i ? 'redis' : 'mnemo'}: ${side.error}`] : [])),
+          ),
+        ],
       ),
     );
   }

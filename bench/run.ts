@@ -4,17 +4,19 @@
 // round, medians are reported, and each server's own CPU time per request (from /proc) is
 // given next to throughput: it barely moves with the load of other processes.
 //
-// Knobs (environment): BENCH_ROUNDS (5), BENCH_REQUESTS (100000 at -P 1; -P 16 runs ten times
-// as many, twice for MSET), BENCH_CLIENTS (50), BENCH_KEYSPACE (-r, 100000), BENCH_TESTS (set,get,incr,mset),
-// BENCH_KEYS (1000000, memory), BENCH_FULL=1 or --full (adds 10M keys: memory and a large-
-// keyspace latency run), BENCH_FULL_KEYS (10000000), BENCH_SECONDS (60, per latency run),
+// Knobs (environment): BENCH_ROUNDS (5), BENCH_REQUESTS (100000 at -P 1; scaled per test, see
+// bench/workloads.ts), BENCH_CLIENTS (50), BENCH_KEYSPACE (-r, 100000), BENCH_TESTS (all of
+// bench/workloads.ts), BENCH_KEYS (1000000, memory of strings), BENCH_COLLECTION_ITEMS
+// (1000000, memory of hash fields and of sorted-set members), BENCH_FULL=1 or --full (adds
+// 10M keys: memory and a large-keyspace latency run), BENCH_FULL_KEYS (10000000),
+// BENCH_SECONDS (60, per latency run),
 // BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_MEMCACHED=0 (skips the Memcached
 // comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3), BENCH_OUT (bench/results/latest.json).
 
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadKeys, probe, VALUE_BYTES } from './load.ts';
+import { FIELDS_PER_HASH, probe, VALUE_BYTES, ZADD_PAIRS } from './load.ts';
 import { benchMemcached } from './memcached.ts';
 import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
 import { runBenchmark, type RunOptions, type RunResult } from './redis-benchmark.ts';
@@ -24,6 +26,9 @@ import {
 } from './report.ts';
 import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { median, ratio, summarizePauses } from './stats.ts';
+import {
+  DEFAULT_TESTS, HASH_FIELDS, requestsFor as scaledRequests, STRINGS, throughputTest, ZSET_MEMBERS, type MemoryCase,
+} from './workloads.ts';
 
 function envInt(name: string, fallback: number): number {
   const text = process.env[name];
@@ -41,8 +46,11 @@ const settings = {
   pipelines: '1,16',
   clients: envInt('BENCH_CLIENTS', 50),
   keyspace: envInt('BENCH_KEYSPACE', 100_000),
-  tests: process.env.BENCH_TESTS ?? 'set,get,incr,mset',
+  tests: process.env.BENCH_TESTS ?? DEFAULT_TESTS,
   keys: envInt('BENCH_KEYS', 1_000_000),
+  collectionItems: envInt('BENCH_COLLECTION_ITEMS', 1_000_000),
+  fieldsPerHash: FIELDS_PER_HASH,
+  zaddPairs: ZADD_PAIRS,
   fullKeys: envInt('BENCH_FULL_KEYS', 10_000_000),
   seconds: envInt('BENCH_SECONDS', 60),
   // Fewer rounds than the Redis comparison: its load generator is JavaScript and slower.
@@ -50,20 +58,7 @@ const settings = {
   valueBytes: VALUE_BYTES,
 };
 const PIPELINES = [1, 16];
-/**
- * More requests for pipelined runs keep them long enough to measure: pipelining makes the
- * single-key tests about ten times faster, MSET (ten keys a request) only about twice.
- */
-const pipelinedRequestFactor = (test: string) => (test === 'mset' ? 2 : 10);
 const out = process.env.BENCH_OUT ?? fileURLToPath(new URL('./results/latest.json', import.meta.url));
-
-/** A command of each test, sent once to find out whether the server supports it. */
-const PROBES: Record<string, string[]> = {
-  set: ['SET', 'bench:probe', 'x'],
-  get: ['GET', 'bench:probe'],
-  incr: ['INCR', 'bench:probe:counter'],
-  mset: ['MSET', 'bench:probe:1', 'x', 'bench:probe:2', 'y'],
-};
 
 const log = (message: string) => console.error(message);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -79,8 +74,7 @@ async function stopAll(servers: readonly BenchServer[]): Promise<void> {
 
 /** Why `server` cannot run `test`, or null when it can. */
 async function unsupported(server: BenchServer, test: string): Promise<string | null> {
-  const args = PROBES[test];
-  if (args === undefined) throw new Error(`no probe for test ${test}; known: ${Object.keys(PROBES).join(', ')}`);
+  const args = throughputTest(test).probe;
   const reply = await probe(server, args);
   return reply.startsWith('-') ? `skipped, ${args[0]} answers ${reply.slice(1)}` : null;
 }
@@ -140,18 +134,28 @@ class Tally {
 }
 
 function benchOptions(test: string, pipeline: number, requests = requestsFor(test, pipeline)): RunOptions {
-  return { test, pipeline, requests, clients: settings.clients, keyspace: settings.keyspace };
+  const { command } = throughputTest(test);
+  return { test, pipeline, requests, clients: settings.clients, keyspace: settings.keyspace, ...(command ? { command } : {}) };
 }
 
 async function throughput(): Promise<ThroughputRow[]> {
   const tests = settings.tests.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  tests.forEach(throughputTest);
   const servers = await startBoth();
   const tally = new Tally();
   try {
     for (const server of servers) {
       for (const test of tests) {
         const why = await unsupported(server, test);
-        if (why !== null) tally.fail(server, test, why);
+        if (why !== null) {
+          tally.fail(server, test, why);
+          continue;
+        }
+        try {
+          await throughputTest(test).prepare?.(server);
+        } catch (error) {
+          tally.fail(server, test, `failed to prepare: ${errorText(error)}`);
+        }
       }
     }
     // One unrecorded run of each test lets Mnemo's JIT compile its hot paths first.
@@ -159,7 +163,7 @@ async function throughput(): Promise<ThroughputRow[]> {
       for (const test of tests) {
         if (tally.errorOf(server, test, 16) !== undefined) continue;
         try {
-          await runBenchmark(server, benchOptions(test, 16, settings.requests));
+          await runBenchmark(server, benchOptions(test, 16, requestsFor(test, 1)));
         } catch (error) {
           tally.fail(server, test, `failed in warm-up: ${errorText(error)}`);
         }
@@ -172,7 +176,7 @@ async function throughput(): Promise<ThroughputRow[]> {
         for (const test of tests) {
           for (const server of order) {
             if (tally.errorOf(server, test, pipeline) !== undefined) continue;
-            const label = `round ${round}/${settings.rounds}  ${test.toUpperCase().padEnd(4)} -P ${String(pipeline).padEnd(2)}  ${server.name.padEnd(5)}`;
+            const label = `round ${round}/${settings.rounds}  ${test.toUpperCase().padEnd(10)} -P ${String(pipeline).padEnd(2)}  ${server.name.padEnd(5)}`;
             try {
               await server.takeGcPauses?.();
               const result = await runBenchmark(server, benchOptions(test, pipeline));
@@ -194,42 +198,44 @@ async function throughput(): Promise<ThroughputRow[]> {
 }
 
 function requestsFor(test: string, pipeline: number): number {
-  return pipeline > 1 ? settings.requests * pipelinedRequestFactor(test) : settings.requests;
+  return scaledRequests(test, pipeline, settings.requests);
 }
 
-/** Loads `keys` keys into a server and measures how much its RSS grew. */
-async function measureMemory(server: BenchServer, keys: number): Promise<MemorySide> {
+/** Loads `items` items of a memory case into a server and measures how much its RSS grew. */
+async function measureMemory(server: BenchServer, memoryCase: MemoryCase, items: number): Promise<MemorySide> {
   const rssBefore = rssBytes(server.pid);
   const started = performance.now();
   try {
-    await loadKeys(server, keys);
+    await memoryCase.load(server, items);
   } catch (error) {
-    return { rssBefore, rssAfter: rssBytes(server.pid), bytesPerKey: NaN, loadSeconds: NaN, error: errorText(error) };
+    return { rssBefore, rssAfter: rssBytes(server.pid), bytesPerItem: NaN, loadSeconds: NaN, error: errorText(error) };
   }
   const loadSeconds = (performance.now() - started) / 1000;
   // Let the allocators and the GC settle what the load left behind.
   await sleep(1000);
   const rssAfter = rssBytes(server.pid);
   const heap = server.memoryUsage ? await server.memoryUsage() : undefined;
-  log(`loaded ${keys.toLocaleString('en-US')} keys into ${server.name} in ${loadSeconds.toFixed(2)} s`);
+  log(`loaded ${items.toLocaleString('en-US')} ${memoryCase.unit}s into ${server.name} in ${loadSeconds.toFixed(2)} s`);
   return {
     rssBefore,
     rssAfter,
-    bytesPerKey: (rssAfter - rssBefore) / keys,
+    bytesPerItem: (rssAfter - rssBefore) / items,
     loadSeconds,
     ...(heap ? { heapUsed: heap.heapUsed, external: heap.external, arrayBuffers: heap.arrayBuffers } : {}),
   };
 }
 
-async function memoryRow(servers: readonly [BenchServer, BenchServer], keys: number): Promise<MemoryRow> {
-  const [mnemo, redis] = [await measureMemory(servers[0], keys), await measureMemory(servers[1], keys)];
-  return { keys, mnemo, redis, ratio: ratio(mnemo.bytesPerKey, redis.bytesPerKey) };
+async function memoryRow(servers: readonly [BenchServer, BenchServer], memoryCase: MemoryCase, items: number): Promise<MemoryRow> {
+  const [mnemo, redis] = [await measureMemory(servers[0], memoryCase, items), await measureMemory(servers[1], memoryCase, items)];
+  const { name, unit, describe } = memoryCase;
+  return { case: name, unit, describe, items, mnemo, redis, ratio: ratio(mnemo.bytesPerItem, redis.bytesPerItem) };
 }
 
-async function memory(keys: number): Promise<MemoryRow> {
+/** Each case on fresh servers, so that none inherits another's freed memory. */
+async function memory(memoryCase: MemoryCase, items: number): Promise<MemoryRow> {
   const servers = await startBoth();
   try {
-    return await memoryRow(servers, keys);
+    return await memoryRow(servers, memoryCase, items);
   } finally {
     await stopAll(servers);
   }
@@ -266,7 +272,7 @@ async function timedRun(server: BenchServer, test: string, keys: number): Promis
 async function largeKeyspace(keys: number): Promise<{ memory: MemoryRow; latency: LatencyRow[] }> {
   const servers = await startBoth();
   try {
-    const memoryResult = await memoryRow(servers, keys);
+    const memoryResult = await memoryRow(servers, STRINGS, keys);
     const latency: LatencyRow[] = [];
     for (const test of ['get', 'set']) {
       const [m, r] = [await timedRun(servers[0], test, keys), await timedRun(servers[1], test, keys)];
@@ -295,7 +301,9 @@ async function main(): Promise<void> {
     largeKeyspace: [],
   };
   log(`Mnemo vs ${report.machine.redisServer}: ${full ? 'full' : 'default'} run (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-  report.memory.push(await memory(settings.keys));
+  report.memory.push(await memory(STRINGS, settings.keys));
+  report.memory.push(await memory(HASH_FIELDS, settings.collectionItems));
+  report.memory.push(await memory(ZSET_MEMBERS, settings.collectionItems));
   report.throughput = await throughput();
   if (full) {
     const large = await largeKeyspace(settings.fullKeys);

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ChildReply, ChildRequest } from './mnemo-child.ts';
 
-const PORT_RANGE = { first: 7200, last: 7299 };
+const PORT_RANGE = { first: 7230, last: 7299 };
 const HOST = '127.0.0.1';
 
 const spawned = new Set<ChildProcess>();

@@ -1,11 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../src/server/run.ts';
-import { encodeSets, loadKeys, probe } from '../../bench/load.ts';
+import { encodeSets, hashFieldsLoad, listLoad, loadKeys, pipeline, probe, sortedSetLoad, ZSET_KEY } from '../../bench/load.ts';
 import { parseCpuTicks, parseRssBytes } from '../../bench/proc.ts';
-import { parseCsv } from '../../bench/redis-benchmark.ts';
+import { benchmarkArgs, parseCsv } from '../../bench/redis-benchmark.ts';
+import { targetMisses, type ThroughputRow } from '../../bench/report.ts';
 import type { BenchServer } from '../../bench/servers.ts';
 import { median, percentile, summarizePauses } from '../../bench/stats.ts';
+import { DEFAULT_TESTS, HASH_FIELDS, requestsFor, THROUGHPUT_TESTS, ZSET_MEMBERS } from '../../bench/workloads.ts';
+
+/** A Mnemo server in this process, as the loader sees a benchmarked one. */
+async function inProcess(config?: Record<string, string>) {
+  const running = await startServer({ port: 0, host: '127.0.0.1', ...(config ? { config } : {}) });
+  const server: BenchServer = { name: 'mnemo', pid: process.pid, host: '127.0.0.1', port: running.port, stop: running.close };
+  return { running, server };
+}
 
 test('CPU ticks are utime plus stime even when the command name has spaces and parentheses', () => {
   const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 731 269 0 0 20 0 11 0 5000 1000000 300';
@@ -52,9 +61,8 @@ test('the loader writes keys named as redis-benchmark names them, with 10-byte v
 });
 
 test('the loader stores exactly the requested keys in a running server', async () => {
-  const running = await startServer({ port: 0, host: '127.0.0.1' });
+  const { running, server } = await inProcess();
   try {
-    const server: BenchServer = { name: 'mnemo', pid: process.pid, host: '127.0.0.1', port: running.port, stop: running.close };
     await loadKeys(server, 25_001);
     assert.equal(await probe(server, ['GET', 'key:000000025000']), '$10');
     assert.equal(await probe(server, ['GET', 'key:000000025001']), '$-1');
@@ -65,9 +73,8 @@ test('the loader stores exactly the requested keys in a running server', async (
 });
 
 test('the loader reports the first error a server answers', async () => {
-  const running = await startServer({ port: 0, host: '127.0.0.1', config: { requirepass: 'secret' } });
+  const { running, server } = await inProcess({ requirepass: 'secret' });
   try {
-    const server: BenchServer = { name: 'mnemo', pid: process.pid, host: '127.0.0.1', port: running.port, stop: running.close };
     await assert.rejects(loadKeys(server, 100), /mnemo answered SET with NOAUTH Authentication required\./);
   } finally {
     await running.close();
@@ -75,11 +82,90 @@ test('the loader reports the first error a server answers', async () => {
 });
 
 test('the loader stops with an error when the server goes away mid-load', { timeout: 10_000 }, async () => {
-  const running = await startServer({ port: 0, host: '127.0.0.1' });
-  const server: BenchServer = { name: 'mnemo', pid: process.pid, host: '127.0.0.1', port: running.port, stop: running.close };
+  const { running, server } = await inProcess();
   const loading = loadKeys(server, 2_000_000);
   const db = running.server.keyspace.dbs[0]!;
   while (db.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   await running.close();
   await assert.rejects(loading, /mnemo answered SET with a closed connection/);
+});
+
+test('hash loads put 100 fields in each hash, the last hash taking the remainder', () => {
+  const load = hashFieldsLoad(250);
+  assert.equal(load.count, 3);
+  const text = load.encode(2, 1).toString();
+  assert.ok(text.startsWith('*102\r\n$4\r\nHSET\r\n$17\r\nhash:000000000002\r\n$9\r\nfield:000\r\n$10\r\nv000000200\r\n'), text);
+  assert.ok(text.endsWith('$9\r\nfield:049\r\n$10\r\nv000000249\r\n'), text);
+});
+
+test('sorted-set loads give each member a distinct score, 1000 pairs to a ZADD', () => {
+  const load = sortedSetLoad(1500);
+  assert.equal(load.count, 2);
+  const args = load.encode(0, 2).toString().split('\r\n').filter((line) => !/^[*$]/.test(line) && line !== '');
+  const scores = args.filter((arg, i) => i > 0 && !arg.startsWith('element:') && arg !== 'ZADD' && arg !== ZSET_KEY);
+  assert.equal(scores.length, 1500);
+  assert.equal(new Set(scores).size, 1500);
+  assert.ok(args.includes('element:000000001499'));
+});
+
+test('hash and sorted-set loads store exactly the requested items in a running server', async () => {
+  const { running, server } = await inProcess();
+  try {
+    await HASH_FIELDS.load(server, 2_050);
+    await ZSET_MEMBERS.load(server, 2_500);
+    assert.equal(running.server.keyspace.dbs[0]!.size, 21 + 1);
+    assert.equal(await probe(server, ['HLEN', 'hash:000000000019']), ':100');
+    assert.equal(await probe(server, ['HLEN', 'hash:000000000020']), ':50');
+    assert.equal(await probe(server, ['ZCARD', ZSET_KEY]), ':2500');
+  } finally {
+    await running.close();
+  }
+});
+
+test('list loads push the requested length over several commands', async () => {
+  const { running, server } = await inProcess();
+  try {
+    await pipeline(server, listLoad('l', 2_345, 'xxx'));
+    assert.equal(await probe(server, ['LLEN', 'l']), ':2345');
+  } finally {
+    await running.close();
+  }
+});
+
+test('the loader names the command a server refused', async () => {
+  const { running, server } = await inProcess();
+  try {
+    await probe(server, ['SET', ZSET_KEY, 'a string']);
+    await assert.rejects(ZSET_MEMBERS.load(server, 10), /mnemo answered ZADD with WRONGTYPE/);
+  } finally {
+    await running.close();
+  }
+});
+
+test('built-in tests are passed with -t, LRANGE tests as their own command line', () => {
+  const base = { pipeline: 16, requests: 1000, clients: 50, keyspace: 100 };
+  const server = { host: '127.0.0.1', port: 7230 };
+  assert.deepEqual(benchmarkArgs(server, { ...base, test: 'zadd' }).slice(-3), ['--csv', '-t', 'zadd']);
+  const lrange = THROUGHPUT_TESTS.lrange_300!;
+  const args = benchmarkArgs(server, { ...base, test: 'lrange_300', command: lrange.command! });
+  assert.deepEqual(args.slice(-5), ['--csv', 'LRANGE', 'bench:lrange', '0', '299']);
+  assert.ok(!args.includes('-t'));
+});
+
+test('the default run covers the collection tests, with shorter LRANGE runs', () => {
+  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,lrange_300');
+  assert.equal(requestsFor('set', 16, 100_000), 1_000_000);
+  assert.equal(requestsFor('zadd', 16, 100_000), 200_000);
+  assert.equal(requestsFor('mset', 16, 100_000), 200_000);
+  assert.equal(requestsFor('lrange_300', 1, 100_000), 20_000);
+  assert.throws(() => requestsFor('lrange_500', 1, 100_000), /unknown test lrange_500/);
+});
+
+test('targets are checked on ops/s at -P 1 and on CPU at -P 16', () => {
+  const row = (test: string, pipeline: number, rpsRatio: number, cpuRatio: number) =>
+    ({ test, pipeline, rpsRatio, cpuRatio }) as ThroughputRow;
+  assert.deepEqual(targetMisses([row('hset', 1, 0.79, 3), row('hset', 16, 0.1, 1.6), row('zadd', 16, 1, 1.61)]), [
+    'HSET -P 1: ops/s ratio 0.79x < 0.8',
+    'ZADD -P 16: cpu ratio 1.61x > 1.6',
+  ]);
 });

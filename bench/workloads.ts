@@ -1,0 +1,95 @@
+// What `npm run bench` measures: the redis-benchmark tests of the throughput phase and the
+// data sets of the memory phase.
+
+import { FIELDS_PER_HASH, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, VALUE_BYTES } from './load.ts';
+import type { BenchServer } from './servers.ts';
+
+export interface ThroughputTest {
+  /** Sent once first: a server that answers it with an error skips the test. */
+  probe: string[];
+  /**
+   * Requests per run as multiples of BENCH_REQUESTS, at -P 1 and at -P 16: enough for a run of
+   * a second or more against Redis, few enough for the whole default run to take about ten
+   * minutes. Pipelining makes single-key commands about ten times faster, MSET (ten keys a
+   * request) about twice; LRANGE is bound by its long replies at both depths.
+   */
+  scale: readonly [p1: number, p16: number];
+  /**
+   * A command line for redis-benchmark instead of its built-in test of this name. The
+   * built-in LRANGE tests first run as many LPUSHes as they then measure, which would count
+   * in the server's CPU time.
+   */
+  command?: string[];
+  /** Run once on each server before the test's first run. */
+  prepare?(server: BenchServer): Promise<void>;
+}
+
+const LRANGE_KEY = 'bench:lrange';
+/** LRANGE reads the head of a list this long, of redis-benchmark's default 3-byte payload. */
+const LRANGE_LIST_LENGTH = 10_000;
+const fillLrangeList = (server: BenchServer) => pipeline(server, listLoad(LRANGE_KEY, LRANGE_LIST_LENGTH, 'xxx'));
+
+const lrange = (elements: number, scale: ThroughputTest['scale']): ThroughputTest => ({
+  probe: ['LRANGE', 'bench:probe:list', '0', String(elements - 1)],
+  scale,
+  command: ['LRANGE', LRANGE_KEY, '0', String(elements - 1)],
+  prepare: fillLrangeList,
+});
+
+export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
+  set: { probe: ['SET', 'bench:probe', 'x'], scale: [1, 10] },
+  get: { probe: ['GET', 'bench:probe'], scale: [1, 10] },
+  incr: { probe: ['INCR', 'bench:probe:counter'], scale: [1, 10] },
+  mset: { probe: ['MSET', 'bench:probe:1', 'x', 'bench:probe:2', 'y'], scale: [1, 2] },
+  // LPOP pops what LPUSH pushed to redis-benchmark's list: the same counts keep it from growing.
+  lpush: { probe: ['LPUSH', 'bench:probe:list', 'x'], scale: [0.5, 4] },
+  lpop: { probe: ['LPOP', 'bench:probe:list'], scale: [0.5, 4] },
+  sadd: { probe: ['SADD', 'bench:probe:set', 'x'], scale: [0.5, 4] },
+  hset: { probe: ['HSET', 'bench:probe:hash', 'f', 'x'], scale: [0.5, 4] },
+  zadd: { probe: ['ZADD', 'bench:probe:zset', '1', 'x'], scale: [0.5, 2] },
+  lrange_100: lrange(100, [0.5, 1]),
+  lrange_300: lrange(300, [0.2, 0.4]),
+};
+
+export const DEFAULT_TESTS = Object.keys(THROUGHPUT_TESTS).join(',');
+
+export function throughputTest(name: string): ThroughputTest {
+  const test = THROUGHPUT_TESTS[name];
+  if (test === undefined) throw new Error(`unknown test ${name}; known: ${Object.keys(THROUGHPUT_TESTS).join(', ')}`);
+  return test;
+}
+
+/** Requests of one run of `name` at depth `pipeline`, for BENCH_REQUESTS = `requests`. */
+export function requestsFor(name: string, pipeline: number, requests: number): number {
+  const [p1, p16] = throughputTest(name).scale;
+  return Math.max(1, Math.round(requests * (pipeline > 1 ? p16 : p1)));
+}
+
+export interface MemoryCase {
+  name: string;
+  /** What one item of `items` is: the unit of bytes per item. */
+  unit: string;
+  describe: string;
+  load(server: BenchServer, items: number): Promise<void>;
+}
+
+export const STRINGS: MemoryCase = {
+  name: 'strings',
+  unit: 'key',
+  describe: `16-byte keys with ${VALUE_BYTES}-byte values`,
+  load: loadKeys,
+};
+
+export const HASH_FIELDS: MemoryCase = {
+  name: 'hash fields',
+  unit: 'field',
+  describe: `${FIELDS_PER_HASH} fields to a hash, 9-byte names, ${VALUE_BYTES}-byte values`,
+  load: (server, fields) => pipeline(server, hashFieldsLoad(fields)),
+};
+
+export const ZSET_MEMBERS: MemoryCase = {
+  name: 'zset members',
+  unit: 'member',
+  describe: 'one sorted set, 20-byte members, integer scores',
+  load: (server, members) => pipeline(server, sortedSetLoad(members)),
+};
