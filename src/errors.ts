@@ -40,6 +40,11 @@ export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
 /** getRangeLongFromObjectOrReply's text for a value outside (-LONG_MAX, LONG_MAX) (sic, 7.0). */
 export const LONG_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 
+export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+/** What a client blocked in BLPOP and the like gets from CLIENT UNBLOCK <id> ERROR. */
+export const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;
 }
@@ -61,6 +66,9 @@ export function sanitizeErrorText(text: string): string {
   return text.includes('\r') || text.includes('\n') ? text.replace(/[\r\n]/g, ' ') : text;
 }
 
+/** Up to `max` bytes as they came, cut at a NUL as Redis's printf("%s") cuts them. */
 function latin1(bytes: Uint8Array, max: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, max)).toString('latin1');
+  const nul = bytes.indexOf(0);
+  const length = Math.min(nul < 0 ? bytes.length : nul, max);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
 }

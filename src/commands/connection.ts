@@ -41,7 +41,7 @@ function hello(ctx: CommandContext): void {
       name = validClientName(argv[i + 1]!);
       i += 1;
     } else {
-      throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]!.toString()}'`);
+      throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]!.toString('latin1')}'`);
     }
   }
   if (!client.authenticated) {

@@ -158,7 +158,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   bool('lazyfree-lazy-user-del', false),
   bool('lazyfree-lazy-user-flush', false),
   // Encodings of small collections (Redis 7.0 names; the *-ziplist-* names are aliases)
-  int('hash-max-listpack-entries', 128, 0, LONG_MAX, true, ['hash-max-ziplist-entries']),
+  int('hash-max-listpack-entries', 512, 0, LONG_MAX, true, ['hash-max-ziplist-entries']),
   int('hash-max-listpack-value', 64, 0, LONG_MAX, true, ['hash-max-ziplist-value']),
   int('list-max-listpack-size', -2, -5, INT_MAX, true, ['list-max-ziplist-size']),
   int('list-compress-depth', 0, 0, INT_MAX),

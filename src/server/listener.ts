@@ -10,7 +10,7 @@ export interface Connection {
   client: Client;
   socket: net.Socket;
   parser: RespParser;
-  /** A parsed command waiting for CLIENT PAUSE to end; the ones after it stay in the parser. */
+  /** A parsed command waiting for CLIENT PAUSE to end or a blocked command to be served; the ones after it stay in the parser. */
   held: Buffer[] | null;
 }
 
@@ -65,7 +65,13 @@ export class RedisListener {
     });
     const conn: Connection = { client, socket, parser, held: null };
     this.connections.set(client.id, conn);
-    client.kill = () => socket.destroy();
+    client.kill = () => {
+      client.killed = true;
+      socket.destroy();
+    };
+    client.resume = () => {
+      if (this.connections.has(client.id)) this.process(conn);
+    };
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {

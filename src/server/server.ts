@@ -7,6 +7,7 @@ import type { CommandContext } from '../commands/spec.ts';
 import { CommandError, NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
 import { Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
 import type { Database } from '../store/database.ts';
+import { BlockingRegistry } from './blocking.ts';
 import { Client } from './client.ts';
 import { Config } from './config.ts';
 import type { RedisListener } from './listener.ts';
@@ -35,6 +36,12 @@ export interface ServerStats {
 
 function isWrite(cmd: RegisteredCommand): boolean {
   return cmd.has(Flag.Write) || cmd.spec.flags.includes('may_replicate');
+}
+
+const CROSS_PROTOCOL_PROBES = ['post', 'host:'];
+
+function isCrossProtocolProbe(name: Buffer): boolean {
+  return CROSS_PROTOCOL_PROBES.some((probe) => probe.length === name.length && name.toString('latin1').toLowerCase() === probe);
 }
 
 /** Commands that run even while MULTI is queueing. */
@@ -86,6 +93,10 @@ export class Server {
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly unpauseListeners: (() => void)[] = [];
   private readonly cronHooks: (() => void)[] = [];
+  /** Clients blocked by BLPOP and the like, and the keys that may serve them. */
+  readonly blocking = new BlockingRegistry(this);
+  /** Commands running, nested ones (EXEC's) included. */
+  private callDepth = 0;
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
@@ -118,6 +129,7 @@ export class Server {
 
   removeClient(client: Client): void {
     this.clients.delete(client.id);
+    this.blocking.remove(client);
     client.onReset?.();
   }
 
@@ -161,6 +173,7 @@ export class Server {
 
   /** Whether `argv` must wait for the pause to end (Redis's blockPostponeClient test). */
   mustWait(client: Client, argv: readonly Buffer[]): boolean {
+    if (client.blocked !== null) return true;
     const pause = this.pause;
     if (pause === null) return false;
     if (pause.all) return true;
@@ -178,6 +191,9 @@ export class Server {
     const skipping = client.replyMode === 'skip';
     const mark = w.mark();
     this.dispatch(client, argv);
+    // As after call() in Redis's processCommand: clients blocked on keys the command (or a
+    // whole EXEC) filled are served before the next command runs.
+    if (this.callDepth === 0 && this.blocking.hasReady) this.blocking.serveReady();
     if (client.replyMode === 'on') return;
     w.rewind(mark);
     if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
@@ -186,7 +202,12 @@ export class Server {
   private dispatch(client: Client, argv: Buffer[]): void {
     const w = client.w;
     let cmd = this.commands.lookup(argv[0]!);
-    if (cmd === undefined) return this.reject(client, null, unknownCommand(argv));
+    if (cmd === undefined) {
+      // Redis's guard against cross-protocol attacks (an HTTP request sent to the port):
+      // such a client is dropped without a reply.
+      if (isCrossProtocolProbe(argv[0]!)) return client.kill();
+      return this.reject(client, null, unknownCommand(argv));
+    }
     if (cmd.subcommands.length > 0 && argv.length >= 2) {
       const sub = cmd.subcommand(argv[1]!);
       if (sub === undefined) return this.reject(client, cmd, unknownSubcommand(argv[1]!, cmd.spec.name));
@@ -206,6 +227,11 @@ export class Server {
     this.call(client, cmd, argv);
   }
 
+  /** Whether a blocking command must answer at once instead of blocking: inside EXEC (or a script). */
+  get denyBlocking(): boolean {
+    return this.callDepth > 1;
+  }
+
   /** Runs a command that passed the gate's checks (EXEC calls this for queued commands). */
   call(client: Client, cmd: RegisteredCommand, argv: Buffer[]): void {
     let ctx = this.contexts.get(client);
@@ -219,6 +245,7 @@ export class Server {
     const errorsBefore = client.w.errorCount;
     for (const hook of this.beforeCommandHooks) hook(client, cmd, argv);
     const started = performance.now();
+    this.callDepth++;
     try {
       cmd.spec.handler!(ctx);
     } catch (error) {
@@ -228,13 +255,17 @@ export class Server {
         console.error(error);
       }
     }
+    this.callDepth--;
+    this.blocking.noteCommand(client, cmd, argv);
+    client.lastCommand = cmd.fullName;
+    // A command that blocked is counted once it is served or times out, as in Redis.
+    if (client.blocked !== null) return;
     const stats = cmd.stats;
     stats.usec += (performance.now() - started) * 1000;
     stats.calls++;
     if (client.w.errorCount !== errorsBefore) stats.failed++;
     else if (cmd.has(Flag.Write)) this.dirty++;
     this.stats.commandsProcessed++;
-    client.lastCommand = cmd.fullName;
     for (const hook of this.afterCommandHooks) hook(client, cmd, argv);
   }
 

@@ -38,6 +38,10 @@ const CASES: Case[] = [
   { name: 'a bad frame after QUIT in the same packet', input: 'QUIT\r\n*x\r\n' },
   { name: 'an empty bulk as the command name', input: '*1\r\n$0\r\n\r\n' },
   { name: 'CR and LF inside an unknown command and its arguments', input: '*2\r\n$3\r\nF\rO\r\n$3\r\na\nb\r\n' },
+  { name: 'an HTTP POST sent to the Redis port (cross-protocol guard)', input: 'PING\r\nPOST / HTTP/1.1\r\nHost: x\r\n\r\n' },
+  { name: 'an HTTP Host: header line', input: 'Host: example\r\nPING\r\n' },
+  { name: 'a NUL inside an unknown command name and its argument', input: '*2\r\n$3\r\nF\x00O\r\n$3\r\na\x00b\r\n' },
+  { name: 'non-UTF-8 bytes quoted back in a HELLO option error', input: '*3\r\n$5\r\nHELLO\r\n$1\r\n2\r\n$2\r\n\xff\xfe\r\n' },
 ];
 const AUTH_CASES: Case[] = [
   { name: 'more than 10 arguments before AUTH', input: '*11\r\n' },

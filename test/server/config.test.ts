@@ -26,8 +26,8 @@ test('CONFIG GET takes several patterns, matching names and aliases case-insensi
   assert.equal(pairs.size * 2, reply.length);
   assert.equal(pairs.get('maxmemory'), '0');
   assert.equal(pairs.get('maxmemory-policy'), 'noeviction');
-  assert.equal(pairs.get('hash-max-listpack-entries'), '128');
-  assert.equal(pairs.get('hash-max-ziplist-entries'), '128');
+  assert.equal(pairs.get('hash-max-listpack-entries'), '512');
+  assert.equal(pairs.get('hash-max-ziplist-entries'), '512');
 });
 
 test('CONFIG GET is a map in RESP3', () => {

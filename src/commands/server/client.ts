@@ -4,6 +4,7 @@ import { CommandError, SYNTAX } from '../../errors.ts';
 import type { Client } from '../../server/client.ts';
 import type { Server } from '../../server/server.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../../util/numbers.ts';
+import { clientUnblock } from '../blocking.ts';
 import { validClientName } from '../connection.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
@@ -13,13 +14,14 @@ const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master'])
 
 function clientType(name: Buffer): string {
   const type = name.toString().toLowerCase();
-  if (!CLIENT_TYPES.has(type)) throw new CommandError(`ERR Unknown client type '${name.toString()}'`);
+  if (!CLIENT_TYPES.has(type)) throw new CommandError(`ERR Unknown client type '${name.toString('latin1')}'`);
   return type === 'slave' ? 'replica' : type;
 }
 
 function flagsOf(client: Client): string {
   let flags = '';
   if (client.multi !== null) flags += 'x';
+  if (client.blocked !== null) flags += 'b';
   if (client.closeAfterReply) flags += 'c';
   if (client.noEvict) flags += 'e';
   if (client.noTouch) flags += 'T';
@@ -188,7 +190,7 @@ function onOff(arg: Buffer): boolean {
 function clientSetinfo({ argv, client, w }: CommandContext): void {
   const attribute = argv[2]!.toString().toLowerCase();
   if (attribute !== 'lib-name' && attribute !== 'lib-ver') {
-    throw new CommandError(`ERR Unrecognized option '${argv[2]!.toString()}'`);
+    throw new CommandError(`ERR Unrecognized option '${argv[2]!.toString('latin1')}'`);
   }
   for (const byte of argv[3]!) {
     if (byte < 0x21 || byte > 0x7e) {
@@ -264,6 +266,8 @@ const HELP = [
   '    Set client meta attr. Options are:',
   '    * LIB-NAME: the client lib name.',
   '    * LIB-VER: the client lib version.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Unblock the specified blocked client.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'NO-TOUCH (ON|OFF)',
@@ -300,6 +304,7 @@ export const clientCommands: CommandSpec[] = [
         server.unpauseClients();
         w.ok();
       }),
+      sub('unblock', -3, true, 'Unblock a client blocked in a blocking command from a different connection', '5.0.0', clientUnblock),
       sub('reply', 3, false, 'Instruct the server whether to reply to commands', '3.2.0', ({ argv, client, w }) => {
         const mode = argv[2]!.toString().toLowerCase();
         if (mode !== 'on' && mode !== 'off' && mode !== 'skip') throw new CommandError(SYNTAX);

@@ -289,7 +289,7 @@ function debug(ctx: CommandContext): void {
     console.log(`DEBUG LISTPACK ${argv[2]!.toString()}: ${TYPE_NAMES[ctx.db.typeOf(id)]}, ${ctx.db.memoryUsage(id)} bytes`);
     return w.simple('Listpack structure printed on stdout');
   }
-  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString()}'. Try DEBUG HELP.`);
+  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
 }
 
 export const debugCommands: CommandSpec[] = [
