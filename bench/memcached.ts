@@ -11,8 +11,9 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { cpuMicrosPerRequest, cpuTicks } from './proc.ts';
-import { track } from './servers.ts';
+import { freePort, stopper, track } from './servers.ts';
 import { median, ratio } from './stats.ts';
+import { count, f2, table, x } from './table.ts';
 
 export interface MemcachedBenchOptions {
   clients?: number;
@@ -38,7 +39,6 @@ export interface MemcachedBenchRow {
 }
 
 const HOST = '127.0.0.1';
-const REFERENCE_PORTS = [7311, 7312, 7313, 7314, 7315, 7316, 7317, 7318, 7319];
 const VALUE = 'x'.repeat(10);
 /** Distinct request buffers per connection, cycled (random keys without per-request work). */
 const REQUEST_POOL = 512;
@@ -97,45 +97,39 @@ export async function benchMemcached(opts: MemcachedBenchOptions = {}): Promise<
     }
     return rows;
   } finally {
-    for (const stop of stops) stop();
+    await Promise.all(stops.map((stop) => stop()));
   }
 }
 
-export function formatMemcachedRows(rows: readonly MemcachedBenchRow[]): string {
-  const fixed = (n: number | null, digits = 0) => (n === null ? '-' : n.toFixed(digits));
-  const header = ['test', 'P', 'memcached ops/s', 'mnemo ops/s', 'ratio', 'memcached CPU µs/req', 'mnemo CPU µs/req'];
-  const lines = rows.map((r) => [
-    r.test.toUpperCase(),
-    String(r.pipeline),
-    fixed(r.memcachedOps),
-    fixed(r.mnemoOps),
-    fixed(r.ratio, 2),
-    fixed(r.memcachedCpuMicros, 2),
-    fixed(r.mnemoCpuMicros, 2),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [header, ...lines].map((l) => l.map((cell, i) => cell.padStart(widths[i]!)).join('  ')).join('\n');
+export function formatMemcachedRows(title: string, rows: readonly MemcachedBenchRow[]): string {
+  return table(
+    title,
+    ['test', 'P', 'memcached ops/s', 'mnemo ops/s', 'ratio', 'memcached cpu µs/req', 'mnemo cpu µs/req'],
+    rows.map((r) => [
+      r.test.toUpperCase(), String(r.pipeline), count(r.memcachedOps), count(r.mnemoOps), x(r.ratio), f2(r.memcachedCpuMicros), f2(r.mnemoCpuMicros),
+    ]),
+  );
 }
 
 // ---- servers ---------------------------------------------------------------------------------
 
 interface Started {
   target: Target;
-  stop: () => void;
+  stop: () => Promise<void>;
 }
 
 async function startMemcached(): Promise<Started> {
-  const port = await firstFreePort(REFERENCE_PORTS);
+  const port = await freePort();
   const args = ['-p', String(port), '-U', '0', '-l', HOST, '-t', '1', '-m', '1024', '-c', '4096'];
   if (process.getuid?.() === 0) args.push('-u', 'nobody');
   const child = track(spawn('memcached', args, { stdio: 'ignore' }));
   await waitForPort(port);
-  return { target: { name: 'memcached', pid: child.pid!, port }, stop: () => child.kill('SIGKILL') };
+  return { target: { name: 'memcached', pid: child.pid!, port }, stop: stopper(child, port) };
 }
 
 async function startMnemoMemcached(): Promise<Started> {
-  const redisPort = await anyFreePort();
-  const port = await anyFreePort();
+  const redisPort = await freePort();
+  const port = await freePort();
   const bin = fileURLToPath(new URL('../bin/mnemo-server.js', import.meta.url));
   const child = track(
     spawn(process.execPath, [bin, '--port', String(redisPort), '--memcached-port', String(port), '--save', '', '--appendonly', 'no'], {
@@ -143,31 +137,7 @@ async function startMnemoMemcached(): Promise<Started> {
     }),
   );
   await waitForPort(port);
-  return { target: { name: 'mnemo', pid: child.pid!, port }, stop: () => child.kill('SIGKILL') };
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ port, host: HOST }, () => probe.close(() => resolve(true)));
-  });
-}
-
-async function firstFreePort(ports: number[]): Promise<number> {
-  for (const port of ports) if (await portIsFree(port)) return port;
-  throw new Error(`no free port among ${ports.join(', ')}`);
-}
-
-function anyFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: HOST }, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+  return { target: { name: 'mnemo', pid: child.pid!, port }, stop: stopper(child, redisPort, port) };
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -276,5 +246,5 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     ...(process.env.BENCH_ROUNDS ? { rounds: Number(process.env.BENCH_ROUNDS) } : {}),
     ...(process.env.BENCH_REQUESTS ? { requests: Number(process.env.BENCH_REQUESTS) } : {}),
   });
-  console.log(formatMemcachedRows(rows));
+  console.log(formatMemcachedRows('Memcached protocol: Mnemo vs memcached -t 1', rows));
 }

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
 import type { PauseSummary } from './stats.ts';
+import { count, f1, f2, table, x } from './table.ts';
 
 /** One server's figures for one (test, pipeline) over all rounds: medians of the rounds. */
 export interface SideSummary {
@@ -89,13 +90,6 @@ export interface BenchReport {
   memcachedError?: string;
 }
 
-const fixed = (digits: number) => (value: number | null | undefined) =>
-  value === null || value === undefined ? '-' : value.toFixed(digits);
-const f1 = fixed(1);
-const f2 = fixed(2);
-const count = (value: number | null | undefined) =>
-  value === null || value === undefined ? '-' : Math.round(value).toLocaleString('en-US');
-const x = (value: number | null) => (value === null ? '-' : `${value.toFixed(2)}x`);
 
 /** The targets of the issues: throughput at -P 1, CPU per request at -P 16. */
 export const TARGETS = { minRpsRatioP1: 0.8, maxCpuRatioP16: 1.6 };
@@ -111,12 +105,6 @@ export function targetMisses(rows: readonly ThroughputRow[]): string[] {
     }
     return [];
   });
-}
-
-function table(title: string, header: string[], rows: string[][], notes: string[] = []): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ...notes, ''].join('\n');
 }
 
 export function formatReport(report: BenchReport): string {
@@ -189,7 +177,7 @@ export function formatReport(report: BenchReport): string {
     );
   }
   if (report.memcached !== undefined) {
-    parts.push(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)\n${formatMemcachedRows(report.memcached)}\n`);
+    parts.push(formatMemcachedRows(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.memcached));
   }
   if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
   return parts.join('\n');

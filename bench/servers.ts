@@ -43,7 +43,8 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port of the benchmark's range that nothing listens on, reserved until releasePort. */
+export async function freePort(): Promise<number> {
   for (let port = PORT_RANGE.first; port <= PORT_RANGE.last; port++) {
     if (portsTaken.has(port)) continue;
     if (await portIsFree(port)) {
@@ -52,6 +53,10 @@ async function freePort(): Promise<number> {
     }
   }
   throw new Error(`no free port in ${PORT_RANGE.first}-${PORT_RANGE.last}`);
+}
+
+export function releasePort(port: number): void {
+  portsTaken.delete(port);
 }
 
 export interface BenchServer {
@@ -66,14 +71,15 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-function stopper(child: ChildProcess, port: number): () => Promise<void> {
+/** Kills a server and gives its ports back to the range. */
+export function stopper(child: ChildProcess, ...ports: number[]): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
     }
-    portsTaken.delete(port);
+    ports.forEach(releasePort);
   };
 }
 

@@ -4,9 +4,10 @@ import { startServer } from '../../src/server/run.ts';
 import { encodeSets, hashFieldsLoad, listLoad, loadKeys, pipeline, probe, sortedSetLoad, ZSET_KEY } from '../../bench/load.ts';
 import { parseCpuTicks, parseRssBytes } from '../../bench/proc.ts';
 import { benchmarkArgs, parseCsv } from '../../bench/redis-benchmark.ts';
-import { targetMisses, type ThroughputRow } from '../../bench/report.ts';
+import { formatReport, targetMisses, type BenchReport, type ThroughputRow } from '../../bench/report.ts';
 import type { BenchServer } from '../../bench/servers.ts';
 import { median, percentile, summarizePauses } from '../../bench/stats.ts';
+import { table } from '../../bench/table.ts';
 import { DEFAULT_TESTS, HASH_FIELDS, requestsFor, THROUGHPUT_TESTS, ZSET_MEMBERS } from '../../bench/workloads.ts';
 
 /** A Mnemo server in this process, as the loader sees a benchmarked one. */
@@ -168,4 +169,27 @@ test('targets are checked on ops/s at -P 1 and on CPU at -P 16', () => {
     'HSET -P 1: ops/s ratio 0.79x < 0.8',
     'ZADD -P 16: cpu ratio 1.61x > 1.6',
   ]);
+});
+
+test('tables align the first column left and the others right, notes below', () => {
+  assert.equal(
+    table('T', ['case', 'n'], [['a', '1,000'], ['bbbbbb', '2']], ['  note']),
+    'T\ncase        n\n------  -----\na       1,000\nbbbbbb      2\n  note\n',
+  );
+});
+
+test('the memory table gives bytes per item of each case for both servers and their ratio', () => {
+  const side = (bytesPerItem: number) => ({ rssBefore: 0, rssAfter: 0, bytesPerItem, loadSeconds: 1.5 });
+  const report: BenchReport = {
+    startedAt: '',
+    finishedAt: '',
+    machine: { cpus: 2, loadAverageStart: [1, 1, 1], loadAverageEnd: [1, 1, 1], node: '20', redisServer: 'Redis 7.0.15' },
+    settings: {},
+    throughput: [],
+    memory: [{ case: 'hash fields', unit: 'field', describe: '100 fields to a hash', items: 1_000_000, mnemo: side(56), redis: side(28), ratio: 2 }],
+    largeKeyspace: [],
+  };
+  const text = formatReport(report);
+  assert.match(text, /\nhash fields +1,000,000 +field +56\.0 +28\.0 +2\.00x /);
+  assert.match(text, /\n {2}hash fields: 100 fields to a hash\n/);
 });
