@@ -11,6 +11,7 @@ import { listCommands } from './lists.ts';
 import { hashCommands } from './hashes.ts';
 import { setCommands } from './sets.ts';
 import { zsetCommands } from './zsets.ts';
+import { blockingCommands } from './blocking.ts';
 import { sortCommands } from './sort.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
@@ -24,5 +25,6 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...hashCommands,
   ...setCommands,
   ...zsetCommands,
+  ...blockingCommands,
   ...sortCommands,
 ];

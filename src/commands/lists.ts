@@ -37,7 +37,7 @@ function fill(ctx: CommandContext): number {
   return ctx.server.config.number('list-max-listpack-size');
 }
 
-function listForWrite(ctx: CommandContext, id: number): ListValue {
+export function listForWrite(ctx: CommandContext, id: number): ListValue {
   const list = ctx.db.objectForWrite(id) as ListValue;
   list.fill = fill(ctx);
   return list;
@@ -52,17 +52,17 @@ function listForPush(ctx: CommandContext, key: Buffer, id: number): ListValue {
 }
 
 /** Redis never keeps an empty list: the last pop deletes the key. */
-function deleteIfEmpty(ctx: CommandContext, id: number, list: ListValue): void {
+export function deleteIfEmpty(ctx: CommandContext, id: number, list: ListValue): void {
   if (list.length === 0) ctx.db.deleteId(id);
 }
 
-function parseEnd(arg: Buffer): ListEnd {
+export function parseEnd(arg: Buffer): ListEnd {
   if (isWord(arg, 'left')) return LIST_HEAD;
   if (isWord(arg, 'right')) return LIST_TAIL;
   throw new CommandError(SYNTAX);
 }
 
-const replyElement = (ctx: CommandContext): ElementVisitor => (buf, start, end) => {
+export const replyElement = (ctx: CommandContext): ElementVisitor => (buf, start, end) => {
   ctx.w.bulkRange(buf, start, end);
 };
 
@@ -116,11 +116,11 @@ function replyPopped(ctx: CommandContext, list: ListValue, end: ListEnd, count: 
 const lpop = (ctx: CommandContext) => popGeneric(ctx, LIST_HEAD, 'lpop');
 const rpop = (ctx: CommandContext) => popGeneric(ctx, LIST_TAIL, 'rpop');
 
-function lmpop(ctx: CommandContext): void {
-  const { argv } = ctx;
-  const numkeys = longArg(argv[1]!, NUMKEYS_POSITIVE);
+/** LMPOP's options from argv[at] (numkeys) on: the keys are argv[at + 1] up to argv[whereIndex - 1]. */
+export function parseLmpop(argv: readonly Buffer[], at: number): { whereIndex: number; end: ListEnd; count: number } {
+  const numkeys = longArg(argv[at]!, NUMKEYS_POSITIVE);
   if (numkeys < 1) throw new CommandError(NUMKEYS_POSITIVE);
-  const whereIndex = 2 + numkeys;
+  const whereIndex = at + 1 + numkeys;
   if (whereIndex >= argv.length) throw new CommandError(SYNTAX);
   const end = parseEnd(argv[whereIndex]!);
   let count = -1;
@@ -132,15 +132,24 @@ function lmpop(ctx: CommandContext): void {
       throw new CommandError(SYNTAX);
     }
   }
+  return { whereIndex, end, count: count === -1 ? 1 : count };
+}
+
+/** LMPOP's reply from the list at `id`: [key, [elements...]]. */
+export function replyLmpop(ctx: CommandContext, key: Buffer, id: number, end: ListEnd, count: number): void {
+  const list = listForWrite(ctx, id);
+  ctx.w.array(2);
+  ctx.w.bulk(key);
+  replyPopped(ctx, list, end, count);
+  deleteIfEmpty(ctx, id, list);
+}
+
+function lmpop(ctx: CommandContext): void {
+  const { argv } = ctx;
+  const { whereIndex, end, count } = parseLmpop(argv, 1);
   for (let k = 2; k < whereIndex; k++) {
     const id = findList(ctx, argv[k]!);
-    if (id < 0) continue;
-    const list = listForWrite(ctx, id);
-    ctx.w.array(2);
-    ctx.w.bulk(argv[k]!);
-    replyPopped(ctx, list, end, count === -1 ? 1 : count);
-    deleteIfEmpty(ctx, id, list);
-    return;
+    if (id >= 0) return replyLmpop(ctx, argv[k]!, id, end, count);
   }
   ctx.w.nullArray();
 }
@@ -155,7 +164,7 @@ function lmpopKeys(argv: readonly Buffer[]): number[] {
 
 // ---- moving between lists ----------------------------------------------------------------------
 
-function moveGeneric(ctx: CommandContext, from: ListEnd, to: ListEnd): void {
+export function moveGeneric(ctx: CommandContext, from: ListEnd, to: ListEnd): void {
   const { argv, w } = ctx;
   const srcKey = argv[1]!;
   const dstKey = argv[2]!;

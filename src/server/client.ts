@@ -3,6 +3,7 @@
 
 import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
 import type { RegisteredCommand } from '../commands/registry.ts';
+import type { BlockedWait } from './blocking.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -39,6 +40,10 @@ export class Client {
    * their families; a family that sets it calls the one it replaces.
    */
   onReset: (() => void) | null = null;
+  /** What the client waits for while blocked in BLPOP and the like (see blocking.ts); null otherwise. */
+  blocked: BlockedWait | null = null;
+  /** Sends the replies written since and runs the commands held while blocked; set by the transport. */
+  resume: () => void = () => {};
   /** Closes the connection now; set by the transport that owns it. */
   kill: () => void = () => {
     this.killed = true;

@@ -257,15 +257,16 @@ export class Server {
     }
     this.callDepth--;
     this.blocking.noteCommand(client, cmd, argv);
-    client.lastCommand = cmd.fullName;
-    // A command that blocked is counted once it is served or times out, as in Redis.
-    if (client.blocked !== null) return;
     const stats = cmd.stats;
     stats.usec += (performance.now() - started) * 1000;
-    stats.calls++;
+    // As in Redis, a blocking command counts as a call when it blocks, not again when served.
+    if (this.blocking.servingKey === null) {
+      stats.calls++;
+      this.stats.commandsProcessed++;
+    }
     if (client.w.errorCount !== errorsBefore) stats.failed++;
     else if (cmd.has(Flag.Write)) this.dirty++;
-    this.stats.commandsProcessed++;
+    client.lastCommand = cmd.fullName;
     for (const hook of this.afterCommandHooks) hook(client, cmd, argv);
   }
 

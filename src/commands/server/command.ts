@@ -169,15 +169,21 @@ export function keyPositions(server: Server, args: readonly Buffer[]): { cmd: Re
   if ((arity > 0 && args.length !== arity) || args.length < -arity) {
     throw new CommandError('ERR Invalid number of arguments specified for command');
   }
+  const positions = specKeyPositions(cmd, args);
+  if (positions.length === 0) throw new CommandError('ERR The command has no key arguments');
+  return { cmd, positions };
+}
+
+/** Where the keys of a well-formed command line are, by its spec; empty for a command without keys. */
+export function specKeyPositions(cmd: RegisteredCommand, args: readonly Buffer[]): number[] {
   const { keys, getKeys } = cmd.spec;
-  let positions: number[] = [];
-  if (getKeys !== undefined) positions = getKeys(args);
-  else if (keys !== undefined) {
+  if (getKeys !== undefined) return getKeys(args);
+  const positions: number[] = [];
+  if (keys !== undefined) {
     const last = keys.last < 0 ? args.length + keys.last : keys.last;
     for (let i = keys.first; i <= last && i < args.length; i += keys.step) positions.push(i);
   }
-  if (positions.length === 0) throw new CommandError('ERR The command has no key arguments');
-  return { cmd, positions };
+  return positions;
 }
 
 function commandGetkeys({ argv, server, w }: CommandContext, withFlags: boolean): void {

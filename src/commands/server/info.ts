@@ -100,9 +100,9 @@ const clientsSection: Section = (server) => [
   ['maxclients', server.config.number('maxclients')],
   ['client_recent_max_input_buffer', 0],
   ['client_recent_max_output_buffer', 0],
-  ['blocked_clients', 0],
+  ['blocked_clients', server.blocking.count],
   ['tracking_clients', 0],
-  ['clients_in_timeout_table', 0],
+  ['clients_in_timeout_table', server.blocking.timed],
 ];
 
 const memorySection: Section = (server) => {
