@@ -159,7 +159,8 @@ export class RespParser {
       const bodyStart = lineEnd + 2;
       // Like Redis, the two bytes after the body are skipped unchecked.
       if (bodyStart + len + 2 <= data.length) {
-        argv.push(data.subarray(bodyStart, bodyStart + len));
+        // Buffer.from(arrayBuffer, ...) makes the view without subarray's species lookup.
+        argv.push(Buffer.from(data.buffer, data.byteOffset + bodyStart, len));
         this.pos = bodyStart + len + 2;
         this.remaining--;
         continue;

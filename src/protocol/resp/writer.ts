@@ -82,8 +82,15 @@ export class ReplyWriter {
     this.buf[this.pos++] = 0x24;
     this.number(len);
     this.crlf();
-    this.buf.set(bytes.subarray(start, end), this.pos);
-    this.pos += len;
+    const buf = this.buf;
+    let pos = this.pos;
+    // Most values are short: a loop beats making a subarray view to copy from.
+    if (len <= 64) for (let i = start; i < end; i++) buf[pos++] = bytes[i]!;
+    else {
+      buf.set(bytes.subarray(start, end), pos);
+      pos += len;
+    }
+    this.pos = pos;
     this.crlf();
   }
 
