@@ -114,7 +114,7 @@ export function clientUnblock({ argv, server, w }: CommandContext): void {
     if (isWord(argv[3]!, 'error')) withError = true;
     else if (!isWord(argv[3]!, 'timeout')) throw new CommandError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
   } else if (argv.length > 4) {
-    throw new CommandError("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try CLIENT HELP.`);
   }
   const id = parseSafeInt(argv[2]!);
   if (id === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
