@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import { encodeCommand, WireConnection } from '../helpers/wire.ts';
 
