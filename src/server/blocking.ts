@@ -28,6 +28,8 @@ export interface BlockedWait {
 
 interface ReadyKey {
   db: number;
+  /** The key as latin1, as the waits are indexed. */
+  name: string;
   key: Buffer;
 }
 
@@ -46,7 +48,7 @@ export class BlockingRegistry {
   /** Waits by database, then by key (latin1). */
   private readonly waits = new Map<number, Map<string, KeyWaits>>();
   /** Keys that may have received data, in the order they did; by "db:key". */
-  private ready = new Map<string, ReadyKey>();
+  private readonly ready = new Map<string, ReadyKey>();
   /** Blocked clients (INFO blocked_clients). */
   count = 0;
   /** Blocked clients with a timeout (INFO clients_in_timeout_table). */
@@ -94,7 +96,7 @@ export class BlockingRegistry {
     if (this.count === 0 || !cmd.has(Flag.Write)) return;
     // Redis 7.0 rescans both databases after SWAPDB; MOVE and COPY are rare enough to do the same.
     if (CROSS_DB.has(cmd.spec.name)) {
-      for (const [db, byKey] of this.waits) for (const [name, { key }] of byKey) this.ready.set(`${db}:${name}`, { db, key });
+      for (const [db, byKey] of this.waits) for (const [name, { key }] of byKey) this.ready.set(`${db}:${name}`, { db, name, key });
       return;
     }
     const byKey = this.waits.get(client.db);
@@ -102,7 +104,7 @@ export class BlockingRegistry {
     for (const position of specKeyPositions(cmd, argv)) {
       const name = argv[position]!.toString('latin1');
       const waits = byKey.get(name);
-      if (waits !== undefined) this.ready.set(`${client.db}:${name}`, { db: client.db, key: waits.key });
+      if (waits !== undefined) this.ready.set(`${client.db}:${name}`, { db: client.db, name, key: waits.key });
     }
   }
 
@@ -113,13 +115,14 @@ export class BlockingRegistry {
   /** Serves the waiters of every ready key, first blocked first served (the gate calls it after a command). */
   serveReady(): void {
     while (this.ready.size > 0) {
-      const [name, { db, key }] = this.ready.entries().next().value as [string, ReadyKey];
-      this.ready.delete(name);
-      const waits = this.waits.get(db)?.get(name.slice(name.indexOf(':') + 1));
+      const [readyName, { db, name, key }] = this.ready.entries().next().value as [string, ReadyKey];
+      this.ready.delete(readyName);
+      const waits = this.waits.get(db)?.get(name);
       if (waits === undefined) continue;
       const database = this.server.keyspace.dbs[db]!;
       for (const wait of [...waits.queue]) {
-        if (wait.client.blocked !== wait) continue;
+        // A killed client's socket closes (and removes its wait) on a later tick: skip it.
+        if (wait.client.killed) continue;
         const id = database.find(key);
         if (id < 0) break;
         // A list waiter skips a key that now holds a sorted set, and the other way round.

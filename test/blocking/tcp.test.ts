@@ -96,6 +96,19 @@ test('a client that disconnects while blocked gets nothing and takes nothing', a
   assert.equal(text(await pusher.command(['LPOP', 'tcp:d'])), '$4\r\nkept\r\n');
 });
 
+test('a blocked client killed by CLIENT KILL is not served by a write in the same pipeline', async () => {
+  const victim = await connect();
+  const admin = await connect();
+  const id = text(await victim.command(['CLIENT', 'ID']))!.slice(1).trim();
+  victim.send(encodeCommand(['BLPOP', 'tcp:k', '0']));
+  await blockedClients(1);
+  admin.send(Buffer.concat([encodeCommand(['CLIENT', 'KILL', 'ID', id]), encodeCommand(['RPUSH', 'tcp:k', 'kept'])]));
+  assert.equal(text(await admin.reply()), ':1\r\n');
+  assert.equal(text(await admin.reply()), ':1\r\n');
+  assert.equal(text(await admin.command(['LPOP', 'tcp:k'])), '$4\r\nkept\r\n');
+  assert.equal((await victim.drain(500)).data.length, 0);
+});
+
 test('ioredis workers share a queue: each job reaches exactly one worker', async () => {
   const workers = [new Redis(running.port, '127.0.0.1'), new Redis(running.port, '127.0.0.1')];
   const scheduler = new Redis(running.port, '127.0.0.1');
