@@ -88,6 +88,18 @@ test('pushes inside MULTI wake waiters only after EXEC, with the list as EXEC le
   assert.deepEqual(received(waiter), [['q', 'b']]);
 });
 
+test('a waiter on several keys filled by one EXEC is served from the key filled first', () => {
+  const h = new Harness();
+  const waiter = h.newClient();
+  block(h, waiter, 'BLPOP', 'k1', 'k2', 0);
+  h.run('MULTI');
+  h.run('RPUSH', 'k2', 'two');
+  h.run('RPUSH', 'k1', 'one');
+  h.run('EXEC');
+  assert.deepEqual(received(waiter), [['k2', 'two']]);
+  assert.deepEqual(h.run('LRANGE', 'k1', 0, -1), ['one']);
+});
+
 test('inside MULTI a blocking command on empty keys answers at once', () => {
   const h = new Harness();
   h.run('MULTI');
