@@ -1,6 +1,10 @@
-// Hash commands (Redis 7.0's t_hash.c, without per-field expiry). Small hashes are listpacks;
-// a hash converts to a hash table for good once it holds more than hash-max-listpack-entries
-// fields or a field or value longer than hash-max-listpack-value bytes.
+// Hash commands (Redis 7.0's t_hash.c, plus Redis 7.4's per-field expiry). Small hashes are
+// listpacks; a hash converts to a hash table for good once it holds more than
+// hash-max-listpack-entries fields or a field or value longer than hash-max-listpack-value bytes.
+//
+// A field past its expiry time is removed when its hash is next looked up (findHash), before
+// any command sees it, and by a cron cycle over the hashes known to hold field TTLs; a hash
+// whose last field expires is deleted.
 
 import {
   CommandError,
@@ -8,6 +12,7 @@ import {
   HASH_NOT_INTEGER,
   INCR_NAN_OR_INFINITY,
   INVALID_CURSOR,
+  INVALID_EXPIRE,
   LONG_RANGE,
   NAN_OR_INFINITY,
   NOT_FLOAT,
@@ -26,15 +31,37 @@ import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
+import type { Database } from '../store/database.ts';
+import type { Server } from '../server/server.ts';
 
 const group = 'hash';
 const range = newByteRange();
 
-/** The hash under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses. */
+/**
+ * The hash under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses.
+ * Fields past their time are removed here, so no command ever sees them.
+ */
 function findHash(ctx: CommandContext, key: Buffer, forRead = false): number {
-  const id = forRead ? ctx.db.findForRead(key) : ctx.db.find(key);
-  if (id >= 0 && ctx.db.typeOf(id) !== ValueType.Hash) throw new CommandError(WRONGTYPE);
-  return id;
+  const { db } = ctx;
+  const id = forRead ? db.findForRead(key) : db.find(key);
+  if (id < 0) return id;
+  if (db.typeOf(id) !== ValueType.Hash) throw new CommandError(WRONGTYPE);
+  const hash = db.objectOf(id) as HashValue;
+  if (!hash.hasFieldTtls) return id;
+  // A hash renamed, moved or copied is tracked again under its new name once used.
+  trackFieldTtls(ctx, key);
+  return expireDueFields(db, id, hash) ? -1 : id;
+}
+
+/** Removes a hash's fields that are due; true when that emptied and so deleted the hash. */
+function expireDueFields(db: Database, id: number, hash: HashValue): boolean {
+  const now = db.keyspace.now;
+  if (!hash.expiresBy(now)) return false;
+  db.objectForWrite(id);
+  hash.expireFields(now);
+  if (hash.size > 0) return false;
+  db.deleteId(id);
+  return true;
 }
 
 function readHash(ctx: CommandContext, id: number): HashValue {
@@ -60,11 +87,22 @@ function limits(ctx: CommandContext): Limits {
   return { entries: config.number('hash-max-listpack-entries'), value: config.number('hash-max-listpack-value') };
 }
 
-/** Sets a field, converting the hash to a table first or after when it outgrows the listpack. */
-function setField(ctx: CommandContext, limit: Limits, id: number, hash: HashValue, field: Uint8Array, value: Uint8Array): boolean {
-  if (hash.encoding === Encoding.Listpack && (field.length > limit.value || value.length > limit.value)) convert(ctx, id, hash);
-  const created = hash.set(field, value);
-  if (hash.encoding === Encoding.Listpack && hash.size > limit.entries) convert(ctx, id, hash);
+/**
+ * Sets a field, converting the hash to a table first or after when it outgrows the listpack.
+ * The field's TTL goes unless `keepTtl` (HINCRBY and HINCRBYFLOAT keep it, HSET does not).
+ */
+function setField(
+  ctx: CommandContext,
+  limit: Limits,
+  id: number,
+  hash: HashValue,
+  field: Uint8Array,
+  value: Uint8Array,
+  keepTtl = false,
+): boolean {
+  if (hash.encoding !== Encoding.Hashtable && (field.length > limit.value || value.length > limit.value)) convert(ctx, id, hash);
+  const created = hash.set(field, value, keepTtl);
+  if (hash.encoding !== Encoding.Hashtable && hash.size > limit.entries) convert(ctx, id, hash);
   return created;
 }
 
@@ -80,7 +118,7 @@ function setPairs(ctx: CommandContext, name: string): number {
   if (argv.length % 2 !== 0) throw new CommandError(wrongArity(name));
   const [id, hash] = hashForWrite(ctx, argv[1]!);
   // A new hash filled in one command gets its listpack in one allocation.
-  if (hash.size === 0 && argv.length > 4 && hash.encoding === Encoding.Listpack) {
+  if (hash.size === 0 && argv.length > 4 && hash.encoding !== Encoding.Hashtable) {
     let bytes = 0;
     for (let i = 2; i < argv.length; i++) bytes += entryBytes(argv[i]!.length);
     hash.reserve(bytes);
@@ -168,7 +206,7 @@ function currentValue<T>(ctx: CommandContext, parse: (value: typeof range) => T,
 
 function storeNumber(ctx: CommandContext, text: string): void {
   const [id, hash] = hashForWrite(ctx, ctx.argv[1]!);
-  setField(ctx, limits(ctx), id, hash, ctx.argv[2]!, Buffer.from(text, 'latin1'));
+  setField(ctx, limits(ctx), id, hash, ctx.argv[2]!, Buffer.from(text, 'latin1'), true);
 }
 
 // ---- reads -------------------------------------------------------------------------------------
@@ -311,6 +349,208 @@ function parseCursor(arg: Buffer): number {
   const n = BigInt(match[2]!);
   if (n > ULONG_MAX) throw new CommandError(INVALID_CURSOR);
   return Number(match[1] === '-' && n !== 0n ? ULONG_MAX + 1n - n : n);
+}
+
+// ---- per-field expiry (Redis 7.4) -----------------------------------------------------------
+
+const FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
+const NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
+const EXPIRE_NUMFIELDS = 'ERR Parameter `numFields` should be greater than 0';
+const QUERY_NUMFIELDS = 'ERR Number of fields must be a positive integer';
+const EXPIRE_NEGATIVE = 'ERR invalid expire time, must be >= 0';
+/** Redis keeps two bits of its 48-bit field expiry times spare (HFE_MAX_ABS_TIME_MSEC). */
+const MAX_FIELD_EXPIRE_MS = 2 ** 46 - 1;
+
+// Per-field reply codes.
+const NO_FIELD = -2;
+const NO_TTL = -1;
+const NOT_MET = 0;
+const DONE = 1;
+const DELETED = 2;
+
+/** Checks `FIELDS numfields field...` starting at `at`; returns the first field's index. */
+function fieldsAt(argv: Buffer[], at: number, countError: string): number {
+  if (!isWord(argv[at]!, 'fields')) throw new CommandError(FIELDS_MISSING);
+  const n = parseInt64(argv[at + 1]!);
+  if (n === NOT_A_NUMBER || n < 1) throw new CommandError(countError);
+  if (Number(n) !== argv.length - at - 2) throw new CommandError(NUMFIELDS_MISMATCH);
+  return at + 2;
+}
+
+/** Replies `code` for every field: a missing key is an empty hash. */
+function replyEach(ctx: CommandContext, first: number, code: number): void {
+  ctx.w.array(ctx.argv.length - first);
+  for (let i = first; i < ctx.argv.length; i++) ctx.w.int(code);
+}
+
+const NX = 1;
+const XX = 2;
+const GT = 3;
+const LT = 4;
+const CONDITIONS: [string, number][] = [['nx', NX], ['xx', XX], ['gt', GT], ['lt', LT]];
+
+/** HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT: `unitMs` per time unit, from `base` (0 for *AT). */
+function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relative: boolean): void {
+  const { argv, db, w } = ctx;
+  const id = findHash(ctx, argv[1]!);
+  const raw = parseInt64(argv[2]!);
+  if (raw === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
+  if (raw < 0) throw new CommandError(EXPIRE_NEGATIVE);
+  const now = ctx.keyspace.now;
+  const base = relative ? now : 0;
+  // Beyond 2^53 the value is a bigint, and far past the limit anyway.
+  if (Number(raw) > MAX_FIELD_EXPIRE_MS / unitMs || Number(raw) * unitMs > MAX_FIELD_EXPIRE_MS - base) {
+    throw new CommandError(INVALID_EXPIRE(name));
+  }
+  const at = Number(raw) * unitMs + base;
+  let condition = 0;
+  for (const [word, value] of CONDITIONS) if (isWord(argv[3]!, word)) condition = value;
+  const first = fieldsAt(argv, condition === 0 ? 3 : 4, EXPIRE_NUMFIELDS);
+  if (id < 0) return replyEach(ctx, first, NO_FIELD);
+  const hash = readHash(ctx, id);
+  hash.enableFieldTtls();
+  db.setEncoding(id, hash.encoding);
+  let changed = false;
+  w.array(argv.length - first);
+  for (let i = first; i < argv.length; i++) {
+    const field = argv[i]!;
+    if (!hash.has(field)) {
+      w.int(NO_FIELD);
+      continue;
+    }
+    const previous = hash.fieldExpireAt(field);
+    const met =
+      previous < 0
+        ? condition !== XX && condition !== GT
+        : condition !== NX && !(condition === GT && previous >= at) && !(condition === LT && previous <= at);
+    if (!met) {
+      w.int(NOT_MET);
+      continue;
+    }
+    if (!changed) db.objectForWrite(id);
+    changed = true;
+    // A time already past deletes the field, as EXPIRE does a key.
+    if (at <= now) {
+      hash.delete(field);
+      w.int(DELETED);
+    } else {
+      hash.setFieldExpireAt(field, at);
+      w.int(DONE);
+    }
+  }
+  if (hash.size === 0) db.deleteId(id);
+  else if (hash.hasFieldTtls) trackFieldTtls(ctx, argv[1]!);
+}
+
+const hexpire = (ctx: CommandContext) => hexpireGeneric(ctx, 'hexpire', 1000, true);
+const hpexpire = (ctx: CommandContext) => hexpireGeneric(ctx, 'hpexpire', 1, true);
+const hexpireat = (ctx: CommandContext) => hexpireGeneric(ctx, 'hexpireat', 1000, false);
+const hpexpireat = (ctx: CommandContext) => hexpireGeneric(ctx, 'hpexpireat', 1, false);
+
+/** HTTL, HPTTL, HEXPIRETIME and HPEXPIRETIME: times in `unitMs` units, relative to now or not. */
+function httlGeneric(ctx: CommandContext, unitMs: number, relative: boolean): void {
+  const { argv, w } = ctx;
+  const id = findHash(ctx, argv[1]!, true);
+  const first = fieldsAt(argv, 2, QUERY_NUMFIELDS);
+  if (id < 0) return replyEach(ctx, first, NO_FIELD);
+  const hash = readHash(ctx, id);
+  const base = relative ? ctx.keyspace.now : 0;
+  w.array(argv.length - first);
+  for (let i = first; i < argv.length; i++) {
+    const field = argv[i]!;
+    if (!hash.has(field)) {
+      w.int(NO_FIELD);
+      continue;
+    }
+    const at = hash.fieldExpireAt(field);
+    // Seconds round up, as Redis's (ms + 999) / 1000.
+    w.int(at < 0 ? NO_TTL : Math.floor((at - base + unitMs - 1) / unitMs));
+  }
+}
+
+const httl = (ctx: CommandContext) => httlGeneric(ctx, 1000, true);
+const hpttl = (ctx: CommandContext) => httlGeneric(ctx, 1, true);
+const hexpiretime = (ctx: CommandContext) => httlGeneric(ctx, 1000, false);
+const hpexpiretime = (ctx: CommandContext) => httlGeneric(ctx, 1, false);
+
+function hpersist(ctx: CommandContext): void {
+  const { argv, db, w } = ctx;
+  const id = findHash(ctx, argv[1]!);
+  const first = fieldsAt(argv, 2, QUERY_NUMFIELDS);
+  if (id < 0) return replyEach(ctx, first, NO_FIELD);
+  const hash = readHash(ctx, id);
+  let changed = false;
+  w.array(argv.length - first);
+  for (let i = first; i < argv.length; i++) {
+    const field = argv[i]!;
+    if (!hash.has(field)) {
+      w.int(NO_FIELD);
+      continue;
+    }
+    if (hash.fieldExpireAt(field) < 0) {
+      w.int(NO_TTL);
+      continue;
+    }
+    if (!changed) db.objectForWrite(id);
+    changed = true;
+    hash.persistField(field);
+    w.int(DONE);
+  }
+}
+
+// ---- active field expiry ---------------------------------------------------------------------
+
+/** How long one cron may spend expiring fields, in ms. */
+const FIELD_EXPIRE_BUDGET_MS = 1;
+
+/**
+ * The keys (latin1, by database index) of hashes that may hold field TTLs. It is only a hint:
+ * the cycle looks each key up and forgets it unless it is still such a hash, so renames,
+ * deletes, SWAPDB and FLUSHALL need no bookkeeping here.
+ */
+const tracked = new WeakMap<Server, Map<number, Set<string>>>();
+
+function trackFieldTtls(ctx: CommandContext, key: Buffer): void {
+  let dbs = tracked.get(ctx.server);
+  if (dbs === undefined) {
+    dbs = new Map();
+    tracked.set(ctx.server, dbs);
+    const server = ctx.server;
+    server.onCron(() => activeExpireFields(server));
+  }
+  let keys = dbs.get(ctx.client.db);
+  if (keys === undefined) {
+    keys = new Set();
+    dbs.set(ctx.client.db, keys);
+  }
+  keys.add(key.toString('latin1'));
+}
+
+/** Visits tracked hashes in turn, each at most once per run, expiring their due fields. */
+export function activeExpireFields(server: Server): void {
+  // Like the key cycle: off by DEBUG SET-ACTIVE-EXPIRE 0, frozen by CLIENT PAUSE.
+  const dbs = tracked.get(server);
+  if (dbs === undefined || !server.activeExpire || server.pause !== null) return;
+  const { keyspace } = server;
+  const started = performance.now();
+  const touch = keyspace.touchKeys;
+  keyspace.touchKeys = false;
+  keyspace.refreshTime();
+  for (const [index, keys] of dbs) {
+    const db = keyspace.dbs[index];
+    let left = keys.size;
+    for (const key of keys) {
+      if (db === undefined || left-- === 0 || performance.now() - started > FIELD_EXPIRE_BUDGET_MS) break;
+      // Taken out and put back at the end, so the next run starts where this one stopped.
+      keys.delete(key);
+      const id = db.find(Buffer.from(key, 'latin1'));
+      if (id < 0 || db.typeOf(id) !== ValueType.Hash) continue;
+      const hash = db.objectOf(id) as HashValue;
+      if (hash.hasFieldTtls && !expireDueFields(db, id, hash) && hash.hasFieldTtls) keys.add(key);
+    }
+    if (keys.size === 0 || db === undefined) dbs.delete(index);
+  }
+  keyspace.touchKeys = touch;
 }
 
 export const hashCommands: CommandSpec[] = [
@@ -505,5 +745,113 @@ export const hashCommands: CommandSpec[] = [
     group,
     complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..',
     handler: hscan,
+  },
+  {
+    name: 'hexpire',
+    arity: -6,
+    flags: ['write', 'denyoom', 'fast'],
+    acl: ['write', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Set expiry for hash field using relative time to expire (seconds)',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hexpire,
+  },
+  {
+    name: 'hpexpire',
+    arity: -6,
+    flags: ['write', 'denyoom', 'fast'],
+    acl: ['write', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Set expiry for hash field using relative time to expire (milliseconds)',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hpexpire,
+  },
+  {
+    name: 'hexpireat',
+    arity: -6,
+    flags: ['write', 'denyoom', 'fast'],
+    acl: ['write', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Set expiry for hash field using an absolute Unix timestamp (seconds)',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hexpireat,
+  },
+  {
+    name: 'hpexpireat',
+    arity: -6,
+    flags: ['write', 'denyoom', 'fast'],
+    acl: ['write', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Set expiry for hash field using an absolute Unix timestamp (milliseconds)',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hpexpireat,
+  },
+  {
+    name: 'httl',
+    arity: -5,
+    flags: ['readonly', 'fast'],
+    acl: ['read', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Returns the TTL in seconds of a hash field.',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: httl,
+  },
+  {
+    name: 'hpttl',
+    arity: -5,
+    flags: ['readonly', 'fast'],
+    acl: ['read', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Returns the TTL in milliseconds of a hash field.',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hpttl,
+  },
+  {
+    name: 'hexpiretime',
+    arity: -5,
+    flags: ['readonly', 'fast'],
+    acl: ['read', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Returns the expiration time of a hash field as a Unix timestamp, in seconds.',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hexpiretime,
+  },
+  {
+    name: 'hpexpiretime',
+    arity: -5,
+    flags: ['readonly', 'fast'],
+    acl: ['read', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Returns the expiration time of a hash field as a Unix timestamp, in msec.',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hpexpiretime,
+  },
+  {
+    name: 'hpersist',
+    arity: -5,
+    flags: ['write', 'fast'],
+    acl: ['write', 'hash', 'fast'],
+    keys: { first: 1, last: 1, step: 1 },
+    summary: 'Removes the expiration time for each specified field',
+    since: '7.4.0',
+    group,
+    complexity: 'O(N) where N is the number of specified fields',
+    handler: hpersist,
   },
 ];

@@ -31,6 +31,8 @@ export const Encoding = {
   Hashtable: 6,
   Skiplist: 7,
   Stream: 8,
+  /** A listpack hash with room for field TTLs (Redis 7.4). */
+  ListpackEx: 9,
 } as const;
 export type Encoding = (typeof Encoding)[keyof typeof Encoding];
 
@@ -45,6 +47,7 @@ export const ENCODING_NAMES: Record<Encoding, string> = {
   6: 'hashtable',
   7: 'skiplist',
   8: 'stream',
+  9: 'listpackex',
 };
 
 /** A value held as a JS object, reached from its entry by a handle. */

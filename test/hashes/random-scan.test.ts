@@ -69,7 +69,7 @@ test('HSCAN returns a small hash whole with cursor 0, filtered by MATCH', () => 
 });
 
 test('HSCAN over a hash table returns every field exactly once across calls', () => {
-  const h = hashOf(500);
+  const h = hashOf(500, TABLE);
   const seen = new Map<string, string>();
   let cursor = '0';
   let calls = 0;

@@ -1,6 +1,8 @@
 // Hashes in Redis 7.0's two encodings: a listpack of alternating fields and values while the
 // hash is small (hash-max-listpack-entries / -value), then a hash table. The command layer
 // owns the thresholds (they are config) and calls convert(); this type only holds the data.
+// Per-field expiry (Redis 7.4) lives beside the pairs, in a map that exists only once a
+// field-expiry command has touched the hash, so hashes without TTLs pay nothing for it.
 
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
@@ -11,9 +13,15 @@ export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uin
 export class HashValue implements StoredObject {
   private lp: Listpack | null = new Listpack();
   private table: HashTable | null = null;
+  /** Expiry times (ms) by field (as latin1); null until HEXPIRE and the like first ran. */
+  private ttls: Map<string, number> | null = null;
+  /** No field expires before this (exact after expireFields; a lower bound otherwise). */
+  private nextExpiry = Infinity;
 
   get encoding(): Encoding {
-    return this.lp !== null ? Encoding.Listpack : Encoding.Hashtable;
+    if (this.lp === null) return Encoding.Hashtable;
+    // As in Redis 7.4, a listpack that field expiry has touched stays "listpackex".
+    return this.ttls === null ? Encoding.Listpack : Encoding.ListpackEx;
   }
 
   get size(): number {
@@ -49,8 +57,9 @@ export class HashValue implements StoredObject {
     this.lp?.reserve(pairBytes);
   }
 
-  /** Sets a field; true when it was new. */
-  set(field: Uint8Array, value: Uint8Array): boolean {
+  /** Sets a field; true when it was new. An overwrite drops the field's TTL unless `keepTtl`. */
+  set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
+    if (this.ttls !== null && !keepTtl && this.ttls.size > 0) this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
     if (lp === null) return this.table!.set(latin1(field, 0, field.length), latin1(value, 0, value.length));
     const at = findField(lp, field);
@@ -65,6 +74,7 @@ export class HashValue implements StoredObject {
 
   /** Removes a field; true when it was there. */
   delete(field: Uint8Array): boolean {
+    if (this.ttls !== null && this.ttls.size > 0) this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
     if (lp === null) return this.table!.delete(latin1(field, 0, field.length));
     const at = findField(lp, field);
@@ -143,15 +153,73 @@ export class HashValue implements StoredObject {
     return slot >= table.slots ? 0 : slot;
   }
 
+  // ---- per-field expiry ----------------------------------------------------------------------
+
+  /** Makes the hash able to hold field TTLs (a listpack becomes "listpackex"). */
+  enableFieldTtls(): void {
+    this.ttls ??= new Map();
+  }
+
+  /** Whether any field has a TTL. */
+  get hasFieldTtls(): boolean {
+    return this.ttls !== null && this.ttls.size > 0;
+  }
+
+  /** The field's expiry time in ms, or -1 when it has none. */
+  fieldExpireAt(field: Uint8Array): number {
+    if (this.ttls === null || this.ttls.size === 0) return -1;
+    return this.ttls.get(latin1(field, 0, field.length)) ?? -1;
+  }
+
+  /** Gives an existing field an expiry time; enableFieldTtls must have run. */
+  setFieldExpireAt(field: Uint8Array, atMs: number): void {
+    this.ttls!.set(latin1(field, 0, field.length), atMs);
+    if (atMs < this.nextExpiry) this.nextExpiry = atMs;
+  }
+
+  /** Removes a field's TTL; false when it had none. */
+  persistField(field: Uint8Array): boolean {
+    return this.ttls !== null && this.ttls.delete(latin1(field, 0, field.length));
+  }
+
+  /** Whether some field may have expired by `now` (O(1), so every access can ask). */
+  expiresBy(now: number): boolean {
+    return this.nextExpiry <= now && this.ttls !== null;
+  }
+
+  /** Deletes the fields whose time is `now` or earlier; returns how many. */
+  expireFields(now: number): number {
+    const ttls = this.ttls;
+    if (ttls === null) return 0;
+    let removed = 0;
+    let next = Infinity;
+    for (const [field, at] of ttls) {
+      if (at > now) {
+        if (at < next) next = at;
+        continue;
+      }
+      ttls.delete(field);
+      this.delete(Buffer.from(field, 'latin1'));
+      removed++;
+    }
+    this.nextExpiry = next;
+    return removed;
+  }
+
   clone(): HashValue {
     const copy = new HashValue();
     copy.lp = this.lp?.clone() ?? null;
     copy.table = this.table?.clone() ?? null;
+    copy.ttls = this.ttls === null ? null : new Map(this.ttls);
+    copy.nextExpiry = this.nextExpiry;
     return copy;
   }
 
   byteSize(): number {
-    return 32 + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
+    // A TTL costs a Map entry, a number and the field's key string.
+    let ttlBytes = 0;
+    if (this.ttls !== null) for (const field of this.ttls.keys()) ttlBytes += 56 + field.length;
+    return 32 + ttlBytes + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
   }
 }
 
