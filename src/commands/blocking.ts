@@ -18,7 +18,7 @@ import { parseZmpop, popMembers, replyPair, replyZmpop } from './zsets.ts';
  * "forever". Redis casts the milliseconds to a long long, and a value past its range comes out
  * as LLONG_MIN, hence "negative" for inf and huge timeouts.
  */
-export function parseTimeout(arg: Buffer): number {
+function parseTimeout(arg: Buffer): number {
   const seconds = parseDouble(arg);
   if (seconds === NOT_A_NUMBER) throw new CommandError(TIMEOUT_NOT_FLOAT);
   const ms = seconds * 1000;
