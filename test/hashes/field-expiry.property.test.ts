@@ -26,7 +26,7 @@ const command = fc.oneof(
   fields.map((fs) => ['HPERSIST', 'FIELDS', String(fs.length), ...fs]),
   fields.map((fs) => ['HPTTL', 'FIELDS', String(fs.length), ...fs]),
   fc.integer({ min: 1, max: 20 }).map((ms) => ['ADVANCE', String(ms)]),
-  fc.constant(['CRON']),
+  fc.constant<string[]>(['CRON']),
 );
 
 function expire(model: Model, now: number): void {
