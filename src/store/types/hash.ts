@@ -13,10 +13,8 @@ export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uin
 export class HashValue implements StoredObject {
   private lp: Listpack | null = new Listpack();
   private table: HashTable | null = null;
-  /** Expiry times (ms) by field (as latin1); null until HEXPIRE and the like first ran. */
-  private ttls: Map<string, number> | null = null;
-  /** No field expires before this (exact after expireFields; a lower bound otherwise). */
-  private nextExpiry = Infinity;
+  /** Expiry times by field; null (one empty slot) until HEXPIRE and the like first ran. */
+  private ttls: FieldTtls | null = null;
 
   get encoding(): Encoding {
     if (this.lp === null) return Encoding.Hashtable;
@@ -157,7 +155,7 @@ export class HashValue implements StoredObject {
 
   /** Makes the hash able to hold field TTLs (a listpack becomes "listpackex"). */
   enableFieldTtls(): void {
-    this.ttls ??= new Map();
+    this.ttls ??= new FieldTtls();
   }
 
   /** Whether any field has a TTL. */
@@ -174,7 +172,7 @@ export class HashValue implements StoredObject {
   /** Gives an existing field an expiry time; enableFieldTtls must have run. */
   setFieldExpireAt(field: Uint8Array, atMs: number): void {
     this.ttls!.set(latin1(field, 0, field.length), atMs);
-    if (atMs < this.nextExpiry) this.nextExpiry = atMs;
+    if (atMs < this.ttls!.next) this.ttls!.next = atMs;
   }
 
   /** Removes a field's TTL; false when it had none. */
@@ -184,7 +182,7 @@ export class HashValue implements StoredObject {
 
   /** Whether some field may have expired by `now` (O(1), so every access can ask). */
   expiresBy(now: number): boolean {
-    return this.nextExpiry <= now && this.ttls !== null;
+    return this.ttls !== null && this.ttls.next <= now;
   }
 
   /** Deletes the fields whose time is `now` or earlier; returns how many. */
@@ -202,7 +200,7 @@ export class HashValue implements StoredObject {
       this.delete(Buffer.from(field, 'latin1'));
       removed++;
     }
-    this.nextExpiry = next;
+    ttls.next = next;
     return removed;
   }
 
@@ -210,8 +208,7 @@ export class HashValue implements StoredObject {
     const copy = new HashValue();
     copy.lp = this.lp?.clone() ?? null;
     copy.table = this.table?.clone() ?? null;
-    copy.ttls = this.ttls === null ? null : new Map(this.ttls);
-    copy.nextExpiry = this.nextExpiry;
+    copy.ttls = this.ttls?.clone() ?? null;
     return copy;
   }
 
@@ -220,6 +217,18 @@ export class HashValue implements StoredObject {
     let ttlBytes = 0;
     if (this.ttls !== null) for (const field of this.ttls.keys()) ttlBytes += 56 + field.length;
     return 32 + ttlBytes + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
+  }
+}
+
+/** Expiry times in ms by field (as latin1), and a bound on the earliest. */
+class FieldTtls extends Map<string, number> {
+  /** No field expires before this: exact after HashValue.expireFields, a lower bound otherwise. */
+  next = Infinity;
+
+  clone(): FieldTtls {
+    const copy = new FieldTtls(this);
+    copy.next = this.next;
+    return copy;
   }
 }
 
