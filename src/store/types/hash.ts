@@ -185,11 +185,10 @@ export class HashValue implements StoredObject {
     return this.ttls !== null && this.ttls.next <= now;
   }
 
-  /** Deletes the fields whose time is `now` or earlier; returns how many. */
-  expireFields(now: number): number {
+  /** Deletes the fields whose time is `now` or earlier. */
+  expireFields(now: number): void {
     const ttls = this.ttls;
-    if (ttls === null) return 0;
-    let removed = 0;
+    if (ttls === null) return;
     let next = Infinity;
     for (const [field, at] of ttls) {
       if (at > now) {
@@ -198,10 +197,8 @@ export class HashValue implements StoredObject {
       }
       ttls.delete(field);
       this.delete(Buffer.from(field, 'latin1'));
-      removed++;
     }
     ttls.next = next;
-    return removed;
   }
 
   clone(): HashValue {
