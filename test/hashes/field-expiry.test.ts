@@ -284,6 +284,21 @@ test('a listpack hash becomes listpackex at its first field-expiry write and sta
   assert.equal(h.run('OBJECT', 'ENCODING', 'h'), 'listpackex');
 });
 
+test('listpackex keeps fields with a TTL first, soonest first, as Redis 7.4 does', () => {
+  const h = hashWith({ a: '1', b: '2', c: '3', n: '0' });
+  h.run('HEXPIRE', 'h', 100, 'FIELDS', 1, 'c');
+  assert.deepEqual(h.run('HKEYS', 'h'), ['c', 'a', 'b', 'n']);
+  h.run('HEXPIRE', 'h', 50, 'FIELDS', 1, 'b');
+  h.run('HEXPIRE', 'h', 100, 'FIELDS', 1, 'n');
+  assert.deepEqual(h.run('HKEYS', 'h'), ['b', 'n', 'c', 'a']);
+  h.run('HINCRBY', 'h', 'n', 1);
+  assert.deepEqual(h.run('HGETALL', 'h'), ['b', '2', 'n', '1', 'c', '3', 'a', '1']);
+  // Losing a TTL, by HPERSIST or an overwrite, sends the field to the end.
+  h.run('HPERSIST', 'h', 'FIELDS', 1, 'b');
+  h.run('HSET', 'h', 'n', 'new');
+  assert.deepEqual(h.run('HGETALL', 'h'), ['c', '3', 'a', '1', 'b', '2', 'n', 'new']);
+});
+
 test('field TTLs survive the conversion from listpackex to hashtable', () => {
   const h = hashWith(abc, { 'hash-max-listpack-entries': '4' });
   h.run('HEXPIRE', 'h', 10, 'FIELDS', 1, 'a');
@@ -349,8 +364,8 @@ test('DEBUG SET-ACTIVE-EXPIRE 0 stops the field cycle too', () => {
 
 // ---- memory ----------------------------------------------------------------------------------
 
-test('hashes without field TTLs report the same memory as before any TTL existed', () => {
-  const h = hashWith(abc);
+test('field TTLs cost memory only while a field has one', () => {
+  const h = hashWith(abc, TABLE);
   const before = h.run('MEMORY', 'USAGE', 'h') as number;
   h.run('HEXPIRE', 'h', 10, 'FIELDS', 1, 'a');
   assert.ok((h.run('MEMORY', 'USAGE', 'h') as number) > before);

@@ -57,12 +57,13 @@ export class HashValue implements StoredObject {
 
   /** Sets a field; true when it was new. An overwrite drops the field's TTL unless `keepTtl`. */
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
-    if (this.ttls !== null && !keepTtl && this.ttls.size > 0) this.ttls.delete(latin1(field, 0, field.length));
+    const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
     if (lp === null) return this.table!.set(latin1(field, 0, field.length), latin1(value, 0, value.length));
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
+      if (lostTtl) this.placeInListpack(field, -1);
       return false;
     }
     lp.pushBack(field);
@@ -173,11 +174,39 @@ export class HashValue implements StoredObject {
   setFieldExpireAt(field: Uint8Array, atMs: number): void {
     this.ttls!.set(latin1(field, 0, field.length), atMs);
     if (atMs < this.ttls!.next) this.ttls!.next = atMs;
+    this.placeInListpack(field, atMs);
   }
 
   /** Removes a field's TTL; false when it had none. */
   persistField(field: Uint8Array): boolean {
-    return this.ttls !== null && this.ttls.delete(latin1(field, 0, field.length));
+    if (this.ttls === null || !this.ttls.delete(latin1(field, 0, field.length))) return false;
+    this.placeInListpack(field, -1);
+    return true;
+  }
+
+  /**
+   * Moves an existing field to where Redis 7.4's listpackex keeps it, which HGETALL and HSCAN
+   * show: fields with a TTL first, soonest first (a new time goes before equal ones), then
+   * fields without one, a field losing its TTL going last. `atMs` is -1 for no TTL.
+   */
+  private placeInListpack(field: Uint8Array, atMs: number): void {
+    const lp = this.lp;
+    if (lp === null) return;
+    const from = findField(lp, field);
+    const v = lp.next(from);
+    const value = lp.copy(v);
+    lp.removeRange(from, lp.next(v), 2);
+    let to = lp.end;
+    if (atMs >= 0) {
+      for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
+        const other = this.ttls!.get(latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at)));
+        if (other === undefined || other >= atMs) {
+          to = at;
+          break;
+        }
+      }
+    }
+    lp.insertAt(lp.next(lp.insertAt(to, field)), value);
   }
 
   /** Whether some field may have expired by `now` (O(1), so every access can ask). */
