@@ -3,6 +3,7 @@
 
 import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
 import type { RegisteredCommand } from '../commands/registry.ts';
+import type { CommandContext } from '../commands/spec.ts';
 import type { BlockedWait } from './blocking.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
@@ -27,6 +28,8 @@ export class Client {
   multi: QueuedCommand[] | null = null;
   /** A queued command was rejected, so EXEC must fail with EXECABORT. */
   multiFailed = false;
+  /** The gate's reusable command context for this client (one per client, not per command). */
+  context: CommandContext | null = null;
   /** Name of the last command run, for CLIENT LIST's cmd field. */
   lastCommand = 'NULL';
   readonly createdAt: number;

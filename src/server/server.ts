@@ -82,7 +82,6 @@ export class Server {
   /** Closes the listeners; set by startServer (SHUTDOWN). Embedded without a socket it stays null. */
   shutdown: (() => Promise<void>) | null = null;
   private nextClientId = 1;
-  private readonly contexts = new WeakMap<Client, Context>();
   private cronTimer: NodeJS.Timeout | null = null;
   /** Called by the gate after a command ran (MONITOR, replication and the like hook in here). */
   private readonly afterCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
@@ -234,17 +233,17 @@ export class Server {
 
   /** Runs a command that passed the gate's checks (EXEC calls this for queued commands). */
   call(client: Client, cmd: RegisteredCommand, argv: Buffer[]): void {
-    let ctx = this.contexts.get(client);
-    if (ctx === undefined) {
+    let ctx = client.context as Context | null;
+    if (ctx === null) {
       ctx = new Context(client, this);
-      this.contexts.set(client, ctx);
+      client.context = ctx;
     }
     ctx.argv = argv;
-    this.keyspace.refreshTime();
+    const started = performance.now();
+    this.keyspace.refreshTime(started);
     this.keyspace.touchKeys = !client.noTouch;
     const errorsBefore = client.w.errorCount;
     for (const hook of this.beforeCommandHooks) hook(client, cmd, argv);
-    const started = performance.now();
     this.callDepth++;
     try {
       cmd.spec.handler!(ctx);
@@ -287,6 +286,7 @@ export class Server {
   /** Background work Redis does in serverCron: active expiry and incremental rehashing. */
   cron(): void {
     const hz = this.config.number('hz');
+    this.keyspace.clock.resync?.();
     // Redis gives the slow expire cycle 25% of each cron period. As in Redis, a CLIENT PAUSE
     // also freezes expiry, so the dataset stays as the pauser saw it.
     if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);

@@ -7,9 +7,33 @@ import { Database } from './database.ts';
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /**
+   * The same, given a performance.now() reading the caller already has (the gate times each
+   * command, and one clock read per command is cheaper than two); optional.
+   */
+  atMonotonic?(monotonic: number): number;
+  /** Re-reads the wall clock behind atMonotonic; the cron calls it. */
+  resync?(): void;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+/**
+ * The wall clock, derived from the monotonic one plus an offset that resync() re-reads (the
+ * cron does, ten times a second), so expiry still follows wall-clock adjustments.
+ */
+class SystemClock implements Clock {
+  private offset = Date.now() - performance.now();
+  now(): number {
+    return Date.now();
+  }
+  atMonotonic(monotonic: number): number {
+    return Math.floor(this.offset + monotonic);
+  }
+  resync(): void {
+    this.offset = Date.now() - performance.now();
+  }
+}
+
+export const systemClock = new SystemClock();
 
 export interface KeyspaceStats {
   hits: number;
@@ -55,8 +79,9 @@ export class Keyspace {
   }
 
   /** Reads the clock; the gate calls it before each command. */
-  refreshTime(): number {
-    this.now = this.clock.now();
+  refreshTime(monotonic?: number): number {
+    const clock = this.clock;
+    this.now = monotonic !== undefined && clock.atMonotonic !== undefined ? clock.atMonotonic(monotonic) : clock.now();
     return this.now;
   }
 
