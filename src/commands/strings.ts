@@ -305,6 +305,26 @@ function msetGeneric(ctx: CommandContext, nx: boolean): void {
 // ---- counters ------------------------------------------------------------------------------
 
 const intScratch = Buffer.alloc(24);
+/** Views of intScratch by length, made once, so INCR stores its result without allocating. */
+const intViews = Array.from({ length: intScratch.length + 1 }, (_, length) => intScratch.subarray(0, length));
+
+/** Writes a safe integer's decimal digits into intScratch; returns their count. */
+function formatSafeInt(value: number): number {
+  let length = 0;
+  if (value < 0) {
+    intScratch[length++] = 0x2d;
+    value = -value;
+  }
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  length += digits;
+  for (let at = length - 1; digits > 0; digits--, at--) {
+    const q = Math.floor(value / 10);
+    intScratch[at] = 0x30 + value - q * 10;
+    value = q;
+  }
+  return length;
+}
 
 function incrBy(ctx: CommandContext, delta: number | bigint): void {
   const { argv, db, w } = ctx;
@@ -325,8 +345,7 @@ function incrBy(ctx: CommandContext, delta: number | bigint): void {
     if (exact > INT64_MAX || exact < INT64_MIN) throw new CommandError(OVERFLOW);
     result = exact;
   }
-  const length = intScratch.write(String(result), 'latin1');
-  const bytes = intScratch.subarray(0, length);
+  const bytes = intViews[typeof result === 'number' ? formatSafeInt(result) : intScratch.write(String(result), 'latin1')]!;
   if (id >= 0) db.replaceString(id, bytes, Encoding.Int);
   else db.setString(key, bytes);
   if (typeof result === 'number') w.int(result);

@@ -215,7 +215,7 @@ export class Database {
       this.writeHandle(id, handle);
     } else {
       const target = this.resizeRecord(id, rec, keyLength, value.length);
-      this.arena.chunkOf(target).set(value, Arena.offsetOf(target) + Rec.headerBytes(keyLength) + keyLength);
+      copyInto(this.arena.chunkOf(target), Arena.offsetOf(target) + Rec.headerBytes(keyLength) + keyLength, value);
     }
     this.setMeta(id, ValueType.String, encoding);
   }
@@ -617,7 +617,7 @@ export class Database {
     Rec.writeHeader(words, w, key.length, valueLength);
     const chunk = this.arena.chunkOf(rec);
     const at = Arena.offsetOf(rec) + Rec.headerBytes(key.length);
-    chunk.set(key, at);
+    copyInto(chunk, at, key);
     const hash = hashBytes(key, 0, key.length);
     const page = this.pagesI[id >>> PAGE_SHIFT]!;
     const base = (id & PAGE_MASK) * STRIDE;
@@ -627,7 +627,7 @@ export class Database {
     if (external) {
       words[Rec.handleWord(words, w)] = this.storeObject(object ?? new LargeString(value!));
     } else {
-      chunk.set(value, at + key.length);
+      copyInto(chunk, at + key.length, value);
     }
     const table = this.t1 ?? this.t0;
     const bucket = hash & (table.length - 1);
@@ -823,6 +823,13 @@ export interface ExportedValue {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Copies `bytes` to `target` at `at`: a loop for the short keys and values that dominate, set() past that. */
+function copyInto(target: Uint8Array, at: number, bytes: Uint8Array): void {
+  const length = bytes.length;
+  if (length > 32) target.set(bytes, at);
+  else for (let i = 0; i < length; i++) target[at + i] = bytes[i]!;
+}
+
 const SCRATCH: ByteRange = { buf: EMPTY, start: 0, end: 0 };
 
 /** Redis's OBJECT ENCODING for a freshly set string: int, embstr (<= 44 bytes) or raw. */
