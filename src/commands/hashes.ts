@@ -536,11 +536,13 @@ export function activeExpireFields(server: Server): void {
   const touch = keyspace.touchKeys;
   keyspace.touchKeys = false;
   keyspace.refreshTime();
+  let visited = 0;
   for (const [index, keys] of dbs) {
     const db = keyspace.dbs[index];
     let left = keys.size;
     for (const key of keys) {
-      if (db === undefined || left-- === 0 || performance.now() - started > FIELD_EXPIRE_BUDGET_MS) break;
+      // Reading the time is not free: like Redis's cycle, look every 16 hashes.
+      if (db === undefined || left-- === 0 || ((++visited & 15) === 0 && performance.now() - started > FIELD_EXPIRE_BUDGET_MS)) break;
       // Taken out and put back at the end, so the next run starts where this one stopped.
       keys.delete(key);
       const id = db.find(Buffer.from(key, 'latin1'));

@@ -362,6 +362,26 @@ test('DEBUG SET-ACTIVE-EXPIRE 0 stops the field cycle too', () => {
   assert.equal(h.server.keyspace.dbs[0]!.size, 0);
 });
 
+test('fields expire in time order after many TTL changes (stale entries skipped)', () => {
+  const h = new Harness(TABLE);
+  const last = new Map<string, number>();
+  for (let i = 0; i < 60; i++) h.run('HSET', 'h', `f${i}`, 'v');
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 60; i++) {
+      const ms = 1 + ((i * 37 + round * 11) % 100);
+      h.run('HPEXPIRE', 'h', ms, 'FIELDS', 1, `f${i}`);
+      last.set(`f${i}`, ms);
+    }
+  }
+  h.run('HPERSIST', 'h', 'FIELDS', 2, 'f0', 'f1');
+  for (let t = 1; t <= 100; t += 7) {
+    h.clock.ms = 1_700_000_000_000 + t;
+    h.server.cron();
+    const alive = [...last].filter(([f, ms]) => f === 'f0' || f === 'f1' || ms > t).length;
+    assert.equal(h.run('HLEN', 'h'), alive, `at +${t} ms`);
+  }
+});
+
 // ---- memory ----------------------------------------------------------------------------------
 
 test('field TTLs cost memory only while a field has one', () => {

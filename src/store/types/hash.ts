@@ -172,8 +172,7 @@ export class HashValue implements StoredObject {
 
   /** Gives an existing field an expiry time; enableFieldTtls must have run. */
   setFieldExpireAt(field: Uint8Array, atMs: number): void {
-    this.ttls!.set(latin1(field, 0, field.length), atMs);
-    if (atMs < this.ttls!.next) this.ttls!.next = atMs;
+    this.ttls!.expire(latin1(field, 0, field.length), atMs);
     this.placeInListpack(field, atMs);
   }
 
@@ -218,16 +217,7 @@ export class HashValue implements StoredObject {
   expireFields(now: number): void {
     const ttls = this.ttls;
     if (ttls === null) return;
-    let next = Infinity;
-    for (const [field, at] of ttls) {
-      if (at > now) {
-        if (at < next) next = at;
-        continue;
-      }
-      ttls.delete(field);
-      this.delete(Buffer.from(field, 'latin1'));
-    }
-    ttls.next = next;
+    for (let field = ttls.popDue(now); field !== null; field = ttls.popDue(now)) this.delete(Buffer.from(field, 'latin1'));
   }
 
   clone(): HashValue {
@@ -239,22 +229,108 @@ export class HashValue implements StoredObject {
   }
 
   byteSize(): number {
-    // A TTL costs a Map entry, a number and the field's key string.
-    let ttlBytes = 0;
-    if (this.ttls !== null) for (const field of this.ttls.keys()) ttlBytes += 56 + field.length;
-    return 32 + ttlBytes + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
+    return 32 + (this.ttls?.byteSize() ?? 0) + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
   }
 }
 
-/** Expiry times in ms by field (as latin1), and a bound on the earliest. */
+/**
+ * Expiry times in ms by field (as latin1), with a min-heap of (time, field) so that the due
+ * fields are found without walking all of them. A heap entry goes stale when its field's time
+ * changes or goes; stale entries are skipped when they reach the top, and the heap is rebuilt
+ * from the map when they outnumber the live ones.
+ */
 class FieldTtls extends Map<string, number> {
-  /** No field expires before this: exact after HashValue.expireFields, a lower bound otherwise. */
-  next = Infinity;
+  private times: number[] = [];
+  private fields: string[] = [];
+
+  expire(field: string, at: number): void {
+    this.set(field, at);
+    if (this.times.length > 2 * this.size + 16) this.rebuild();
+    else this.push(at, field);
+  }
+
+  override delete(field: string): boolean {
+    const had = super.delete(field);
+    // Stale heap entries of a hash left without TTLs would be memory for nothing.
+    if (this.size === 0) {
+      this.times = [];
+      this.fields = [];
+    }
+    return had;
+  }
+
+  /** The earliest time of any field; Infinity when none. */
+  get next(): number {
+    this.dropStale();
+    return this.times.length > 0 ? this.times[0]! : Infinity;
+  }
+
+  /** Takes out a field whose time is `now` or earlier, or returns null when none is. */
+  popDue(now: number): string | null {
+    this.dropStale();
+    if (this.times.length === 0 || this.times[0]! > now) return null;
+    const field = this.fields[0]!;
+    this.pop();
+    this.delete(field);
+    return field;
+  }
 
   clone(): FieldTtls {
     const copy = new FieldTtls(this);
-    copy.next = this.next;
+    copy.times = this.times.slice();
+    copy.fields = this.fields.slice();
     return copy;
+  }
+
+  byteSize(): number {
+    // A Map entry and key string per field, two array slots per heap entry.
+    let bytes = this.times.length * 16;
+    for (const field of this.keys()) bytes += 56 + field.length;
+    return bytes;
+  }
+
+  private dropStale(): void {
+    while (this.times.length > 0 && this.get(this.fields[0]!) !== this.times[0]) this.pop();
+  }
+
+  private rebuild(): void {
+    this.times = [];
+    this.fields = [];
+    for (const [field, at] of this) this.push(at, field);
+  }
+
+  private push(at: number, field: string): void {
+    const { times, fields } = this;
+    let i = times.length;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (times[parent]! <= at) break;
+      times[i] = times[parent]!;
+      fields[i] = fields[parent]!;
+      i = parent;
+    }
+    times[i] = at;
+    fields[i] = field;
+  }
+
+  private pop(): void {
+    const { times, fields } = this;
+    const at = times.pop()!;
+    const field = fields.pop()!;
+    const n = times.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && times[child + 1]! < times[child]!) child++;
+      if (times[child]! >= at) break;
+      times[i] = times[child]!;
+      fields[i] = fields[child]!;
+      i = child;
+    }
+    times[i] = at;
+    fields[i] = field;
   }
 }
 
