@@ -389,7 +389,7 @@ const GT = 3;
 const LT = 4;
 const CONDITIONS: [string, number][] = [['nx', NX], ['xx', XX], ['gt', GT], ['lt', LT]];
 
-/** HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT: `unitMs` per time unit, from `base` (0 for *AT). */
+/** HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT: times in `unitMs` units, from now or from the epoch. */
 function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relative: boolean): void {
   const { argv, db, w } = ctx;
   const id = findHash(ctx, argv[1]!);
