@@ -31,6 +31,7 @@ export class RespParser {
   private pos = 0;
   // State of a multibulk command whose arguments have not all arrived.
   private argv: Buffer[] | null = null;
+  private lastName: Buffer = EMPTY;
   private remaining = 0;
   // State of one big bulk argument being filled across reads.
   private big: Buffer | null = null;
@@ -98,6 +99,17 @@ export class RespParser {
     return null;
   }
 
+  /**
+   * Pipelines repeat one command name; its view is shared rather than made again. Received
+   * chunks are never written to, so the shared view stays valid.
+   */
+  private sameAsLastName(data: Buffer, start: number, length: number): boolean {
+    const last = this.lastName;
+    if (last.length !== length) return false;
+    for (let i = 0; i < length; i++) if (last[i] !== data[start + i]) return false;
+    return true;
+  }
+
   private isAuthenticated(): boolean {
     return this.limits.authenticated?.() ?? true;
   }
@@ -159,8 +171,13 @@ export class RespParser {
       const bodyStart = lineEnd + 2;
       // Like Redis, the two bytes after the body are skipped unchecked.
       if (bodyStart + len + 2 <= data.length) {
-        // Buffer.from(arrayBuffer, ...) makes the view without subarray's species lookup.
-        argv.push(Buffer.from(data.buffer, data.byteOffset + bodyStart, len));
+        if (argv.length === 0 && this.sameAsLastName(data, bodyStart, len)) argv.push(this.lastName);
+        else {
+          // Buffer.from(arrayBuffer, ...) makes the view without subarray's species lookup.
+          const arg = Buffer.from(data.buffer, data.byteOffset + bodyStart, len);
+          if (argv.length === 0) this.lastName = arg;
+          argv.push(arg);
+        }
         this.pos = bodyStart + len + 2;
         this.remaining--;
         continue;
