@@ -6,6 +6,7 @@
 
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
+import { SlottedKeys } from './slotted.ts';
 
 /** Visits one field and its value in place (valid until the hash changes). */
 export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number) => void;
@@ -339,28 +340,13 @@ class FieldTtls extends Map<string, number> {
  * char by V8; a string costs a fraction of a Buffer object), fields keyed to stable slots so
  * SCAN cursors and random picks can address entries by number.
  */
-class HashTable {
-  private index = new Map<string, number>();
-  private fields: (string | undefined)[] = [];
+class HashTable extends SlottedKeys {
   private values: (string | undefined)[] = [];
-  private free: number[] = [];
   private bytes = 0;
-
-  get size(): number {
-    return this.index.size;
-  }
-
-  get slots(): number {
-    return this.fields.length;
-  }
 
   get(field: string): string | undefined {
     const slot = this.index.get(field);
     return slot === undefined ? undefined : this.values[slot];
-  }
-
-  has(field: string): boolean {
-    return this.index.has(field);
   }
 
   set(field: string, value: string): boolean {
@@ -370,32 +356,22 @@ class HashTable {
       this.values[slot] = value;
       return false;
     }
-    const free = this.free.pop() ?? this.fields.length;
-    this.fields[free] = field;
-    this.values[free] = value;
-    this.index.set(field, free);
+    this.values[this.insert(field)] = value;
     this.bytes += field.length + value.length;
     return true;
   }
 
   delete(field: string): boolean {
-    const slot = this.index.get(field);
+    const slot = this.remove(field);
     if (slot === undefined) return false;
     this.bytes -= field.length + this.values[slot]!.length;
-    this.index.delete(field);
-    this.fields[slot] = undefined;
     this.values[slot] = undefined;
-    this.free.push(slot);
     return true;
-  }
-
-  occupied(slot: number): boolean {
-    return this.fields[slot] !== undefined;
   }
 
   /** Visits the pair in `slot`; false when the slot is empty. */
   visitSlot(slot: number, visit: PairVisitor): boolean {
-    const field = this.fields[slot];
+    const field = this.keys[slot];
     if (field === undefined) return false;
     const bytes = Buffer.from(field, 'latin1');
     const value = Buffer.from(this.values[slot]!, 'latin1');
@@ -403,33 +379,17 @@ class HashTable {
     return true;
   }
 
-  /** A random occupied slot; the table must not be empty. */
-  randomSlot(): number {
-    for (let tries = 0; tries < 64; tries++) {
-      const slot = Math.floor(Math.random() * this.fields.length);
-      if (this.fields[slot] !== undefined) return slot;
-    }
-    // Mostly holes: walk from a random slot to the next occupied one.
-    const from = Math.floor(Math.random() * this.fields.length);
-    for (let i = 0; ; i++) {
-      const slot = (from + i) % this.fields.length;
-      if (this.fields[slot] !== undefined) return slot;
-    }
-  }
-
   clone(): HashTable {
     const copy = new HashTable();
-    copy.index = new Map(this.index);
-    copy.fields = this.fields.slice();
+    this.copySlotsTo(copy);
     copy.values = this.values.slice();
-    copy.free = this.free.slice();
     copy.bytes = this.bytes;
     return copy;
   }
 
   byteSize(): number {
     // Map entry, two string headers and two array slots, per field.
-    return 64 + this.fields.length * 16 + this.index.size * 72 + this.bytes;
+    return 64 + this.keys.length * 16 + this.index.size * 72 + this.bytes;
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { Encoding, type StoredObject } from '../types.ts';
 import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
+import { SlottedKeys } from './slotted.ts';
 
 /** Returned by a visitor to end a walk early. A symbol, so a stray value returned by an expression-bodied visitor cannot stop one by accident. */
 export const STOP: unique symbol = Symbol('stop');
@@ -180,83 +181,42 @@ function intBytes(n: bigint): Buffer {
  * Members as latin1 strings (one char per byte: binary-safe and compact in V8) keyed to stable
  * slots, so SCAN cursors and random picks can address members by number.
  */
-class MemberTable {
-  private index = new Map<string, number>();
-  private members: (string | undefined)[] = [];
-  private free: number[] = [];
+class MemberTable extends SlottedKeys {
   private bytes = 0;
-
-  get size(): number {
-    return this.index.size;
-  }
-
-  get slots(): number {
-    return this.members.length;
-  }
-
-  has(member: string): boolean {
-    return this.index.has(member);
-  }
 
   add(member: string): boolean {
     if (this.index.has(member)) return false;
-    const slot = this.free.pop() ?? this.members.length;
-    this.members[slot] = member;
-    this.index.set(member, slot);
+    this.insert(member);
     this.bytes += member.length;
     return true;
   }
 
   delete(member: string): boolean {
-    const slot = this.index.get(member);
-    if (slot === undefined) return false;
-    this.index.delete(member);
-    this.members[slot] = undefined;
-    this.free.push(slot);
+    if (this.remove(member) === undefined) return false;
     this.bytes -= member.length;
     return true;
   }
 
-  occupied(slot: number): boolean {
-    return this.members[slot] !== undefined;
-  }
-
   member(slot: number): Buffer {
-    return Buffer.from(this.members[slot]!, 'latin1');
+    return Buffer.from(this.keys[slot]!, 'latin1');
   }
 
   /** Visits the member in `slot`: false when the slot is empty, STOP when `visit` said so. */
   visitSlot(slot: number, visit: MemberVisitor): boolean | typeof STOP {
-    const member = this.members[slot];
+    const member = this.keys[slot];
     if (member === undefined) return false;
     return visit(Buffer.from(member, 'latin1')) ?? true;
   }
 
-  /** A random occupied slot; the table must not be empty. */
-  randomSlot(): number {
-    for (let tries = 0; tries < 64; tries++) {
-      const slot = Math.floor(Math.random() * this.members.length);
-      if (this.members[slot] !== undefined) return slot;
-    }
-    // Mostly holes: walk from a random slot to the next occupied one.
-    const from = Math.floor(Math.random() * this.members.length);
-    for (let i = 0; ; i++) {
-      const slot = (from + i) % this.members.length;
-      if (this.members[slot] !== undefined) return slot;
-    }
-  }
-
   clone(): MemberTable {
     const copy = new MemberTable();
-    copy.index = new Map(this.index);
-    copy.members = this.members.slice();
-    copy.free = this.free.slice();
+    this.copySlotsTo(copy);
     copy.bytes = this.bytes;
     return copy;
   }
 
   byteSize(): number {
-    return 64 + this.members.length * 8 + this.index.size * 56 + this.bytes;
+    return 64 + this.keys.length * 8 + this.index.size * 56 + this.bytes;
   }
 }
 
