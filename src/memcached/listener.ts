@@ -1,8 +1,9 @@
 // TCP front for Memcached: accepts connections (up to maxclients, memcached's -c) and pipes
 // each socket through a MemcachedConnection, one socket write per read.
 
-import net from 'node:net';
+import type net from 'node:net';
 import type { Server } from '../server/server.ts';
+import { closeAll, listenOnAll } from '../server/tcp.ts';
 import { MemcachedConnection } from './connection.ts';
 import type { Front } from './session.ts';
 import type { ListenerInfo } from './stats.ts';
@@ -20,27 +21,16 @@ export class MemcachedListener implements Front {
   }
 
   async listen(port: number, hosts: string[]): Promise<number> {
-    let boundPort = port;
-    for (const host of hosts) {
-      const tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen({ port: boundPort, host, backlog: this.server.config.number('tcp-backlog') }, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
-      boundPort = (tcp.address() as net.AddressInfo).port;
-      this.servers.push(tcp);
-    }
-    this.port = boundPort;
+    const bound = await listenOnAll(hosts, port, this.server.config.number('tcp-backlog'), (socket) => this.accept(socket));
+    this.servers.push(...bound.servers);
+    this.port = bound.port;
     this.hosts = hosts;
-    return boundPort;
+    return bound.port;
   }
 
   async close(): Promise<void> {
     for (const socket of this.connections.keys()) socket.destroy();
-    await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await closeAll(this.servers);
   }
 
   info(): ListenerInfo {

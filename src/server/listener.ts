@@ -1,10 +1,11 @@
 // TCP front for the Redis protocol: feeds socket bytes to a client's parser, runs the
 // commands through the gate, and writes each batch of replies with one socket write.
 
-import net from 'node:net';
+import type net from 'node:net';
 import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
+import { closeAll, listenOnAll } from './tcp.ts';
 
 export interface Connection {
   client: Client;
@@ -25,26 +26,14 @@ export class RedisListener {
   }
 
   async listen(port: number, hosts: string[]): Promise<number> {
-    let boundPort = port;
-    for (const host of hosts) {
-      const tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-      tcp.maxConnections = this.server.config.number('maxclients') + 1;
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen({ port: boundPort, host, backlog: this.server.config.number('tcp-backlog') }, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
-      boundPort = (tcp.address() as net.AddressInfo).port;
-      this.servers.push(tcp);
-    }
-    return boundPort;
+    const bound = await listenOnAll(hosts, port, this.server.config.number('tcp-backlog'), (socket) => this.accept(socket));
+    this.servers.push(...bound.servers);
+    return bound.port;
   }
 
   async close(): Promise<void> {
     for (const conn of this.connections.values()) conn.socket.destroy();
-    await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await closeAll(this.servers);
   }
 
   private accept(socket: net.Socket): void {
