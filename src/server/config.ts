@@ -2,6 +2,9 @@
 // CONFIG SET may change it, and its validation. redis.conf-style files, command-line flags,
 // CONFIG GET/SET/REWRITE and INFO all read this table.
 
+import { parseMemory } from '../util/numbers.ts';
+import { formatOutputLimits, parseOutputLimits, type OutputLimits } from './output-limits.ts';
+
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum';
 
 export interface ConfigDef {
@@ -18,30 +21,11 @@ export interface ConfigDef {
   /** Extra validation: the Redis error text for a bad value, or null. */
   validate?: (value: string) => string | null;
   /** Canonical form of an accepted value (as CONFIG GET shows it). */
-  normalize?: (value: string) => string;
+  /** Canonical form of an accepted value (as CONFIG GET shows it), given the value it replaces. */
+  normalize?: (value: string, previous: string | undefined) => string;
 }
 
 export class ConfigError extends Error {}
-
-const MEMORY_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1000,
-  kb: 1024,
-  m: 1000 * 1000,
-  mb: 1024 * 1024,
-  g: 1000 * 1000 * 1000,
-  gb: 1024 * 1024 * 1024,
-};
-
-/** Redis's memtoull: "100", "1k", "64mb", "1GB"; null when malformed. */
-export function parseMemory(text: string): number | null {
-  const match = /^(-?\d+)([a-z]*)$/i.exec(text);
-  if (!match) return null;
-  const unit = MEMORY_UNITS[match[2]!.toLowerCase()];
-  if (unit === undefined) return null;
-  return Number(match[1]) * unit;
-}
 
 function yesNo(value: string): string | null {
   const lower = value.toLowerCase();
@@ -104,7 +88,17 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   int('databases', 16, 1, INT_MAX, false),
   memory('proto-max-bulk-len', '512mb', true, 1024 * 1024),
   memory('client-query-buffer-limit', '1gb', true, 1024 * 1024),
-  text('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
+  {
+    ...text('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
+    validate: (value) => {
+      const parsed = parseOutputLimits(value);
+      return typeof parsed === 'string' ? parsed : null;
+    },
+    normalize: (value, previous) => {
+      const base = previous === undefined ? undefined : (parseOutputLimits(previous) as OutputLimits);
+      return formatOutputLimits(parseOutputLimits(value, base) as OutputLimits);
+    },
+  },
   // Redis accepts any non-negative hz and clamps it to 1..500.
   { ...int('hz', 10, 0, INT_MAX), normalize: (value) => String(Math.min(500, Math.max(1, Number(value)))) },
   bool('dynamic-hz', true),
@@ -285,7 +279,7 @@ export class Config {
     }
     const problem = def.validate?.(value);
     if (problem) throw new ConfigError(problem);
-    return def.normalize ? def.normalize(value) : value;
+    return def.normalize ? def.normalize(value, this.values.get(def.name)) : value;
   }
 }
 

@@ -6,11 +6,14 @@ import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 import { closeAll, listenOnAll } from './tcp.ts';
+import { checkOutputLimit } from './output-limits.ts';
 
 export interface Connection {
   client: Client;
   socket: net.Socket;
   parser: RespParser;
+  /** When the client's unsent replies first passed the soft output limit; 0 = they are under it. */
+  softLimitSince: number;
   /** A parsed command waiting for CLIENT PAUSE to end or a blocked command to be served; the ones after it stay in the parser. */
   held: Buffer[] | null;
 }
@@ -52,7 +55,7 @@ export class RedisListener {
       maxQueryBuffer: server.config.number('client-query-buffer-limit'),
       authenticated: () => client.authenticated,
     });
-    const conn: Connection = { client, socket, parser, held: null };
+    const conn: Connection = { client, socket, parser, held: null, softLimitSince: 0 };
     this.connections.set(client.id, conn);
     client.kill = () => {
       client.killed = true;
@@ -113,7 +116,29 @@ export class RedisListener {
     if (out !== null) {
       this.server.stats.netOutputBytes += out.length;
       socket.write(out);
+      this.enforceOutputLimit(conn);
     }
     if (client.closeAfterReply) socket.end();
+  }
+
+  /** Closes, as Redis does, a client whose unread replies pass client-output-buffer-limit. */
+  private enforceOutputLimit(conn: Connection): void {
+    const limit = this.server.outputLimits.normal;
+    if (limit.hard === 0 && limit.soft === 0) return;
+    const state = checkOutputLimit(limit, conn.socket.writableLength, conn.softLimitSince, this.server.keyspace.clock.now());
+    if (state >= 0) {
+      conn.softLimitSince = state;
+      return;
+    }
+    console.warn(`Client id=${conn.client.id} addr=${conn.client.addr} closed for overcoming of output buffer limits.`);
+    conn.client.kill();
+  }
+
+  /** Closes clients idle for longer than `ms` (the timeout setting); blocked clients wait on. */
+  closeIdle(ms: number): void {
+    const now = this.server.keyspace.clock.now();
+    for (const { client } of this.connections.values()) {
+      if (client.blocked === null && now - client.lastInteraction > ms) client.kill();
+    }
   }
 }

@@ -10,6 +10,7 @@ import type { Database } from '../store/database.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client } from './client.ts';
 import { Config } from './config.ts';
+import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
 
 export const MNEMO_VERSION = '0.1.0';
@@ -73,6 +74,8 @@ export class Server {
   readonly stats: ServerStats;
   /** The TCP front, once listening (CLIENT KILL and SHUTDOWN reach sockets through it). */
   listener: RedisListener | null = null;
+  /** client-output-buffer-limit, parsed once per change rather than per reply. */
+  outputLimits: OutputLimits;
   /** Writes since the last save (INFO rdb_changes_since_last_save). */
   dirty = 0;
   /** The config file the server started from (CONFIG REWRITE writes it), if any. */
@@ -99,6 +102,10 @@ export class Server {
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
+    this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit')) as OutputLimits;
+    this.config.onChange((name, value) => {
+      if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value) as OutputLimits;
+    });
     for (const [name, value] of Object.entries(options.config ?? {})) this.config.set(name, value, true);
     const clock = options.clock ?? systemClock;
     this.keyspace = new Keyspace(this.config.number('databases'), clock);
@@ -287,6 +294,8 @@ export class Server {
   cron(): void {
     const hz = this.config.number('hz');
     this.keyspace.clock.resync?.();
+    const timeout = this.config.number('timeout');
+    if (timeout > 0) this.listener?.closeIdle(timeout * 1000);
     // Redis gives the slow expire cycle 25% of each cron period. As in Redis, a CLIENT PAUSE
     // also freezes expiry, so the dataset stays as the pauser saw it.
     if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);

@@ -94,3 +94,23 @@ function stripZeros(text: string): string {
   if (text.charCodeAt(end - 1) === 0x2e) end--;
   return text.slice(0, end);
 }
+
+const MEMORY_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1000,
+  kb: 1024,
+  m: 1000 * 1000,
+  mb: 1024 * 1024,
+  g: 1000 * 1000 * 1000,
+  gb: 1024 * 1024 * 1024,
+};
+
+/** Redis's memtoull: "100", "1k", "64mb", "1GB"; null when malformed. */
+export function parseMemory(text: string): number | null {
+  const match = /^(-?\d+)([a-z]*)$/i.exec(text);
+  if (!match) return null;
+  const unit = MEMORY_UNITS[match[2]!.toLowerCase()];
+  if (unit === undefined) return null;
+  return Number(match[1]) * unit;
+}

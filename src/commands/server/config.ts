@@ -2,7 +2,8 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { CommandError, SYNTAX } from '../../errors.ts';
-import { ConfigError, parseMemory, quoteConfigValue, type ConfigDef } from '../../server/config.ts';
+import { ConfigError, quoteConfigValue, type ConfigDef } from '../../server/config.ts';
+import { parseMemory } from '../../util/numbers.ts';
 import type { Server } from '../../server/server.ts';
 import { stringMatch } from '../../util/glob.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';

@@ -9,7 +9,7 @@ import type { ListValue } from '../../store/types/list.ts';
 import type { SetValue } from '../../store/types/set.ts';
 import type { ZSetValue } from '../../store/types/zset.ts';
 import { ENCODING_NAMES, Encoding, TYPE_NAMES, ValueType, newByteRange } from '../../store/types.ts';
-import { parseMemory } from '../../server/config.ts';
+import { parseMemory } from '../../util/numbers.ts';
 import { NOT_A_NUMBER, formatDouble, parseDouble } from '../../util/numbers.ts';
 import { stringMatch } from '../../util/glob.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
