@@ -301,6 +301,13 @@ function before(node: SkipNode, score: number, member: string): boolean {
   return node.score < score || (node.score === score && node.member < member);
 }
 
+/**
+ * Scratch for the nodes and ranks a descent passes, shared by every skiplist: operations run
+ * one at a time, and allocating them per insert made garbage on the hottest zset path.
+ */
+const UPDATE: SkipNode[] = [];
+const RANK = new Float64Array(MAX_LEVEL);
+
 function randomLevel(): number {
   let level = 1;
   while (level < MAX_LEVEL && Math.random() < P) level++;
@@ -327,8 +334,8 @@ class SkipBackend implements Backend {
 
   insert(bytes: Uint8Array, score: number): void {
     const member = latin1(bytes);
-    const update = new Array<SkipNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL).fill(0);
+    const update = UPDATE;
+    const rank = RANK;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!;
@@ -368,7 +375,7 @@ class SkipBackend implements Backend {
 
   remove(bytes: Uint8Array, score: number): void {
     const member = latin1(bytes);
-    const update = new Array<SkipNode>(MAX_LEVEL);
+    const update = UPDATE;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let n = x.next[i]; n && before(n, score, member); n = x.next[i]) x = n;
@@ -462,7 +469,7 @@ class SkipBackend implements Backend {
   }
 
   removeRange(from: number, to: number): void {
-    const update = new Array<SkipNode>(MAX_LEVEL);
+    const update = UPDATE;
     let traversed = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
