@@ -15,7 +15,11 @@ export class OutBuffer {
   bytes(src: Uint8Array, start = 0, end = src.length): this {
     const n = end - start;
     this.reserve(n);
-    this.buf.set(n === src.length ? src : src.subarray(start, end), this.len);
+    const buf = this.buf;
+    let at = this.len;
+    // Keys and small values: a loop beats making a subarray view to copy from.
+    if (n <= 64) for (let i = start; i < end; i++) buf[at++] = src[i]!;
+    else buf.set(n === src.length ? src : src.subarray(start, end), at);
     this.len += n;
     return this;
   }

@@ -85,7 +85,7 @@ export class TextParser {
     if (this.fill === null) {
       const need = this.need;
       if (available >= need) {
-        request.data = this.buf.subarray(this.pos, this.pos + need);
+        request.data = view(this.buf, this.pos, this.pos + need);
         this.pos += need;
         return this.finishData(request);
       }
@@ -131,12 +131,17 @@ export function tokenize(buf: Buffer, start: number, end: number): Buffer[] {
   let s = start;
   for (let i = start; i < end; i++) {
     if (buf[i] === 32) {
-      if (i > s) tokens.push(buf.subarray(s, i));
+      if (i > s) tokens.push(view(buf, s, i));
       s = i + 1;
     }
   }
-  if (end > s) tokens.push(buf.subarray(s, end));
+  if (end > s) tokens.push(view(buf, s, end));
   return tokens;
+}
+
+/** A view of buf[start, end): Buffer.from(arrayBuffer, ...) skips subarray's species lookup. */
+export function view(buf: Buffer, start: number, end: number): Buffer {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
 }
 
 /** Whether a token holds exactly this ASCII word. */
