@@ -146,11 +146,7 @@ export class HashValue implements StoredObject {
       return 0;
     }
     const table = this.table!;
-    let slot = cursor;
-    for (let seen = 0; slot < table.slots && seen < count; slot++) {
-      if (table.visitSlot(slot, visit)) seen++;
-    }
-    return slot >= table.slots ? 0 : slot;
+    return table.scanSlots(cursor, count, (slot) => table.visitSlot(slot, visit));
   }
 
   // ---- per-field expiry ----------------------------------------------------------------------

@@ -109,11 +109,7 @@ export class SetValue implements StoredObject {
       return 0;
     }
     const table = this.table!;
-    let slot = cursor;
-    for (let seen = 0; slot < table.slots && seen < count; slot++) {
-      if (table.visitSlot(slot, visit)) seen++;
-    }
-    return slot >= table.slots ? 0 : slot;
+    return table.scanSlots(cursor, count, (slot) => table.visitSlot(slot, visit));
   }
 
   /** Moves an intset into a hash table. */

@@ -25,6 +25,20 @@ export class SlottedKeys {
     return this.keys[slot] !== undefined;
   }
 
+  /**
+   * Calls `visit` for up to `count` occupied slots from `cursor` and returns the cursor to go
+   * on from (0 when the walk is done): SSCAN and HSCAN over a table.
+   */
+  scanSlots(cursor: number, count: number, visit: (slot: number) => void): number {
+    let slot = cursor;
+    for (let seen = 0; slot < this.keys.length && seen < count; slot++) {
+      if (this.keys[slot] === undefined) continue;
+      visit(slot);
+      seen++;
+    }
+    return slot >= this.keys.length ? 0 : slot;
+  }
+
   /** A random occupied slot; the table must not be empty. */
   randomSlot(): number {
     for (let tries = 0; tries < 64; tries++) {
