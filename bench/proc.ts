@@ -6,7 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second, the unit of utime and stime. */
-export const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+let clockTicks = 0;
+
+/** Clock ticks per second for /proc's times, asked of getconf once, when first needed. */
+function ticksPerSecond(): number {
+  clockTicks ||= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return clockTicks;
+}
 
 /** utime + stime in clock ticks, from the text of /proc/<pid>/stat. */
 export function parseCpuTicks(stat: string): number {
@@ -33,5 +39,5 @@ export function rssBytes(pid: number): number {
 
 /** CPU microseconds per request for a tick difference over `requests` requests. */
 export function cpuMicrosPerRequest(ticks: number, requests: number): number {
-  return (ticks / CLOCK_TICKS) * 1e6 / requests;
+  return (ticks / ticksPerSecond()) * 1e6 / requests;
 }
