@@ -5,10 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Clock ticks per second, the unit of utime and stime. */
 let clockTicks = 0;
 
-/** Clock ticks per second for /proc's times, asked of getconf once, when first needed. */
+/** Clock ticks per second, the unit of utime and stime, asked of getconf once, when first needed. */
 function ticksPerSecond(): number {
   clockTicks ||= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
   return clockTicks;
