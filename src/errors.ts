@@ -66,11 +66,6 @@ export function unknownSubcommand(sub: Uint8Array, container: string): string {
   return `ERR unknown subcommand '${latin1(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
-/** Redis strips CR/LF from error texts so one error is always one protocol line. */
-export function sanitizeErrorText(text: string): string {
-  return text.includes('\r') || text.includes('\n') ? text.replace(/[\r\n]/g, ' ') : text;
-}
-
 /** Up to `max` bytes as they came, cut at a NUL as Redis's printf("%s") cuts them. */
 function latin1(bytes: Uint8Array, max: number): string {
   const nul = bytes.indexOf(0);

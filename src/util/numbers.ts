@@ -74,19 +74,6 @@ export function formatDouble(value: number): string {
   return stripZeros(value.toFixed(16 - exponent));
 }
 
-/**
- * The human form Redis gives INCRBYFLOAT and HINCRBYFLOAT results: fixed notation, no
- * exponent, no trailing zeros. Redis computes in long double; the shortest form of our
- * double is what its 17 digits round to for all but pathological inputs.
- */
-export function formatHumanDouble(value: number): string {
-  if (Object.is(value, -0)) return '0';
-  const shortest = String(value);
-  if (!shortest.includes('e')) return shortest;
-  if (Math.abs(value) >= 1) return BigInt(value).toString();
-  return stripZeros(value.toFixed(Math.min(100, 17 - Math.floor(Math.log10(Math.abs(value))))));
-}
-
 function stripZeros(text: string): string {
   if (!text.includes('.')) return text;
   let end = text.length;
