@@ -28,6 +28,9 @@ export class Client {
   multi: QueuedCommand[] | null = null;
   /** A queued command was rejected, so EXEC must fail with EXECABORT. */
   multiFailed = false;
+  /** The last command name looked up, and what it named (see Server.dispatch). */
+  lastName: Buffer | null = null;
+  lastCommandLookup: RegisteredCommand | undefined = undefined;
   /** The gate's reusable command context for this client (one per client, not per command). */
   context: CommandContext | null = null;
   /** Name of the last command run, for CLIENT LIST's cmd field. */

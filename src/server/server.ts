@@ -207,8 +207,14 @@ export class Server {
 
   private dispatch(client: Client, argv: Buffer[]): void {
     const w = client.w;
-    let cmd = this.commands.lookup(argv[0]!);
-    if (cmd === undefined) {
+    const name = argv[0]!;
+    // The parser hands a pipeline's repeated command name over as the same Buffer, so the
+    // previous lookup answers it without hashing the name again.
+    let cmd = name === client.lastName ? client.lastCommandLookup : this.commands.lookup(name);
+    if (cmd !== undefined) {
+      client.lastName = name;
+      client.lastCommandLookup = cmd;
+    } else {
       // Redis's guard against cross-protocol attacks (an HTTP request sent to the port):
       // such a client is dropped without a reply.
       if (isCrossProtocolProbe(argv[0]!)) return client.kill();
