@@ -35,6 +35,7 @@ export class MemcachedConnection {
     if (session.closing) return { out: null, end: true, destroy: false };
     const store = this.front.store;
     store.stats.bytesRead += chunk.length;
+    store.keyspace.refreshTime();
     if (this.text === null && this.binary === null) {
       const maxItemSize = store.server.config.number('memcached-max-item-size');
       if (chunk[0] === REQUEST_MAGIC) this.binary = new BinaryParser(maxItemSize * BINARY_BODY_ITEMS);

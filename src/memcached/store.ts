@@ -101,9 +101,12 @@ export class MemcachedStore {
     return this.server.keyspace.dbs[0]!;
   }
 
-  /** Called before each request: fixes the request's time and runs a delayed flush_all. */
+  /**
+   * Called before each request: runs a delayed flush_all. The time was fixed when the read
+   * arrived (connection.ts); memcached itself ticks its clock only once a second.
+   */
   begin(): void {
-    const now = this.keyspace.refreshTime();
+    const now = this.keyspace.now;
     this.keyspace.touchKeys = true;
     if (this.flushAt >= 0 && now >= this.flushAt) {
       this.flushAt = -1;
