@@ -2,7 +2,7 @@
 // in, response headers out. Field meanings are the opcode's business (src/memcached/).
 
 import type { OutBuffer } from './out.ts';
-import { bufferView } from '../../util/bytes.ts';
+import { view } from './text.ts';
 
 export const REQUEST_MAGIC = 0x80;
 export const RESPONSE_MAGIC = 0x81;
@@ -119,9 +119,9 @@ export class BinaryParser {
       opcode: buf[at + 1]!,
       opaque: buf.readUInt32BE(at + 12),
       cas: buf.readUInt32BE(at + 16) * 4294967296 + buf.readUInt32BE(at + 20),
-      extras: bufferView(buf, body, body + extrasLength),
-      key: bufferView(buf, body + extrasLength, body + extrasLength + keyLength),
-      value: bufferView(buf, body + extrasLength + keyLength, this.pos),
+      extras: view(buf, body, body + extrasLength),
+      key: view(buf, body + extrasLength, body + extrasLength + keyLength),
+      value: view(buf, body + extrasLength + keyLength, this.pos),
     };
   }
 }

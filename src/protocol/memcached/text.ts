@@ -6,7 +6,6 @@
 // length, the numbers, the item size), because that decides how many bytes belong to the
 // command: a rejected line reads no data, a too-large item has its data swallowed.
 
-import { bufferView } from '../../util/bytes.ts';
 import { parseFlags, parseInt32, parseUnsigned } from './numbers.ts';
 
 export const KEY_MAX_LENGTH = 250;
@@ -86,7 +85,7 @@ export class TextParser {
     if (this.fill === null) {
       const need = this.need;
       if (available >= need) {
-        request.data = bufferView(this.buf, this.pos, this.pos + need);
+        request.data = view(this.buf, this.pos, this.pos + need);
         this.pos += need;
         return this.finishData(request);
       }
@@ -132,14 +131,18 @@ export function tokenize(buf: Buffer, start: number, end: number): Buffer[] {
   let s = start;
   for (let i = start; i < end; i++) {
     if (buf[i] === 32) {
-      if (i > s) tokens.push(bufferView(buf, s, i));
+      if (i > s) tokens.push(view(buf, s, i));
       s = i + 1;
     }
   }
-  if (end > s) tokens.push(bufferView(buf, s, end));
+  if (end > s) tokens.push(view(buf, s, end));
   return tokens;
 }
 
+/** A view of buf[start, end): Buffer.from(arrayBuffer, ...) skips subarray's species lookup. */
+export function view(buf: Buffer, start: number, end: number): Buffer {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+}
 
 /** Whether a token holds exactly this ASCII word. */
 export function is(token: Uint8Array | undefined, word: string): boolean {

@@ -2,8 +2,6 @@
 // Arguments are views into the received chunks (no copy, no string); a bulk argument too
 // large to wait for by concatenation is filled into a buffer of its exact size instead.
 
-import { bufferView } from '../../util/bytes.ts';
-
 const CR = 13;
 const LF = 10;
 /** Redis's PROTO_INLINE_MAX_SIZE: the longest line we wait for before calling it an attack. */
@@ -175,7 +173,8 @@ export class RespParser {
       if (bodyStart + len + 2 <= data.length) {
         if (argv.length === 0 && this.sameAsLastName(data, bodyStart, len)) argv.push(this.lastName);
         else {
-          const arg = bufferView(data, bodyStart, bodyStart + len);
+          // Buffer.from(arrayBuffer, ...) makes the view without subarray's species lookup.
+          const arg = Buffer.from(data.buffer, data.byteOffset + bodyStart, len);
           if (argv.length === 0) this.lastName = arg;
           argv.push(arg);
         }
