@@ -1,7 +1,12 @@
-// Shared helpers for client tests: waiting for asynchronous effects, and watching which
-// requests a client library sent that Mnemo answered with an error.
+// Shared helpers for client tests: suites with a started server and a connected client,
+// waiting for asynchronous effects, and watching which requests a client library sent that
+// Mnemo answered with an error.
 
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { startServer, type RunningServer } from '../../src/server/run.ts';
 import type { Server } from '../../src/server/server.ts';
 import { startRedisReference } from '../helpers/reference.ts';
 import { WireConnection } from '../helpers/wire.ts';
@@ -57,4 +62,37 @@ export async function assertRedisRefusesToo(refusals: readonly Refusal[]): Promi
     conn.close();
     await reference.close();
   }
+}
+
+/**
+ * Registers before/after hooks in the enclosing suite: Mnemo on a free port and an ioredis
+ * client speaking `protocol`. Read `.redis` inside the tests.
+ */
+export function ioredisSuite(protocol: 2 | 3): { readonly redis: Redis } {
+  const state = {} as { redis: Redis; mnemo?: RunningServer };
+  before(async () => {
+    state.mnemo = await startServer({ port: 0, host: '127.0.0.1' });
+    state.redis = new Redis({ port: state.mnemo.port, host: '127.0.0.1', protocol, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  });
+  after(async () => {
+    state.redis?.disconnect();
+    await state.mnemo?.close();
+  });
+  return state;
+}
+
+/** Like ioredisSuite, with a node-redis 6 client (RESP3). Read `.client` inside the tests. */
+export function nodeRedisSuite(): { readonly client: ReturnType<typeof createClient> } {
+  const state = {} as { client: ReturnType<typeof createClient>; mnemo?: RunningServer };
+  before(async () => {
+    state.mnemo = await startServer({ port: 0, host: '127.0.0.1' });
+    state.client = createClient({ url: state.mnemo.url, socket: { reconnectStrategy: false } });
+    state.client.on('error', () => {});
+    await state.client.connect();
+  });
+  after(async () => {
+    if (state.client?.isOpen) state.client.destroy();
+    await state.mnemo?.close();
+  });
+  return state;
 }
