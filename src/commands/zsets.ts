@@ -62,9 +62,9 @@ function limits(ctx: CommandContext): Limits {
   return { entries: config.number('zset-max-listpack-entries'), value: config.number('zset-max-listpack-value') };
 }
 
-/** Sets a member's score, converting the zset to a skiplist once it outgrows the listpack. */
+/** Sets the score of the member just looked up with z.find, converting the zset to a skiplist once it outgrows the listpack. */
 function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number): void {
-  z.set(member, score);
+  z.setFound(member, score);
   if (z.encoding === Encoding.Listpack && (z.size > limit.entries || member.length > limit.value)) {
     z.convert(true);
     ctx.db.setEncoding(id, Encoding.Skiplist);
@@ -138,8 +138,28 @@ function strtod(text: string): { value: number; erange: boolean } | null {
   return { value, erange };
 }
 
+/**
+ * A decimal integer of up to 15 digits (so exact in a double), leading zeros allowed as strtod
+ * reads them; NaN for anything else. The usual scores are read this way, without a string.
+ */
+function plainInteger(arg: Uint8Array): number {
+  const negative = arg[0] === 0x2d;
+  const n = arg.length;
+  let i = negative ? 1 : 0;
+  if (n === i || n - i > 15) return NaN;
+  let value = 0;
+  for (; i < n; i++) {
+    const digit = arg[i]! - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
 /** getDoubleFromObject: strtod's forms, but no leading space, overflow or underflow to zero. */
 function parseScore(arg: Uint8Array, error = NOT_FLOAT): number {
+  const integer = plainInteger(arg);
+  if (!Number.isNaN(integer)) return integer;
   const text = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
   const r = text.length === 0 || C_SPACE.test(text) ? null : strtod(text);
   if (r === null || r.erange) throw new CommandError(error);
@@ -172,7 +192,8 @@ function zadd(ctx: CommandContext): void {
   const elements = argv.length - i;
   if (elements === 0 || elements % 2 !== 0) throw new CommandError(SYNTAX);
   if ((flags & NX) && (flags & XX)) throw new CommandError(XX_AND_NX);
-  if ([NX, GT, LT].filter((f) => flags & f).length > 1) throw new CommandError(GT_LT_NX);
+  const exclusive = flags & (NX | GT | LT);
+  if ((exclusive & (exclusive - 1)) !== 0) throw new CommandError(GT_LT_NX);
   if ((flags & INCR) && elements > 2) throw new CommandError(INCR_ONE_PAIR);
   const scores: number[] = [];
   for (let j = i; j < argv.length; j += 2) scores.push(parseScore(argv[j]!));
@@ -207,7 +228,7 @@ interface Outcome {
 /** zsetAdd: one member under ZADD's flags; null when the flags made it a no-op. */
 function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint8Array, score: number, flags: number): Outcome | null {
   const z = readZset(ctx, id);
-  const current = z.score(member);
+  const current = z.find(member);
   if (current === undefined) {
     if (flags & XX) return null;
     ctx.db.objectForWrite(id);

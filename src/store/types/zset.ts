@@ -1,14 +1,16 @@
 // Sorted sets in Redis 7.0's two encodings, both ordered by (score, member bytes):
 // - listpack: the members packed in one Listpack, their scores in a parallel Float64Array;
 //   operations walk it linearly, which is cheap at the sizes it is used for;
-// - skiplist: Redis's skiplist with span counts (O(log n) rank and range), plus a map from
-//   member to node, and a slot array so SCAN cursors and random picks address nodes by number.
+// - skiplist (the name Redis reports): Redis keeps a skiplist with span counts; here it is a
+//   counted B+tree (score-tree.ts) with the same O(log n) rank and range guarantees, plus a
+//   map from member to a slot number, which SCAN cursors use.
 // Every range operation is expressed in ranks (0-based), so commands work the same on both.
 // The command layer owns the thresholds (they are config) and decides when to convert.
 
 import { Encoding, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { STOP } from './set.ts';
+import { ScoreTree, type Leaf } from './score-tree.ts';
 
 /** Visits one member (bytes valid until the zset changes) and its score; STOP ends the walk. */
 export type ScoredVisitor = (member: Uint8Array, start: number, end: number, score: number) => typeof STOP | void;
@@ -19,12 +21,13 @@ export type LexBound = { kind: 'min' } | { kind: 'max' } | { kind: 'value'; valu
 interface Backend {
   readonly size: number;
   score(member: Uint8Array): number | undefined;
-  /** Inserts a member known to be absent. */
-  insert(member: Uint8Array, score: number): void;
-  /** Removes a present member whose score is `score`. */
-  remove(member: Uint8Array, score: number): void;
-  /** The rank of a present member. */
-  rank(member: Uint8Array, score: number): number;
+  /** score(), remembering the lookup for a setFound of the same member right after it. */
+  find(member: Uint8Array): number | undefined;
+  /** Sets the score of the member the last find looked up, adding it if it was absent. */
+  setFound(member: Uint8Array, score: number): void;
+  delete(member: Uint8Array): boolean;
+  /** The 0-based ascending rank of a member, or -1. */
+  rank(member: Uint8Array): number;
   /** How many members have a score below `score` (or at most `score` when `orEqual`). */
   countBelow(score: number, orEqual: boolean): number;
   /** The ranks [lo, hi) a lex range selects; see ZSetValue.lexSpan. */
@@ -41,7 +44,7 @@ export class ZSetValue implements StoredObject {
   private b: Backend;
 
   constructor(skiplist = false) {
-    this.b = skiplist ? new SkipBackend() : new PackedBackend();
+    this.b = skiplist ? new TreeBackend() : new PackedBackend();
   }
 
   get encoding(): Encoding {
@@ -58,23 +61,30 @@ export class ZSetValue implements StoredObject {
 
   /** Sets a member's score, adding it if absent. */
   set(member: Uint8Array, score: number): void {
-    const old = this.b.score(member);
-    if (old === score) return;
-    if (old !== undefined) this.b.remove(member, old);
-    this.b.insert(member, score);
+    this.b.find(member);
+    this.b.setFound(member, score);
+  }
+
+  /**
+   * A member's score, or undefined; the lookup is kept for a setFound of the same member,
+   * which must come before any other call on this zset. ZADD's read-then-write path looks the
+   * member up once this way.
+   */
+  find(member: Uint8Array): number | undefined {
+    return this.b.find(member);
+  }
+
+  setFound(member: Uint8Array, score: number): void {
+    this.b.setFound(member, score);
   }
 
   delete(member: Uint8Array): boolean {
-    const old = this.b.score(member);
-    if (old === undefined) return false;
-    this.b.remove(member, old);
-    return true;
+    return this.b.delete(member);
   }
 
   /** The 0-based ascending rank of a member, or -1. */
   rank(member: Uint8Array): number {
-    const score = this.b.score(member);
-    return score === undefined ? -1 : this.b.rank(member, score);
+    return this.b.rank(member);
   }
 
   /** The rank of the first member with a score above `min` (or at least `min` when inclusive). */
@@ -121,14 +131,20 @@ export class ZSetValue implements StoredObject {
       b.visit(0, b.size - 1, false, visit);
       return 0;
     }
-    return (b as SkipBackend).scan(cursor, count, visit);
+    return (b as TreeBackend).scan(cursor, count, visit);
   }
 
   /** Moves the members into the other encoding. */
   convert(skiplist: boolean): void {
-    if (skiplist === (this.b instanceof SkipBackend)) return;
-    const next: Backend = skiplist ? new SkipBackend() : new PackedBackend();
-    if (this.b.size > 0) this.b.visit(0, this.b.size - 1, false, (m, s, e, score) => next.insert(m.subarray(s, e), score));
+    if (skiplist === (this.b instanceof TreeBackend)) return;
+    const next: Backend = skiplist ? new TreeBackend() : new PackedBackend();
+    if (this.b.size > 0) {
+      this.b.visit(0, this.b.size - 1, false, (m, s, e, score) => {
+        const member = m.subarray(s, e);
+        next.find(member);
+        next.setFound(member, score);
+      });
+    }
     this.b = next;
   }
 
@@ -153,20 +169,43 @@ class PackedBackend implements Backend {
     return this.lp.count;
   }
 
-  /** The entry position and index of a member, or null. */
-  private find(member: Uint8Array): [number, number] | null {
+  /** The index and entry position of the member that the last lookup found (index -1: absent). */
+  private foundIndex = -1;
+  private foundAt = 0;
+
+  /** The index of a member, or -1. */
+  private indexOf(member: Uint8Array): number {
     const lp = this.lp;
     let i = 0;
-    for (let at = lp.start; at < lp.end; at = lp.next(at), i++) if (lp.equals(at, member)) return [at, i];
-    return null;
+    for (let at = lp.start; at < lp.end; at = lp.next(at), i++) {
+      if (lp.equals(at, member)) {
+        this.foundAt = at;
+        return i;
+      }
+    }
+    return -1;
   }
 
   score(member: Uint8Array): number | undefined {
-    const found = this.find(member);
-    return found === null ? undefined : this.scores[found[1]];
+    const i = this.indexOf(member);
+    return i < 0 ? undefined : this.scores[i];
   }
 
-  insert(member: Uint8Array, score: number): void {
+  find(member: Uint8Array): number | undefined {
+    const i = (this.foundIndex = this.indexOf(member));
+    return i < 0 ? undefined : this.scores[i];
+  }
+
+  setFound(member: Uint8Array, score: number): void {
+    const i = this.foundIndex;
+    if (i >= 0) {
+      if (this.scores[i] === score) return;
+      this.removeRange(i, i, this.foundAt);
+    }
+    this.insert(member, score);
+  }
+
+  private insert(member: Uint8Array, score: number): void {
     // Redis writes listpack scores as text, where -0 comes out as 0.
     if (score === 0) score = 0;
     const lp = this.lp;
@@ -186,13 +225,15 @@ class PackedBackend implements Backend {
     this.scores[i] = score;
   }
 
-  remove(member: Uint8Array): void {
-    const [at, i] = this.find(member)!;
-    this.removeRange(i, i, at);
+  delete(member: Uint8Array): boolean {
+    const i = this.indexOf(member);
+    if (i < 0) return false;
+    this.removeRange(i, i, this.foundAt);
+    return true;
   }
 
   rank(member: Uint8Array): number {
-    return this.find(member)![1];
+    return this.indexOf(member);
   }
 
   countBelow(score: number, orEqual: boolean): number {
@@ -274,243 +315,170 @@ function compareEntry(lp: Listpack, at: number, value: Uint8Array): number {
   return length - value.length;
 }
 
-// ---- skiplist encoding ------------------------------------------------------------------------
-
-const MAX_LEVEL = 32;
-const P = 0.25;
-
-class SkipNode {
-  backward: SkipNode | null = null;
-  readonly next: (SkipNode | null)[];
-  readonly span: number[];
-  /** Position in the slot array. */
-  slot = -1;
-
-  constructor(
-    /** The member's bytes as a latin1 string: one char per byte, so < compares as memcmp. */
-    readonly member: string,
-    readonly score: number,
-    level: number,
-  ) {
-    this.next = new Array<SkipNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
-  }
-}
-
-function before(node: SkipNode, score: number, member: string): boolean {
-  return node.score < score || (node.score === score && node.member < member);
-}
+// ---- skiplist encoding (a counted B+tree; see score-tree.ts for why not a skiplist) ----------
 
 /**
- * Scratch for the nodes and ranks a descent passes, shared by every skiplist: operations run
- * one at a time, and allocating them per insert made garbage on the hottest zset path.
+ * The members of a big zset: slot -> member (a latin1 string: one char per byte, so `<` is
+ * memcmp order) and slot -> score, a map from member to slot for O(1) lookups, and the order
+ * in a ScoreTree. Slots of deleted members are reused; they also serve as SCAN cursors, which
+ * stay valid while the zset changes.
  */
-const UPDATE: SkipNode[] = [];
-const RANK = new Float64Array(MAX_LEVEL);
-
-function randomLevel(): number {
-  let level = 1;
-  while (level < MAX_LEVEL && Math.random() < P) level++;
-  return level;
-}
-
-class SkipBackend implements Backend {
-  private head = new SkipNode('', 0, MAX_LEVEL);
-  private tail: SkipNode | null = null;
-  private level = 1;
-  private length = 0;
-  private dict = new Map<string, SkipNode>();
-  private slots: (SkipNode | undefined)[] = [];
-  private freeSlots: number[] = [];
+class TreeBackend implements Backend {
+  private readonly index = new Map<string, number>();
+  private readonly members: string[] = [];
+  /** NaN marks a free slot (a zset never holds NaN). */
+  private scores = new Float64Array(8);
+  private readonly free: number[] = [];
+  private readonly tree = new ScoreTree(this.members);
   private bytes = 0;
 
   get size(): number {
-    return this.length;
+    return this.tree.size;
   }
 
   score(member: Uint8Array): number | undefined {
-    return this.dict.get(latin1(member))?.score;
+    const slot = this.index.get(latin1(member));
+    return slot === undefined ? undefined : this.scores[slot];
   }
 
-  insert(bytes: Uint8Array, score: number): void {
-    const member = latin1(bytes);
-    const update = UPDATE;
-    const rank = RANK;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!;
-      for (let n = x.next[i]; n && before(n, score, member); n = x.next[i]) {
-        rank[i]! += x.span[i]!;
-        x = n;
+  /** The member and slot (-1: absent) of the last find. */
+  private foundMember = '';
+  private foundSlot = -1;
+
+  find(bytes: Uint8Array): number | undefined {
+    this.foundMember = latin1(bytes);
+    const slot = this.index.get(this.foundMember);
+    this.foundSlot = slot ?? -1;
+    return slot === undefined ? undefined : this.scores[slot];
+  }
+
+  setFound(_: Uint8Array, score: number): void {
+    const slot = this.foundSlot;
+    if (slot < 0) return this.add(this.foundMember, score);
+    const old = this.scores[slot]!;
+    if (old === score) return;
+    const stored = this.members[slot]!;
+    this.tree.remove(old, stored);
+    this.scores[slot] = score;
+    this.tree.insert(score, stored, slot);
+  }
+
+  private add(member: string, score: number): void {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.members.length;
+      this.members.push(member);
+      if (slot === this.scores.length) {
+        const grown = new Float64Array(slot * 2);
+        grown.set(this.scores);
+        this.scores = grown;
       }
-      update[i] = x;
+    } else {
+      this.members[slot] = member;
     }
-    const level = randomLevel();
-    if (level > this.level) {
-      for (let i = this.level; i < level; i++) {
-        rank[i] = 0;
-        update[i] = this.head;
-        this.head.span[i] = this.length;
-      }
-      this.level = level;
-    }
-    const node = new SkipNode(member, score, level);
-    for (let i = 0; i < level; i++) {
-      const u = update[i]!;
-      node.next[i] = u.next[i]!;
-      u.next[i] = node;
-      node.span[i] = u.span[i]! - (rank[0]! - rank[i]!);
-      u.span[i] = rank[0]! - rank[i]! + 1;
-    }
-    for (let i = level; i < this.level; i++) update[i]!.span[i]!++;
-    node.backward = update[0] === this.head ? null : update[0]!;
-    if (node.next[0]) node.next[0].backward = node;
-    else this.tail = node;
-    this.length++;
-    this.dict.set(member, node);
-    node.slot = this.freeSlots.pop() ?? this.slots.length;
-    this.slots[node.slot] = node;
+    this.scores[slot] = score;
+    this.index.set(member, slot);
+    this.tree.insert(score, member, slot);
     this.bytes += member.length;
   }
 
-  remove(bytes: Uint8Array, score: number): void {
-    const member = latin1(bytes);
-    const update = UPDATE;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n && before(n, score, member); n = x.next[i]) x = n;
-      update[i] = x;
-    }
-    this.unlink(x.next[0]!, update);
+  delete(bytes: Uint8Array): boolean {
+    const slot = this.index.get(latin1(bytes));
+    if (slot === undefined) return false;
+    this.removeSlot(slot);
+    return true;
   }
 
-  private unlink(node: SkipNode, update: SkipNode[]): void {
-    for (let i = 0; i < this.level; i++) {
-      const u = update[i]!;
-      if (u.next[i] === node) {
-        u.span[i]! += node.span[i]! - 1;
-        u.next[i] = node.next[i]!;
-      } else {
-        u.span[i]!--;
-      }
-    }
-    if (node.next[0]) node.next[0].backward = node.backward;
-    else this.tail = node.backward;
-    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
-    this.length--;
-    this.dict.delete(node.member);
-    this.slots[node.slot] = undefined;
-    this.freeSlots.push(node.slot);
-    this.bytes -= node.member.length;
+  private removeSlot(slot: number): void {
+    const member = this.members[slot]!;
+    this.tree.remove(this.scores[slot]!, member);
+    this.index.delete(member);
+    this.members[slot] = '';
+    this.scores[slot] = NaN;
+    this.free.push(slot);
+    this.bytes -= member.length;
   }
 
-  rank(bytes: Uint8Array, score: number): number {
-    const member = latin1(bytes);
-    let rank = 0;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n && (before(n, score, member) || (n.score === score && n.member === member)); n = x.next[i]) {
-        rank += x.span[i]!;
-        x = n;
-      }
-    }
-    return rank - 1;
+  rank(bytes: Uint8Array): number {
+    const slot = this.index.get(latin1(bytes));
+    return slot === undefined ? -1 : this.tree.rank(this.scores[slot]!, this.members[slot]!);
   }
 
   countBelow(score: number, orEqual: boolean): number {
-    return this.countWhile((n) => n.score < score || (orEqual && n.score === score));
+    return this.tree.countWhile((s) => s < score || (orEqual && s === score));
   }
 
   lexSpan(min: LexBound, max: LexBound): [number, number] {
-    const aboveMin = (n: SkipNode) => isAboveMin(min, (value) => compareStrings(n.member, latin1(value)));
-    const belowMax = (n: SkipNode) => isBelowMax(max, (value) => compareStrings(n.member, latin1(value)));
-    if (!aboveMin(this.tail!) || !belowMax(this.head.next[0]!)) return [0, 0];
-    const lo = this.countWhile((n) => !aboveMin(n));
-    const hi = this.countWhile(belowMax);
+    // The bounds as strings once, rather than a conversion per comparison.
+    const minText = min.kind === 'value' ? latin1(min.value) : '';
+    const maxText = max.kind === 'value' ? latin1(max.value) : '';
+    const aboveMin = (member: string) => isAboveMin(min, () => compareStrings(member, minText));
+    const belowMax = (member: string) => isBelowMax(max, () => compareStrings(member, maxText));
+    const last = this.tree.leafAt(this.size - 1);
+    const first = this.tree.leafAt(0);
+    if (!aboveMin(this.members[last.slots[last.n - 1]!]!) || !belowMax(this.members[first.slots[0]!]!)) return [0, 0];
+    const lo = this.tree.countWhile((_, member) => !aboveMin(member));
+    const hi = this.tree.countWhile((_, member) => belowMax(member));
     return hi > lo ? [lo, hi] : [0, 0];
   }
 
-  /** How many leading nodes satisfy `test`, found by descending the levels as Redis does. */
-  private countWhile(test: (node: SkipNode) => boolean): number {
-    let rank = 0;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n && test(n); n = x.next[i]) {
-        rank += x.span[i]!;
-        x = n;
-      }
-    }
-    return rank;
-  }
-
-  /** The node at a 0-based rank. */
-  private at(rank: number): SkipNode {
-    let traversed = 0;
-    let x = this.head;
-    const target = rank + 1;
-    for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] && traversed + x.span[i]! <= target) {
-        traversed += x.span[i]!;
-        x = x.next[i]!;
-      }
-      if (traversed === target) return x;
-    }
-    return x;
-  }
-
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void {
-    let x: SkipNode | null = this.at(from);
-    for (let n = Math.abs(to - from) + 1; n > 0 && x; n--) {
-      const bytes = Buffer.from(x.member, 'latin1');
-      const next: SkipNode | null = reverse ? x.backward : x.next[0]!;
-      if (visit(bytes, 0, bytes.length, x.score) === STOP) return;
-      x = next;
+    let leaf: Leaf | null = this.tree.leafAt(from);
+    let i = this.tree.foundIndex;
+    for (let n = Math.abs(to - from) + 1; n > 0 && leaf !== null; n--) {
+      const bytes = Buffer.from(this.members[leaf.slots[i]!]!, 'latin1');
+      const score = leaf.scores[i]!;
+      // Step before visiting: the visitor may not change the zset, but it may read it.
+      if (reverse) {
+        if (--i < 0 && (leaf = leaf.prev) !== null) i = leaf.n - 1;
+      } else if (++i === leaf.n) {
+        leaf = leaf.next;
+        i = 0;
+      }
+      if (visit(bytes, 0, bytes.length, score) === STOP) return;
     }
   }
 
   removeRange(from: number, to: number): void {
-    const update = UPDATE;
-    let traversed = 0;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] && traversed + x.span[i]! <= from) {
-        traversed += x.span[i]!;
-        x = x.next[i]!;
+    const doomed: number[] = [];
+    let leaf: Leaf | null = this.tree.leafAt(from);
+    for (let i = this.tree.foundIndex, n = to - from + 1; n > 0 && leaf !== null; n--) {
+      doomed.push(leaf.slots[i]!);
+      if (++i === leaf.n) {
+        leaf = leaf.next;
+        i = 0;
       }
-      update[i] = x;
     }
-    let node = x.next[0];
-    for (let n = to - from + 1; n > 0 && node; n--) {
-      const next = node.next[0]!;
-      this.unlink(node, update);
-      node = next;
-    }
+    for (const slot of doomed) this.removeSlot(slot);
   }
 
   scan(cursor: number, count: number, visit: ScoredVisitor): number {
     let slot = cursor;
-    for (let seen = 0; slot < this.slots.length && seen < count; slot++) {
-      const node = this.slots[slot];
-      if (node === undefined) continue;
-      const bytes = Buffer.from(node.member, 'latin1');
-      visit(bytes, 0, bytes.length, node.score);
+    const end = this.members.length;
+    for (let seen = 0; slot < end && seen < count; slot++) {
+      const score = this.scores[slot]!;
+      if (Number.isNaN(score)) continue;
+      const bytes = Buffer.from(this.members[slot]!, 'latin1');
+      visit(bytes, 0, bytes.length, score);
       seen++;
     }
-    return slot >= this.slots.length ? 0 : slot;
+    return slot >= end ? 0 : slot;
   }
 
-  clone(): SkipBackend {
-    const copy = new SkipBackend();
-    for (let x = this.head.next[0]; x; x = x.next[0]!) {
-      const bytes = Buffer.from(x.member, 'latin1');
-      copy.insert(bytes, x.score);
+  clone(): TreeBackend {
+    const copy = new TreeBackend();
+    if (this.size > 0) {
+      this.visit(0, this.size - 1, false, (m, s, e, score) => {
+        copy.add(latin1(m.subarray(s, e)), score);
+      });
     }
     return copy;
   }
 
   byteSize(): number {
-    // A node with its two arrays (1.33 levels on average), a map entry and a slot, per member.
-    return 64 + this.length * 160 + this.bytes;
+    // Per member: a map entry (about 40 bytes with its share of buckets), a string header,
+    // the slot's member pointer and score, and a leaf entry at about 3/4 fill.
+    return 64 + this.size * 88 + this.bytes;
   }
 }
 
