@@ -6,7 +6,6 @@
 import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { Database } from '../store/database.ts';
-import type { Config } from '../server/config.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -45,22 +44,11 @@ export function checkStringLength(ctx: CommandContext, length: number): void {
   if (length > maxStringLength(ctx)) throw new CommandError(STRING_TOO_LONG);
 }
 
-/** proto-max-bulk-len, cached per server: SETBIT and GETBIT check it on every call. */
 export function maxStringLength(ctx: CommandContext): number {
-  const config = ctx.server.config;
-  let max = maxLengths.get(config);
-  if (max === undefined) {
-    max = config.number(MAX_BULK);
-    maxLengths.set(config, max);
-    config.onChange((name) => {
-      if (name === MAX_BULK) maxLengths.set(config, config.number(MAX_BULK));
-    });
-  }
-  return max;
+  return ctx.server.config.number(MAX_BULK);
 }
 
 const MAX_BULK = 'proto-max-bulk-len';
-const maxLengths = new WeakMap<Config, number>();
 
 /**
  * Makes the string at `key` (created empty when missing) at least `length` bytes long and

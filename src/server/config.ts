@@ -176,6 +176,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
 export class Config {
   private readonly defs = new Map<string, ConfigDef>();
   private readonly values = new Map<string, string>();
+  private readonly numbers = new Map<string, number>();
   private readonly listeners: ((name: string, value: string) => void)[] = [];
 
   constructor(readonly table: readonly ConfigDef[] = CONFIG_DEFS) {
@@ -196,10 +197,16 @@ export class Config {
     return this.values.get(def.name)!;
   }
 
+  /** A numeric setting, parsed once per change: collection commands read their limits per call. */
   number(name: string): number {
-    const def = this.def(name)!;
-    const value = this.get(name);
-    return def.type === 'memory' ? parseMemory(value)! : Number(value);
+    let value = this.numbers.get(name);
+    if (value === undefined) {
+      const def = this.def(name)!;
+      const text = this.get(name);
+      value = def.type === 'memory' ? parseMemory(text)! : Number(text);
+      this.numbers.set(name, value);
+    }
+    return value;
   }
 
   bool(name: string): boolean {
@@ -215,6 +222,7 @@ export class Config {
     if (!def) throw new ConfigError('Bad directive or wrong number of arguments');
     if (!startup && !def.mutable) throw new ConfigError("can't set immutable config");
     this.values.set(def.name, this.check(def, value));
+    this.numbers.clear();
     for (const listener of this.listeners) listener(def.name, this.values.get(def.name)!);
   }
 
