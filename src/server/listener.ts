@@ -16,11 +16,15 @@ export interface Connection {
   softLimitSince: number;
   /** A parsed command waiting for CLIENT PAUSE to end or a blocked command to be served; the ones after it stay in the parser. */
   held: Buffer[] | null;
+  /** Whether the connection waits in the listener's end-of-turn flush list. */
+  flushQueued: boolean;
 }
 
 export class RedisListener {
   private readonly servers: net.Server[] = [];
   readonly connections = new Map<number, Connection>();
+  /** Connections with replies to send at the end of this event-loop turn. */
+  private readonly unflushed: Connection[] = [];
 
   constructor(private readonly server: Server) {
     server.onUnpause(() => {
@@ -55,7 +59,7 @@ export class RedisListener {
       maxQueryBuffer: server.config.number('client-query-buffer-limit'),
       authenticated: () => client.authenticated,
     });
-    const conn: Connection = { client, socket, parser, held: null, softLimitSince: 0 };
+    const conn: Connection = { client, socket, parser, held: null, softLimitSince: 0, flushQueued: false };
     this.connections.set(client.id, conn);
     client.kill = () => {
       client.killed = true;
@@ -103,12 +107,35 @@ export class RedisListener {
       client.w.error(parser.error);
       client.closeAfterReply = true;
     }
-    this.flush(conn);
+    this.queueFlush(conn);
   }
 
-  flush(conn: Connection): void {
+  /**
+   * Replies go out once per event-loop turn, after every readable socket has been served, as
+   * Redis writes its replies in beforeSleep. The writes then come in one burst, which wakes a
+   * client waiting on many connections (redis-benchmark, a pool) once rather than once per
+   * connection; on this VM such a wakeup cost more CPU in the writer than the write itself.
+   */
+  private queueFlush(conn: Connection): void {
+    if (conn.flushQueued) return;
+    conn.flushQueued = true;
+    this.unflushed.push(conn);
+    if (this.unflushed.length === 1) setImmediate(this.flushAll);
+  }
+
+  private readonly flushAll = (): void => {
+    const queued = this.unflushed;
+    for (let i = 0; i < queued.length; i++) {
+      const conn = queued[i]!;
+      conn.flushQueued = false;
+      this.flush(conn);
+    }
+    queued.length = 0;
+  };
+
+  private flush(conn: Connection): void {
     const { client, socket } = conn;
-    if (client.killed) {
+    if (client.killed || socket.destroyed) {
       socket.destroy();
       return;
     }
