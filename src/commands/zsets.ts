@@ -62,9 +62,9 @@ function limits(ctx: CommandContext): Limits {
   return { entries: config.number('zset-max-listpack-entries'), value: config.number('zset-max-listpack-value') };
 }
 
-/** Sets the score of the member just looked up with z.find, converting the zset to a skiplist once it outgrows the listpack. */
+/** Sets the score of the member just looked up with z.locate, converting the zset to a skiplist once it outgrows the listpack. */
 function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number): void {
-  z.setFound(member, score);
+  z.setLocated(member, score);
   if (z.encoding === Encoding.Listpack && (z.size > limit.entries || member.length > limit.value)) {
     z.convert(true);
     ctx.db.setEncoding(id, Encoding.Skiplist);
@@ -228,7 +228,7 @@ interface Outcome {
 /** zsetAdd: one member under ZADD's flags; null when the flags made it a no-op. */
 function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint8Array, score: number, flags: number): Outcome | null {
   const z = readZset(ctx, id);
-  const current = z.find(member);
+  const current = z.locate(member);
   if (current === undefined) {
     if (flags & XX) return null;
     ctx.db.objectForWrite(id);

@@ -6,7 +6,7 @@
 
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
-import { SlottedKeys } from './slotted.ts';
+import { SlottedKeys, latin1 } from './slotted.ts';
 
 /** Visits one field and its value in place (valid until the hash changes). */
 export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number) => void;
@@ -39,7 +39,7 @@ export class HashValue implements StoredObject {
       out.end = lp.dataEnd(v);
       return true;
     }
-    const value = this.table!.get(latin1(field, 0, field.length));
+    const value = this.table!.get(field);
     if (value === undefined) return false;
     out.buf = Buffer.from(value, 'latin1');
     out.start = 0;
@@ -48,7 +48,7 @@ export class HashValue implements StoredObject {
   }
 
   has(field: Uint8Array): boolean {
-    return this.lp !== null ? findField(this.lp, field) >= 0 : this.table!.has(latin1(field, 0, field.length));
+    return this.lp !== null ? findField(this.lp, field) >= 0 : this.table!.has(field);
   }
 
   /** Makes room for pairs about to be added, so a bulk HSET grows the listpack once. */
@@ -60,7 +60,7 @@ export class HashValue implements StoredObject {
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
     const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
-    if (lp === null) return this.table!.set(latin1(field, 0, field.length), latin1(value, 0, value.length));
+    if (lp === null) return this.table!.set(field, 0, field.length, latin1(value));
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
@@ -76,7 +76,7 @@ export class HashValue implements StoredObject {
   delete(field: Uint8Array): boolean {
     if (this.ttls !== null && this.ttls.size > 0) this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
-    if (lp === null) return this.table!.delete(latin1(field, 0, field.length));
+    if (lp === null) return this.table!.delete(field);
     const at = findField(lp, field);
     if (at < 0) return false;
     lp.removeRange(at, lp.next(lp.next(at)), 2);
@@ -90,7 +90,7 @@ export class HashValue implements StoredObject {
     const table = new HashTable();
     for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
       const v = lp.next(at);
-      table.set(latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at)), latin1(lp.buf, lp.dataStart(v), lp.dataEnd(v)));
+      table.set(lp.buf, lp.dataStart(at), lp.dataEnd(at), latin1(lp.buf, lp.dataStart(v), lp.dataEnd(v)));
     }
     this.table = table;
     this.lp = null;
@@ -340,27 +340,28 @@ class HashTable extends SlottedKeys {
   private values: (string | undefined)[] = [];
   private bytes = 0;
 
-  get(field: string): string | undefined {
-    const slot = this.index.get(field);
-    return slot === undefined ? undefined : this.values[slot];
+  get(field: Uint8Array): string | undefined {
+    const slot = this.find(field);
+    return slot < 0 ? undefined : this.values[slot];
   }
 
-  set(field: string, value: string): boolean {
-    const slot = this.index.get(field);
-    if (slot !== undefined) {
+  set(field: Uint8Array, start: number, end: number, value: string): boolean {
+    const slot = this.find(field, start, end);
+    if (slot >= 0) {
       this.bytes += value.length - this.values[slot]!.length;
       this.values[slot] = value;
       return false;
     }
-    this.values[this.insert(field)] = value;
-    this.bytes += field.length + value.length;
+    this.values[this.insert(field, start, end)] = value;
+    this.bytes += end - start + value.length;
     return true;
   }
 
-  delete(field: string): boolean {
-    const slot = this.remove(field);
-    if (slot === undefined) return false;
+  delete(field: Uint8Array): boolean {
+    const slot = this.find(field);
+    if (slot < 0) return false;
     this.bytes -= field.length + this.values[slot]!.length;
+    this.removeSlot(slot);
     this.values[slot] = undefined;
     return true;
   }
@@ -384,8 +385,8 @@ class HashTable extends SlottedKeys {
   }
 
   byteSize(): number {
-    // Map entry, two string headers and two array slots, per field.
-    return 64 + this.keys.length * 16 + this.index.size * 72 + this.bytes;
+    // The table, the value array, and two string headers per field.
+    return 64 + this.tableBytes() + this.values.length * 8 + this.size * 48 + this.bytes;
   }
 }
 
@@ -404,10 +405,4 @@ function visitPairs(lp: Listpack, from: number, to: number, visit: PairVisitor):
     visit(buf, lp.dataStart(at), lp.dataEnd(at), buf, lp.dataStart(v), lp.dataEnd(v));
     at = lp.next(v);
   }
-}
-
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  // Arguments arrive as Buffers; only listpack bytes need a Buffer view made for them.
-  if (bytes instanceof Buffer) return bytes.toString('latin1', start, end);
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }

@@ -92,7 +92,7 @@ export class ScoreTree {
   /** The index within the leaf that `leafAt` returned. */
   foundIndex = 0;
 
-  constructor(private readonly members: readonly string[]) {}
+  constructor(private readonly members: readonly (string | undefined)[]) {}
 
   /** Adds a key known to be absent. */
   insert(score: number, member: string, slot: number): void {

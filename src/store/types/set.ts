@@ -33,18 +33,18 @@ export class SetValue implements StoredObject {
   }
 
   has(member: Uint8Array): boolean {
-    if (this.ints === null) return this.table!.has(latin1(member));
+    if (this.ints === null) return this.table!.has(member);
     const n = asInteger(member);
     return n !== null && this.search(n) >= 0;
   }
 
   /** Adds a member, converting to a table first if it cannot join the intset; true when new. */
   add(member: Uint8Array, maxIntsetEntries: number): boolean {
-    if (this.ints === null) return this.table!.add(latin1(member));
+    if (this.ints === null) return this.table!.add(member);
     const n = asInteger(member);
     if (n === null) {
       this.convert();
-      return this.table!.add(latin1(member));
+      return this.table!.add(member);
     }
     const at = this.search(n);
     if (at >= 0) return false;
@@ -55,7 +55,7 @@ export class SetValue implements StoredObject {
 
   /** Removes a member; true when it was there. */
   delete(member: Uint8Array): boolean {
-    if (this.ints === null) return this.table!.delete(latin1(member));
+    if (this.ints === null) return this.table!.delete(member);
     const n = asInteger(member);
     const at = n === null ? -1 : this.search(n);
     if (at < 0) return false;
@@ -117,7 +117,7 @@ export class SetValue implements StoredObject {
     const ints = this.ints;
     if (ints === null) return;
     const table = new MemberTable();
-    for (let i = 0; i < this.count; i++) table.add(ints[i]!.toString());
+    for (let i = 0; i < this.count; i++) table.add(intBytes(ints[i]!));
     this.table = table;
     this.ints = null;
     this.count = 0;
@@ -180,15 +180,17 @@ function intBytes(n: bigint): Buffer {
 class MemberTable extends SlottedKeys {
   private bytes = 0;
 
-  add(member: string): boolean {
-    if (this.index.has(member)) return false;
+  add(member: Uint8Array): boolean {
+    if (this.find(member) >= 0) return false;
     this.insert(member);
     this.bytes += member.length;
     return true;
   }
 
-  delete(member: string): boolean {
-    if (this.remove(member) === undefined) return false;
+  delete(member: Uint8Array): boolean {
+    const slot = this.find(member);
+    if (slot < 0) return false;
+    this.removeSlot(slot);
     this.bytes -= member.length;
     return true;
   }
@@ -212,10 +214,7 @@ class MemberTable extends SlottedKeys {
   }
 
   byteSize(): number {
-    return 64 + this.keys.length * 8 + this.index.size * 56 + this.bytes;
+    // A string header per member besides the table.
+    return 64 + this.tableBytes() + this.size * 24 + this.bytes;
   }
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }

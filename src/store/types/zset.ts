@@ -11,6 +11,7 @@ import { Encoding, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { STOP } from './set.ts';
 import { ScoreTree, type Leaf } from './score-tree.ts';
+import { SlottedKeys, latin1 } from './slotted.ts';
 
 /** Visits one member (bytes valid until the zset changes) and its score; STOP ends the walk. */
 export type ScoredVisitor = (member: Uint8Array, start: number, end: number, score: number) => typeof STOP | void;
@@ -21,10 +22,10 @@ export type LexBound = { kind: 'min' } | { kind: 'max' } | { kind: 'value'; valu
 interface Backend {
   readonly size: number;
   score(member: Uint8Array): number | undefined;
-  /** score(), remembering the lookup for a setFound of the same member right after it. */
-  find(member: Uint8Array): number | undefined;
-  /** Sets the score of the member the last find looked up, adding it if it was absent. */
-  setFound(member: Uint8Array, score: number): void;
+  /** score(), remembering the lookup for a setLocated of the same member right after it. */
+  locate(member: Uint8Array): number | undefined;
+  /** Sets the score of the member the last locate looked up, adding it if it was absent. */
+  setLocated(member: Uint8Array, score: number): void;
   delete(member: Uint8Array): boolean;
   /** The 0-based ascending rank of a member, or -1. */
   rank(member: Uint8Array): number;
@@ -61,21 +62,21 @@ export class ZSetValue implements StoredObject {
 
   /** Sets a member's score, adding it if absent. */
   set(member: Uint8Array, score: number): void {
-    this.b.find(member);
-    this.b.setFound(member, score);
+    this.b.locate(member);
+    this.b.setLocated(member, score);
   }
 
   /**
-   * A member's score, or undefined; the lookup is kept for a setFound of the same member,
+   * A member's score, or undefined; the lookup is kept for a setLocated of the same member,
    * which must come before any other call on this zset. ZADD's read-then-write path looks the
    * member up once this way.
    */
-  find(member: Uint8Array): number | undefined {
-    return this.b.find(member);
+  locate(member: Uint8Array): number | undefined {
+    return this.b.locate(member);
   }
 
-  setFound(member: Uint8Array, score: number): void {
-    this.b.setFound(member, score);
+  setLocated(member: Uint8Array, score: number): void {
+    this.b.setLocated(member, score);
   }
 
   delete(member: Uint8Array): boolean {
@@ -141,8 +142,8 @@ export class ZSetValue implements StoredObject {
     if (this.b.size > 0) {
       this.b.visit(0, this.b.size - 1, false, (m, s, e, score) => {
         const member = m.subarray(s, e);
-        next.find(member);
-        next.setFound(member, score);
+        next.locate(member);
+        next.setLocated(member, score);
       });
     }
     this.b = next;
@@ -191,12 +192,12 @@ class PackedBackend implements Backend {
     return i < 0 ? undefined : this.scores[i];
   }
 
-  find(member: Uint8Array): number | undefined {
+  locate(member: Uint8Array): number | undefined {
     const i = (this.foundIndex = this.indexOf(member));
     return i < 0 ? undefined : this.scores[i];
   }
 
-  setFound(member: Uint8Array, score: number): void {
+  setLocated(member: Uint8Array, score: number): void {
     const i = this.foundIndex;
     if (i >= 0) {
       if (this.scores[i] === score) return;
@@ -318,90 +319,67 @@ function compareEntry(lp: Listpack, at: number, value: Uint8Array): number {
 // ---- skiplist encoding (a counted B+tree; see score-tree.ts for why not a skiplist) ----------
 
 /**
- * The members of a big zset: slot -> member (a latin1 string: one char per byte, so `<` is
- * memcmp order) and slot -> score, a map from member to slot for O(1) lookups, and the order
- * in a ScoreTree. Slots of deleted members are reused; they also serve as SCAN cursors, which
- * stay valid while the zset changes.
+ * The members of a big zset: slot -> member in the slotted key table (found by bytes), slot ->
+ * score in a Float64Array, and the order in a ScoreTree over slots. Slots are also the SCAN
+ * cursors, which stay valid while the zset changes.
  */
-class TreeBackend implements Backend {
-  private readonly index = new Map<string, number>();
-  private readonly members: string[] = [];
-  /** NaN marks a free slot (a zset never holds NaN). */
+class TreeBackend extends SlottedKeys implements Backend {
   private scores = new Float64Array(8);
-  private readonly free: number[] = [];
-  private readonly tree = new ScoreTree(this.members);
+  private readonly tree = new ScoreTree(this.keys);
   private bytes = 0;
-
-  get size(): number {
-    return this.tree.size;
-  }
+  /** The slot the last locate found, or -1. */
+  private located = -1;
 
   score(member: Uint8Array): number | undefined {
-    const slot = this.index.get(latin1(member));
-    return slot === undefined ? undefined : this.scores[slot];
+    const slot = this.find(member);
+    return slot < 0 ? undefined : this.scores[slot];
   }
 
-  /** The member and slot (-1: absent) of the last find. */
-  private foundMember = '';
-  private foundSlot = -1;
-
-  find(bytes: Uint8Array): number | undefined {
-    this.foundMember = latin1(bytes);
-    const slot = this.index.get(this.foundMember);
-    this.foundSlot = slot ?? -1;
-    return slot === undefined ? undefined : this.scores[slot];
+  locate(member: Uint8Array): number | undefined {
+    const slot = (this.located = this.find(member));
+    return slot < 0 ? undefined : this.scores[slot];
   }
 
-  setFound(_: Uint8Array, score: number): void {
-    const slot = this.foundSlot;
-    if (slot < 0) return this.add(this.foundMember, score);
+  setLocated(member: Uint8Array, score: number): void {
+    const slot = this.located;
+    if (slot < 0) return this.add(member, 0, member.length, score);
     const old = this.scores[slot]!;
     if (old === score) return;
-    const stored = this.members[slot]!;
+    const stored = this.keys[slot]!;
     this.tree.remove(old, stored);
     this.scores[slot] = score;
     this.tree.insert(score, stored, slot);
   }
 
-  private add(member: string, score: number): void {
-    let slot = this.free.pop();
-    if (slot === undefined) {
-      slot = this.members.length;
-      this.members.push(member);
-      if (slot === this.scores.length) {
-        const grown = new Float64Array(slot * 2);
-        grown.set(this.scores);
-        this.scores = grown;
-      }
-    } else {
-      this.members[slot] = member;
+  private add(bytes: Uint8Array, start: number, end: number, score: number): void {
+    const slot = this.insert(bytes, start, end);
+    if (slot >= this.scores.length) {
+      const grown = new Float64Array(this.scores.length * 2);
+      grown.set(this.scores);
+      this.scores = grown;
     }
     this.scores[slot] = score;
-    this.index.set(member, slot);
-    this.tree.insert(score, member, slot);
-    this.bytes += member.length;
+    this.tree.insert(score, this.keys[slot]!, slot);
+    this.bytes += end - start;
   }
 
-  delete(bytes: Uint8Array): boolean {
-    const slot = this.index.get(latin1(bytes));
-    if (slot === undefined) return false;
-    this.removeSlot(slot);
+  delete(member: Uint8Array): boolean {
+    const slot = this.find(member);
+    if (slot < 0) return false;
+    this.removeMember(slot);
     return true;
   }
 
-  private removeSlot(slot: number): void {
-    const member = this.members[slot]!;
+  private removeMember(slot: number): void {
+    const member = this.keys[slot]!;
     this.tree.remove(this.scores[slot]!, member);
-    this.index.delete(member);
-    this.members[slot] = '';
-    this.scores[slot] = NaN;
-    this.free.push(slot);
+    this.removeSlot(slot);
     this.bytes -= member.length;
   }
 
-  rank(bytes: Uint8Array): number {
-    const slot = this.index.get(latin1(bytes));
-    return slot === undefined ? -1 : this.tree.rank(this.scores[slot]!, this.members[slot]!);
+  rank(member: Uint8Array): number {
+    const slot = this.find(member);
+    return slot < 0 ? -1 : this.tree.rank(this.scores[slot]!, this.keys[slot]!);
   }
 
   countBelow(score: number, orEqual: boolean): number {
@@ -416,7 +394,7 @@ class TreeBackend implements Backend {
     const belowMax = (member: string) => isBelowMax(max, () => compareStrings(member, maxText));
     const last = this.tree.leafAt(this.size - 1);
     const first = this.tree.leafAt(0);
-    if (!aboveMin(this.members[last.slots[last.n - 1]!]!) || !belowMax(this.members[first.slots[0]!]!)) return [0, 0];
+    if (!aboveMin(this.keys[last.slots[last.n - 1]!]!) || !belowMax(this.keys[first.slots[0]!]!)) return [0, 0];
     const lo = this.tree.countWhile((_, member) => !aboveMin(member));
     const hi = this.tree.countWhile((_, member) => belowMax(member));
     return hi > lo ? [lo, hi] : [0, 0];
@@ -426,7 +404,7 @@ class TreeBackend implements Backend {
     let leaf: Leaf | null = this.tree.leafAt(from);
     let i = this.tree.foundIndex;
     for (let n = Math.abs(to - from) + 1; n > 0 && leaf !== null; n--) {
-      const bytes = Buffer.from(this.members[leaf.slots[i]!]!, 'latin1');
+      const bytes = Buffer.from(this.keys[leaf.slots[i]!]!, 'latin1');
       const score = leaf.scores[i]!;
       // Step before visiting: the visitor may not change the zset, but it may read it.
       if (reverse) {
@@ -449,36 +427,25 @@ class TreeBackend implements Backend {
         i = 0;
       }
     }
-    for (const slot of doomed) this.removeSlot(slot);
+    for (const slot of doomed) this.removeMember(slot);
   }
 
   scan(cursor: number, count: number, visit: ScoredVisitor): number {
-    let slot = cursor;
-    const end = this.members.length;
-    for (let seen = 0; slot < end && seen < count; slot++) {
-      const score = this.scores[slot]!;
-      if (Number.isNaN(score)) continue;
-      const bytes = Buffer.from(this.members[slot]!, 'latin1');
-      visit(bytes, 0, bytes.length, score);
-      seen++;
-    }
-    return slot >= end ? 0 : slot;
+    return this.scanSlots(cursor, count, (slot) => {
+      const bytes = Buffer.from(this.keys[slot]!, 'latin1');
+      visit(bytes, 0, bytes.length, this.scores[slot]!);
+    });
   }
 
   clone(): TreeBackend {
     const copy = new TreeBackend();
-    if (this.size > 0) {
-      this.visit(0, this.size - 1, false, (m, s, e, score) => {
-        copy.add(latin1(m.subarray(s, e)), score);
-      });
-    }
+    if (this.size > 0) this.visit(0, this.size - 1, false, (m, s, e, score) => copy.add(m, s, e, score));
     return copy;
   }
 
   byteSize(): number {
-    // Per member: a map entry (about 40 bytes with its share of buckets), a string header,
-    // the slot's member pointer and score, and a leaf entry at about 3/4 fill.
-    return 64 + this.size * 88 + this.bytes;
+    // The table and scores, a string header per member, and its leaf entry at about 3/4 fill.
+    return 64 + this.tableBytes() + this.scores.byteLength + this.size * 40 + this.bytes;
   }
 }
 
@@ -497,8 +464,4 @@ function isBelowMax(max: LexBound, compare: (value: Uint8Array) => number): bool
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
