@@ -41,7 +41,7 @@ function line(out: OutBuffer, text: string): void {
 }
 
 export function runMeta(store: MemcachedStore, out: OutBuffer, name: string, req: TextRequest): void {
-  const tokens = req.tokens;
+  const tokens = req.tokens();
   if (name === 'mn') return line(out, 'MN');
   if (name === 'ms' && req.error !== null) return line(out, req.error);
   if (tokens.length < 2) return line(out, name === 'me' ? BAD_FORMAT : 'ERROR');

@@ -195,7 +195,10 @@ export class MemcachedStore {
       return Stored.Stored;
     }
     this.server.dirty++;
-    const id = db.setString(key, value);
+    let id = existing;
+    // What setString does, without looking the key up again.
+    if (id >= 0) db.replaceString(id, value);
+    else id = db.setString(key, value);
     db.setFlags(id, flags);
     stats.totalItems++;
     this.lastId = this.setDeadline(id, deadline) ? id : -1;

@@ -3,7 +3,7 @@
 // errors. Meta commands (mg, ms, ...) are in meta.ts.
 
 import { parseFlags, parseInt32, parseU64, parseUnsigned } from '../protocol/memcached/numbers.ts';
-import { BAD_FORMAT, KEY_MAX_LENGTH, TOO_LARGE, is, type TextRequest } from '../protocol/memcached/text.ts';
+import { BAD_FORMAT, KEY_MAX_LENGTH, TOO_LARGE, type TextRequest } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { runMeta } from './meta.ts';
 import type { Front, Session } from './session.ts';
@@ -34,42 +34,30 @@ const STORE_MODES: Record<string, StoreMode> = {
   cas: StoreMode.Set,
 };
 
-const COMMANDS = [
-  'get', 'gets', 'gat', 'gats', 'set', 'add', 'replace', 'append', 'prepend', 'cas', 'incr', 'decr', 'delete', 'touch',
-  'flush_all', 'version', 'verbosity', 'stats', 'quit', 'shutdown', 'mg', 'ms', 'md', 'ma', 'mn', 'me',
-];
-
-/** The command word as one of the known names (no string made per request), or '' when unknown. */
-function commandName(token: Buffer): string {
-  for (let i = 0; i < COMMANDS.length; i++) if (is(token, COMMANDS[i]!)) return COMMANDS[i]!;
-  return '';
-}
-
 function line(out: OutBuffer, text: string): void {
   out.ascii(text).crlf();
 }
 
 /** Whether the command's last token asks for no reply. */
-function noreply(tokens: Buffer[]): boolean {
-  return is(tokens[tokens.length - 1], 'noreply');
+function noreply(req: TextRequest): boolean {
+  return req.is(req.count - 1, 'noreply');
 }
 
 export function runText(front: Front, session: Session, req: TextRequest): void {
   const out = session.out;
-  const tokens = req.tokens;
   const store = front.store;
-  if (tokens.length === 0) return line(out, ERROR);
-  const name = commandName(tokens[0]!);
+  if (req.count === 0) return line(out, ERROR);
+  const name = req.name;
   if (!session.authenticated) return authenticate(front, session, name, req);
   store.begin();
   switch (name) {
     case 'get':
     case 'gets':
-      if (tokens.length < 2) return line(out, ERROR);
-      return retrieve(store, out, tokens, 1, name === 'gets', KEEP_DEADLINE);
+      if (req.count < 2) return line(out, ERROR);
+      return retrieve(store, out, req, 1, name === 'gets', KEEP_DEADLINE);
     case 'gat':
     case 'gats':
-      return touchAndRetrieve(store, out, tokens, name === 'gats');
+      return touchAndRetrieve(store, out, req, name === 'gats');
     case 'set':
     case 'add':
     case 'replace':
@@ -79,19 +67,19 @@ export function runText(front: Front, session: Session, req: TextRequest): void 
       return update(store, out, req, STORE_MODES[name]!, name === 'cas');
     case 'incr':
     case 'decr':
-      return arith(store, out, tokens, name === 'incr');
+      return arith(store, out, req, name === 'incr');
     case 'delete':
-      return remove(store, out, tokens);
+      return remove(store, out, req);
     case 'touch':
-      return touch(store, out, tokens);
+      return touch(store, out, req);
     case 'flush_all':
-      return flushAll(store, out, tokens);
+      return flushAll(store, out, req);
     case 'version':
       return line(out, `VERSION ${MEMCACHED_VERSION}`);
     case 'verbosity':
-      return verbosity(store, out, tokens);
+      return verbosity(store, out, req);
     case 'stats':
-      return stats(front, out, tokens);
+      return stats(front, out, req);
     case 'quit':
       session.closing = true;
       return;
@@ -127,14 +115,14 @@ function authenticate(front: Front, session: Session, name: string, req: TextReq
   line(out, AUTH_FAILED);
 }
 
-/** get/gets/gat/gats from tokens[first]; gat/gats pass the new deadline. */
-function retrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], first: number, withCas: boolean, deadline: number): void {
+/** get/gets/gat/gats of the keys from token `first` on; gat/gats pass the new deadline. */
+function retrieve(store: MemcachedStore, out: OutBuffer, req: TextRequest, first: number, withCas: boolean, deadline: number): void {
   const db = store.db;
   const range = store.range;
-  for (let i = first; i < tokens.length; i++) {
-    const key = tokens[i]!;
-    if (key.length > KEY_MAX_LENGTH) return line(out, BAD_FORMAT);
+  for (let i = first; i < req.count; i++) {
+    if (req.length(i) > KEY_MAX_LENGTH) return line(out, BAD_FORMAT);
     store.stats.cmdGet++;
+    const key = req.token(i);
     let id = store.fetch(key);
     if (id >= 0 && deadline !== KEEP_DEADLINE) {
       store.stats.cmdTouch++;
@@ -153,41 +141,40 @@ function retrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], first
   line(out, 'END');
 }
 
-function touchAndRetrieve(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], withCas: boolean): void {
-  if (tokens.length < 2) return line(out, ERROR);
-  const exptime = parseInt32(tokens[1]!);
+function touchAndRetrieve(store: MemcachedStore, out: OutBuffer, req: TextRequest, withCas: boolean): void {
+  if (req.count < 2) return line(out, ERROR);
+  const exptime = parseInt32(req.buf, req.start(1), req.end(1));
   if (Number.isNaN(exptime)) return line(out, BAD_EXPTIME);
-  retrieve(store, out, tokens, 2, withCas, store.deadline(exptime));
+  retrieve(store, out, req, 2, withCas, store.deadline(exptime));
 }
 
 function update(store: MemcachedStore, out: OutBuffer, req: TextRequest, mode: StoreMode, isCas: boolean): void {
-  const tokens = req.tokens;
-  const quiet = noreply(tokens);
+  const quiet = noreply(req);
   if (req.error !== null) {
     if (req.error === TOO_LARGE) {
       store.stats.storeTooLarge++;
       // Like memcached: a failed SET must not leave the old value readable.
-      if (mode === StoreMode.Set && !isCas) store.delete(tokens[1]!);
+      if (mode === StoreMode.Set && !isCas) store.delete(req.token(1));
     }
     if (!quiet) line(out, req.error);
     return;
   }
   if (req.data === null) return line(out, ERROR);
-  const flags = parseFlags(tokens[2]!);
-  const deadline = store.deadline(parseInt32(tokens[3]!));
-  const cas = isCas ? parseUnsigned(tokens[5]!) : 0;
-  const result = store.store(mode, tokens[1]!, req.data, flags, deadline, isCas && cas === 0 ? -1 : cas);
+  const buf = req.buf;
+  const flags = parseFlags(buf, req.start(2), req.end(2));
+  const deadline = store.deadline(parseInt32(buf, req.start(3), req.end(3)));
+  const cas = isCas ? parseUnsigned(buf, req.start(5), req.end(5)) : 0;
+  const result = store.store(mode, req.token(1), req.data, flags, deadline, isCas && cas === 0 ? -1 : cas);
   if (!quiet) line(out, STORE_REPLIES[result]);
 }
 
-function arith(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], incr: boolean): void {
-  if (tokens.length !== 3 && tokens.length !== 4) return line(out, ERROR);
-  const quiet = noreply(tokens);
-  const key = tokens[1]!;
-  if (key.length > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
-  const delta = parseU64(tokens[2]!);
+function arith(store: MemcachedStore, out: OutBuffer, req: TextRequest, incr: boolean): void {
+  if (req.count !== 3 && req.count !== 4) return line(out, ERROR);
+  const quiet = noreply(req);
+  if (req.length(1) > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
+  const delta = parseU64(req.buf, req.start(2), req.end(2));
   if (delta === null) return quiet ? undefined : line(out, BAD_DELTA);
-  const id = store.find(key);
+  const id = store.find(req.token(1));
   const stats = store.stats;
   if (id < 0) {
     if (incr) stats.incrMisses++;
@@ -201,41 +188,40 @@ function arith(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], incr: bo
   if (!quiet) line(out, result.toString());
 }
 
-function remove(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
-  if (tokens.length < 2 || tokens.length > 4) return line(out, ERROR);
-  const quiet = noreply(tokens);
-  if (tokens.length > 2) {
-    const holdIsZero = is(tokens[2], '0');
-    const valid = (tokens.length === 3 && (holdIsZero || quiet)) || (tokens.length === 4 && holdIsZero && quiet);
+function remove(store: MemcachedStore, out: OutBuffer, req: TextRequest): void {
+  const count = req.count;
+  if (count < 2 || count > 4) return line(out, ERROR);
+  const quiet = noreply(req);
+  if (count > 2) {
+    const holdIsZero = req.is(2, '0');
+    const valid = (count === 3 && (holdIsZero || quiet)) || (count === 4 && holdIsZero && quiet);
     if (!valid) return line(out, BAD_DELETE);
   }
-  const key = tokens[1]!;
-  if (key.length > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
-  const deleted = store.delete(key);
+  if (req.length(1) > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
+  const deleted = store.delete(req.token(1));
   if (!quiet) line(out, deleted ? 'DELETED' : 'NOT_FOUND');
 }
 
-function touch(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
-  if (tokens.length !== 3 && tokens.length !== 4) return line(out, ERROR);
-  const quiet = noreply(tokens);
-  const key = tokens[1]!;
-  if (key.length > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
-  const exptime = parseInt32(tokens[2]!);
+function touch(store: MemcachedStore, out: OutBuffer, req: TextRequest): void {
+  if (req.count !== 3 && req.count !== 4) return line(out, ERROR);
+  const quiet = noreply(req);
+  if (req.length(1) > KEY_MAX_LENGTH) return quiet ? undefined : line(out, BAD_FORMAT);
+  const exptime = parseInt32(req.buf, req.start(2), req.end(2));
   if (Number.isNaN(exptime)) return quiet ? undefined : line(out, BAD_EXPTIME);
   store.stats.cmdTouch++;
-  const id = store.find(key);
+  const id = store.find(req.token(1));
   if (id >= 0) store.setDeadline(id, store.deadline(exptime));
   if (id >= 0) store.stats.touchHits++;
   else store.stats.touchMisses++;
   if (!quiet) line(out, id >= 0 ? 'TOUCHED' : 'NOT_FOUND');
 }
 
-function flushAll(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
-  if (tokens.length > 3) return line(out, ERROR);
-  const quiet = noreply(tokens);
+function flushAll(store: MemcachedStore, out: OutBuffer, req: TextRequest): void {
+  if (req.count > 3) return line(out, ERROR);
+  const quiet = noreply(req);
   let delay = 0;
-  if (tokens.length !== (quiet ? 2 : 1)) {
-    const exptime = parseInt32(tokens[1]!);
+  if (req.count !== (quiet ? 2 : 1)) {
+    const exptime = parseInt32(req.buf, req.start(1), req.end(1));
     if (Number.isNaN(exptime)) return quiet ? undefined : line(out, BAD_EXPTIME);
     if (exptime > 0) delay = store.deadline(exptime) - store.keyspace.now;
   }
@@ -243,19 +229,19 @@ function flushAll(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void
   if (!quiet) line(out, 'OK');
 }
 
-function verbosity(store: MemcachedStore, out: OutBuffer, tokens: Buffer[]): void {
-  if (tokens.length !== 2 && tokens.length !== 3) return line(out, ERROR);
-  const quiet = noreply(tokens);
-  const level = parseFlags(tokens[1]!);
+function verbosity(store: MemcachedStore, out: OutBuffer, req: TextRequest): void {
+  if (req.count !== 2 && req.count !== 3) return line(out, ERROR);
+  const quiet = noreply(req);
+  const level = parseFlags(req.buf, req.start(1), req.end(1));
   if (level < 0) return quiet ? undefined : line(out, BAD_FORMAT);
   store.verbosity = Math.min(level, 2);
   if (!quiet) line(out, 'OK');
 }
 
-function stats(front: Front, out: OutBuffer, tokens: Buffer[]): void {
+function stats(front: Front, out: OutBuffer, req: TextRequest): void {
   const store = front.store;
-  if (tokens.length > 3) return line(out, ERROR);
-  const group = tokens.length > 1 ? tokens[1]!.toString('latin1') : '';
+  if (req.count > 3) return line(out, ERROR);
+  const group = req.count > 1 ? req.token(1).toString('latin1') : '';
   if (group === 'reset') {
     store.resetStats();
     return line(out, 'RESET');

@@ -46,7 +46,7 @@ const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8
 function parseText(chunks: Buffer[]): string[] {
   const parser = new TextParser(MAX_ITEM);
   const seen: string[] = [];
-  const show = (r: TextRequest) => JSON.stringify([r.tokens.map((t) => t.toString('latin1')), r.data?.toString('latin1') ?? null, r.error]);
+  const show = (r: TextRequest) => JSON.stringify([r.tokens().map((t) => t.toString('latin1')), r.data?.toString('latin1') ?? null, r.error]);
   for (const chunk of chunks) {
     parser.push(chunk);
     for (let r = parser.next(); r !== null; r = parser.next()) seen.push(show(r));

@@ -1,6 +1,9 @@
 // A growable output buffer for Memcached replies: every reply of one read is appended here
 // and leaves in a single socket write.
 
+// Node's global Buffer is a getter, run on every use; the imported binding is not.
+import { Buffer } from 'node:buffer';
+
 const INITIAL = 16 * 1024;
 const SHORT_TEXT = 32;
 
