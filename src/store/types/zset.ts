@@ -10,7 +10,7 @@
 import { Encoding, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { STOP } from './set.ts';
-import { ScoreTree, type Leaf } from './score-tree.ts';
+import { NO_LEAF, ScoreTree } from './score-tree.ts';
 import { SlottedKeys, latin1 } from './slotted.ts';
 
 /** Visits one member (bytes valid until the zset changes) and its score; STOP ends the walk. */
@@ -21,8 +21,7 @@ export type LexBound = { kind: 'min' } | { kind: 'max' } | { kind: 'value'; valu
 
 interface Backend {
   readonly size: number;
-  score(member: Uint8Array): number | undefined;
-  /** score(), remembering the lookup for a setLocated of the same member right after it. */
+  /** A member's score, or undefined; remembers the lookup for a setLocated right after it. */
   locate(member: Uint8Array): number | undefined;
   /** Sets the score of the member the last locate looked up, adding it if it was absent. */
   setLocated(member: Uint8Array, score: number): void;
@@ -57,7 +56,7 @@ export class ZSetValue implements StoredObject {
   }
 
   score(member: Uint8Array): number | undefined {
-    return this.b.score(member);
+    return this.b.locate(member);
   }
 
   /** Sets a member's score, adding it if absent. */
@@ -185,11 +184,6 @@ class PackedBackend implements Backend {
       }
     }
     return -1;
-  }
-
-  score(member: Uint8Array): number | undefined {
-    const i = this.indexOf(member);
-    return i < 0 ? undefined : this.scores[i];
   }
 
   locate(member: Uint8Array): number | undefined {
@@ -330,11 +324,6 @@ class TreeBackend extends SlottedKeys implements Backend {
   /** The slot the last locate found, or -1. */
   private located = -1;
 
-  score(member: Uint8Array): number | undefined {
-    const slot = this.find(member);
-    return slot < 0 ? undefined : this.scores[slot];
-  }
-
   locate(member: Uint8Array): number | undefined {
     const slot = (this.located = this.find(member));
     return slot < 0 ? undefined : this.scores[slot];
@@ -392,25 +381,27 @@ class TreeBackend extends SlottedKeys implements Backend {
     const maxText = max.kind === 'value' ? latin1(max.value) : '';
     const aboveMin = (member: string) => isAboveMin(min, () => compareStrings(member, minText));
     const belowMax = (member: string) => isBelowMax(max, () => compareStrings(member, maxText));
-    const last = this.tree.leafAt(this.size - 1);
-    const first = this.tree.leafAt(0);
-    if (!aboveMin(this.keys[last.slots[last.n - 1]!]!) || !belowMax(this.keys[first.slots[0]!]!)) return [0, 0];
+    const tree = this.tree;
+    const last = tree.entrySlot(tree.leafAt(this.size - 1), tree.foundIndex);
+    const first = tree.entrySlot(tree.leafAt(0), 0);
+    if (!aboveMin(this.keys[last]!) || !belowMax(this.keys[first]!)) return [0, 0];
     const lo = this.tree.countWhile((_, member) => !aboveMin(member));
     const hi = this.tree.countWhile((_, member) => belowMax(member));
     return hi > lo ? [lo, hi] : [0, 0];
   }
 
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void {
-    let leaf: Leaf | null = this.tree.leafAt(from);
-    let i = this.tree.foundIndex;
-    for (let n = Math.abs(to - from) + 1; n > 0 && leaf !== null; n--) {
-      const bytes = Buffer.from(this.keys[leaf.slots[i]!]!, 'latin1');
-      const score = leaf.scores[i]!;
+    const tree = this.tree;
+    let leaf = tree.leafAt(from);
+    let i = tree.foundIndex;
+    for (let n = Math.abs(to - from) + 1; n > 0 && leaf !== NO_LEAF; n--) {
+      const bytes = Buffer.from(this.keys[tree.entrySlot(leaf, i)]!, 'latin1');
+      const score = tree.entryScore(leaf, i);
       // Step before visiting: the visitor may not change the zset, but it may read it.
       if (reverse) {
-        if (--i < 0 && (leaf = leaf.prev) !== null) i = leaf.n - 1;
-      } else if (++i === leaf.n) {
-        leaf = leaf.next;
+        if (--i < 0 && (leaf = tree.prevLeaf(leaf)) !== NO_LEAF) i = tree.entryCount(leaf) - 1;
+      } else if (++i === tree.entryCount(leaf)) {
+        leaf = tree.nextLeaf(leaf);
         i = 0;
       }
       if (visit(bytes, 0, bytes.length, score) === STOP) return;
@@ -419,11 +410,12 @@ class TreeBackend extends SlottedKeys implements Backend {
 
   removeRange(from: number, to: number): void {
     const doomed: number[] = [];
-    let leaf: Leaf | null = this.tree.leafAt(from);
-    for (let i = this.tree.foundIndex, n = to - from + 1; n > 0 && leaf !== null; n--) {
-      doomed.push(leaf.slots[i]!);
-      if (++i === leaf.n) {
-        leaf = leaf.next;
+    const tree = this.tree;
+    let leaf = tree.leafAt(from);
+    for (let i = tree.foundIndex, n = to - from + 1; n > 0 && leaf !== NO_LEAF; n--) {
+      doomed.push(tree.entrySlot(leaf, i));
+      if (++i === tree.entryCount(leaf)) {
+        leaf = tree.nextLeaf(leaf);
         i = 0;
       }
     }
