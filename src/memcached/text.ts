@@ -2,7 +2,7 @@
 // delete, flush_all, stats, version, verbosity, quit, with memcached 1.6's replies and
 // errors. Meta commands (mg, ms, ...) are in meta.ts.
 
-import { parseFlags, parseInt32, parseU64, parseUnsigned } from '../protocol/memcached/numbers.ts';
+import { parseFlags, parseInt32, parseU64 } from '../protocol/memcached/numbers.ts';
 import { BAD_FORMAT, KEY_MAX_LENGTH, TOO_LARGE, type TextRequest } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { runMeta } from './meta.ts';
@@ -160,11 +160,8 @@ function update(store: MemcachedStore, out: OutBuffer, req: TextRequest, mode: S
     return;
   }
   if (req.data === null) return line(out, ERROR);
-  const buf = req.buf;
-  const flags = parseFlags(buf, req.start(2), req.end(2));
-  const deadline = store.deadline(parseInt32(buf, req.start(3), req.end(3)));
-  const cas = isCas ? parseUnsigned(buf, req.start(5), req.end(5)) : 0;
-  const result = store.store(mode, req.token(1), req.data, flags, deadline, isCas && cas === 0 ? -1 : cas);
+  const cas = isCas && req.cas === 0 ? -1 : req.cas;
+  const result = store.store(mode, req.token(1), req.data, req.flags, store.deadline(req.exptime), cas);
   if (!quiet) line(out, STORE_REPLIES[result]);
 }
 

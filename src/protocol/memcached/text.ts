@@ -56,6 +56,11 @@ export class TextRequest {
   data: Buffer | null = null;
   /** A storage command the parser refused; the reply text (the handler decides if it is sent). */
   error: string | null = null;
+  /** Of a set/add/replace/append/prepend/cas line the parser accepted: its numbers, as it checked them. */
+  flags = 0;
+  exptime = 0;
+  /** The cas command's unique, 0 for the others. */
+  cas = 0;
   /** buf's ArrayBuffer and offset in it, read once per received chunk (Buffer#buffer is a runtime call). */
   private arrayBuffer: ArrayBufferLike = EMPTY.buffer;
   private byteOffset = 0;
@@ -97,6 +102,9 @@ export class TextRequest {
     this.byteOffset = byteOffset;
     this.data = null;
     this.error = null;
+    this.flags = 0;
+    this.exptime = 0;
+    this.cas = 0;
     let n = 0;
     let s = start;
     for (let i = start; i < end; i++) {
@@ -247,7 +255,6 @@ function storageDataLength(request: TextRequest, maxItemSize: number): number {
   const count = request.count;
   const buf = request.buf;
   let lengthToken: number;
-  let flags = 0;
   if (name === 'ms') {
     if (count < 3) {
       request.error = BAD_FORMAT;
@@ -259,8 +266,10 @@ function storageDataLength(request: TextRequest, maxItemSize: number): number {
     if (!isCas && name !== 'set' && name !== 'add' && name !== 'replace' && name !== 'append' && name !== 'prepend') return -1;
     const want = isCas ? 6 : 5;
     if (count !== want && count !== want + 1) return -1;
-    flags = parseFlags(buf, request.start(2), request.end(2));
-    if (flags < 0 || Number.isNaN(parseInt32(buf, request.start(3), request.end(3))) || (isCas && parseUnsigned(buf, request.start(5), request.end(5)) < 0)) {
+    request.flags = parseFlags(buf, request.start(2), request.end(2));
+    request.exptime = parseInt32(buf, request.start(3), request.end(3));
+    request.cas = isCas ? parseUnsigned(buf, request.start(5), request.end(5)) : 0;
+    if (request.flags < 0 || Number.isNaN(request.exptime) || request.cas < 0) {
       request.error = BAD_FORMAT;
       return -1;
     }
@@ -272,6 +281,6 @@ function storageDataLength(request: TextRequest, maxItemSize: number): number {
     request.error = BAD_FORMAT;
     return -1;
   }
-  if (ITEM_OVERHEAD + keyLength + length + 2 + (flags !== 0 ? 4 : 0) > maxItemSize) request.error = TOO_LARGE;
+  if (ITEM_OVERHEAD + keyLength + length + 2 + (request.flags !== 0 ? 4 : 0) > maxItemSize) request.error = TOO_LARGE;
   return length;
 }
