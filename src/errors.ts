@@ -1,6 +1,8 @@
 // Every error text Mnemo sends lives here, worded exactly as Redis 7.0 words it, so that
 // clients that match on error prefixes (and the differential tests) see no difference.
 
+import { Buffer } from 'node:buffer';
+
 /** An error reply raised from deep inside a command; the gate turns it into "-<message>". */
 export class CommandError extends Error {
   constructor(message: string) {

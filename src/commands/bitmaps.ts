@@ -2,6 +2,7 @@
 // bit of the first byte. Writes grow the string in place through resizeString; BITFIELD works
 // in BigInt because its fields go up to 64 bits.
 
+import { Buffer } from 'node:buffer';
 import { BIT_OFFSET, BIT_VALUE, CommandError, SYNTAX } from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
 import { INT64_MAX, parseInt64 } from '../util/numbers.ts';

@@ -1,5 +1,6 @@
 // Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.
 
+import { Buffer } from 'node:buffer';
 import { DB_INDEX_RANGE, CommandError, NOT_INTEGER, WRONGPASS } from '../errors.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../util/numbers.ts';
 import { REDIS_VERSION } from '../server/server.ts';

@@ -6,6 +6,7 @@
 // any command sees it, and by a cron cycle over the hashes known to hold field TTLs; a hash
 // whose last field expires is deleted.
 
+import { Buffer } from 'node:buffer';
 import {
   CommandError,
   HASH_NOT_FLOAT,

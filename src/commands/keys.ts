@@ -2,6 +2,7 @@
 // iteration (KEYS, SCAN, RANDOMKEY), introspection (OBJECT), expiry, and whole-database
 // commands (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB).
 
+import { Buffer } from 'node:buffer';
 import {
   CommandError,
   DB_INDEX_RANGE,

@@ -1,6 +1,7 @@
 // List commands (Redis 7.0's t_list.c without the blocking variants). Lists are quicklists of
 // listpack nodes; Redis 7.0 reports every list as "quicklist", however small, and so do we.
 
+import { Buffer } from 'node:buffer';
 import {
   CommandError,
   COUNT_POSITIVE,

@@ -1,6 +1,7 @@
 // The command table: specs from every family, looked up by the raw bytes of the name without
 // making a string, case-insensitively.
 
+import { Buffer } from 'node:buffer';
 import type { CommandFlag, CommandSpec } from './spec.ts';
 
 /** Per-command counters for INFO commandstats. */

@@ -3,6 +3,7 @@
 // strcoll in the C/C.UTF-8 locale (bytes up to the first NUL) except when storing, where it
 // compares whole byte strings, and sorting a sorted set leaves it skiplist-encoded.
 
+import { Buffer } from 'node:buffer';
 import { CommandError, NOT_INTEGER, SYNTAX, WRONGTYPE } from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { HashValue } from '../store/types/hash.ts';

@@ -3,6 +3,7 @@
 // In-place edits (APPEND, SETRANGE) grow the stored value through resizeString, so a large
 // string is never copied per operation.
 
+import { Buffer } from 'node:buffer';
 import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { Database } from '../store/database.ts';

@@ -7,6 +7,7 @@
 // empty or replace a database holding it, or when a key absent at WATCH time exists at EXEC
 // (the engine's hook runs before changes to existing keys, not on creation).
 
+import { Buffer } from 'node:buffer';
 import { CommandError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';

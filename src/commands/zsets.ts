@@ -3,6 +3,7 @@
 // Every range (by rank, score or lex) is resolved to a span of ranks first, so reading,
 // counting and removing share one path over both encodings.
 
+import { Buffer } from 'node:buffer';
 import {
   CommandError,
   COUNT_POSITIVE,

@@ -1,6 +1,7 @@
 // The server: configuration, keyspace, clients, statistics, and the one gate every command
 // passes through (lookup, arity, auth, MULTI queueing, timing, error accounting).
 
+import { Buffer } from 'node:buffer';
 import { ALL_COMMANDS } from '../commands/index.ts';
 import { CommandTable, Flag, type RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';

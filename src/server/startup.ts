@@ -2,6 +2,7 @@
 // "--name value ..." flags, each applied as a line of the file. Errors stop the start with
 // redis-server's "FATAL CONFIG FILE ERROR" report.
 
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { splitInlineArgs } from '../protocol/resp/parser.ts';
 import { Config, ConfigError } from './config.ts';

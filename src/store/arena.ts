@@ -3,6 +3,8 @@
 // keyspace of small strings costs no JS objects and overwrites recycle space in place.
 // Records bigger than a class get a chunk of their own, released when they are freed.
 
+import { Buffer } from 'node:buffer';
+
 export const UNIT = 8;
 const CHUNK_SHIFT = 19; // units per chunk = 2^19, 4 MiB
 const CHUNK_UNITS = 1 << CHUNK_SHIFT;

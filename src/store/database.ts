@@ -16,6 +16,7 @@
 //
 // Ids handed out by lookups are valid until the next call that inserts or deletes a key.
 
+import { Buffer } from 'node:buffer';
 import { Arena, MAX_CLASS_BYTES } from './arena.ts';
 import { hashBytes } from './hash.ts';
 import { keyHashSlot, SlotIndex } from './slots.ts';

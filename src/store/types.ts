@@ -1,6 +1,8 @@
 // Value types and encodings as Redis names them, and the contract for values that live as
 // JS objects (collections, large strings) rather than in the arena.
 
+import { Buffer } from 'node:buffer';
+
 export const ValueType = {
   String: 1,
   List: 2,

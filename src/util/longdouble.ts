@@ -4,6 +4,7 @@
 // "1000.09999999999999998"), so the arithmetic is emulated exactly with BigInt: values are
 // m * 2^e, rounded to 64 significant bits (ties to even) after parsing and after the sum.
 
+import { Buffer } from 'node:buffer';
 import { NOT_A_NUMBER } from './numbers.ts';
 
 /** A finite long double: m * 2^e, |m| < 2^64. */

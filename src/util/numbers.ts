@@ -1,6 +1,8 @@
 // Number parsing and formatting with Redis's rules: string2ll's strictness for integers,
 // strtod's forms for doubles, and the printf formats Redis 7.0 uses in replies.
 
+import { Buffer } from 'node:buffer';
+
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
 

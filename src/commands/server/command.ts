@@ -3,6 +3,7 @@
 // flags or argument docs, so key specs are derived from the positions and flagged RO or RW
 // by the command's own read/write flag, and DOCS has no "arguments".
 
+import { Buffer } from 'node:buffer';
 import { CommandError, SYNTAX } from '../../errors.ts';
 import type { ReplyWriter } from '../../protocol/resp/writer.ts';
 import type { Server } from '../../server/server.ts';

@@ -1,5 +1,6 @@
 // CONFIG GET/SET/RESETSTAT/REWRITE/HELP over the server's one configuration table.
 
+import { Buffer } from 'node:buffer';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { CommandError, SYNTAX } from '../../errors.ts';
 import { ConfigError, quoteConfigValue, type ConfigDef } from '../../server/config.ts';

@@ -1,6 +1,7 @@
 // DEBUG: the subset of Redis's testing hooks that client test suites rely on. Refused unless
 // enable-debug-command allows it, with Redis's text.
 
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { CommandError, NO_SUCH_KEY } from '../../errors.ts';
 import type { Database } from '../../store/database.ts';

@@ -2,6 +2,8 @@
 // Arguments are views into the received chunks (no copy, no string); a bulk argument too
 // large to wait for by concatenation is filled into a buffer of its exact size instead.
 
+import { Buffer } from 'node:buffer';
+
 const CR = 13;
 const LF = 10;
 /** Redis's PROTO_INLINE_MAX_SIZE: the longest line we wait for before calling it an attack. */

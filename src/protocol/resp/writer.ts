@@ -2,6 +2,7 @@
 // come out in RESP2's shapes (map -> flat array, null -> null bulk, double -> bulk string, ...).
 // Replies accumulate in a pooled buffer and leave as one socket write per batch of requests.
 
+import { Buffer } from 'node:buffer';
 import { formatDouble } from '../../util/numbers.ts';
 
 const POOL_SIZE = 64 * 1024;

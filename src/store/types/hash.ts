@@ -4,6 +4,7 @@
 // Per-field expiry (Redis 7.4) lives beside the pairs, in a map that exists only once a
 // field-expiry command has touched the hash, so hashes without TTLs pay nothing for it.
 
+import { Buffer } from 'node:buffer';
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { SlottedKeys, latin1 } from './slotted.ts';

@@ -9,6 +9,8 @@
 // The live bytes sit at [start, end) with free room on both sides, so pushes at either end
 // are amortised O(1).
 
+import { Buffer } from 'node:buffer';
+
 const SHORT = 0x80;
 
 /** Bytes an entry of `length` data bytes takes. */

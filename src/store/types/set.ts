@@ -2,6 +2,7 @@
 // is an integer and there are at most set-max-intset-entries of them, then a hash table.
 // Like Redis, a set never converts back; the command layer passes the limit in (it is config).
 
+import { Buffer } from 'node:buffer';
 import { Encoding, type StoredObject } from '../types.ts';
 import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
 import { SlottedKeys } from './slotted.ts';

@@ -11,6 +11,7 @@
 // only the string it matches, makes no string at all, and an entry costs 8-16 bytes of
 // buckets instead of about 40 of Map.
 
+import { Buffer } from 'node:buffer';
 import { hashBytes } from '../hash.ts';
 
 /** Grow when more than 3/4 of the buckets are taken. */

@@ -7,6 +7,7 @@
 // Every range operation is expressed in ranks (0-based), so commands work the same on both.
 // The command layer owns the thresholds (they are config) and decides when to convert.
 
+import { Buffer } from 'node:buffer';
 import { Encoding, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { STOP } from './set.ts';
