@@ -7,6 +7,7 @@
 // whose last field expires is deleted.
 
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import {
   CommandError,
   HASH_NOT_FLOAT,

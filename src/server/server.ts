@@ -2,6 +2,7 @@
 // passes through (lookup, arity, auth, MULTI queueing, timing, error accounting).
 
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { ALL_COMMANDS } from '../commands/index.ts';
 import { CommandTable, Flag, type RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';

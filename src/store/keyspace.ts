@@ -2,6 +2,7 @@
 // resize steps, statistics). It knows nothing of protocols; the server drives it.
 
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
 import { Database } from './database.ts';
 
