@@ -12,14 +12,6 @@ import { runText } from './text.ts';
 /** Binary bodies up to this many item sizes are read (so a too-large item gets its error). */
 const BINARY_BODY_ITEMS = 2;
 
-export interface FeedResult {
-  /** Replies to write, or null. */
-  out: Buffer | null;
-  /** Close once `out` is written (quit, a malformed binary request). */
-  end: boolean;
-  /** Close at once: the input broke the protocol beyond answering. */
-  destroy: boolean;
-}
 
 export class MemcachedConnection {
   readonly session: Session;
@@ -30,9 +22,13 @@ export class MemcachedConnection {
     this.session = { out: new OutBuffer(), authenticated: front.password() === '', closing: false };
   }
 
-  feed(chunk: Buffer): FeedResult {
+  /**
+   * Runs the requests in a chunk; their replies wait for take(). True when the input broke the
+   * protocol beyond answering: the connection must close at once.
+   */
+  feed(chunk: Buffer): boolean {
     const session = this.session;
-    if (session.closing) return { out: null, end: true, destroy: false };
+    if (session.closing) return false;
     const store = this.front.store;
     store.stats.bytesRead += chunk.length;
     store.keyspace.refreshTime();
@@ -68,8 +64,18 @@ export class MemcachedConnection {
       session.closing = true;
       console.error(error);
     }
-    const out = session.out.take();
-    if (out !== null) store.stats.bytesWritten += out.length;
-    return { out, end: session.closing, destroy };
+    return destroy;
+  }
+
+  /** The replies so far, or null. */
+  take(): Buffer | null {
+    const out = this.session.out.take();
+    if (out !== null) this.front.store.stats.bytesWritten += out.length;
+    return out;
+  }
+
+  /** Whether to close once the replies are written (quit, a malformed binary request). */
+  get ending(): boolean {
+    return this.session.closing;
   }
 }

@@ -1,18 +1,30 @@
 // TCP front for Memcached: accepts connections (up to maxclients, memcached's -c) and pipes
-// each socket through a MemcachedConnection, one socket write per read.
+// each socket through a MemcachedConnection, writing each socket's replies once per event-loop
+// turn as the Redis front does.
 
 import type net from 'node:net';
 import type { Server } from '../server/server.ts';
-import { closeAll, listenOnAll } from '../server/tcp.ts';
+import { EndOfTurn, closeAll, listenOnAll } from '../server/tcp.ts';
 import { MemcachedConnection } from './connection.ts';
 import type { Front } from './session.ts';
 import type { ListenerInfo } from './stats.ts';
 import { MemcachedStore } from './store.ts';
 
+interface Link {
+  socket: net.Socket;
+  conn: MemcachedConnection;
+  /** Whether it waits in the end-of-turn flush list. */
+  queued: boolean;
+}
+
 export class MemcachedListener implements Front {
   readonly store: MemcachedStore;
   private readonly servers: net.Server[] = [];
-  private readonly connections = new Map<net.Socket, MemcachedConnection>();
+  private readonly connections = new Map<net.Socket, Link>();
+  private readonly unflushed = new EndOfTurn<Link>((link) => {
+    link.queued = false;
+    this.flush(link);
+  });
   private port = 0;
   private hosts: string[] = [];
 
@@ -41,6 +53,13 @@ export class MemcachedListener implements Front {
     return this.server.config.get('requirepass');
   }
 
+  private flush({ socket, conn }: Link): void {
+    if (socket.destroyed) return;
+    const out = conn.take();
+    if (out !== null) socket.write(out);
+    if (conn.ending) socket.end();
+  }
+
   private accept(socket: net.Socket): void {
     const stats = this.store.stats;
     stats.totalConnections++;
@@ -49,13 +68,16 @@ export class MemcachedListener implements Front {
       socket.end('ERROR Too many open connections\r\n');
       return;
     }
-    const conn = new MemcachedConnection(this);
-    this.connections.set(socket, conn);
+    const link: Link = { socket, conn: new MemcachedConnection(this), queued: false };
+    this.connections.set(socket, link);
     socket.on('data', (chunk: Buffer) => {
-      const { out, end, destroy } = conn.feed(chunk);
-      if (out !== null) socket.write(out);
-      if (destroy) socket.destroy();
-      else if (end) socket.end();
+      if (link.conn.feed(chunk)) {
+        this.flush(link);
+        socket.destroy();
+      } else if (!link.queued) {
+        link.queued = true;
+        this.unflushed.add(link);
+      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(socket));

@@ -6,7 +6,7 @@ import type net from 'node:net';
 import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
-import { closeAll, listenOnAll } from './tcp.ts';
+import { EndOfTurn, closeAll, listenOnAll } from './tcp.ts';
 import { checkOutputLimit } from './output-limits.ts';
 
 export interface Connection {
@@ -25,7 +25,10 @@ export class RedisListener {
   private readonly servers: net.Server[] = [];
   readonly connections = new Map<number, Connection>();
   /** Connections with replies to send at the end of this event-loop turn. */
-  private readonly unflushed: Connection[] = [];
+  private readonly unflushed = new EndOfTurn<Connection>((conn) => {
+    conn.flushQueued = false;
+    this.flush(conn);
+  });
 
   constructor(private readonly server: Server) {
     server.onUnpause(() => {
@@ -111,28 +114,11 @@ export class RedisListener {
     this.queueFlush(conn);
   }
 
-  /**
-   * Replies go out once per event-loop turn, after every readable socket has been served, as
-   * Redis writes its replies in beforeSleep. The writes then come in one burst, which wakes a
-   * client waiting on many connections (redis-benchmark, a pool) once rather than once per
-   * connection; on this VM such a wakeup cost more CPU in the writer than the write itself.
-   */
   private queueFlush(conn: Connection): void {
     if (conn.flushQueued) return;
     conn.flushQueued = true;
-    this.unflushed.push(conn);
-    if (this.unflushed.length === 1) setImmediate(this.flushAll);
+    this.unflushed.add(conn);
   }
-
-  private readonly flushAll = (): void => {
-    const queued = this.unflushed;
-    for (let i = 0; i < queued.length; i++) {
-      const conn = queued[i]!;
-      conn.flushQueued = false;
-      this.flush(conn);
-    }
-    queued.length = 0;
-  };
 
   private flush(conn: Connection): void {
     const { client, socket } = conn;

@@ -127,9 +127,9 @@ export class Wire {
 
   /** Feeds bytes (in one read) and returns the reply bytes as latin1. */
   send(data: string | Buffer): string {
-    const result = this.conn.feed(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-    this.closed ||= result.end || result.destroy;
-    return result.out?.toString('latin1') ?? '';
+    const destroy = this.conn.feed(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.closed ||= destroy || this.conn.ending;
+    return this.conn.take()?.toString('latin1') ?? '';
   }
 
   /** Runs a Redis command on the same server and returns the raw RESP reply. */
