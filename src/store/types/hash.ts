@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
-import { SlottedKeys, latin1 } from './slotted.ts';
+import { SlottedKeys, latin1, sameBytes } from './slotted.ts';
 
 /** Visits one field and its value in place (valid until the hash changes). */
 export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number) => void;
@@ -61,7 +61,7 @@ export class HashValue implements StoredObject {
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
     const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
-    if (lp === null) return this.table!.set(field, 0, field.length, latin1(value));
+    if (lp === null) return this.table!.set(field, 0, field.length, value, 0, value.length);
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
@@ -91,7 +91,7 @@ export class HashValue implements StoredObject {
     const table = new HashTable();
     for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
       const v = lp.next(at);
-      table.set(lp.buf, lp.dataStart(at), lp.dataEnd(at), latin1(lp.buf, lp.dataStart(v), lp.dataEnd(v)));
+      table.set(lp.buf, lp.dataStart(at), lp.dataEnd(at), lp.buf, lp.dataStart(v), lp.dataEnd(v));
     }
     this.table = table;
     this.lp = null;
@@ -346,15 +346,18 @@ class HashTable extends SlottedKeys {
     return slot < 0 ? undefined : this.values[slot];
   }
 
-  set(field: Uint8Array, start: number, end: number, value: string): boolean {
-    const slot = this.find(field, start, end);
+  set(field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number): boolean {
+    const slot = this.find(field, fs, fe);
     if (slot >= 0) {
-      this.bytes += value.length - this.values[slot]!.length;
-      this.values[slot] = value;
+      const old = this.values[slot]!;
+      // Rewriting the same value (a session refreshed, a flag set again) makes no new string.
+      if (sameBytes(old, value, vs, ve)) return false;
+      this.bytes += ve - vs - old.length;
+      this.values[slot] = latin1(value, vs, ve);
       return false;
     }
-    this.values[this.insert(field, start, end)] = value;
-    this.bytes += end - start + value.length;
+    this.values[this.insert(field, fs, fe)] = latin1(value, vs, ve);
+    this.bytes += fe - fs + ve - vs;
     return true;
   }
 

@@ -50,7 +50,7 @@ export class SlottedKeys {
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = buckets[2 * i]! - 1;
       if (slot < 0) return -1;
-      if (buckets[2 * i + 1] === hash && sameKey(this.keys[slot]!, bytes, start, end)) return slot;
+      if (buckets[2 * i + 1] === hash && sameBytes(this.keys[slot]!, bytes, start, end)) return slot;
     }
   }
 
@@ -145,9 +145,10 @@ export class SlottedKeys {
   }
 }
 
-function sameKey(key: string, bytes: Uint8Array, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== bytes[start + i]) return false;
+/** Whether a latin1 string holds exactly bytes[start, end). */
+export function sameBytes(text: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
   return true;
 }
 
