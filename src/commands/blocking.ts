@@ -3,7 +3,6 @@
 // twins, whose helpers they reuse; without, they park the client in the server's blocking
 // registry (src/server/blocking.ts), which runs them again once a key they wait on gets data.
 
-import { Buffer } from 'node:buffer';
 import { CommandError, NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from '../errors.ts';
 import { ValueType } from '../store/types.ts';
 import { LIST_HEAD, LIST_TAIL, type ListEnd } from '../store/types/list.ts';

@@ -3,7 +3,6 @@
 // by SUNION/SDIFF and the STORE forms start as intsets too, so their encoding (and, for
 // intsets, their sorted order) comes out as Redis's does.
 
-import { Buffer } from 'node:buffer';
 import { CommandError, LONG_RANGE, MUST_BE_POSITIVE, NOT_INTEGER, NUMKEYS_POSITIVE, SYNTAX, WRONGTYPE } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import { ValueType } from '../store/types.ts';

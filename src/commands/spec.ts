@@ -2,7 +2,6 @@
 // auth checks, MULTI queueing, COMMAND output, key extraction, stats, propagation) is derived
 // from these fields by the gate, so a handler only does its own work.
 
-import { Buffer } from 'node:buffer';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';

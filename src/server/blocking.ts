@@ -8,7 +8,6 @@
 // and with the key holding data now, it pops instead of blocking. Serving can push into other
 // ready keys (BLMOVE), which are served in the same pass, as in handleClientsBlockedOnKeys.
 
-import { Buffer } from 'node:buffer';
 import { Flag, type RegisteredCommand } from '../commands/registry.ts';
 import { specKeyPositions } from '../commands/server/command.ts';
 import { UNBLOCKED } from '../errors.ts';

@@ -1,7 +1,6 @@
 // One connection's session state. The socket side (reading, flushing, closing) is in
 // connection.ts; in-process tests make clients without a socket.
 
-import { Buffer } from 'node:buffer';
 import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
 import type { RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';

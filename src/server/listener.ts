@@ -1,7 +1,6 @@
 // TCP front for the Redis protocol: feeds socket bytes to a client's parser, runs the
 // commands through the gate, and writes each batch of replies with one socket write.
 
-import { Buffer } from 'node:buffer';
 import type net from 'node:net';
 import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';

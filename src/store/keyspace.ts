@@ -1,7 +1,6 @@
 // The keyspace: the databases, the clock they read, and the work they share (active expiry,
 // resize steps, statistics). It knows nothing of protocols; the server drives it.
 
-import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
 import { Database } from './database.ts';

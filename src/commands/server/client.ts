@@ -1,6 +1,5 @@
 // CLIENT: naming, listing, killing, pausing and reply control of connections.
 
-import { Buffer } from 'node:buffer';
 import { CommandError, SYNTAX } from '../../errors.ts';
 import type { Client } from '../../server/client.ts';
 import type { Server } from '../../server/server.ts';
