@@ -1,4 +1,4 @@
-// The slotted key table under hashes, sets and big zsets: an open-addressing table with
+// The slotted key table under big zsets: an open-addressing table with
 // backward-shift deletion, checked against a Set model through growth, heavy deletion and
 // slot reuse, with keys that share hash buckets (small tables) and binary bytes.
 

@@ -7,14 +7,15 @@
 import { Buffer } from 'node:buffer';
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
-import { SlottedKeys, latin1, sameBytes } from './slotted.ts';
+import { RecordTable, type RecordVisitor } from './records.ts';
+import { latin1 } from './slotted.ts';
 
 /** Visits one field and its value in place (valid until the hash changes). */
-export type PairVisitor = (field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number) => void;
+export type PairVisitor = RecordVisitor;
 
 export class HashValue implements StoredObject {
   private lp: Listpack | null = new Listpack();
-  private table: HashTable | null = null;
+  private table: RecordTable | null = null;
   /** Expiry times by field; null (one empty slot) until HEXPIRE and the like first ran. */
   private ttls: FieldTtls | null = null;
 
@@ -40,12 +41,7 @@ export class HashValue implements StoredObject {
       out.end = lp.dataEnd(v);
       return true;
     }
-    const value = this.table!.get(field);
-    if (value === undefined) return false;
-    out.buf = Buffer.from(value, 'latin1');
-    out.start = 0;
-    out.end = value.length;
-    return true;
+    return this.table!.get(field, out);
   }
 
   has(field: Uint8Array): boolean {
@@ -61,7 +57,7 @@ export class HashValue implements StoredObject {
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
     const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
-    if (lp === null) return this.table!.set(field, 0, field.length, value, 0, value.length);
+    if (lp === null) return this.table!.put(field, 0, field.length, value, 0, value.length);
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
@@ -88,10 +84,10 @@ export class HashValue implements StoredObject {
   convert(): void {
     const lp = this.lp;
     if (lp === null) return;
-    const table = new HashTable();
+    const table = new RecordTable();
     for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
       const v = lp.next(at);
-      table.set(lp.buf, lp.dataStart(at), lp.dataEnd(at), lp.buf, lp.dataStart(v), lp.dataEnd(v));
+      table.put(lp.buf, lp.dataStart(at), lp.dataEnd(at), lp.buf, lp.dataStart(v), lp.dataEnd(v));
     }
     this.table = table;
     this.lp = null;
@@ -227,7 +223,7 @@ export class HashValue implements StoredObject {
   }
 
   byteSize(): number {
-    return 32 + (this.ttls?.byteSize() ?? 0) + (this.lp !== null ? this.lp.byteSize() : this.table!.byteSize());
+    return 32 + (this.ttls?.byteSize() ?? 0) + (this.lp !== null ? this.lp.byteSize() : 64 + this.table!.tableBytes());
   }
 }
 
@@ -329,68 +325,6 @@ class FieldTtls extends Map<string, number> {
     }
     times[i] = at;
     fields[i] = field;
-  }
-}
-
-/**
- * Fields and values as latin1 strings (one char per byte: binary-safe, and stored one byte per
- * char by V8; a string costs a fraction of a Buffer object), fields keyed to stable slots so
- * SCAN cursors and random picks can address entries by number.
- */
-class HashTable extends SlottedKeys {
-  private values: (string | undefined)[] = [];
-  private bytes = 0;
-
-  get(field: Uint8Array): string | undefined {
-    const slot = this.find(field);
-    return slot < 0 ? undefined : this.values[slot];
-  }
-
-  set(field: Uint8Array, fs: number, fe: number, value: Uint8Array, vs: number, ve: number): boolean {
-    const slot = this.find(field, fs, fe);
-    if (slot >= 0) {
-      const old = this.values[slot]!;
-      // Rewriting the same value (a session refreshed, a flag set again) makes no new string.
-      if (sameBytes(old, value, vs, ve)) return false;
-      this.bytes += ve - vs - old.length;
-      this.values[slot] = latin1(value, vs, ve);
-      return false;
-    }
-    this.values[this.insert(field, fs, fe)] = latin1(value, vs, ve);
-    this.bytes += fe - fs + ve - vs;
-    return true;
-  }
-
-  delete(field: Uint8Array): boolean {
-    const slot = this.find(field);
-    if (slot < 0) return false;
-    this.bytes -= field.length + this.values[slot]!.length;
-    this.removeSlot(slot);
-    this.values[slot] = undefined;
-    return true;
-  }
-
-  /** Visits the pair in `slot`; false when the slot is empty. */
-  visitSlot(slot: number, visit: PairVisitor): boolean {
-    const field = this.keys[slot];
-    if (field === undefined) return false;
-    const bytes = Buffer.from(field, 'latin1');
-    const value = Buffer.from(this.values[slot]!, 'latin1');
-    visit(bytes, 0, bytes.length, value, 0, value.length);
-    return true;
-  }
-
-  clone(): HashTable {
-    const copy = new HashTable();
-    this.copySlotsTo(copy);
-    copy.values = this.values.slice();
-    copy.bytes = this.bytes;
-    return copy;
-  }
-
-  byteSize(): number {
-    // The table, the value array, and two string headers per field.
-    return 64 + this.tableBytes() + this.values.length * 8 + this.size * 48 + this.bytes;
   }
 }
 

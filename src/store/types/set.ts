@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { Encoding, type StoredObject } from '../types.ts';
 import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
-import { SlottedKeys } from './slotted.ts';
+import { RecordTable } from './records.ts';
 
 /** Returned by a visitor to end a walk early. A symbol, so a stray value returned by an expression-bodied visitor cannot stop one by accident. */
 export const STOP: unique symbol = Symbol('stop');
@@ -16,7 +16,7 @@ export type MemberVisitor = (member: Uint8Array) => typeof STOP | void;
 export class SetValue implements StoredObject {
   private ints: BigInt64Array | null = new BigInt64Array(4);
   private count = 0;
-  private table: MemberTable | null = null;
+  private table: RecordTable | null = null;
 
   /** A set whose first member will be `first`: an intset only if that member is an integer. */
   static for(first: Uint8Array, maxIntsetEntries: number): SetValue {
@@ -41,11 +41,11 @@ export class SetValue implements StoredObject {
 
   /** Adds a member, converting to a table first if it cannot join the intset; true when new. */
   add(member: Uint8Array, maxIntsetEntries: number): boolean {
-    if (this.ints === null) return this.table!.add(member);
+    if (this.ints === null) return addMember(this.table!, member);
     const n = asInteger(member);
     if (n === null) {
       this.convert();
-      return this.table!.add(member);
+      return addMember(this.table!, member);
     }
     const at = this.search(n);
     if (at >= 0) return false;
@@ -72,13 +72,13 @@ export class SetValue implements StoredObject {
       return;
     }
     const table = this.table!;
-    for (let slot = 0; slot < table.slots; slot++) if (table.visitSlot(slot, visit) === STOP) return;
+    for (let slot = 0; slot < table.slots; slot++) if (table.occupied(slot) && visit(table.keyView(slot)) === STOP) return;
   }
 
   /** A uniformly random member; the set must not be empty. */
   random(): Buffer {
     if (this.ints !== null) return intBytes(this.ints[Math.floor(Math.random() * this.count)]!);
-    return this.table!.member(this.table!.randomSlot());
+    return Buffer.from(this.table!.keyView(this.table!.randomSlot()));
   }
 
   /** `count` distinct random members (count < size), by a partial Fisher-Yates shuffle. */
@@ -94,7 +94,7 @@ export class SetValue implements StoredObject {
       const j = i + Math.floor(Math.random() * (positions.length - i));
       const picked = positions[j]!;
       positions[j] = positions[i]!;
-      out.push(this.ints !== null ? intBytes(this.ints[picked]!) : this.table!.member(picked));
+      out.push(this.ints !== null ? intBytes(this.ints[picked]!) : Buffer.from(this.table!.keyView(picked)));
     }
     return out;
   }
@@ -110,15 +110,15 @@ export class SetValue implements StoredObject {
       return 0;
     }
     const table = this.table!;
-    return table.scanSlots(cursor, count, (slot) => table.visitSlot(slot, visit));
+    return table.scanSlots(cursor, count, (slot) => visit(table.keyView(slot)));
   }
 
   /** Moves an intset into a hash table. */
   convert(): void {
     const ints = this.ints;
     if (ints === null) return;
-    const table = new MemberTable();
-    for (let i = 0; i < this.count; i++) table.add(intBytes(ints[i]!));
+    const table = new RecordTable();
+    for (let i = 0; i < this.count; i++) addMember(table, intBytes(ints[i]!));
     this.table = table;
     this.ints = null;
     this.count = 0;
@@ -133,7 +133,7 @@ export class SetValue implements StoredObject {
   }
 
   byteSize(): number {
-    return 32 + (this.ints !== null ? this.ints.byteLength : this.table!.byteSize());
+    return 32 + (this.ints !== null ? this.ints.byteLength : 64 + this.table!.tableBytes());
   }
 
   /** Binary search: the index of `n`, or -(insertion point) - 1. */
@@ -174,48 +174,9 @@ function intBytes(n: bigint): Buffer {
   return Buffer.from(n.toString(), 'latin1');
 }
 
-/**
- * Members as latin1 strings (one char per byte: binary-safe and compact in V8) keyed to stable
- * slots, so SCAN cursors and random picks can address members by number.
- */
-class MemberTable extends SlottedKeys {
-  private bytes = 0;
+const NO_VALUE = new Uint8Array(0);
 
-  add(member: Uint8Array): boolean {
-    if (this.find(member) >= 0) return false;
-    this.insert(member);
-    this.bytes += member.length;
-    return true;
-  }
-
-  delete(member: Uint8Array): boolean {
-    const slot = this.find(member);
-    if (slot < 0) return false;
-    this.removeSlot(slot);
-    this.bytes -= member.length;
-    return true;
-  }
-
-  member(slot: number): Buffer {
-    return Buffer.from(this.keys[slot]!, 'latin1');
-  }
-
-  /** Visits the member in `slot`: false when the slot is empty, STOP when `visit` said so. */
-  visitSlot(slot: number, visit: MemberVisitor): boolean | typeof STOP {
-    const member = this.keys[slot];
-    if (member === undefined) return false;
-    return visit(Buffer.from(member, 'latin1')) ?? true;
-  }
-
-  clone(): MemberTable {
-    const copy = new MemberTable();
-    this.copySlotsTo(copy);
-    copy.bytes = this.bytes;
-    return copy;
-  }
-
-  byteSize(): number {
-    // A string header per member besides the table.
-    return 64 + this.tableBytes() + this.size * 24 + this.bytes;
-  }
+/** A set's table holds its members as keys with empty values. */
+function addMember(table: RecordTable, member: Uint8Array): boolean {
+  return table.put(member, 0, member.length, NO_VALUE, 0, 0);
 }

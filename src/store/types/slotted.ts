@@ -1,34 +1,20 @@
-// Keys (latin1 strings: binary-safe, one byte per char in V8) at stable slot numbers, found by
-// their bytes through an open-addressing table. Slots give SCAN-style cursors and random picks
-// something to address, and a key present for a whole scan keeps its slot, so it is never
-// missed. Freed slots are reused by later inserts; the slot array never shrinks, since
-// compacting would move keys under a running cursor.
+// Keys as latin1 strings (binary-safe, one byte per char in V8) at stable slot numbers, found
+// by their bytes through the open-addressing buckets of OpenTable: the members of big sorted
+// sets, which the score tree orders by comparing these strings. (Hashes and sets keep their
+// keys as byte records instead; see records.ts.)
 //
 // Why not a Map<string, number>: every lookup first made a string of the request bytes, and
 // V8's ordered hash map then reads each candidate key's string to compare it (a cache miss
-// apiece); HSET into a 100k-field hash spent a quarter of the server's CPU in Map lookups.
-// Here a bucket keeps the key's hash next to its slot, so a lookup reads one bucket line and
-// only the string it matches, makes no string at all, and an entry costs 8-16 bytes of
-// buckets instead of about 40 of Map.
+// apiece). Here a bucket keeps the key's hash next to its slot, so a lookup reads one bucket
+// line and only the string it matches, and makes no string at all.
 
 import { Buffer } from 'node:buffer';
 import { hashBytes } from '../hash.ts';
+import { OpenTable } from './open-table.ts';
 
-/** Grow when more than 3/4 of the buckets are taken. */
-const MAX_FILL_NUMERATOR = 3;
-const MAX_FILL_DENOMINATOR = 4;
-
-export class SlottedKeys {
+/** Keys as strings at stable slots; the bucket refs are slot numbers. */
+export class SlottedKeys extends OpenTable {
   protected keys: (string | undefined)[] = [];
-  private free: number[] = [];
-  /** (slot + 1, hash) pairs, linear probing; slot + 1 = 0 is an empty bucket. */
-  private buckets = new Int32Array(16);
-  private mask = 7;
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
 
   get slots(): number {
     return this.keys.length;
@@ -54,37 +40,9 @@ export class SlottedKeys {
     }
   }
 
-  /**
-   * Calls `visit` for up to `count` occupied slots from `cursor` and returns the cursor to go
-   * on from (0 when the walk is done): SSCAN and HSCAN over a table.
-   */
-  scanSlots(cursor: number, count: number, visit: (slot: number) => void): number {
-    let slot = cursor;
-    for (let seen = 0; slot < this.keys.length && seen < count; slot++) {
-      if (this.keys[slot] === undefined) continue;
-      visit(slot);
-      seen++;
-    }
-    return slot >= this.keys.length ? 0 : slot;
-  }
-
-  /** A random occupied slot; the table must not be empty. */
-  randomSlot(): number {
-    for (let tries = 0; tries < 64; tries++) {
-      const slot = Math.floor(Math.random() * this.keys.length);
-      if (this.keys[slot] !== undefined) return slot;
-    }
-    // Mostly holes: walk from a random slot to the next occupied one.
-    const from = Math.floor(Math.random() * this.keys.length);
-    for (let i = 0; ; i++) {
-      const slot = (from + i) % this.keys.length;
-      if (this.keys[slot] !== undefined) return slot;
-    }
-  }
-
   /** Puts the key bytes[start, end), known to be absent, in a slot and returns the slot. */
   protected insert(bytes: Uint8Array, start = 0, end = bytes.length): number {
-    if ((this.count + 1) * MAX_FILL_DENOMINATOR > (this.mask + 1) * MAX_FILL_NUMERATOR) this.grow();
+    this.makeRoomForOne();
     const slot = this.free.pop() ?? this.keys.length;
     this.keys[slot] = latin1(bytes, start, end);
     this.place(slot, hashBytes(bytes, start, end));
@@ -98,50 +56,20 @@ export class SlottedKeys {
     const mask = this.mask;
     let i = hashKey(this.keys[slot]!) & mask;
     while (buckets[2 * i] !== slot + 1) i = (i + 1) & mask;
-    // Backward-shift deletion: pull later entries of the run into the hole when their probe
-    // sequence passes through it, so lookups never need tombstones.
-    let hole = i;
-    for (let j = (i + 1) & mask; buckets[2 * j] !== 0; j = (j + 1) & mask) {
-      const home = buckets[2 * j + 1]! & mask;
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        buckets[2 * hole] = buckets[2 * j]!;
-        buckets[2 * hole + 1] = buckets[2 * j + 1]!;
-        hole = j;
-      }
-    }
-    buckets[2 * hole] = 0;
+    this.removeBucket(i);
     this.keys[slot] = undefined;
     this.free.push(slot);
     this.count--;
   }
 
   protected copySlotsTo(copy: SlottedKeys): void {
+    this.copyTableTo(copy);
     copy.keys = this.keys.slice();
-    copy.free = this.free.slice();
-    copy.buckets = this.buckets.slice();
-    copy.mask = this.mask;
-    copy.count = this.count;
   }
 
   /** Bytes of the slot array and buckets (the strings are the subclass's to count). */
   protected tableBytes(): number {
     return this.keys.length * 8 + this.buckets.byteLength;
-  }
-
-  private place(slot: number, hash: number): void {
-    const buckets = this.buckets;
-    const mask = this.mask;
-    let i = hash & mask;
-    while (buckets[2 * i] !== 0) i = (i + 1) & mask;
-    buckets[2 * i] = slot + 1;
-    buckets[2 * i + 1] = hash;
-  }
-
-  private grow(): void {
-    const old = this.buckets;
-    this.mask = this.mask * 2 + 1;
-    this.buckets = new Int32Array((this.mask + 1) * 2);
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i]! - 1, old[i + 1]!);
   }
 }
 
