@@ -13,11 +13,15 @@ const MAX_FILL_NUMERATOR = 3;
 const MAX_FILL_DENOMINATOR = 4;
 
 export abstract class OpenTable {
-  /** (ref + 1, hash) pairs; ref + 1 = 0 is an empty bucket. */
-  protected buckets = new Int32Array(16);
-  protected mask = 7;
+  /**
+   * (ref + 1, hash) pairs, ref + 1 = 0 being an empty bucket; then, from `tailStart`, words of
+   * the subclass's own. A typed array costs about 200 bytes besides its data, which small
+   * tables (a set of a few tags) feel, so a table keeps one.
+   */
+  protected buckets = new Int32Array(8);
+  protected mask = 3;
   protected count = 0;
-  protected free: number[] = [];
+  protected tailWords = 0;
 
   get size(): number {
     return this.count;
@@ -58,13 +62,27 @@ export abstract class OpenTable {
     }
   }
 
+  protected get tailStart(): number {
+    return (this.mask + 1) * 2;
+  }
+
+  /** Makes the tail `words` long, keeping what it held. */
+  protected resizeTail(words: number): void {
+    const old = this.buckets;
+    this.buckets = new Int32Array(this.tailStart + words);
+    this.buckets.set(old.subarray(0, this.tailStart + Math.min(words, this.tailWords)));
+    this.tailWords = words;
+  }
+
   /** Doubles the buckets if one more entry would pass the fill limit; call before probing to insert. */
   protected makeRoomForOne(): void {
     if ((this.count + 1) * MAX_FILL_DENOMINATOR <= (this.mask + 1) * MAX_FILL_NUMERATOR) return;
     const old = this.buckets;
+    const oldTailStart = this.tailStart;
     this.mask = this.mask * 2 + 1;
-    this.buckets = new Int32Array((this.mask + 1) * 2);
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i]! - 1, old[i + 1]!);
+    this.buckets = new Int32Array(this.tailStart + this.tailWords);
+    this.buckets.set(old.subarray(oldTailStart), this.tailStart);
+    for (let i = 0; i < oldTailStart; i += 2) if (old[i] !== 0) this.place(old[i]! - 1, old[i + 1]!);
   }
 
   protected place(ref: number, hash: number): void {
@@ -98,6 +116,6 @@ export abstract class OpenTable {
     copy.buckets = this.buckets.slice();
     copy.mask = this.mask;
     copy.count = this.count;
-    copy.free = this.free.slice();
+    copy.tailWords = this.tailWords;
   }
 }

@@ -16,14 +16,14 @@
 // reclaimed when the buffer next fills up (or half of it is garbage): the live records are
 // copied into a new buffer and the buckets repointed.
 
-import { Buffer } from 'node:buffer';
 import { hashBytes } from '../hash.ts';
 import type { ByteRange } from '../types.ts';
 import { OpenTable } from './open-table.ts';
 
 /** Offsets are int32s, which caps a table's records at 2 GiB. */
 const MAX_HEAP_BYTES = 0x7fffffff;
-const FREE_SLOT = -1;
+/** An offset that is no record's: a slot not in use (free slots also hold -2 - next free slot). */
+const NO_RECORD = -1;
 const SLOT_BYTES = 4;
 const SHORT_LENGTH_LIMIT = 0x80;
 /** A rebuilt buffer leaves this much room per live byte, so rebuilds cost O(1) per byte written. */
@@ -35,6 +35,12 @@ const SHORT_COPY = 64;
 /** Visits a key and its value in place: bytes[ks, ke) and bytes[vs, ve), valid until the table changes. */
 export type RecordVisitor = (bytes: Uint8Array, ks: number, ke: number, value: Uint8Array, vs: number, ve: number) => void;
 
+/** Shared by every table that has no records yet; never written, as a put rebuilds first. */
+const EMPTY = new Uint8Array(0);
+
+/** Where decode() last found the parts of a record: key [ks, ke), value [vs, ve). Module-wide, not per table, to keep small tables small. */
+const found = { ks: 0, ke: 0, vs: 0, ve: 0 };
+
 const lengthBytes = (n: number) => (n < SHORT_LENGTH_LIMIT ? 1 : 4);
 
 function readLongLength(heap: Uint8Array, at: number): number {
@@ -45,31 +51,27 @@ function readSlot(heap: Uint8Array, at: number): number {
   return heap[at]! | (heap[at + 1]! << 8) | (heap[at + 2]! << 16) | (heap[at + 3]! << 24);
 }
 
-function copyBytes(from: Uint8Array, start: number, end: number, to: Buffer, at: number): void {
+function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): void {
   if (end - start < SHORT_COPY) for (let i = start; i < end; i++) to[at++] = from[i]!;
   else to.set(from.subarray(start, end), at);
 }
 
 export class RecordTable extends OpenTable {
-  private heap = Buffer.alloc(0);
+  private heap = EMPTY;
   private top = 0;
   /** Bytes of records that no slot points to any more (overwritten or deleted). */
   private garbage = 0;
-  /** slot -> record offset, or FREE_SLOT. */
-  private offsets = new Int32Array(4);
+  // slot -> record offset lives in the bucket array's tail (see OpenTable); a free slot holds
+  // -2 - the next free slot, so the free list costs no array of its own.
   private slotEnd = 0;
-  // Where decode() found the parts of a record: key [ks, ke), value [vs, ve).
-  private ks = 0;
-  private ke = 0;
-  private vs = 0;
-  private ve = 0;
+  private freeHead = -1;
 
   get slots(): number {
     return this.slotEnd;
   }
 
   occupied(slot: number): boolean {
-    return slot < this.slotEnd && this.offsets[slot] !== FREE_SLOT;
+    return slot < this.slotEnd && this.offsetOf(slot) >= 0;
   }
 
   has(key: Uint8Array): boolean {
@@ -82,24 +84,24 @@ export class RecordTable extends OpenTable {
     if (i < 0) return false;
     this.decode(this.buckets[2 * i]! - 1);
     out.buf = this.heap;
-    out.start = this.vs;
-    out.end = this.ve;
+    out.start = found.vs;
+    out.end = found.ve;
     return true;
   }
 
   /** Visits the record in `slot` in place; false when the slot is empty. */
   visitSlot(slot: number, visit: RecordVisitor): boolean {
     if (!this.occupied(slot)) return false;
-    this.decode(this.offsets[slot]!);
+    this.decode(this.offsetOf(slot));
     const heap = this.heap;
-    visit(heap, this.ks, this.ke, heap, this.vs, this.ve);
+    visit(heap, found.ks, found.ke, heap, found.vs, found.ve);
     return true;
   }
 
   /** The key in an occupied slot, in place: valid until the table changes. */
-  keyView(slot: number): Buffer {
-    this.decode(this.offsets[slot]!);
-    return this.heap.subarray(this.ks, this.ke);
+  keyView(slot: number): Uint8Array {
+    this.decode(this.offsetOf(slot));
+    return this.heap.subarray(found.ks, found.ke);
   }
 
   /** Stores key bytes[ks, ke) with value[vs, ve); true when the key was new. */
@@ -111,12 +113,12 @@ export class RecordTable extends OpenTable {
       this.replaceValue(i, key, ks, ke, value, vs, ve);
       return false;
     }
-    const slot = this.free.pop() ?? this.newSlot();
+    const slot = this.takeSlot();
     const at = this.append(slot, key, ks, ke, value, vs, ve);
     const empty = -1 - i;
     this.buckets[2 * empty] = at + 1;
     this.buckets[2 * empty + 1] = hash;
-    this.offsets[slot] = at;
+    this.setOffset(slot, at);
     this.count++;
     return true;
   }
@@ -128,9 +130,9 @@ export class RecordTable extends OpenTable {
     const at = this.buckets[2 * i]! - 1;
     const slot = readSlot(this.heap, at);
     this.decode(at);
-    this.garbage += this.ve - at;
-    this.offsets[slot] = FREE_SLOT;
-    this.free.push(slot);
+    this.garbage += found.ve - at;
+    this.setOffset(slot, -2 - this.freeHead);
+    this.freeHead = slot;
     this.removeBucket(i);
     this.count--;
     if (this.count === 0) {
@@ -145,17 +147,17 @@ export class RecordTable extends OpenTable {
   clone(): RecordTable {
     const copy = new RecordTable();
     this.copyTableTo(copy);
-    copy.heap = Buffer.from(this.heap);
+    copy.heap = this.heap.slice();
     copy.top = this.top;
     copy.garbage = this.garbage;
-    copy.offsets = this.offsets.slice();
     copy.slotEnd = this.slotEnd;
+    copy.freeHead = this.freeHead;
     return copy;
   }
 
-  /** Bytes held: records (live or garbage, and the room left), slot offsets and buckets. */
+  /** Bytes held: records (live or garbage, and the room left), buckets and slot offsets. */
   tableBytes(): number {
-    return this.heap.length + this.offsets.byteLength + this.buckets.byteLength + this.free.length * 8;
+    return this.heap.length + this.buckets.byteLength;
   }
 
   /** Bucket index of key bytes[start, end), or -1 - (the empty bucket where it would go). */
@@ -191,40 +193,49 @@ export class RecordTable extends OpenTable {
       n = readLongLength(heap, p);
       p += 4;
     }
-    this.ks = p;
-    this.ke = p += n;
+    found.ks = p;
+    found.ke = p += n;
     n = heap[p]!;
     if (n < SHORT_LENGTH_LIMIT) p++;
     else {
       n = readLongLength(heap, p);
       p += 4;
     }
-    this.vs = p;
-    this.ve = p + n;
+    found.vs = p;
+    found.ve = p + n;
   }
 
   private replaceValue(i: number, key: Uint8Array, ks: number, ke: number, value: Uint8Array, vs: number, ve: number): void {
     const at = this.buckets[2 * i]! - 1;
     this.decode(at);
-    if (this.ve - this.vs === ve - vs) {
-      copyBytes(value, vs, ve, this.heap, this.vs);
+    if (found.ve - found.vs === ve - vs) {
+      copyBytes(value, vs, ve, this.heap, found.vs);
       return;
     }
     const slot = readSlot(this.heap, at);
-    this.garbage += this.ve - at;
+    this.garbage += found.ve - at;
     // Not live while the new record is written, so a rebuild on the way does not copy it.
-    this.offsets[slot] = FREE_SLOT;
+    this.setOffset(slot, NO_RECORD);
     const moved = this.append(slot, key, ks, ke, value, vs, ve);
-    this.offsets[slot] = moved;
+    this.setOffset(slot, moved);
     this.buckets[2 * i] = moved + 1;
   }
 
-  private newSlot(): number {
-    if (this.slotEnd === this.offsets.length) {
-      const grown = new Int32Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
+  private offsetOf(slot: number): number {
+    return this.buckets[this.tailStart + slot]!;
+  }
+
+  private setOffset(slot: number, at: number): void {
+    this.buckets[this.tailStart + slot] = at;
+  }
+
+  private takeSlot(): number {
+    const slot = this.freeHead;
+    if (slot >= 0) {
+      this.freeHead = -2 - this.offsetOf(slot);
+      return slot;
     }
+    if (this.slotEnd === this.tailWords) this.resizeTail(Math.max(4, this.tailWords * 2));
     return this.slotEnd++;
   }
 
@@ -269,24 +280,26 @@ export class RecordTable extends OpenTable {
   private rebuild(needed: number): void {
     if (needed > MAX_HEAP_BYTES) throw new RangeError('a hash or set table cannot hold more than 2 GiB');
     const old = this.heap;
-    const heap = Buffer.allocUnsafeSlow(Math.min(MAX_HEAP_BYTES, Math.max(MIN_HEAP_BYTES, Math.ceil(needed * GROWTH))));
-    const offsets = this.offsets;
+    // A Uint8Array, not a Buffer: one of up to 64 bytes lives on the JS heap, where a small
+    // table's costs least, and allocUnsafeSlow's skipped zero-fill is small next to the copy.
+    const heap = new Uint8Array(Math.min(MAX_HEAP_BYTES, Math.max(MIN_HEAP_BYTES, Math.ceil(needed * GROWTH))));
+    const buckets = this.buckets;
+    const slotsAt = this.tailStart;
     let top = 0;
     for (let slot = 0; slot < this.slotEnd; slot++) {
-      const at = offsets[slot]!;
-      if (at === FREE_SLOT) continue;
+      const at = buckets[slotsAt + slot]!;
+      if (at < 0) continue;
       this.decode(at);
-      copyBytes(old, at, this.ve, heap, top);
-      offsets[slot] = top;
-      top += this.ve - at;
+      copyBytes(old, at, found.ve, heap, top);
+      buckets[slotsAt + slot] = top;
+      top += found.ve - at;
     }
-    const buckets = this.buckets;
-    for (let i = 0; i < buckets.length; i += 2) {
+    for (let i = 0; i < slotsAt; i += 2) {
       const ref = buckets[i]!;
       if (ref === 0) continue;
-      const at = offsets[readSlot(old, ref - 1)]!;
+      const at = buckets[slotsAt + readSlot(old, ref - 1)]!;
       // A record being replaced is not live (see replaceValue), and its bucket is set after.
-      if (at !== FREE_SLOT) buckets[i] = at + 1;
+      if (at >= 0) buckets[i] = at + 1;
     }
     this.heap = heap;
     this.top = top;

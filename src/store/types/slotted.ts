@@ -15,6 +15,7 @@ import { OpenTable } from './open-table.ts';
 /** Keys as strings at stable slots; the bucket refs are slot numbers. */
 export class SlottedKeys extends OpenTable {
   protected keys: (string | undefined)[] = [];
+  private free: number[] = [];
 
   get slots(): number {
     return this.keys.length;
@@ -65,6 +66,7 @@ export class SlottedKeys extends OpenTable {
   protected copySlotsTo(copy: SlottedKeys): void {
     this.copyTableTo(copy);
     copy.keys = this.keys.slice();
+    copy.free = this.free.slice();
   }
 
   /** Bytes of the slot array and buckets (the strings are the subclass's to count). */
