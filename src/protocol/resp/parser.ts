@@ -30,6 +30,10 @@ export class RespParser {
   overflow = false;
 
   private data: Buffer = EMPTY;
+  // data.buffer and data.byteOffset, read once per chunk: the buffer getter is a runtime call,
+  // and every argument is a view made from them.
+  private dataBuffer: ArrayBufferLike = EMPTY.buffer;
+  private dataOffset = 0;
   private pos = 0;
   // State of a multibulk command whose arguments have not all arrived.
   private argv: Buffer[] | null = null;
@@ -62,12 +66,7 @@ export class RespParser {
       this.bigFilled = 0;
       chunk = chunk.subarray(take);
     }
-    if (this.pos >= this.data.length) {
-      this.data = chunk;
-    } else {
-      this.data = Buffer.concat([this.data.subarray(this.pos), chunk]);
-    }
-    this.pos = 0;
+    this.use(this.pos >= this.data.length ? chunk : Buffer.concat([this.data.subarray(this.pos), chunk]));
     this.checkOverflow();
   }
 
@@ -117,9 +116,15 @@ export class RespParser {
   }
 
   private release(): null {
-    this.data = EMPTY;
-    this.pos = 0;
+    this.use(EMPTY);
     return null;
+  }
+
+  private use(data: Buffer): void {
+    this.data = data;
+    this.dataBuffer = data.buffer;
+    this.dataOffset = data.byteOffset;
+    this.pos = 0;
   }
 
   private startMultibulk(): boolean {
@@ -176,7 +181,7 @@ export class RespParser {
         if (argv.length === 0 && this.sameAsLastName(data, bodyStart, len)) argv.push(this.lastName);
         else {
           // Buffer.from(arrayBuffer, ...) makes the view without subarray's species lookup.
-          const arg = Buffer.from(data.buffer, data.byteOffset + bodyStart, len);
+          const arg = Buffer.from(this.dataBuffer, this.dataOffset + bodyStart, len);
           if (argv.length === 0) this.lastName = arg;
           argv.push(arg);
         }
