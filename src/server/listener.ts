@@ -96,15 +96,20 @@ export class RedisListener {
   private process(conn: Connection): void {
     const { client, parser } = conn;
     const server = this.server;
-    while (!client.closeAfterReply && !client.killed) {
-      const argv = conn.held ?? parser.next();
-      if (argv === null) break;
-      if (server.mustWait(client, argv)) {
-        conn.held = argv;
-        break;
+    server.beginBackToBack();
+    try {
+      while (!client.closeAfterReply && !client.killed) {
+        const argv = conn.held ?? parser.next();
+        if (argv === null) break;
+        if (server.mustWait(client, argv)) {
+          conn.held = argv;
+          break;
+        }
+        conn.held = null;
+        server.execute(client, argv);
       }
-      conn.held = null;
-      server.execute(client, argv);
+    } finally {
+      server.endBackToBack();
     }
     if (parser.error !== null && !client.closeAfterReply && conn.held === null) {
       client.w.error(parser.error);

@@ -101,6 +101,13 @@ export class Server {
   readonly blocking = new BlockingRegistry(this);
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
+  /**
+   * While a connection's received commands run back to back (between beginBackToBack and
+   * endBackToBack), each command starts at the previous one's end: one clock read per command
+   * instead of two, which is about 50 ns on this machine's kvm-clock. -1 = read the clock.
+   */
+  private lastEnd = -1;
+  private backToBack = false;
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
@@ -191,6 +198,15 @@ export class Server {
     return cmd.spec.name === 'exec' && client.multi !== null && client.multi.some((queued) => isWrite(queued.cmd));
   }
 
+  beginBackToBack(): void {
+    this.backToBack = true;
+  }
+
+  endBackToBack(): void {
+    this.backToBack = false;
+    this.lastEnd = -1;
+  }
+
   /** The gate: runs one request from a client, writing its reply to the client's writer. */
   execute(client: Client, argv: Buffer[]): void {
     const w = client.w;
@@ -254,7 +270,7 @@ export class Server {
       client.context = ctx;
     }
     ctx.argv = argv;
-    const started = performance.now();
+    const started = this.lastEnd >= 0 ? this.lastEnd : performance.now();
     this.keyspace.refreshTime(started);
     this.keyspace.touchKeys = !client.noTouch;
     const errorsBefore = client.w.errorCount;
@@ -272,7 +288,9 @@ export class Server {
     this.callDepth--;
     this.blocking.noteCommand(client, cmd, argv);
     const stats = cmd.stats;
-    stats.usec += (performance.now() - started) * 1000;
+    const ended = performance.now();
+    stats.usec += (ended - started) * 1000;
+    if (this.backToBack) this.lastEnd = ended;
     // As in Redis, a blocking command counts as a call when it blocks, not again when served.
     if (this.blocking.servingKey === null) {
       stats.calls++;
