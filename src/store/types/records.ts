@@ -22,14 +22,12 @@ import { OpenTable } from './open-table.ts';
 
 /** Offsets are int32s, which caps a table's records at 2 GiB. */
 const MAX_HEAP_BYTES = 0x7fffffff;
-/** An offset that is no record's: a slot not in use (free slots also hold -2 - next free slot). */
-const NO_RECORD = -1;
 const SLOT_BYTES = 4;
 const SHORT_LENGTH_LIMIT = 0x80;
 /** A rebuilt buffer leaves this much room per live byte, so rebuilds cost O(1) per byte written. */
 const GROWTH = 1.5;
 const MIN_HEAP_BYTES = 64;
-/** Records copied one byte at a time below this length; Buffer#copy's call costs more. */
+/** Records copied one byte at a time below this length; making a subarray for set() costs more. */
 const SHORT_COPY = 64;
 
 /** Visits a key and its value in place: bytes[ks, ke) and bytes[vs, ve), valid until the table changes. */
@@ -42,6 +40,10 @@ const EMPTY = new Uint8Array(0);
 const found = { ks: 0, ke: 0, vs: 0, ve: 0 };
 
 const lengthBytes = (n: number) => (n < SHORT_LENGTH_LIMIT ? 1 : 4);
+
+function recordBytes(keyLength: number, valueLength: number): number {
+  return SLOT_BYTES + lengthBytes(keyLength) + keyLength + lengthBytes(valueLength) + valueLength;
+}
 
 function readLongLength(heap: Uint8Array, at: number): number {
   return ((heap[at]! & 0x7f) << 24) | (heap[at + 1]! << 16) | (heap[at + 2]! << 8) | heap[at + 3]!;
@@ -113,6 +115,7 @@ export class RecordTable extends OpenTable {
       this.replaceValue(i, key, ks, ke, value, vs, ve);
       return false;
     }
+    this.makeRoom(recordBytes(ke - ks, ve - vs));
     const slot = this.takeSlot();
     const at = this.append(slot, key, ks, ke, value, vs, ve);
     const empty = -1 - i;
@@ -212,10 +215,12 @@ export class RecordTable extends OpenTable {
       copyBytes(value, vs, ve, this.heap, found.vs);
       return;
     }
-    const slot = readSlot(this.heap, at);
-    this.garbage += found.ve - at;
-    // Not live while the new record is written, so a rebuild on the way does not copy it.
-    this.setOffset(slot, NO_RECORD);
+    const oldBytes = found.ve - at;
+    // Room first: a rebuild moves the old record (bucket i follows it), and one that fails
+    // (past 2 GiB) leaves the table as it was.
+    this.makeRoom(recordBytes(ke - ks, ve - vs));
+    const slot = readSlot(this.heap, this.buckets[2 * i]! - 1);
+    this.garbage += oldBytes;
     const moved = this.append(slot, key, ks, ke, value, vs, ve);
     this.setOffset(slot, moved);
     this.buckets[2 * i] = moved + 1;
@@ -239,12 +244,15 @@ export class RecordTable extends OpenTable {
     return this.slotEnd++;
   }
 
-  /** Writes a record at the end of the buffer, rebuilding it first when full; returns its offset. */
+  /** Makes room for `bytes` more at the end of the buffer, rebuilding it when full. */
+  private makeRoom(bytes: number): void {
+    if (this.top + bytes > this.heap.length) this.rebuild(this.top - this.garbage + bytes);
+  }
+
+  /** Writes a record at the end of the buffer (makeRoom came first); returns its offset. */
   private append(slot: number, key: Uint8Array, ks: number, ke: number, value: Uint8Array, vs: number, ve: number): number {
     const keyLength = ke - ks;
     const valueLength = ve - vs;
-    const size = SLOT_BYTES + lengthBytes(keyLength) + keyLength + lengthBytes(valueLength) + valueLength;
-    if (this.top + size > this.heap.length) this.rebuild(this.top - this.garbage + size);
     const heap = this.heap;
     const at = this.top;
     heap[at] = slot;
@@ -296,10 +304,7 @@ export class RecordTable extends OpenTable {
     }
     for (let i = 0; i < slotsAt; i += 2) {
       const ref = buckets[i]!;
-      if (ref === 0) continue;
-      const at = buckets[slotsAt + readSlot(old, ref - 1)]!;
-      // A record being replaced is not live (see replaceValue), and its bucket is set after.
-      if (at >= 0) buckets[i] = at + 1;
+      if (ref !== 0) buckets[i] = buckets[slotsAt + readSlot(old, ref - 1)]! + 1;
     }
     this.heap = heap;
     this.top = top;
