@@ -79,6 +79,21 @@ export class ReplyWriter {
   bulkRange(bytes: Uint8Array, start: number, end: number): void {
     const len = end - start;
     this.reserve(len + 16);
+    if (len < 10) {
+      // The common short element (LRANGE, HGETALL, SMEMBERS) in one pass with the position
+      // kept local: "$", one digit, CRLF, the bytes, CRLF.
+      const buf = this.buf;
+      let pos = this.pos;
+      buf[pos++] = 0x24;
+      buf[pos++] = 0x30 + len;
+      buf[pos++] = 0x0d;
+      buf[pos++] = 0x0a;
+      for (let i = start; i < end; i++) buf[pos++] = bytes[i]!;
+      buf[pos++] = 0x0d;
+      buf[pos++] = 0x0a;
+      this.pos = pos;
+      return;
+    }
     this.buf[this.pos++] = 0x24;
     this.number(len);
     this.crlf();
