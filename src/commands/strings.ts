@@ -273,6 +273,7 @@ function setrange(ctx: CommandContext): void {
 function mget(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   w.array(argv.length - 1);
+  db.warm(argv, 1, 1);
   for (let i = 1; i < argv.length; i++) {
     const id = db.findForRead(argv[i]!);
     if (id < 0 || db.typeOf(id) !== ValueType.String) w.null();
@@ -283,6 +284,7 @@ function mget(ctx: CommandContext): void {
 function msetGeneric(ctx: CommandContext, nx: boolean): void {
   const { argv, db, w } = ctx;
   if (argv.length % 2 === 0) throw new CommandError(wrongArity(nx ? 'msetnx' : 'mset'));
+  db.warm(argv, 1, 2);
   if (nx) {
     for (let i = 1; i < argv.length; i += 2) if (db.find(argv[i]!) >= 0) return w.int(0);
   }
