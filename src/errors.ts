@@ -49,6 +49,15 @@ export const LONG_RANGE = 'ERR value is out of range, value must between -922337
 
 export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
 export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+export const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
+/** EXEC itself refused by the gate: Redis's execCommandAbort puts the reason after this. */
+export const EXECABORT_BECAUSE = 'EXECABORT Transaction discarded because of: ';
+export const NO_MULTI = 'ERR Command not allowed inside a transaction';
+export const EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
+export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
+export const MULTI_NESTED = 'ERR MULTI calls can not be nested';
+export const WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
+
 /** What a client blocked in BLPOP and the like gets from CLIENT UNBLOCK <id> ERROR. */
 export const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 

@@ -2,5 +2,6 @@
 // of a Redis binary), or drive the command gate directly.
 
 export { startServer, type StartOptions, type RunningServer } from './server/run.ts';
-export { Server, MNEMO_VERSION, REDIS_VERSION } from './server/server.ts';
+export { Server } from './server/server.ts';
+export { MNEMO_VERSION, REDIS_VERSION } from './version.ts';
 export type { Clock } from './store/keyspace.ts';

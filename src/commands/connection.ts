@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { DB_INDEX_RANGE, CommandError, NOT_INTEGER, WRONGPASS } from '../errors.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../util/numbers.ts';
-import { REDIS_VERSION } from '../server/server.ts';
+import { REDIS_VERSION } from '../version.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const PONG = Buffer.from('+PONG\r\n');
@@ -190,7 +190,7 @@ export const connectionCommands: CommandSpec[] = [
       client.noTouch = false;
       client.authenticated = !server.needsAuth;
       client.user = 'default';
-      client.onReset?.();
+      server.watches.unwatch(client);
       w.raw(RESET);
     },
   },

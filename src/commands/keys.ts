@@ -425,6 +425,8 @@ function swapdb(ctx: CommandContext): void {
   const b = intArg(argv[2]!, 'ERR invalid second DB index');
   if (a < 0 || b < 0 || a >= keyspace.dbs.length || b >= keyspace.dbs.length) throw new CommandError(DB_INDEX_RANGE);
   keyspace.swap(a, b);
+  // Redis counts a swap as a change even of a database with itself.
+  ctx.forcePropagation();
   ctx.w.ok();
 }
 
@@ -695,7 +697,9 @@ export const keyCommands: CommandSpec[] = [
     complexity: 'O(N) where N is the number of keys in the selected database',
     handler: (ctx) => {
       checkFlushMode(ctx.argv);
-      ctx.db.clear();
+      ctx.keyspace.flush(ctx.db);
+      // Propagated even when the database was empty already, as Redis forces it.
+      ctx.forcePropagation();
       ctx.w.ok();
     },
   },
@@ -711,6 +715,7 @@ export const keyCommands: CommandSpec[] = [
     handler: (ctx) => {
       checkFlushMode(ctx.argv);
       ctx.keyspace.flushAll();
+      ctx.forcePropagation();
       ctx.w.ok();
     },
   },

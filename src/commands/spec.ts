@@ -45,6 +45,21 @@ export interface CommandContext {
   readonly keyspace: Keyspace;
   /** The caller's selected database. */
   readonly db: Database;
+  /**
+   * Raises a keyspace event on `key` of the caller's database, with Redis's class and event
+   * name (notifyKeyspaceEvent(NOTIFY_LIST, "lpush", ...)).
+   */
+  notify(type: number, event: string, key: Buffer): void;
+  /** Whether anyone reads the propagation stream: build rewritten forms only when true. */
+  readonly propagating: boolean;
+  /** Propagate `argv` instead of the command as received (Redis's rewriteClientCommandVector). */
+  propagateAs(argv: Buffer[]): void;
+  /** Propagate `argv` too, before the command itself (Redis's alsoPropagate). */
+  alsoPropagate(argv: Buffer[]): void;
+  /** Propagate nothing of the command itself, even if it changed keys. */
+  preventPropagation(): void;
+  /** Propagate the command even if it changed no key (FLUSHALL of an empty server, PUBLISH). */
+  forcePropagation(): void;
 }
 
 export type Handler = (ctx: CommandContext) => void;

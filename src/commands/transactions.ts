@@ -1,168 +1,28 @@
 // Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH. The gate queues commands while a
-// client is in MULTI and flags the transaction when it rejects one; EXEC replays the queue
-// through the gate's call(), so each queued command is timed and counted like any other.
-//
-// WATCH is optimistic locking. A watched key is "touched" (and its watchers' EXEC fails) when
-// the engine's write hook sees it modified, deleted or expired, when FLUSHDB/FLUSHALL/SWAPDB
-// empty or replace a database holding it, or when a key absent at WATCH time exists at EXEC
-// (the engine's hook runs before changes to existing keys, not on creation).
+// client is in MULTI and flags the transaction when it refuses one; EXEC replays the queue
+// through the gate's call(), so each queued command is timed, counted and propagated like any
+// other, and the whole EXEC is one execution unit (wrapped in MULTI/EXEC when it propagates
+// more than one command). Watched keys live in the server's WatchRegistry.
 
-import { Buffer } from 'node:buffer';
-import { CommandError } from '../errors.ts';
-import type { Database } from '../store/database.ts';
-import type { Keyspace } from '../store/keyspace.ts';
-import type { Client } from '../server/client.ts';
-import type { Server } from '../server/server.ts';
-import type { RegisteredCommand } from './registry.ts';
+import { CommandError, DISCARD_WITHOUT_MULTI, EXEC_WITHOUT_MULTI, EXECABORT, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const group = 'transactions';
-const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
-
-interface WatchedKey {
-  client: Client;
-  db: number;
-  key: Buffer;
-  /** Whether the key existed at WATCH time: its later creation touches it. */
-  existed: boolean;
-}
-
-interface WatchState {
-  keys: WatchedKey[];
-  /** A watched key was touched: EXEC must fail. */
-  dirty: boolean;
-}
-
-/** One server's watched keys, indexed by key bytes for the write hook. */
-class WatchRegistry {
-  private readonly byKey = new Map<string, WatchedKey[]>();
-  private readonly clients = new Map<Client, WatchState>();
-  /** Clients whose onReset already unwatches (set once, not once per WATCH). */
-  private readonly hooked = new WeakSet<Client>();
-  private removeHook: (() => void) | null = null;
-
-  constructor(private readonly keyspace: Keyspace) {}
-
-  get hasWatchers(): boolean {
-    return this.clients.size > 0;
-  }
-
-  watch(client: Client, db: number, key: Buffer): void {
-    let state = this.clients.get(client);
-    if (state === undefined) {
-      state = { keys: [], dirty: false };
-      this.clients.set(client, state);
-    }
-    if (!this.hooked.has(client)) {
-      this.hooked.add(client);
-      const previous = client.onReset;
-      client.onReset = () => {
-        previous?.();
-        this.unwatch(client);
-      };
-    }
-    if (state.keys.some((w) => w.db === db && w.key.equals(key))) return;
-    // The lookup removes a key that has already expired, before the watch can see it go.
-    const existed = this.keyspace.dbs[db]!.find(key) >= 0;
-    const watched: WatchedKey = { client, db, key: Buffer.from(key), existed };
-    state.keys.push(watched);
-    const name = key.toString('latin1');
-    const list = this.byKey.get(name);
-    if (list === undefined) this.byKey.set(name, [watched]);
-    else list.push(watched);
-    // The hook costs a key copy per write, so it is installed only while someone watches.
-    this.removeHook ??= this.keyspace.addWriteHook((database, id) => this.touch(database, database.keyOf(id)));
-  }
-
-  unwatch(client: Client): void {
-    const state = this.clients.get(client);
-    if (state === undefined) return;
-    this.clients.delete(client);
-    for (const watched of state.keys) {
-      const name = watched.key.toString('latin1');
-      const remaining = this.byKey.get(name)!.filter((w) => w !== watched);
-      if (remaining.length === 0) this.byKey.delete(name);
-      else this.byKey.set(name, remaining);
-    }
-    if (this.clients.size === 0 && this.removeHook !== null) {
-      this.removeHook();
-      this.removeHook = null;
-    }
-  }
-
-  touch(database: Database, key: Buffer): void {
-    const list = this.byKey.get(key.toString('latin1'));
-    if (list === undefined) return;
-    const db = this.keyspace.dbs.indexOf(database);
-    for (const watched of list) {
-      if (watched.db === db) this.clients.get(watched.client)!.dirty = true;
-    }
-  }
-
-  /** Touches every watched key that exists in one of `dbs` (they are about to be emptied or swapped). */
-  touchExisting(dbs: readonly number[]): void {
-    for (const state of this.clients.values()) {
-      if (state.dirty) continue;
-      state.dirty = state.keys.some((w) => dbs.includes(w.db) && this.keyspace.dbs[w.db]!.find(w.key) >= 0);
-    }
-  }
-
-  /** EXEC's check: touched, or a watched key came into being since WATCH. */
-  isDirty(client: Client): boolean {
-    const state = this.clients.get(client);
-    if (state === undefined) return false;
-    for (const watched of state.keys) {
-      // An expired key is removed by this lookup, which fires the write hook.
-      const exists = this.keyspace.dbs[watched.db]!.find(watched.key) >= 0;
-      if (exists && !watched.existed) state.dirty = true;
-    }
-    return state.dirty;
-  }
-}
-
-const registries = new WeakMap<Server, WatchRegistry>();
-
-function registry(server: Server): WatchRegistry {
-  let found = registries.get(server);
-  if (found === undefined) {
-    const created = new WatchRegistry(server.keyspace);
-    server.onBeforeCommand((client, cmd, argv) => {
-      if (!created.hasWatchers) return;
-      const dbs = flushedDbs(server, client, cmd, argv);
-      if (dbs !== null) created.touchExisting(dbs);
-    });
-    registries.set(server, created);
-    found = created;
-  }
-  return found;
-}
-
-/** Databases a FLUSHDB, FLUSHALL or SWAPDB is about to empty or replace; null for other commands. */
-function flushedDbs(server: Server, client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]): number[] | null {
-  switch (cmd.spec.name) {
-    case 'flushdb':
-      return [client.db];
-    case 'flushall':
-      return server.keyspace.dbs.map((_, i) => i);
-    case 'swapdb':
-      return argv.slice(1, 3).map((arg) => Number(arg.toString()));
-    default:
-      return null;
-  }
-}
 
 function discard(ctx: CommandContext): void {
   ctx.client.multi = null;
   ctx.client.multiFailed = false;
-  registry(ctx.server).unwatch(ctx.client);
+  ctx.server.watches.unwatch(ctx.client);
 }
 
 function exec(ctx: CommandContext): void {
   const { client, server, w } = ctx;
   const queue = client.multi;
-  if (queue === null) throw new CommandError('ERR EXEC without MULTI');
+  if (queue === null) throw new CommandError(EXEC_WITHOUT_MULTI);
+  // EXEC is never propagated itself: its commands are (Redis's call() skips execCommand).
+  ctx.preventPropagation();
   const failed = client.multiFailed;
-  const dirty = !failed && registry(server).isDirty(client);
+  const dirty = !failed && server.watches.isDirty(client);
   discard(ctx);
   if (failed) throw new CommandError(EXECABORT);
   if (dirty) return w.nullArray();
@@ -184,7 +44,7 @@ export const transactionCommands: CommandSpec[] = [
     group,
     complexity: 'O(1)',
     handler: ({ client, w }) => {
-      if (client.multi !== null) throw new CommandError('ERR MULTI calls can not be nested');
+      if (client.multi !== null) throw new CommandError(MULTI_NESTED);
       client.multi = [];
       client.multiFailed = false;
       w.ok();
@@ -211,7 +71,7 @@ export const transactionCommands: CommandSpec[] = [
     group,
     complexity: 'O(N), when N is the number of queued commands',
     handler: (ctx) => {
-      if (ctx.client.multi === null) throw new CommandError('ERR DISCARD without MULTI');
+      if (ctx.client.multi === null) throw new CommandError(DISCARD_WITHOUT_MULTI);
       discard(ctx);
       ctx.w.ok();
     },
@@ -227,9 +87,8 @@ export const transactionCommands: CommandSpec[] = [
     group,
     complexity: 'O(1) for every key.',
     handler: ({ argv, client, server, w }) => {
-      if (client.multi !== null) throw new CommandError('ERR WATCH inside MULTI is not allowed');
-      const watches = registry(server);
-      for (let i = 1; i < argv.length; i++) watches.watch(client, client.db, argv[i]!);
+      if (client.multi !== null) throw new CommandError(WATCH_IN_MULTI);
+      for (let i = 1; i < argv.length; i++) server.watches.watch(client, client.db, argv[i]!);
       w.ok();
     },
   },
@@ -243,7 +102,7 @@ export const transactionCommands: CommandSpec[] = [
     group,
     complexity: 'O(1)',
     handler: ({ client, server, w }) => {
-      registry(server).unwatch(client);
+      server.watches.unwatch(client);
       w.ok();
     },
   },

@@ -211,8 +211,7 @@ function metaGet(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flags:
   let id = store.find(key);
   let created = false;
   if (id < 0 && flags.vivify !== null) {
-    id = db.setString(key, EMPTY);
-    store.stats.totalItems++;
+    id = store.vivify(key);
     created = true;
   }
   if (id < 0) {
@@ -295,7 +294,6 @@ function metaGet(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flags:
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 
 const SET_MODES: Record<number, StoreMode> = {
   69: StoreMode.Add, // E
@@ -364,7 +362,7 @@ function metaDelete(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], fla
       store.setLease(key, id, true, false);
     } else {
       store.stats.deleteHits++;
-      db.deleteId(id);
+      store.deleteItem(id);
     }
     if (flags.quiet) return;
     reply = 'HD';

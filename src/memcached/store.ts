@@ -3,6 +3,8 @@
 // in the entry beside the value (the engine gives every modification, from either protocol,
 // a new CAS). Keys of other types are invisible to reads and replaced by writes.
 
+import { Buffer } from 'node:buffer';
+import { Notify } from '../server/effects.ts';
 import type { Server } from '../server/server.ts';
 import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';
@@ -25,6 +27,17 @@ export type StoreMode = (typeof StoreMode)[keyof typeof StoreMode];
 
 export const Stored = { Stored: 0, NotStored: 1, Exists: 2, NotFound: 3 } as const;
 export type Stored = (typeof Stored)[keyof typeof Stored];
+
+const SET = Buffer.from('SET');
+const PXAT = Buffer.from('PXAT');
+const KEEPTTL = Buffer.from('KEEPTTL');
+const APPEND = Buffer.from('APPEND');
+const DEL = Buffer.from('DEL');
+const PERSIST = Buffer.from('PERSIST');
+const PEXPIREAT = Buffer.from('PEXPIREAT');
+const FLUSHDB = Buffer.from('FLUSHDB');
+
+const EMPTY = Buffer.alloc(0);
 
 /** Arithmetic outcome when it is not a new value. */
 export const NON_NUMERIC = -1;
@@ -108,9 +121,10 @@ export class MemcachedStore {
   begin(): void {
     const now = this.keyspace.now;
     this.keyspace.touchKeys = true;
+    this.keyspace.beginChanges();
     if (this.flushAt >= 0 && now >= this.flushAt) {
       this.flushAt = -1;
-      this.db.clear();
+      this.flushNow();
     }
   }
 
@@ -158,12 +172,59 @@ export class MemcachedStore {
 
   /** Sets an item's expiry; false when that deleted it (a deadline in the past). */
   setDeadline(id: number, deadline: number): boolean {
-    if (deadline === NO_EXPIRY) this.db.clearExpire(id);
-    else if (deadline <= this.keyspace.now) {
-      this.db.deleteId(id);
+    const db = this.db;
+    if (deadline === NO_EXPIRY) {
+      if (db.clearExpire(id)) this.changed(Notify.Generic, 'persist', id, PERSIST, null);
+    } else if (deadline <= this.keyspace.now) {
+      this.deleteItem(id);
       return false;
-    } else this.db.setExpire(id, deadline);
+    } else {
+      db.setExpire(id, deadline);
+      this.changed(Notify.Generic, 'expire', id, PEXPIREAT, Buffer.from(String(deadline)));
+    }
     return true;
+  }
+
+  /** Removes an item, as DEL would. */
+  deleteItem(id: number): void {
+    this.changed(Notify.Generic, 'del', id, DEL, null);
+    this.db.deleteId(id);
+  }
+
+  /** Creates an empty item (meta's vivify on miss). */
+  vivify(key: Uint8Array): number {
+    const id = this.db.setString(key, EMPTY);
+    this.stats.totalItems++;
+    this.changed(Notify.String, 'set', id, SET, EMPTY);
+    return id;
+  }
+
+  /**
+   * Tells the server's effects of a change to item `id`: the keyspace event Redis raises for
+   * the equivalent command, and that command, `<op> key [arg]`, for an AOF or a replica.
+   */
+  private changed(type: number, event: string, id: number, op: Buffer, arg: Buffer | null): void {
+    const effects = this.server.effects;
+    const key = this.db.keyOf(id);
+    effects.notify(type, event, 0, key);
+    if (!effects.propagating) return;
+    this.propagate(arg === null ? [op, key] : [op, key, arg]);
+  }
+
+  /** A Memcached request's write is an execution unit of its own. */
+  private propagate(argv: Buffer[]): void {
+    const effects = this.server.effects;
+    effects.beginUnit();
+    effects.propagate(0, argv);
+    effects.endUnit();
+  }
+
+  /** The value of item `id` as SET ... KEEPTTL: how changes with no Redis command of their own propagate. */
+  private changedValue(event: string, id: number): void {
+    const effects = this.server.effects;
+    const key = this.db.keyOf(id);
+    effects.notify(Notify.String, event, 0, key);
+    if (effects.propagating) this.propagate([SET, key, this.db.stringValue(id), KEEPTTL]);
   }
 
   /** set/add/replace/append/prepend, with a CAS check when cas is not 0 (see lastId). */
@@ -188,21 +249,40 @@ export class MemcachedStore {
     if (mode === StoreMode.Replace && existing < 0) return Stored.NotStored;
     if (mode === StoreMode.Append || mode === StoreMode.Prepend) {
       if (!isString) return Stored.NotStored;
-      // Counted like Redis writes, for the save points (server.dirty).
-      this.server.dirty++;
       this.concat(existing, value, mode === StoreMode.Prepend);
+      if (mode === StoreMode.Append) this.changed(Notify.String, 'append', existing, APPEND, Buffer.from(value));
+      else this.changedValue('setrange', existing);
       this.lastId = existing;
       return Stored.Stored;
     }
-    this.server.dirty++;
     let id = existing;
     // What setString does, without looking the key up again.
     if (id >= 0) db.replaceString(id, value);
     else id = db.setString(key, value);
     db.setFlags(id, flags);
     stats.totalItems++;
-    this.lastId = this.setDeadline(id, deadline) ? id : -1;
+    this.lastId = this.storeDeadline(id, deadline) ? id : -1;
     return Stored.Stored;
+  }
+
+  /** The expiry of an item just stored: with its value, one SET (PXAT) for the stream. */
+  private storeDeadline(id: number, deadline: number): boolean {
+    const db = this.db;
+    if (deadline !== NO_EXPIRY && deadline <= this.keyspace.now) {
+      this.deleteItem(id);
+      return false;
+    }
+    if (deadline === NO_EXPIRY) db.clearExpire(id);
+    else db.setExpire(id, deadline);
+    const effects = this.server.effects;
+    const key = db.keyOf(id);
+    effects.notify(Notify.String, 'set', 0, key);
+    if (deadline !== NO_EXPIRY) effects.notify(Notify.Generic, 'expire', 0, key);
+    if (effects.propagating) {
+      const value = db.stringValue(id);
+      this.propagate(deadline === NO_EXPIRY ? [SET, key, value] : [SET, key, value, PXAT, Buffer.from(String(deadline))]);
+    }
+    return true;
   }
 
   private concat(id: number, value: Uint8Array, prepend: boolean): void {
@@ -228,21 +308,21 @@ export class MemcachedStore {
     const value = parseU64(r.buf, r.start, r.end);
     if (value === null) return NON_NUMERIC;
     const result = incr ? (value + delta) & U64_MASK : delta > value ? 0n : value - delta;
-    this.server.dirty++;
     const text = result.toString();
     const length = Math.max(text.length, r.end - r.start);
     const out = db.resizeString(id, length, this.range);
     out.buf.fill(32, out.start, out.end);
     for (let i = 0; i < text.length; i++) out.buf[out.start + i] = text.charCodeAt(i);
+    // memcached's padding has no Redis counterpart: the whole new value propagates.
+    this.changedValue(incr ? 'incrby' : 'decrby', id);
     return result;
   }
 
   /** Stores a number as a new item (binary incr's initial value, meta vivify). */
   storeNumber(key: Uint8Array, value: bigint, deadline: number): number {
     this.stats.totalItems++;
-    this.server.dirty++;
     const id = this.db.setString(key, Buffer.from(value.toString(), 'latin1'));
-    return this.setDeadline(id, deadline) ? id : -1;
+    return this.storeDeadline(id, deadline) ? id : -1;
   }
 
   delete(key: Uint8Array): boolean {
@@ -252,21 +332,25 @@ export class MemcachedStore {
       return false;
     }
     this.stats.deleteHits++;
-    this.server.dirty++;
-    this.db.deleteId(id);
+    this.deleteItem(id);
     return true;
   }
 
   /** flush_all: now, or after `delaySeconds`. */
   flush(delaySeconds: number): void {
     this.stats.cmdFlush++;
-    this.server.dirty++;
     if (delaySeconds <= 0) {
       this.flushAt = -1;
-      this.db.clear();
+      this.flushNow();
     } else {
       this.flushAt = this.keyspace.now + delaySeconds * 1000;
     }
+  }
+
+  /** Empties database 0, as FLUSHDB there (propagated even when it was empty, as Redis does). */
+  private flushNow(): void {
+    this.keyspace.flush(this.db);
+    if (this.server.effects.propagating) this.propagate([FLUSHDB]);
   }
 
   // ---- meta-protocol leases (stale items and win tokens) --------------------------------

@@ -1,16 +1,18 @@
 // Clients blocked by BLPOP, BZPOPMIN and the like (Redis's blocking_keys and ready_keys).
 //
 // A blocked client waits on keys of one database, in the order it blocked, and holds its
-// further pipelined commands (the transport asks server.mustWait). The gate tells us about
-// every write command that ran; the keys it named that someone waits on become "ready". Once
-// the top-level command (a whole EXEC included) has finished, the gate has us serve the ready
-// keys: the waiters of each, first come first served, get their blocking command run again,
-// and with the key holding data now, it pops instead of blocking. Serving can push into other
-// ready keys (BLMOVE), which are served in the same pass, as in handleClientsBlockedOnKeys.
+// further pipelined commands (the transport asks server.mustWait). The keyspace tells us of
+// every key created (whoever created it: a command, EXEC, MOVE or COPY into another database)
+// and of SWAPDB; a created key that someone waits on becomes "ready" (Redis's signalKeyAsReady
+// in dbAdd). Once the top-level command (a whole EXEC included) has finished, the gate has us
+// serve the ready keys: the waiters of each, first come first served, get their blocking
+// command run again, and with the key holding data now, it pops instead of blocking. Serving
+// can push into other ready keys (BLMOVE), which are served in the same pass, as in
+// handleClientsBlockedOnKeys.
 
-import { Flag, type RegisteredCommand } from '../commands/registry.ts';
-import { specKeyPositions } from '../commands/server/command.ts';
+import type { RegisteredCommand } from '../commands/registry.ts';
 import { UNBLOCKED } from '../errors.ts';
+import type { Database } from '../store/database.ts';
 import type { ValueType } from '../store/types.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
@@ -41,8 +43,6 @@ interface KeyWaits {
 
 /** Node's timers take at most 2^31 - 1 ms; longer waits re-arm until the deadline. */
 const MAX_TIMER_MS = 0x7fffffff;
-/** Commands that can bring a key into being in another database than the caller's. */
-const CROSS_DB = new Set(['move', 'copy', 'swapdb']);
 
 export class BlockingRegistry {
   /** Waits by database, then by key (latin1). */
@@ -59,7 +59,16 @@ export class BlockingRegistry {
    */
   servingKey: Buffer | null = null;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    server.keyspace.observe({
+      created: (db, id) => {
+        if (this.count > 0) this.keyCreated(db, id);
+      },
+      swapped: (a, b) => {
+        if (this.count > 0) this.databasesSwapped(a, b);
+      },
+    });
+  }
 
   /** Blocks `client` on `keys` of its database; `timeoutMs` 0 waits forever. */
   block(client: Client, argv: Buffer[], keys: readonly Buffer[], type: ValueType, timeoutMs: number): void {
@@ -91,20 +100,21 @@ export class BlockingRegistry {
     wait.timer.unref();
   }
 
-  /** Called by the gate after each command: marks the waited-on keys a write may have filled. */
-  noteCommand(client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]): void {
-    if (this.count === 0 || !cmd.has(Flag.Write)) return;
-    // Redis 7.0 rescans both databases after SWAPDB; MOVE and COPY are rare enough to do the same.
-    if (CROSS_DB.has(cmd.spec.name)) {
-      for (const [db, byKey] of this.waits) for (const [name, { key }] of byKey) this.ready.set(`${db}:${name}`, { db, name, key });
-      return;
-    }
-    const byKey = this.waits.get(client.db);
+  private keyCreated(db: Database, id: number): void {
+    const byKey = this.waits.get(db.index);
     if (byKey === undefined) return;
-    for (const position of specKeyPositions(cmd, argv)) {
-      const name = argv[position]!.toString('latin1');
-      const waits = byKey.get(name);
-      if (waits !== undefined) this.ready.set(`${client.db}:${name}`, { db: client.db, name, key: waits.key });
+    const key = db.keyOf(id);
+    const name = key.toString('latin1');
+    const waits = byKey.get(name);
+    if (waits !== undefined) this.ready.set(`${db.index}:${name}`, { db: db.index, name, key: waits.key });
+  }
+
+  /** Every key waited on in either database may hold data now (Redis 7.0's scanDatabaseForReadyKeys). */
+  private databasesSwapped(a: Database, b: Database): void {
+    for (const db of [a.index, b.index]) {
+      const byKey = this.waits.get(db);
+      if (byKey === undefined) continue;
+      for (const [name, { key }] of byKey) this.ready.set(`${db}:${name}`, { db, name, key });
     }
   }
 
@@ -129,10 +139,14 @@ export class BlockingRegistry {
         if (database.typeOf(id) !== wait.type) continue;
         this.release(wait);
         this.servingKey = key;
+        // Each served command is an execution unit of its own, as in Redis 7.0.
+        const effects = this.server.effects;
+        effects.beginUnit();
         try {
           this.server.call(wait.client, wait.cmd, wait.argv);
         } finally {
           this.servingKey = null;
+          effects.endUnit();
         }
         this.resume(wait.client);
       }

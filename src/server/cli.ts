@@ -2,7 +2,7 @@
 
 import { startServer } from './run.ts';
 import { StartupError, linesFromArgs } from './startup.ts';
-import { MNEMO_VERSION } from './server.ts';
+import { MNEMO_VERSION } from '../version.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--version') || args.includes('-v')) {

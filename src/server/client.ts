@@ -41,11 +41,6 @@ export class Client {
   closeAfterReply = false;
   /** Set when the connection must close now, discarding pending replies (CLIENT KILL). */
   killed = false;
-  /**
-   * Extra session state to drop on RESET and on disconnect (WATCH, subscriptions), set by
-   * their families; a family that sets it calls the one it replaces.
-   */
-  onReset: (() => void) | null = null;
   /** What the client waits for while blocked in BLPOP and the like (see blocking.ts); null otherwise. */
   blocked: BlockedWait | null = null;
   /** Sends the replies written since and runs the commands held while blocked; set by the transport. */

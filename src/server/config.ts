@@ -3,6 +3,7 @@
 // CONFIG GET/SET/REWRITE and INFO all read this table.
 
 import { parseMemory } from '../util/numbers.ts';
+import { formatNotifyFlags, INVALID_NOTIFY_CLASS, parseNotifyFlags } from './effects.ts';
 import { formatOutputLimits, parseOutputLimits, type OutputLimits } from './output-limits.ts';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum';
@@ -165,7 +166,11 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   int('slowlog-log-slower-than', 10000, -1, LONG_MAX),
   int('slowlog-max-len', 128, 0, LONG_MAX),
   int('latency-monitor-threshold', 0, 0, LONG_MAX),
-  text('notify-keyspace-events', ''),
+  {
+    ...text('notify-keyspace-events', ''),
+    validate: (value) => (parseNotifyFlags(value) < 0 ? INVALID_NOTIFY_CLASS : null),
+    normalize: (value) => formatNotifyFlags(parseNotifyFlags(value)),
+  },
   // Cluster (reported until clustering lands)
   bool('cluster-enabled', false, false),
   // Memcached front

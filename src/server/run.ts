@@ -1,6 +1,7 @@
 // Starting and stopping a whole server: configuration, keyspace, listeners, cron.
 
-import { Server, MNEMO_VERSION, type ServerOptions } from './server.ts';
+import { Server, type ServerOptions } from './server.ts';
+import { MNEMO_VERSION } from '../version.ts';
 import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
 import { applyLines, type StartupLine } from './startup.ts';

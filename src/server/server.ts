@@ -1,23 +1,28 @@
 // The server: configuration, keyspace, clients, statistics, and the one gate every command
-// passes through (lookup, arity, auth, MULTI queueing, timing, error accounting).
+// passes through, in three steps as Redis's processCommand and call():
+//   check   - lookup, arity, auth, then the checks capabilities register (ACL, cluster
+//             redirection, out-of-memory, loading, read-only replica, ...), each reading the
+//             command's flags; shared by the socket path, EXEC and (later) scripts;
+//   call    - the handler, with an effects record: the keys it really changed (from the
+//             keyspace's change counter), the events it raised, what it propagates;
+//   effects - published once per execution unit (propagation stream, see effects.ts); WATCH,
+//             blocked clients and caching hear of changed keys from the keyspace itself.
 
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { ALL_COMMANDS } from '../commands/index.ts';
 import { CommandTable, Flag, type RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';
-import { CommandError, NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
+import { CommandError, EXECABORT_BECAUSE, NOAUTH, NO_MULTI, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
 import { Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
+import { Effects, parseNotifyFlags } from './effects.ts';
+import { WatchRegistry } from './watch.ts';
 import type { Database } from '../store/database.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client } from './client.ts';
 import { Config } from './config.ts';
 import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
-
-export const MNEMO_VERSION = '0.1.0';
-/** The Redis version we answer to: clients (BullMQ, ...) gate features on it. */
-export const REDIS_VERSION = '7.0.15';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -51,8 +56,21 @@ function isCrossProtocolProbe(name: Buffer): boolean {
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 const QUEUED = Buffer.from('+QUEUED\r\n');
 
+/**
+ * A check the gate runs before a command (and before queueing it in MULTI): the error to
+ * answer instead of running it, or null. Capabilities (ACL, cluster, maxmemory, loading,
+ * replicas) register theirs with Server.addCheck.
+ */
+export type CommandCheck = (client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]) => string | null;
+
+/** What a handler asked of its command's propagation (Context.propagation). */
+const Propagation = { AsChanged: 0, Prevent: 1, Force: 2 } as const;
+
 class Context implements CommandContext {
   argv: Buffer[] = [];
+  /** What to propagate instead of argv; null = argv. */
+  rewritten: Buffer[] | null = null;
+  propagation: number = Propagation.AsChanged;
   constructor(
     readonly client: Client,
     readonly server: Server,
@@ -66,20 +84,42 @@ class Context implements CommandContext {
   get db(): Database {
     return this.server.keyspace.dbs[this.client.db]!;
   }
+  notify(type: number, event: string, key: Buffer): void {
+    this.server.effects.notify(type, event, this.client.db, key);
+  }
+  get propagating(): boolean {
+    return this.server.effects.propagating;
+  }
+  propagateAs(argv: Buffer[]): void {
+    this.rewritten = argv;
+  }
+  alsoPropagate(argv: Buffer[]): void {
+    this.server.effects.propagate(this.client.db, argv);
+  }
+  preventPropagation(): void {
+    this.propagation = Propagation.Prevent;
+  }
+  forcePropagation(): void {
+    this.propagation = Propagation.Force;
+  }
 }
 
 export class Server {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
+  /** Keyspace events and the propagation stream. */
+  readonly effects: Effects;
+  /** WATCHed keys. */
+  readonly watches: WatchRegistry;
   readonly clients = new Map<number, Client>();
   readonly stats: ServerStats;
   /** The TCP front, once listening (CLIENT KILL and SHUTDOWN reach sockets through it). */
   listener: RedisListener | null = null;
   /** client-output-buffer-limit, parsed once per change rather than per reply. */
   outputLimits: OutputLimits;
-  /** Writes since the last save (INFO rdb_changes_since_last_save). */
-  dirty = 0;
+  /** The keyspace's change counter at the last save. */
+  private changesAtSave = 0;
   /** The config file the server started from (CONFIG REWRITE writes it), if any. */
   configFile: string | null = null;
   /** Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off). */
@@ -88,17 +128,17 @@ export class Server {
   shutdown: (() => Promise<void>) | null = null;
   private nextClientId = 1;
   private cronTimer: NodeJS.Timeout | null = null;
-  /** Called by the gate after a command ran (MONITOR, replication and the like hook in here). */
+  /** Called by the gate after a command ran (MONITOR and the like hook in here). */
   private readonly afterCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
-  /** Called just before a command runs (WATCH sees FLUSHALL/SWAPDB, which bypass the write hooks). */
-  private readonly beforeCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
+  /** Checks capabilities added to the gate's check step (ACL, cluster, out-of-memory, ...). */
+  private checks: CommandCheck[] = [];
   /** CLIENT PAUSE in force: `all` pauses every command, otherwise only writes; `until` in ms. */
   pause: { all: boolean; until: number } | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly unpauseListeners: (() => void)[] = [];
   private readonly cronHooks: (() => void)[] = [];
   /** Clients blocked by BLPOP and the like, and the keys that may serve them. */
-  readonly blocking = new BlockingRegistry(this);
+  readonly blocking: BlockingRegistry;
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
   /**
@@ -119,6 +159,17 @@ export class Server {
     const clock = options.clock ?? systemClock;
     this.keyspace = new Keyspace(this.config.number('databases'), clock);
     this.commands = new CommandTable(ALL_COMMANDS);
+    this.effects = new Effects(this.keyspace);
+    this.watches = new WatchRegistry(this.keyspace);
+    this.blocking = new BlockingRegistry(this);
+    const applyEffectsConfig = () => {
+      this.effects.setNotifyFlags(parseNotifyFlags(this.config.get('notify-keyspace-events')));
+      this.effects.lazyExpire = this.config.bool('lazyfree-lazy-expire');
+    };
+    applyEffectsConfig();
+    this.config.onChange((name) => {
+      if (name === 'notify-keyspace-events' || name === 'lazyfree-lazy-expire') applyEffectsConfig();
+    });
     this.stats = {
       startedAt: clock.now(),
       connectionsReceived: 0,
@@ -129,6 +180,16 @@ export class Server {
       errors: new Map(),
       totalErrorReplies: 0,
     };
+  }
+
+  /** Keys changed since the last save (INFO rdb_changes_since_last_save, save points). */
+  get dirty(): number {
+    return this.keyspace.changes - this.changesAtSave;
+  }
+
+  /** A save covered every change so far. */
+  markSaved(): void {
+    this.changesAtSave = this.keyspace.changes;
   }
 
   get needsAuth(): boolean {
@@ -145,15 +206,19 @@ export class Server {
   removeClient(client: Client): void {
     this.clients.delete(client.id);
     this.blocking.remove(client);
-    client.onReset?.();
+    this.watches.unwatch(client);
   }
 
   onAfterCommand(hook: (client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void): void {
     this.afterCommandHooks.push(hook);
   }
 
-  onBeforeCommand(hook: (client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void): void {
-    this.beforeCommandHooks.push(hook);
+  /** Adds a check to the gate's check step; returns the function that removes it. */
+  addCheck(check: CommandCheck): () => void {
+    this.checks = [...this.checks, check];
+    return () => {
+      this.checks = this.checks.filter((c) => c !== check);
+    };
   }
 
   /** The command argv names, with its subcommand resolved; undefined when unknown. */
@@ -214,9 +279,11 @@ export class Server {
     // the command that set it and the one after.
     const skipping = client.replyMode === 'skip';
     const mark = w.mark();
+    this.effects.beginUnit();
     this.dispatch(client, argv);
+    this.effects.endUnit();
     // As after call() in Redis's processCommand: clients blocked on keys the command (or a
-    // whole EXEC) filled are served before the next command runs.
+    // whole EXEC) filled are served before the next command runs, each as a unit of its own.
     if (this.callDepth === 0 && this.blocking.hasReady) this.blocking.serveReady();
     if (client.replyMode === 'on') return;
     w.rewind(mark);
@@ -224,7 +291,6 @@ export class Server {
   }
 
   private dispatch(client: Client, argv: Buffer[]): void {
-    const w = client.w;
     const name = argv[0]!;
     // The parser hands a pipeline's repeated command name over as the same Buffer, so the
     // previous lookup answers it without hashing the name again.
@@ -243,18 +309,32 @@ export class Server {
       if (sub === undefined) return this.reject(client, cmd, unknownSubcommand(argv[1]!, cmd.spec.name));
       cmd = sub;
     }
-    const arity = cmd.spec.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-      return this.reject(client, cmd, wrongArity(cmd.fullName));
-    }
-    if (!client.authenticated && !cmd.has(Flag.NoAuth)) return this.reject(client, cmd, NOAUTH);
+    const refused = this.check(client, cmd, argv);
+    if (refused !== null) return this.reject(client, cmd, refused);
     if (client.multi !== null && !MULTI_PASSTHROUGH.has(cmd.spec.name)) {
-      if (cmd.has(Flag.NoMulti)) return this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
       client.multi.push({ cmd, argv });
-      w.raw(QUEUED);
+      client.w.raw(QUEUED);
       return;
     }
     this.call(client, cmd, argv);
+  }
+
+  /**
+   * The check step for a command already looked up: the error to answer instead of running
+   * it, or null. In Redis's order: arity, authentication, the registered checks, then MULTI's
+   * own rule for commands that cannot be queued.
+   */
+  check(client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]): string | null {
+    const arity = cmd.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return wrongArity(cmd.fullName);
+    if (!client.authenticated && !cmd.has(Flag.NoAuth)) return NOAUTH;
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      const refused = checks[i]!(client, cmd, argv);
+      if (refused !== null) return refused;
+    }
+    if (client.multi !== null && cmd.has(Flag.NoMulti)) return NO_MULTI;
+    return null;
   }
 
   /** Whether a blocking command must answer at once instead of blocking: inside EXEC (or a script). */
@@ -269,24 +349,43 @@ export class Server {
       ctx = new Context(client, this);
       client.context = ctx;
     }
+    // EXEC runs its queued commands on the same client, so the same context: keep EXEC's own.
+    const outerArgv = ctx.argv;
+    const outerRewritten = ctx.rewritten;
+    const outerPropagation = ctx.propagation;
     ctx.argv = argv;
+    ctx.rewritten = null;
+    ctx.propagation = Propagation.AsChanged;
     const started = this.lastEnd >= 0 ? this.lastEnd : performance.now();
-    this.keyspace.refreshTime(started);
-    this.keyspace.touchKeys = !client.noTouch;
-    const errorsBefore = client.w.errorCount;
-    for (const hook of this.beforeCommandHooks) hook(client, cmd, argv);
+    const keyspace = this.keyspace;
+    keyspace.refreshTime(started);
+    keyspace.touchKeys = !client.noTouch;
+    keyspace.beginChanges();
+    const changesBefore = keyspace.changes;
+    const w = client.w;
+    const errorsBefore = w.errorCount;
+    const replyMark = w.mark();
     this.callDepth++;
     try {
       cmd.spec.handler!(ctx);
     } catch (error) {
-      if (error instanceof CommandError) client.w.error(error.message);
+      // Whatever the handler wrote before it failed is dropped: one reply, the error.
+      w.rewind(replyMark);
+      if (error instanceof CommandError) w.error(error.message);
       else {
-        client.w.error(`ERR ${error instanceof Error ? error.message : String(error)}`);
+        w.error(`ERR ${error instanceof Error ? error.message : String(error)}`);
         console.error(error);
       }
     }
     this.callDepth--;
-    this.blocking.noteCommand(client, cmd, argv);
+    const changed = keyspace.changes - changesBefore;
+    const propagation = ctx.propagation;
+    if (propagation === Propagation.Force || (changed > 0 && propagation === Propagation.AsChanged)) {
+      this.effects.propagate(client.db, ctx.rewritten ?? argv);
+    }
+    ctx.argv = outerArgv;
+    ctx.rewritten = outerRewritten;
+    ctx.propagation = outerPropagation;
     const stats = cmd.stats;
     const ended = performance.now();
     stats.usec += (ended - started) * 1000;
@@ -296,15 +395,23 @@ export class Server {
       stats.calls++;
       this.stats.commandsProcessed++;
     }
-    if (client.w.errorCount !== errorsBefore) stats.failed++;
-    else if (cmd.has(Flag.Write)) this.dirty++;
+    if (w.errorCount !== errorsBefore) stats.failed++;
     client.lastCommand = cmd.fullName;
-    for (const hook of this.afterCommandHooks) hook(client, cmd, argv);
+    const hooks = this.afterCommandHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!(client, cmd, argv);
   }
 
   /** Answers an error for a command that the gate turned away (before it ran). */
   private reject(client: Client, cmd: RegisteredCommand | null, message: string): void {
     if (cmd !== null) cmd.stats.rejected++;
+    // A rejected EXEC ends the transaction, as Redis's execCommandAbort does.
+    if (cmd !== null && cmd.spec.name === 'exec') {
+      client.multi = null;
+      client.multiFailed = false;
+      this.watches.unwatch(client);
+      client.w.error(EXECABORT_BECAUSE + (message.startsWith('ERR ') ? message.slice(4) : message));
+      return;
+    }
     if (client.multi !== null) client.multiFailed = true;
     client.w.error(message);
   }

@@ -24,6 +24,7 @@ import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZ
 import * as Rec from './record.ts';
 import { EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
+import { Removal } from './changes.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
 
 const STRIDE = 4;
@@ -74,7 +75,11 @@ export class Database {
   /** Keys by cluster hash slot; kept only once enableSlotIndex() was called (cluster mode). */
   private slots: SlotIndex | null = null;
 
-  constructor(readonly keyspace: Keyspace) {
+  constructor(
+    readonly keyspace: Keyspace,
+    /** Its number (SELECT); SWAPDB changes it. */
+    public index: number,
+  ) {
     this.arena = keyspace.arena;
   }
 
@@ -208,7 +213,7 @@ export class Database {
 
   /** Replaces the value of an existing entry with a string, keeping its TTL. */
   replaceString(id: number, value: Uint8Array, encoding: Encoding = stringEncoding(value)): void {
-    this.keyspace.beforeWrite(this, id);
+    this.keyspace.beforeChange(this, id);
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
@@ -231,7 +236,7 @@ export class Database {
    * LargeStrings so repeated appends stay amortised O(1).
    */
   resizeString(id: number, length: number, out: ByteRange): ByteRange {
-    this.keyspace.beforeWrite(this, id);
+    this.keyspace.beforeChange(this, id);
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
@@ -274,7 +279,7 @@ export class Database {
 
   /** The object of an entry about to be modified: runs the before-write hook and bumps CAS. */
   objectForWrite(id: number): StoredObject {
-    this.keyspace.beforeWrite(this, id);
+    this.keyspace.beforeChange(this, id);
     this.forgetCas(id);
     return this.objectOf(id);
   }
@@ -290,7 +295,7 @@ export class Database {
     const existing = this.findRaw(key, 0, key.length);
     if (existing < 0) return;
     if (this.isExpired(existing)) this.expireNow(existing);
-    else this.deleteId(existing);
+    else this.deleteId(existing, Removal.Overwritten);
   }
 
   // ---- moving values between keys (RENAME, MOVE, COPY) ----------------------------------------
@@ -340,8 +345,8 @@ export class Database {
     return true;
   }
 
-  deleteId(id: number): void {
-    this.keyspace.beforeWrite(this, id);
+  deleteId(id: number, removal: Removal = Removal.Deleted): void {
+    this.keyspace.beforeChange(this, id, removal);
     const page = this.pagesI[id >>> PAGE_SHIFT]!;
     const base = (id & PAGE_MASK) * STRIDE;
     this.unlink(id, page[base + F_HASH]!);
@@ -395,7 +400,7 @@ export class Database {
   }
 
   setExpire(id: number, atMs: number): void {
-    this.keyspace.beforeWrite(this, id);
+    this.keyspace.beforeChange(this, id);
     const vol = this.volPos.get(id);
     if (vol !== 0) {
       this.volAt.set(vol - 1, atMs);
@@ -410,7 +415,7 @@ export class Database {
   /** Removes a TTL; false when there was none. */
   clearExpire(id: number): boolean {
     if (this.volPos.get(id) === 0) return false;
-    this.keyspace.beforeWrite(this, id);
+    this.keyspace.beforeChange(this, id);
     this.removeVolatile(id);
     return true;
   }
@@ -674,6 +679,7 @@ export class Database {
     this.size++;
     if (this.slots !== null) this.slots.add(id, keyHashSlot(key, 0, key.length));
     if (this.t1 === null && this.size > this.t0.length) this.startResize(this.t0.length * 2);
+    this.keyspace.created(this, id);
     return id;
   }
 
@@ -737,8 +743,7 @@ export class Database {
   }
 
   private expireNow(id: number): void {
-    this.keyspace.noteExpired(this, id);
-    this.deleteId(id);
+    this.deleteId(id, Removal.Expired);
   }
 
   private removeVolatile(id: number): void {

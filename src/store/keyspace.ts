@@ -4,6 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
 import { Database } from './database.ts';
+import { Removal, type KeyspaceObserver } from './changes.ts';
+
+export { Removal, type KeyspaceObserver } from './changes.ts';
 
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -46,9 +49,6 @@ export interface KeyspaceStats {
   expireCycleMs: number;
 }
 
-/** Called with a key's database and entry id before the key is changed or deleted. */
-export type WriteHook = (db: Database, id: number) => void;
-
 const ACTIVE_EXPIRE_SAMPLES = 20;
 /** Like Redis: keep sampling a database while more than 10% of a sample had expired. */
 const ACTIVE_EXPIRE_STALE_PERCENT = 10;
@@ -64,10 +64,17 @@ export class Keyspace {
   now: number;
   /** Whether lookups refresh the LRU clock (off for CLIENT NO-TOUCH callers and OBJECT). */
   touchKeys = true;
-  /** Hooks run before a key is modified (WATCH, snapshots, client-side caching). */
-  private writeHooks: WriteHook[] = [];
-  /** Listeners told of each key removed by expiry (propagation, notifications). */
-  private expireListeners: ((db: Database, key: Buffer) => void)[] = [];
+  private observers: KeyspaceObserver[] = [];
+  private changeObservers: KeyspaceObserver[] = [];
+  private createObservers: KeyspaceObserver[] = [];
+  /**
+   * Keys changed by callers so far (expiry excluded: it is not the caller's change). The gate
+   * reads the difference around a command: that is how many keys it really changed.
+   */
+  changes = 0;
+  /** The last key counted in `changes`, so that several edits of one key count once. */
+  private lastChangedDb: Database | null = null;
+  private lastChangedId = -1;
   private casCounter = 0;
   private activeExpireDb = 0;
 
@@ -75,7 +82,7 @@ export class Keyspace {
     databases: number,
     readonly clock: Clock = systemClock,
   ) {
-    this.dbs = Array.from({ length: databases }, () => new Database(this));
+    this.dbs = Array.from({ length: databases }, (_, index) => new Database(this, index));
     this.now = clock.now();
   }
 
@@ -95,27 +102,47 @@ export class Keyspace {
     return ++this.casCounter;
   }
 
-  addWriteHook(hook: WriteHook): () => void {
-    this.writeHooks.push(hook);
+  /** Starts telling `observer` of changes; returns the function that stops it. */
+  observe(observer: KeyspaceObserver): () => void {
+    this.observers = [...this.observers, observer];
+    this.sortObservers();
     return () => {
-      this.writeHooks = this.writeHooks.filter((h) => h !== hook);
+      this.observers = this.observers.filter((o) => o !== observer);
+      this.sortObservers();
     };
   }
 
-  beforeWrite(db: Database, id: number): void {
-    const hooks = this.writeHooks;
-    for (let i = 0; i < hooks.length; i++) hooks[i]!(db, id);
+  /** The hot path runs through arrays of exactly the observers that want each call. */
+  private sortObservers(): void {
+    this.changeObservers = this.observers.filter((o) => o.beforeChange !== undefined);
+    this.createObservers = this.observers.filter((o) => o.created !== undefined);
   }
 
-  onExpire(listener: (db: Database, key: Buffer) => void): void {
-    this.expireListeners.push(listener);
+  /** A new command (or unit of work) starts: its first change counts even on the last key changed. */
+  beginChanges(): void {
+    this.lastChangedId = -1;
   }
 
-  noteExpired(db: Database, id: number): void {
-    this.stats.expiredKeys++;
-    if (this.expireListeners.length === 0) return;
-    const key = db.keyOf(id);
-    for (const listener of this.expireListeners) listener(db, key);
+  /** The store calls this before it changes or removes an existing key. */
+  beforeChange(db: Database, id: number, removal: Removal = Removal.NotRemoved): void {
+    if (removal === Removal.Expired) this.stats.expiredKeys++;
+    else if (removal !== Removal.Overwritten) this.countChange(db, id);
+    const observers = this.changeObservers;
+    for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange!(db, id, removal);
+  }
+
+  /** The store calls this after it created a key. */
+  created(db: Database, id: number): void {
+    this.countChange(db, id);
+    const observers = this.createObservers;
+    for (let i = 0; i < observers.length; i++) observers[i]!.created!(db, id);
+  }
+
+  private countChange(db: Database, id: number): void {
+    if (id === this.lastChangedId && db === this.lastChangedDb) return;
+    this.changes++;
+    this.lastChangedDb = db;
+    this.lastChangedId = id;
   }
 
   get keyCount(): number {
@@ -125,12 +152,28 @@ export class Keyspace {
   }
 
   swap(a: number, b: number): void {
+    if (a === b) return;
     const dbs = this.dbs;
     [dbs[a], dbs[b]] = [dbs[b]!, dbs[a]!];
+    dbs[a]!.index = a;
+    dbs[b]!.index = b;
+    this.changes++;
+    for (const observer of this.observers) observer.swapped?.(dbs[a]!, dbs[b]!);
   }
 
-  flushAll(): void {
-    for (const db of this.dbs) db.clear();
+  /** Empties one database; returns how many keys it held. */
+  flush(db: Database): number {
+    const size = db.size;
+    for (const observer of this.observers) observer.beforeFlush?.(db);
+    db.clear();
+    this.changes += size;
+    return size;
+  }
+
+  flushAll(): number {
+    let removed = 0;
+    for (const db of this.dbs) removed += this.flush(db);
+    return removed;
   }
 
   /**

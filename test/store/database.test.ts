@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Keyspace, type Clock } from '../../src/store/keyspace.ts';
+import { Keyspace, Removal, type Clock } from '../../src/store/keyspace.ts';
 import type { Database } from '../../src/store/database.ts';
 import { Encoding, ValueType, newByteRange } from '../../src/store/types.ts';
 
@@ -204,17 +204,42 @@ test('a value grown in place keeps its bytes when its record has to move', () =>
   assert.equal(Buffer.from(out.buf.subarray(out.start, out.end)).toString('latin1'), 'abcdef' + '\0'.repeat(34));
 });
 
-test('the write hook sees every modification before it happens', () => {
+test('observers see every modification before it happens, creations after, and removals with their reason', () => {
   const keyspace = new Keyspace(1);
   const db = keyspace.dbs[0]!;
   const seen: string[] = [];
-  keyspace.addWriteHook((hookDb, id) => seen.push(`${hookDb.keyOf(id)}=${hookDb.stringValue(id)}`));
+  keyspace.observe({
+    beforeChange: (hookDb, id, removal) => seen.push(`${hookDb.keyOf(id)}=${hookDb.stringValue(id)}${removal === Removal.NotRemoved ? '' : ` removal ${removal}`}`),
+    created: (hookDb, id) => seen.push(`created ${hookDb.keyOf(id)}=${hookDb.stringValue(id)}`),
+  });
   const id = db.setString(Buffer.from('k'), Buffer.from('1'));
   db.setString(Buffer.from('k'), Buffer.from('2'));
   db.resizeString(id, 3, newByteRange());
   db.setExpire(id, keyspace.now + 1000);
   db.delete(Buffer.from('k'));
-  assert.deepEqual(seen, ['k=1', 'k=2', 'k=2\0\0', 'k=2\0\0']);
+  assert.deepEqual(seen, ['created k=1', 'k=1', 'k=2', 'k=2\0\0', `k=2\0\0 removal ${Removal.Deleted}`]);
+});
+
+test('the change counter counts each key a unit of work changed once, and leaves expiry out', () => {
+  const clock = new ManualClock();
+  const keyspace = new Keyspace(2, clock);
+  const db = keyspace.dbs[0]!;
+  keyspace.beginChanges();
+  const id = db.setString(Buffer.from('a'), Buffer.from('1'));
+  db.setExpire(id, clock.ms);
+  db.resizeString(id, 4, newByteRange());
+  assert.equal(keyspace.changes, 1);
+  keyspace.beginChanges();
+  db.setString(Buffer.from('b'), Buffer.from('1'));
+  db.setExpire(db.setString(Buffer.from('a'), Buffer.from('2')), clock.ms);
+  assert.equal(keyspace.changes, 3);
+  clock.ms += 1;
+  keyspace.refreshTime();
+  keyspace.beginChanges();
+  assert.equal(db.find(Buffer.from('a')), -1);
+  assert.equal(keyspace.changes, 3);
+  assert.equal(keyspace.flushAll(), 1);
+  assert.equal(keyspace.changes, 4);
 });
 
 test('CAS stays the same between reads, differs between keys and changes with every modification', () => {
@@ -265,7 +290,7 @@ test('storing a collection over a key past its TTL reports that key as expired',
   const keyspace = new Keyspace(1, clock);
   const db = keyspace.dbs[0]!;
   const expired: string[] = [];
-  keyspace.onExpire((_db, k) => expired.push(k.toString()));
+  keyspace.observe({ beforeChange: (hookDb, id, removal) => removal === Removal.Expired && expired.push(hookDb.keyOf(id).toString()) });
   db.setExpire(db.setString(Buffer.from('k'), Buffer.from('v')), clock.ms);
   clock.ms += 1;
   keyspace.refreshTime();

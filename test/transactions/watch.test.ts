@@ -89,18 +89,19 @@ test('RESET forgets the watched keys', () => {
   assert.deepEqual(h.run('EXEC'), []);
 });
 
-test('the engine write hook is removed once nobody watches', () => {
+test('WATCH observes the keyspace only while someone watches', () => {
   const h = new Harness();
   const other = h.newClient();
-  const hookCount = () => (h.server.keyspace as unknown as { writeHooks: unknown[] }).writeHooks.length;
+  const observerCount = () => (h.server.keyspace as unknown as { observers: unknown[] }).observers.length;
+  const idle = observerCount();
   h.run('WATCH', 'a', 'b');
   h.runAs(other, 'WATCH', 'a');
-  assert.equal(hookCount(), 1);
+  assert.equal(observerCount(), idle + 1);
   h.run('UNWATCH');
-  assert.equal(hookCount(), 1);
+  assert.equal(observerCount(), idle + 1);
   // A client that disconnects is unwatched too.
   h.server.removeClient(other);
-  assert.equal(hookCount(), 0);
+  assert.equal(observerCount(), idle);
 });
 
 test('FLUSHALL touches watched keys that exist, not absent ones', { skip: !new Harness().server.commands.lookupName('flushall') }, () => {

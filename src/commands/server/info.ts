@@ -3,7 +3,8 @@
 // with Redis's "nothing happened" values, and `persistence_engine:none` states it plainly.
 
 import os from 'node:os';
-import { MNEMO_VERSION, REDIS_VERSION, type Server } from '../../server/server.ts';
+import { MNEMO_VERSION, REDIS_VERSION } from '../../version.ts';
+import type { Server } from '../../server/server.ts';
 import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
 import { adminState } from './state.ts';

@@ -1,0 +1,227 @@
+// What commands do to the keyspace, told to whoever listens, once: keyspace events
+// (notifications, later pub/sub's __keyspace@__/__keyevent@__ channels) and the propagation
+// stream (what an AOF or a replica must replay, in Redis's own forms).
+//
+// Handlers state their effects through their context (notify, propagateAs, alsoPropagate,
+// preventPropagation, forcePropagation); the gate decides from the keyspace's change counter
+// whether a command changed anything, and closes each execution unit (a command, a whole EXEC,
+// a Memcached request, one key expired by the cron) as Redis's propagatePendingCommands does:
+// several commands of one unit reach the stream wrapped in MULTI/EXEC.
+//
+// Changes to keys themselves (for WATCH, blocked clients, client-side caching, snapshots) are
+// not here: the keyspace reports them to its observers whoever wrote (see store/changes.ts).
+
+import { Buffer } from 'node:buffer';
+import type { Database } from '../store/database.ts';
+import { Removal, type Keyspace } from '../store/keyspace.ts';
+
+/** Classes of keyspace events: Redis's NOTIFY_* bits, by their notify-keyspace-events letters. */
+export const Notify = {
+  /** K: publish on __keyspace@<db>__:<key>. */
+  Keyspace: 1 << 0,
+  /** E: publish on __keyevent@<db>__:<event>. */
+  Keyevent: 1 << 1,
+  Generic: 1 << 2,
+  String: 1 << 3,
+  List: 1 << 4,
+  Set: 1 << 5,
+  Hash: 1 << 6,
+  Zset: 1 << 7,
+  Expired: 1 << 8,
+  Evicted: 1 << 9,
+  Stream: 1 << 10,
+  KeyMiss: 1 << 11,
+  Loaded: 1 << 12,
+  Module: 1 << 13,
+  New: 1 << 14,
+} as const;
+
+const CLASS_LETTERS: readonly [string, number][] = [
+  ['g', Notify.Generic],
+  ['$', Notify.String],
+  ['l', Notify.List],
+  ['s', Notify.Set],
+  ['h', Notify.Hash],
+  ['z', Notify.Zset],
+  ['x', Notify.Expired],
+  ['e', Notify.Evicted],
+  ['t', Notify.Stream],
+  ['d', Notify.Module],
+  ['n', Notify.New],
+];
+/** 'A': every class but key misses and new keys, as in Redis. */
+const NOTIFY_ALL = Notify.Generic | Notify.String | Notify.List | Notify.Set | Notify.Hash | Notify.Zset | Notify.Expired | Notify.Evicted | Notify.Stream | Notify.Module;
+const LETTER_BITS = new Map<string, number>([...CLASS_LETTERS, ['A', NOTIFY_ALL], ['K', Notify.Keyspace], ['E', Notify.Keyevent], ['m', Notify.KeyMiss]]);
+
+export const INVALID_NOTIFY_CLASS = "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+
+/** notify-keyspace-events as bits (Redis's keyspaceEventsStringToFlags); -1 for a bad letter. */
+export function parseNotifyFlags(text: string): number {
+  let flags = 0;
+  for (const letter of text) {
+    const bits = LETTER_BITS.get(letter);
+    if (bits === undefined) return -1;
+    flags |= bits;
+  }
+  return flags;
+}
+
+/** The canonical text of notify-keyspace-events, as CONFIG GET shows it (keyspaceEventsFlagsToString). */
+export function formatNotifyFlags(flags: number): string {
+  let text = '';
+  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) text = 'A';
+  else for (const [letter, bit] of CLASS_LETTERS) if (flags & bit) text += letter;
+  if (flags & Notify.Keyspace) text += 'K';
+  if (flags & Notify.Keyevent) text += 'E';
+  if (flags & Notify.KeyMiss) text += 'm';
+  return text;
+}
+
+/** Told of each keyspace event that notify-keyspace-events lets through. */
+export type EventListener = (type: number, event: string, db: number, key: Buffer) => void;
+
+/**
+ * Told of each command of the propagation stream, in order. `db` is the database the command
+ * applies to, -1 for the EXEC that closes a wrapped unit (no SELECT before it). The argv
+ * Buffers may be views of a request buffer: a listener that keeps them copies them.
+ */
+export type PropagationListener = (db: number, argv: readonly Buffer[]) => void;
+
+interface PendingCommand {
+  db: number;
+  argv: Buffer[];
+}
+
+const MULTI = [Buffer.from('MULTI')];
+const EXEC = [Buffer.from('EXEC')];
+const DEL = Buffer.from('DEL');
+const UNLINK = Buffer.from('UNLINK');
+
+export class Effects {
+  /** notify-keyspace-events as bits. */
+  private notifyFlags = 0;
+  private eventListeners: EventListener[] = [];
+  private propagationListeners: PropagationListener[] = [];
+  /** Commands of the execution unit in progress, propagated when it closes. */
+  private readonly pending: PendingCommand[] = [];
+  /** Nesting of open units: only the outermost one's close propagates. */
+  private depth = 0;
+  /** Expired keys propagate as UNLINK under lazyfree-lazy-expire, as DEL otherwise. */
+  lazyExpire = false;
+
+  constructor(keyspace: Keyspace) {
+    keyspace.observe({
+      beforeChange: (db, id, removal) => {
+        if (removal === Removal.Expired) this.keyExpired(db, id);
+      },
+      created: (db, id) => {
+        // Redis raises "new" from dbAdd, before the creating command's own event.
+        if ((this.notifyFlags & Notify.New) !== 0 && this.eventListeners.length > 0) this.notify(Notify.New, 'new', db.index, db.keyOf(id));
+      },
+    });
+  }
+
+  setNotifyFlags(flags: number): void {
+    this.notifyFlags = flags;
+  }
+
+  /** Whether anyone reads the propagation stream: handlers skip building rewrites otherwise. */
+  get propagating(): boolean {
+    return this.propagationListeners.length > 0;
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.eventListeners = [...this.eventListeners, listener];
+    return () => {
+      this.eventListeners = this.eventListeners.filter((l) => l !== listener);
+    };
+  }
+
+  onPropagate(listener: PropagationListener): () => void {
+    this.propagationListeners = [...this.propagationListeners, listener];
+    return () => {
+      this.propagationListeners = this.propagationListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Raises a keyspace event (Redis's notifyKeyspaceEvent): delivered at once, so a subscriber
+   * on the calling connection sees it before the command's reply, as in Redis.
+   */
+  notify(type: number, event: string, db: number, key: Buffer): void {
+    const flags = this.notifyFlags;
+    if ((flags & type) === 0 || (flags & (Notify.Keyspace | Notify.Keyevent)) === 0) return;
+    const listeners = this.eventListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(type, event, db, key);
+  }
+
+  /** Adds a command to the unit in progress (Redis's alsoPropagate). */
+  propagate(db: number, argv: Buffer[]): void {
+    if (this.propagationListeners.length === 0) return;
+    this.pending.push({ db, argv });
+  }
+
+  /** Opens an execution unit; units opened inside it join it. */
+  beginUnit(): void {
+    this.depth++;
+  }
+
+  /** Closes a unit: the outermost one publishes what it gathered, wrapped when more than one. */
+  endUnit(): void {
+    if (--this.depth > 0) return;
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    const wrap = pending.length > 1;
+    if (wrap) this.publish(pending[0]!.db, MULTI);
+    for (let i = 0; i < pending.length; i++) this.publish(pending[i]!.db, pending[i]!.argv);
+    if (wrap) this.publish(-1, EXEC);
+    pending.length = 0;
+  }
+
+  private publish(db: number, argv: Buffer[]): void {
+    const listeners = this.propagationListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(db, argv);
+  }
+
+  /** A key past its TTL was removed: as Redis's deleteExpiredKeyAndPropagate, an event and a DEL. */
+  private keyExpired(db: Database, id: number): void {
+    const wanted = (this.notifyFlags & Notify.Expired) !== 0 && this.eventListeners.length > 0;
+    if (!wanted && this.propagationListeners.length === 0) return;
+    const key = db.keyOf(id);
+    this.notify(Notify.Expired, 'expired', db.index, key);
+    if (this.propagationListeners.length === 0) return;
+    // Outside any command (the cron's cycle), each expired key is a unit of its own.
+    this.beginUnit();
+    this.pending.push({ db: db.index, argv: [this.lazyExpire ? UNLINK : DEL, key] });
+    this.endUnit();
+  }
+}
+
+/**
+ * Turns the propagation stream into RESP commands as a replica or an AOF receives them, with a
+ * SELECT whenever the database changes (each consumer keeps its own, as in Redis).
+ */
+export class CommandStreamEncoder {
+  constructor(
+    /** The database the consumer already has selected; -1 for none. */
+    private selected = -1,
+  ) {}
+
+  encode(db: number, argv: readonly Buffer[]): Buffer {
+    const parts: Buffer[] = [];
+    if (db >= 0 && db !== this.selected) {
+      parts.push(encodeArray([Buffer.from('SELECT'), Buffer.from(String(db))]));
+      this.selected = db;
+    }
+    parts.push(encodeArray(argv));
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+}
+
+function encodeArray(argv: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
+  for (const arg of argv) parts.push(Buffer.from(`$${arg.length}\r\n`), arg, CRLF);
+  return Buffer.concat(parts);
+}
+
+const CRLF = Buffer.from('\r\n');

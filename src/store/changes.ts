@@ -1,0 +1,31 @@
+// What the keyspace tells its observers about changes to keys (see Keyspace.observe).
+
+import type { Database } from './database.ts';
+
+/** Why a key is about to go away; NotRemoved when it only changes. */
+export const Removal = {
+  NotRemoved: 0,
+  Deleted: 1,
+  Expired: 2,
+  Evicted: 3,
+  /** Replaced by a new value of another representation (SET over a list, RENAME onto it). */
+  Overwritten: 4,
+} as const;
+export type Removal = (typeof Removal)[keyof typeof Removal];
+
+/**
+ * What the keyspace tells about every change to its keys, whoever made it (a command, EXEC,
+ * the Memcached front, expiry, eviction): WATCH, client-side caching, blocked clients,
+ * propagation of expired keys and snapshots' copy-on-write all listen here, so none of them
+ * depends on which path wrote.
+ */
+export interface KeyspaceObserver {
+  /** Before an existing key's value, TTL or existence changes; `removal` says whether it goes. */
+  beforeChange?(db: Database, id: number, removal: Removal): void;
+  /** After a key came into being. */
+  created?(db: Database, id: number): void;
+  /** Before a database is emptied at once (FLUSHDB, FLUSHALL, flush_all). */
+  beforeFlush?(db: Database): void;
+  /** After two databases swapped their contents (SWAPDB). */
+  swapped?(a: Database, b: Database): void;
+}
