@@ -59,16 +59,10 @@ export class BlockingRegistry {
    */
   servingKey: Buffer | null = null;
 
-  constructor(private readonly server: Server) {
-    server.keyspace.observe({
-      created: (db, id) => {
-        if (this.count > 0) this.keyCreated(db, id);
-      },
-      swapped: (a, b) => {
-        if (this.count > 0) this.databasesSwapped(a, b);
-      },
-    });
-  }
+  /** Stops observing the keyspace, which is observed only while a client is blocked. */
+  private stopObserving: (() => void) | null = null;
+
+  constructor(private readonly server: Server) {}
 
   /** Blocks `client` on `keys` of its database; `timeoutMs` 0 waits forever. */
   block(client: Client, argv: Buffer[], keys: readonly Buffer[], type: ValueType, timeoutMs: number): void {
@@ -83,6 +77,10 @@ export class BlockingRegistry {
     }
     client.blocked = wait;
     this.count++;
+    this.stopObserving ??= this.server.keyspace.observe({
+      created: (db, id) => this.keyCreated(db, id),
+      swapped: (a, b) => this.databasesSwapped(a, b),
+    });
     if (timeoutMs > 0) {
       this.timed++;
       this.arm(wait, this.server.keyspace.now + timeoutMs);
@@ -187,6 +185,10 @@ export class BlockingRegistry {
     }
     wait.client.blocked = null;
     this.count--;
+    if (this.count === 0) {
+      this.stopObserving?.();
+      this.stopObserving = null;
+    }
   }
 
   /** Flushes the reply and runs the held commands once the current command is done. */

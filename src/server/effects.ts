@@ -109,20 +109,38 @@ export class Effects {
   /** Expired keys propagate as UNLINK under lazyfree-lazy-expire, as DEL otherwise. */
   lazyExpire = false;
 
-  constructor(keyspace: Keyspace) {
-    keyspace.observe({
-      beforeChange: (db, id, removal) => {
-        if (removal === Removal.Expired) this.keyExpired(db, id);
-      },
-      created: (db, id) => {
-        // Redis raises "new" from dbAdd, before the creating command's own event.
-        if ((this.notifyFlags & Notify.New) !== 0 && this.eventListeners.length > 0) this.notify(Notify.New, 'new', db.index, db.keyOf(id));
-      },
-    });
-  }
+  /** Stops observing the keyspace; null while nobody needs expired or new keys reported. */
+  private stopObserving: (() => void) | null = null;
+
+  constructor(private readonly keyspace: Keyspace) {}
 
   setNotifyFlags(flags: number): void {
     this.notifyFlags = flags;
+    this.observeWhenNeeded();
+  }
+
+  /**
+   * Expired keys matter to the stream and to "expired" events, created ones to "new" events:
+   * the keyspace is observed only while one of them has a listener, so that writes cost
+   * nothing extra otherwise.
+   */
+  private observeWhenNeeded(): void {
+    const events = this.eventListeners.length > 0 ? this.notifyFlags & (Notify.Expired | Notify.New) : 0;
+    const needed = this.propagationListeners.length > 0 || events !== 0;
+    if (needed && this.stopObserving === null) {
+      this.stopObserving = this.keyspace.observe({
+        beforeChange: (db, id, removal) => {
+          if (removal === Removal.Expired) this.keyExpired(db, id);
+        },
+        created: (db, id) => {
+          // Redis raises "new" from dbAdd, before the creating command's own event.
+          if ((this.notifyFlags & Notify.New) !== 0) this.notify(Notify.New, 'new', db.index, db.keyOf(id));
+        },
+      });
+    } else if (!needed && this.stopObserving !== null) {
+      this.stopObserving();
+      this.stopObserving = null;
+    }
   }
 
   /** Whether anyone reads the propagation stream: handlers skip building rewrites otherwise. */
@@ -132,15 +150,19 @@ export class Effects {
 
   onEvent(listener: EventListener): () => void {
     this.eventListeners = [...this.eventListeners, listener];
+    this.observeWhenNeeded();
     return () => {
       this.eventListeners = this.eventListeners.filter((l) => l !== listener);
+      this.observeWhenNeeded();
     };
   }
 
   onPropagate(listener: PropagationListener): () => void {
     this.propagationListeners = [...this.propagationListeners, listener];
+    this.observeWhenNeeded();
     return () => {
       this.propagationListeners = this.propagationListeners.filter((l) => l !== listener);
+      this.observeWhenNeeded();
     };
   }
 
@@ -185,8 +207,6 @@ export class Effects {
 
   /** A key past its TTL was removed: as Redis's deleteExpiredKeyAndPropagate, an event and a DEL. */
   private keyExpired(db: Database, id: number): void {
-    const wanted = (this.notifyFlags & Notify.Expired) !== 0 && this.eventListeners.length > 0;
-    if (!wanted && this.propagationListeners.length === 0) return;
     const key = db.keyOf(id);
     this.notify(Notify.Expired, 'expired', db.index, key);
     if (this.propagationListeners.length === 0) return;
