@@ -181,6 +181,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
 export class Config {
   private readonly defs = new Map<string, ConfigDef>();
   private readonly values = new Map<string, string>();
+  /** Values as they were set, before normalisation, where that differs (see givenValue). */
+  private readonly given = new Map<string, string>();
   private readonly numbers = new Map<string, number>();
   private readonly listeners: ((name: string, value: string) => void)[] = [];
 
@@ -214,6 +216,15 @@ export class Config {
     return value;
   }
 
+  /**
+   * A setting as it was last set, before normalisation. Redis shows some settings in a form
+   * that loses part of what they mean (notify-keyspace-events "AEn" shows as "AE" but still
+   * raises "new" events), so what acts on them reads this.
+   */
+  givenValue(name: string): string {
+    return this.given.get(this.def(name)!.name) ?? this.get(name);
+  }
+
   bool(name: string): boolean {
     return this.get(name) === 'yes';
   }
@@ -226,7 +237,10 @@ export class Config {
     const def = this.def(name);
     if (!def) throw new ConfigError('Bad directive or wrong number of arguments');
     if (!startup && !def.mutable) throw new ConfigError("can't set immutable config");
-    this.values.set(def.name, this.check(def, value));
+    const canonical = this.check(def, value);
+    this.values.set(def.name, canonical);
+    if (canonical === value) this.given.delete(def.name);
+    else this.given.set(def.name, value);
     this.numbers.clear();
     for (const listener of this.listeners) listener(def.name, this.values.get(def.name)!);
   }

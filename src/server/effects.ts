@@ -53,7 +53,7 @@ const CLASS_LETTERS: readonly [string, number][] = [
 const NOTIFY_ALL = Notify.Generic | Notify.String | Notify.List | Notify.Set | Notify.Hash | Notify.Zset | Notify.Expired | Notify.Evicted | Notify.Stream | Notify.Module;
 const LETTER_BITS = new Map<string, number>([...CLASS_LETTERS, ['A', NOTIFY_ALL], ['K', Notify.Keyspace], ['E', Notify.Keyevent], ['m', Notify.KeyMiss]]);
 
-export const INVALID_NOTIFY_CLASS = "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+export const INVALID_NOTIFY_CLASS = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
 
 /** notify-keyspace-events as bits (Redis's keyspaceEventsStringToFlags); -1 for a bad letter. */
 export function parseNotifyFlags(text: string): number {
@@ -66,7 +66,10 @@ export function parseNotifyFlags(text: string): number {
   return flags;
 }
 
-/** The canonical text of notify-keyspace-events, as CONFIG GET shows it (keyspaceEventsFlagsToString). */
+/**
+ * The text of notify-keyspace-events as CONFIG GET shows it (keyspaceEventsFlagsToString): like
+ * Redis 7.0, it shows no 'n' next to 'A', though new-key events stay on (Config.givenValue).
+ */
 export function formatNotifyFlags(flags: number): string {
   let text = '';
   if ((flags & NOTIFY_ALL) === NOTIFY_ALL) text = 'A';

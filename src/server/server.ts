@@ -163,7 +163,7 @@ export class Server {
     this.watches = new WatchRegistry(this.keyspace);
     this.blocking = new BlockingRegistry(this);
     const applyEffectsConfig = () => {
-      this.effects.setNotifyFlags(parseNotifyFlags(this.config.get('notify-keyspace-events')));
+      this.effects.setNotifyFlags(parseNotifyFlags(this.config.givenValue('notify-keyspace-events')));
       this.effects.lazyExpire = this.config.bool('lazyfree-lazy-expire');
     };
     applyEffectsConfig();

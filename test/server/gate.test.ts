@@ -140,3 +140,13 @@ test('Memcached writes propagate as the Redis commands that do the same', () => 
   w.send('set a 0 0 1\r\n1\r\nincr a 41\r\nappend a 0 0 1\r\n!\r\ndelete a\r\ndelete a\r\nflush_all\r\n');
   assert.deepEqual(seen, ['0: SET a 1', '0: SET a 42 KEEPTTL', '0: APPEND a !', '0: DEL a', '0: FLUSHDB']);
 });
+
+test('notify-keyspace-events "AEn" shows as "AE", as in Redis 7.0, and still raises new-key events', () => {
+  const h = new Harness();
+  const events: string[] = [];
+  h.server.effects.onEvent((_type, event, _db, key) => events.push(`${event}:${key.toString()}`));
+  h.run('CONFIG', 'SET', 'notify-keyspace-events', 'AEn');
+  assert.equal((h.run('CONFIG', 'GET', 'notify-keyspace-events') as string[])[1], 'AE');
+  h.run('LPUSH', 'l', 'x');
+  assert.equal(events[0], 'new:l');
+});
