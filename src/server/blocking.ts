@@ -9,7 +9,7 @@
 // ready keys (BLMOVE), which are served in the same pass, as in handleClientsBlockedOnKeys.
 
 import { Flag, type RegisteredCommand } from '../commands/registry.ts';
-import { specKeyPositions } from '../commands/server/command.ts';
+import { extractKeys, KeyResult } from '../commands/keyspec.ts';
 import { UNBLOCKED } from '../errors.ts';
 import type { ValueType } from '../store/types.ts';
 import type { Client } from './client.ts';
@@ -49,6 +49,7 @@ export class BlockingRegistry {
   private readonly waits = new Map<number, Map<string, KeyWaits>>();
   /** Keys that may have received data, in the order they did; by "db:key". */
   private readonly ready = new Map<string, ReadyKey>();
+  private readonly written = new KeyResult();
   /** Blocked clients (INFO blocked_clients). */
   count = 0;
   /** Blocked clients with a timeout (INFO clients_in_timeout_table). */
@@ -101,8 +102,10 @@ export class BlockingRegistry {
     }
     const byKey = this.waits.get(client.db);
     if (byKey === undefined) return;
-    for (const position of specKeyPositions(cmd, argv)) {
-      const name = argv[position]!.toString('latin1');
+    const written = this.written;
+    extractKeys(cmd, argv, written);
+    for (let i = 0; i < written.count; i++) {
+      const name = argv[written.positions[i]!]!.toString('latin1');
       const waits = byKey.get(name);
       if (waits !== undefined) this.ready.set(`${client.db}:${name}`, { db: client.db, name, key: waits.key });
     }

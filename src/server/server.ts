@@ -38,7 +38,7 @@ export interface ServerStats {
 }
 
 function isWrite(cmd: RegisteredCommand): boolean {
-  return cmd.has(Flag.Write) || cmd.spec.flags.includes('may_replicate');
+  return cmd.has(Flag.Write | Flag.MayReplicate);
 }
 
 const CROSS_PROTOCOL_PROBES = ['post', 'host:'];
@@ -243,7 +243,7 @@ export class Server {
       if (sub === undefined) return this.reject(client, cmd, unknownSubcommand(argv[1]!, cmd.spec.name));
       cmd = sub;
     }
-    const arity = cmd.spec.arity;
+    const arity = cmd.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       return this.reject(client, cmd, wrongArity(cmd.fullName));
     }
