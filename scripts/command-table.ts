@@ -4,17 +4,18 @@
 //   node --import tsx scripts/command-table.ts --write   rewrites it in README.md
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_COMMANDS } from '../src/commands/index.ts';
+import { CommandTable } from '../src/commands/registry.ts';
 
 export const TABLE_START = '<!-- commands:start -->';
 export const TABLE_END = '<!-- commands:end -->';
 
 export function commandTable(): string {
   const byGroup = new Map<string, string[]>();
-  for (const spec of ALL_COMMANDS) {
-    const names = spec.subcommands?.length
-      ? spec.subcommands.map((sub) => sub.name.replace('|', ' ').toUpperCase())
-      : [spec.name.toUpperCase()];
-    byGroup.set(spec.group, [...(byGroup.get(spec.group) ?? []), ...names]);
+  for (const cmd of new CommandTable(ALL_COMMANDS).all) {
+    const names = cmd.subcommands.length > 0
+      ? cmd.subcommands.map((sub) => sub.fullName.replace('|', ' ').toUpperCase())
+      : [cmd.fullName.toUpperCase()];
+    byGroup.set(cmd.group, [...(byGroup.get(cmd.group) ?? []), ...names]);
   }
   const rows = [...byGroup]
     .sort(([a], [b]) => a.localeCompare(b))

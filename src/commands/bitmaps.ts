@@ -7,9 +7,9 @@ import { BIT_OFFSET, BIT_VALUE, CommandError, SYNTAX } from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
 import { INT64_MAX, parseInt64 } from '../util/numbers.ts';
 import { findString, findStringForWrite, growString, int64Arg, integerArg, maxStringLength, optionIs } from './strings.ts';
+import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'bitmap';
 const range = newByteRange();
 const EMPTY = new Uint8Array(0);
 
@@ -405,91 +405,53 @@ function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
 
 // ---- the table -----------------------------------------------------------------------------
 
-const oneKey = { first: 1, last: 1, step: 1 };
+/**
+ * Redis's bitfieldGetKeys: the key is read-only while only GET and OVERFLOW follow, read-write
+ * from the first SET or INCRBY (or anything it cannot parse).
+ */
+function bitfieldKeys(argv: readonly Uint8Array[], out: KeyResult): void {
+  let readonly = true;
+  for (let i = 2; i < argv.length; i++) {
+    const remaining = argv.length - i - 1;
+    const arg = argv[i]!;
+    if (isCWord(arg, 'get') && remaining >= 2) i += 2;
+    else if (isCWord(arg, 'overflow') && remaining >= 1) i += 1;
+    else {
+      readonly = false;
+      break;
+    }
+  }
+  out.add(1, readonly ? KeyFlag.RO | KeyFlag.Access : KeyFlag.RW | KeyFlag.Access | KeyFlag.Update);
+}
 
 export const bitmapCommands: CommandSpec[] = [
   {
     name: 'setbit',
-    arity: 4,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'bitmap', 'slow'],
-    keys: oneKey,
-    summary: 'Sets or clears the bit at offset in the string value stored at key',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1)',
     handler: setbit,
   },
   {
     name: 'getbit',
-    arity: 3,
-    flags: ['readonly', 'fast'],
-    acl: ['read', 'bitmap', 'fast'],
-    keys: oneKey,
-    summary: 'Returns the bit value at offset in the string value stored at key',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1)',
     handler: getbit,
   },
   {
     name: 'bitcount',
-    arity: -2,
-    flags: ['readonly'],
-    acl: ['read', 'bitmap', 'slow'],
-    keys: oneKey,
-    summary: 'Count set bits in a string',
-    since: '2.6.0',
-    group,
-    complexity: 'O(N)',
     handler: bitcount,
   },
   {
     name: 'bitpos',
-    arity: -3,
-    flags: ['readonly'],
-    acl: ['read', 'bitmap', 'slow'],
-    keys: oneKey,
-    summary: 'Find first bit set or clear in a string',
-    since: '2.8.7',
-    group,
-    complexity: 'O(N)',
     handler: bitpos,
   },
   {
     name: 'bitop',
-    arity: -4,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'bitmap', 'slow'],
-    keys: { first: 2, last: -1, step: 1 },
-    summary: 'Perform bitwise operations between strings',
-    since: '2.6.0',
-    group,
-    complexity: 'O(N)',
     handler: bitop,
   },
   {
     name: 'bitfield',
-    arity: -2,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'bitmap', 'slow'],
-    keys: oneKey,
-    summary: 'Perform arbitrary bitfield integer operations on strings',
-    since: '3.2.0',
-    group,
-    complexity: 'O(1) for each subcommand specified',
+    getKeys: bitfieldKeys,
     handler: (ctx) => bitfield(ctx, false),
   },
   {
     name: 'bitfield_ro',
-    arity: -2,
-    flags: ['readonly', 'fast'],
-    acl: ['read', 'bitmap', 'fast'],
-    keys: oneKey,
-    summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD',
-    since: '6.0.0',
-    group,
-    complexity: 'O(1) for each subcommand specified',
     handler: (ctx) => bitfield(ctx, true),
   },
 ];

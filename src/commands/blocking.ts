@@ -9,7 +9,7 @@ import { LIST_HEAD, LIST_TAIL, type ListEnd } from '../store/types/list.ts';
 import { NOT_A_NUMBER, parseDouble, parseSafeInt } from '../util/numbers.ts';
 import { isWord } from './args.ts';
 import { deleteIfEmpty, listForWrite, moveGeneric, parseEnd, parseLmpop, replyElement, replyLmpop } from './lists.ts';
-import { numkeysKeys } from './sets.ts';
+import { numkeysKeys } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 import { parseZmpop, popMembers, replyPair, replyZmpop } from './zsets.ts';
 
@@ -124,107 +124,42 @@ export function clientUnblock({ argv, server, w }: CommandContext): void {
 
 // ---- the table ---------------------------------------------------------------------------------
 
-const LIST_ACL = ['write', 'list', 'slow', 'blocking'];
-const ZSET_ACL = ['write', 'sortedset', 'fast', 'blocking'];
-const KEYS_BEFORE_TIMEOUT = { first: 1, last: -2, step: 1 };
-const SOURCE_AND_DESTINATION = { first: 1, last: 2, step: 1 };
-const MOVE_SUMMARY = 'Pop an element from a list, push it to another list and return it; or block until one is available';
+/** BLMPOP and BZMPOP: timeout, numkeys, keys (Redis's blmpopGetKeys). */
+const TIMEOUT_NUMKEYS_KEYS = numkeysKeys(2, 3);
 
 export const blockingCommands: CommandSpec[] = [
   {
     name: 'blpop',
-    arity: -3,
-    flags: ['write', 'noscript', 'blocking'],
-    acl: LIST_ACL,
-    keys: KEYS_BEFORE_TIMEOUT,
-    summary: 'Remove and get the first element in a list, or block until one is available',
-    since: '2.0.0',
-    group: 'list',
-    complexity: 'O(N) where N is the number of provided keys.',
     handler: blockingPop(LIST_HEAD),
   },
   {
     name: 'brpop',
-    arity: -3,
-    flags: ['write', 'noscript', 'blocking'],
-    acl: LIST_ACL,
-    keys: KEYS_BEFORE_TIMEOUT,
-    summary: 'Remove and get the last element in a list, or block until one is available',
-    since: '2.0.0',
-    group: 'list',
-    complexity: 'O(N) where N is the number of provided keys.',
     handler: blockingPop(LIST_TAIL),
   },
   {
     name: 'blmove',
-    arity: 6,
-    flags: ['write', 'denyoom', 'noscript', 'blocking'],
-    acl: LIST_ACL,
-    keys: SOURCE_AND_DESTINATION,
-    summary: MOVE_SUMMARY,
-    since: '6.2.0',
-    group: 'list',
-    complexity: 'O(1)',
     handler: (ctx) => blockingMove(ctx, parseEnd(ctx.argv[3]!), parseEnd(ctx.argv[4]!), ctx.argv[5]!),
   },
   {
     name: 'brpoplpush',
-    arity: 4,
-    flags: ['write', 'denyoom', 'noscript', 'blocking'],
-    acl: LIST_ACL,
-    keys: SOURCE_AND_DESTINATION,
-    summary: MOVE_SUMMARY,
-    since: '2.2.0',
-    group: 'list',
-    complexity: 'O(1)',
     handler: (ctx) => blockingMove(ctx, LIST_TAIL, LIST_HEAD, ctx.argv[3]!),
   },
   {
     name: 'blmpop',
-    arity: -5,
-    flags: ['write', 'blocking', 'movablekeys'],
-    acl: LIST_ACL,
-    getKeys: numkeysKeys(2),
-    summary: 'Pop elements from a list, or block until one is available',
-    since: '7.0.0',
-    group: 'list',
-    complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+    getKeys: TIMEOUT_NUMKEYS_KEYS,
     handler: blmpop,
   },
   {
     name: 'bzpopmin',
-    arity: -3,
-    flags: ['write', 'noscript', 'blocking', 'fast'],
-    acl: ZSET_ACL,
-    keys: KEYS_BEFORE_TIMEOUT,
-    summary: 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available',
-    since: '5.0.0',
-    group: 'sorted-set',
-    complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
     handler: blockingZpop(false),
   },
   {
     name: 'bzpopmax',
-    arity: -3,
-    flags: ['write', 'noscript', 'blocking', 'fast'],
-    acl: ZSET_ACL,
-    keys: KEYS_BEFORE_TIMEOUT,
-    summary: 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available',
-    since: '5.0.0',
-    group: 'sorted-set',
-    complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
     handler: blockingZpop(true),
   },
   {
     name: 'bzmpop',
-    arity: -5,
-    flags: ['write', 'blocking', 'movablekeys'],
-    acl: ['write', 'sortedset', 'slow', 'blocking'],
-    getKeys: numkeysKeys(2),
-    summary: 'Remove and return members with scores in a sorted set or block until one is available',
-    since: '7.0.0',
-    group: 'sorted-set',
-    complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
+    getKeys: TIMEOUT_NUMKEYS_KEYS,
     handler: bzmpop,
   },
 ];

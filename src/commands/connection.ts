@@ -8,7 +8,6 @@ import type { CommandContext, CommandSpec } from './spec.ts';
 
 const PONG = Buffer.from('+PONG\r\n');
 const RESET = Buffer.from('+RESET\r\n');
-const group = 'connection';
 
 function checkPassword(ctx: CommandContext, user: string, password: Buffer): void {
   // Without requirepass the default user is "nopass": any password is accepted.
@@ -82,13 +81,6 @@ export function validClientName(name: Buffer): string {
 export const connectionCommands: CommandSpec[] = [
   {
     name: 'ping',
-    arity: -1,
-    flags: ['fast', 'stale'],
-    acl: ['fast', 'connection'],
-    summary: 'Ping the server',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ argv, w }) => {
       if (argv.length > 2) throw new CommandError("ERR wrong number of arguments for 'ping' command");
       if (argv.length === 1) w.raw(PONG);
@@ -97,24 +89,10 @@ export const connectionCommands: CommandSpec[] = [
   },
   {
     name: 'echo',
-    arity: 2,
-    flags: ['fast', 'stale'],
-    acl: ['fast', 'connection'],
-    summary: 'Echo the given string',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ argv, w }) => w.bulk(argv[1]!),
   },
   {
     name: 'quit',
-    arity: -1,
-    flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'],
-    acl: ['fast', 'connection'],
-    summary: 'Close the connection',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ client, w }) => {
       w.ok();
       client.closeAfterReply = true;
@@ -122,24 +100,10 @@ export const connectionCommands: CommandSpec[] = [
   },
   {
     name: 'hello',
-    arity: -1,
-    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
-    acl: ['fast', 'connection'],
-    summary: 'Handshake with Redis',
-    since: '6.0.0',
-    group,
-    complexity: 'O(1)',
     handler: hello,
   },
   {
     name: 'auth',
-    arity: -2,
-    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
-    acl: ['fast', 'connection'],
-    summary: 'Authenticate to the server',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the number of passwords defined for the user',
     handler: (ctx) => {
       const { argv, w, server } = ctx;
       if (argv.length > 3) throw new CommandError('ERR syntax error');
@@ -155,13 +119,6 @@ export const connectionCommands: CommandSpec[] = [
   },
   {
     name: 'select',
-    arity: 2,
-    flags: ['loading', 'stale', 'fast'],
-    acl: ['keyspace', 'fast'],
-    summary: 'Change the selected database for the current connection',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ argv, w, client, keyspace }) => {
       const index = parseSafeInt(argv[1]!);
       if (index === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
@@ -172,13 +129,6 @@ export const connectionCommands: CommandSpec[] = [
   },
   {
     name: 'reset',
-    arity: 1,
-    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
-    acl: ['fast', 'connection'],
-    summary: 'Reset the connection',
-    since: '6.2.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ client, server, w }) => {
       client.multi = null;
       client.multiFailed = false;

@@ -20,7 +20,6 @@ import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt } from '..
 import { isWord } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'generic';
 const range = newByteRange();
 
 // ---- lookups and argument helpers ---------------------------------------------------------------
@@ -432,269 +431,86 @@ function swapdb(ctx: CommandContext): void {
 
 // ---- the table -----------------------------------------------------------------------------------
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
-const ALL_KEYS = { first: 1, last: -1, step: 1 };
-const TWO_KEYS = { first: 1, last: 2, step: 1 };
-const OBJECT_KEY = { first: 2, last: 2, step: 1 };
-
-function expireSpec(name: string, summary: string, since: string, unitMs: number, absolute: boolean): CommandSpec {
-  return {
-    name,
-    arity: -3,
-    flags: ['write', 'fast'],
-    acl: ['keyspace', 'write', 'fast'],
-    keys: ONE_KEY,
-    summary,
-    since,
-    group,
-    complexity: 'O(1)',
-    handler: (ctx) => expire(ctx, name, unitMs, absolute),
-  };
-}
-
-function ttlSpec(name: string, summary: string, since: string, inMs: boolean, absolute: boolean): CommandSpec {
-  return {
-    name,
-    arity: 2,
-    flags: ['readonly', 'fast'],
-    acl: ['keyspace', 'read', 'fast'],
-    keys: ONE_KEY,
-    summary,
-    since,
-    group,
-    complexity: 'O(1)',
-    handler: (ctx) => ttl(ctx, inMs, absolute),
-  };
-}
-
-function objectKeySpec(sub: string, summary: string, since: string, handler: (ctx: CommandContext) => void): CommandSpec {
-  return {
-    name: `object|${sub}`,
-    arity: 3,
-    flags: ['readonly'],
-    acl: ['keyspace', 'read', 'slow'],
-    keys: OBJECT_KEY,
-    summary,
-    since,
-    group,
-    complexity: 'O(1)',
-    handler,
-  };
-}
-
 export const keyCommands: CommandSpec[] = [
   {
     name: 'del',
-    arity: -2,
-    flags: ['write'],
-    acl: ['keyspace', 'write', 'slow'],
-    keys: ALL_KEYS,
-    summary: 'Delete a key',
-    since: '1.0.0',
-    group,
-    complexity:
-      'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
     handler: del,
   },
   {
     name: 'unlink',
-    arity: -2,
-    flags: ['write', 'fast'],
-    acl: ['keyspace', 'write', 'fast'],
-    keys: ALL_KEYS,
-    summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
-    since: '4.0.0',
-    group,
-    complexity:
-      'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
     handler: del,
   },
   {
     name: 'exists',
-    arity: -2,
-    flags: ['readonly', 'fast'],
-    acl: ['keyspace', 'read', 'fast'],
-    keys: ALL_KEYS,
-    summary: 'Determine if a key exists',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the number of keys to check.',
     handler: exists,
   },
   {
     name: 'touch',
-    arity: -2,
-    flags: ['readonly', 'fast'],
-    acl: ['keyspace', 'read', 'fast'],
-    keys: ALL_KEYS,
-    summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.',
-    since: '3.2.1',
-    group,
-    complexity: 'O(N) where N is the number of keys that will be touched.',
     handler: touch,
   },
   {
     name: 'type',
-    arity: 2,
-    flags: ['readonly', 'fast'],
-    acl: ['keyspace', 'read', 'fast'],
-    keys: ONE_KEY,
-    summary: 'Determine the type stored at key',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: type,
   },
   {
     name: 'rename',
-    arity: 3,
-    flags: ['write'],
-    acl: ['keyspace', 'write', 'slow'],
-    keys: TWO_KEYS,
-    summary: 'Rename a key',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: (ctx) => rename(ctx, false),
   },
   {
     name: 'renamenx',
-    arity: 3,
-    flags: ['write', 'fast'],
-    acl: ['keyspace', 'write', 'fast'],
-    keys: TWO_KEYS,
-    summary: 'Rename a key, only if the new key does not exist',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: (ctx) => rename(ctx, true),
   },
   {
     name: 'copy',
-    arity: -3,
-    flags: ['write', 'denyoom'],
-    acl: ['keyspace', 'write', 'slow'],
-    keys: TWO_KEYS,
-    summary: 'Copy a key',
-    since: '6.2.0',
-    group,
-    complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
     handler: copy,
   },
   {
     name: 'move',
-    arity: 3,
-    flags: ['write', 'fast'],
-    acl: ['keyspace', 'write', 'fast'],
-    keys: ONE_KEY,
-    summary: 'Move a key to another database',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: move,
   },
   {
     name: 'keys',
-    arity: 2,
-    flags: ['readonly'],
-    acl: ['keyspace', 'read', 'slow', 'dangerous'],
-    summary: 'Find all keys matching the given pattern',
-    since: '1.0.0',
-    group,
-    complexity:
-      'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
     handler: keys,
   },
   {
     name: 'scan',
-    arity: -2,
-    flags: ['readonly'],
-    acl: ['keyspace', 'read', 'slow'],
-    summary: 'Incrementally iterate the keys space',
-    since: '2.8.0',
-    group,
-    complexity:
-      'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
     handler: scan,
   },
   {
     name: 'randomkey',
-    arity: 1,
-    flags: ['readonly'],
-    acl: ['keyspace', 'read', 'slow'],
-    summary: 'Return a random key from the keyspace',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: randomKey,
   },
   {
     name: 'object',
-    arity: -2,
-    flags: [],
-    acl: ['slow'],
-    summary: 'A container for object introspection commands',
-    since: '2.2.3',
-    group,
-    complexity: 'Depends on subcommand.',
     subcommands: [
-      objectKeySpec('encoding', 'Inspect the internal encoding of a Redis object', '2.2.3', objectEncoding),
-      objectKeySpec('freq', 'Get the logarithmic access frequency counter of a Redis object', '4.0.0', objectFreq),
-      objectKeySpec('idletime', 'Get the time since a Redis object was last accessed', '2.2.3', objectIdletime),
-      objectKeySpec('refcount', 'Get the number of references to the value of the key', '2.2.3', objectRefcount),
+      { name: 'object|encoding', handler: objectEncoding },
+      { name: 'object|freq', handler: objectFreq },
+      { name: 'object|idletime', handler: objectIdletime },
+      { name: 'object|refcount', handler: objectRefcount },
       {
         name: 'object|help',
-        arity: 2,
-        flags: ['loading', 'stale'],
-        acl: ['keyspace', 'slow'],
-        summary: 'Show helpful text about the different subcommands',
-        since: '6.2.0',
-        group,
-        complexity: 'O(1)',
         handler: objectHelp,
       },
     ],
   },
-  expireSpec('expire', "Set a key's time to live in seconds", '1.0.0', 1000, false),
-  expireSpec('pexpire', "Set a key's time to live in milliseconds", '2.6.0', 1, false),
-  expireSpec('expireat', 'Set the expiration for a key as a UNIX timestamp', '1.2.0', 1000, true),
-  expireSpec('pexpireat', 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', '2.6.0', 1, true),
-  ttlSpec('ttl', 'Get the time to live for a key in seconds', '1.0.0', false, false),
-  ttlSpec('pttl', 'Get the time to live for a key in milliseconds', '2.6.0', true, false),
-  ttlSpec('expiretime', 'Get the expiration Unix timestamp for a key', '7.0.0', false, true),
-  ttlSpec('pexpiretime', 'Get the expiration Unix timestamp for a key in milliseconds', '7.0.0', true, true),
+  { name: 'expire', handler: (ctx) => expire(ctx, 'expire', 1000, false) },
+  { name: 'pexpire', handler: (ctx) => expire(ctx, 'pexpire', 1, false) },
+  { name: 'expireat', handler: (ctx) => expire(ctx, 'expireat', 1000, true) },
+  { name: 'pexpireat', handler: (ctx) => expire(ctx, 'pexpireat', 1, true) },
+  { name: 'ttl', handler: (ctx) => ttl(ctx, false, false) },
+  { name: 'pttl', handler: (ctx) => ttl(ctx, true, false) },
+  { name: 'expiretime', handler: (ctx) => ttl(ctx, false, true) },
+  { name: 'pexpiretime', handler: (ctx) => ttl(ctx, true, true) },
   {
     name: 'persist',
-    arity: 2,
-    flags: ['write', 'fast'],
-    acl: ['keyspace', 'write', 'fast'],
-    keys: ONE_KEY,
-    summary: 'Remove the expiration from a key',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1)',
     handler: persist,
   },
   {
     name: 'dbsize',
-    arity: 1,
-    flags: ['readonly', 'fast'],
-    acl: ['keyspace', 'read', 'fast'],
-    summary: 'Return the number of keys in the selected database',
-    since: '1.0.0',
-    group: 'server',
-    complexity: 'O(1)',
     handler: (ctx) => ctx.w.int(ctx.db.size),
   },
   {
     name: 'flushdb',
-    arity: -1,
-    flags: ['write'],
-    acl: ['keyspace', 'write', 'slow', 'dangerous'],
-    summary: 'Remove all keys from the current database',
-    since: '1.0.0',
-    group: 'server',
-    complexity: 'O(N) where N is the number of keys in the selected database',
     handler: (ctx) => {
       checkFlushMode(ctx.argv);
       ctx.keyspace.flush(ctx.db);
@@ -705,13 +521,6 @@ export const keyCommands: CommandSpec[] = [
   },
   {
     name: 'flushall',
-    arity: -1,
-    flags: ['write'],
-    acl: ['keyspace', 'write', 'slow', 'dangerous'],
-    summary: 'Remove all keys from all databases',
-    since: '1.0.0',
-    group: 'server',
-    complexity: 'O(N) where N is the total number of keys in all databases',
     handler: (ctx) => {
       checkFlushMode(ctx.argv);
       ctx.keyspace.flushAll();
@@ -721,13 +530,6 @@ export const keyCommands: CommandSpec[] = [
   },
   {
     name: 'swapdb',
-    arity: 3,
-    flags: ['write', 'fast'],
-    acl: ['keyspace', 'write', 'fast', 'dangerous'],
-    summary: 'Swaps two Redis databases',
-    since: '4.0.0',
-    group: 'server',
-    complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.',
     handler: swapdb,
   },
 ];

@@ -22,9 +22,9 @@ import { LIST_HEAD, LIST_TAIL, ListValue, type ElementVisitor, type ListEnd } fr
 import { entryBytes } from '../store/types/listpack.ts';
 import { INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
+import { numkeysKeys } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'list';
 const EMPTY = Buffer.alloc(0);
 
 /** The list under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses. */
@@ -153,14 +153,6 @@ function lmpop(ctx: CommandContext): void {
     if (id >= 0) return replyLmpop(ctx, argv[k]!, id, end, count);
   }
   ctx.w.nullArray();
-}
-
-function lmpopKeys(argv: readonly Buffer[]): number[] {
-  const n = parseInt64(argv[1]!);
-  if (n === NOT_A_NUMBER || n < 1) return [];
-  const keys: number[] = [];
-  for (let i = 2; i < Math.min(argv.length, 2 + Number(n)); i++) keys.push(i);
-  return keys;
 }
 
 // ---- moving between lists ----------------------------------------------------------------------
@@ -345,206 +337,71 @@ function ltrim(ctx: CommandContext): void {
 export const listCommands: CommandSpec[] = [
   {
     name: 'lpush',
-    arity: -3,
-    flags: ['write', 'denyoom', 'fast'],
-    acl: ['write', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Prepend one or multiple elements to a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
     handler: lpush,
   },
   {
     name: 'rpush',
-    arity: -3,
-    flags: ['write', 'denyoom', 'fast'],
-    acl: ['write', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Append one or multiple elements to a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
     handler: rpush,
   },
   {
     name: 'lpushx',
-    arity: -3,
-    flags: ['write', 'denyoom', 'fast'],
-    acl: ['write', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Prepend an element to a list, only if the list exists',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
     handler: lpushx,
   },
   {
     name: 'rpushx',
-    arity: -3,
-    flags: ['write', 'denyoom', 'fast'],
-    acl: ['write', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Append an element to a list, only if the list exists',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
     handler: rpushx,
   },
   {
     name: 'lpop',
-    arity: -2,
-    flags: ['write', 'fast'],
-    acl: ['write', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Remove and get the first elements in a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the number of elements returned',
     handler: lpop,
   },
   {
     name: 'rpop',
-    arity: -2,
-    flags: ['write', 'fast'],
-    acl: ['write', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Remove and get the last elements in a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the number of elements returned',
     handler: rpop,
   },
   {
     name: 'lrange',
-    arity: 4,
-    flags: ['readonly'],
-    acl: ['read', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Get a range of elements from a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.',
     handler: lrange,
   },
   {
     name: 'lindex',
-    arity: 3,
-    flags: ['readonly'],
-    acl: ['read', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Get an element from a list by its index',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).',
     handler: lindex,
   },
   {
     name: 'lset',
-    arity: 4,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Set the value of an element in a list by its index',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).',
     handler: lset,
   },
   {
     name: 'linsert',
-    arity: 5,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Insert an element before or after another element in a list',
-    since: '2.2.0',
-    group,
-    complexity: 'O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).',
     handler: linsert,
   },
   {
     name: 'llen',
-    arity: 2,
-    flags: ['readonly', 'fast'],
-    acl: ['read', 'list', 'fast'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Get the length of a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     handler: llen,
   },
   {
     name: 'lrem',
-    arity: 4,
-    flags: ['write'],
-    acl: ['write', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Remove elements from a list',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.',
     handler: lrem,
   },
   {
     name: 'ltrim',
-    arity: 4,
-    flags: ['write'],
-    acl: ['write', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Trim a list to the specified range',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) where N is the number of elements to be removed by the operation.',
     handler: ltrim,
   },
   {
     name: 'lpos',
-    arity: -3,
-    flags: ['readonly'],
-    acl: ['read', 'list', 'slow'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: 'Return the index of matching elements on a list',
-    since: '6.0.6',
-    group,
-    complexity: 'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.',
     handler: lpos,
   },
   {
     name: 'lmove',
-    arity: 5,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'list', 'slow'],
-    keys: { first: 1, last: 2, step: 1 },
-    summary: 'Pop an element from a list, push it to another list and return it',
-    since: '6.2.0',
-    group,
-    complexity: 'O(1)',
     handler: lmove,
   },
   {
     name: 'rpoplpush',
-    arity: 3,
-    flags: ['write', 'denyoom'],
-    acl: ['write', 'list', 'slow'],
-    keys: { first: 1, last: 2, step: 1 },
-    summary: 'Remove the last element in a list, prepend it to another list and return it',
-    since: '1.2.0',
-    group,
-    complexity: 'O(1)',
     handler: rpoplpush,
   },
   {
     name: 'lmpop',
-    arity: -4,
-    flags: ['write', 'movablekeys'],
-    acl: ['write', 'list', 'slow'],
-    summary: 'Pop elements from a list',
-    since: '7.0.0',
-    group,
-    complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
-    getKeys: lmpopKeys,
+    getKeys: numkeysKeys(1, 2),
     handler: lmpop,
   },
 ];

@@ -1,8 +1,12 @@
-// The command table: specs from every family, looked up by the raw bytes of the name without
-// making a string, case-insensitively.
+// The command table: each family's CommandSpec joined with its metadata (Redis's command JSON),
+// flags and ACL categories as bits, key specs compiled, looked up by the raw bytes of the name
+// without making a string, case-insensitively. A binding without metadata, metadata without a
+// binding, or a key procedure the metadata does not expect stops start-up.
 
 import { Buffer } from 'node:buffer';
-import type { CommandFlag, CommandSpec } from './spec.ts';
+import { compileKeySpec, KeyFlag, legacyRange, type KeyResult, type KeySpec, type KeyedCommand, type LegacyRange } from './keyspec.ts';
+import { commandMetadata } from './metadata.ts';
+import type { CommandMetadata, CommandSpec } from './spec.ts';
 
 /** Per-command counters for INFO commandstats. */
 export interface CommandStats {
@@ -12,63 +16,227 @@ export interface CommandStats {
   failed: number;
 }
 
-const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
-  write: 1,
-  readonly: 2,
-  denyoom: 4,
-  no_auth: 8,
-  no_multi: 16,
-  blocking: 32,
-  pubsub: 64,
-  admin: 128,
-  noscript: 256,
-  stale: 512,
-  loading: 1024,
-};
-
+/** Command flags as bits (Redis's CMD_*). */
 export const Flag = {
-  Write: 1,
-  Readonly: 2,
-  DenyOom: 4,
-  NoAuth: 8,
-  NoMulti: 16,
-  Blocking: 32,
-  Pubsub: 64,
-  Admin: 128,
-  Noscript: 256,
-  Stale: 512,
-  Loading: 1024,
+  Write: 1 << 0,
+  Readonly: 1 << 1,
+  DenyOom: 1 << 2,
+  NoAuth: 1 << 3,
+  NoMulti: 1 << 4,
+  Blocking: 1 << 5,
+  Pubsub: 1 << 6,
+  Admin: 1 << 7,
+  Noscript: 1 << 8,
+  Stale: 1 << 9,
+  Loading: 1 << 10,
+  Module: 1 << 11,
+  SkipMonitor: 1 << 12,
+  SkipSlowlog: 1 << 13,
+  Asking: 1 << 14,
+  Fast: 1 << 15,
+  NoMandatoryKeys: 1 << 16,
+  NoAsyncLoading: 1 << 17,
+  MovableKeys: 1 << 18,
+  AllowBusy: 1 << 19,
+  MayReplicate: 1 << 20,
+  Sentinel: 1 << 21,
+  OnlySentinel: 1 << 22,
+  Protected: 1 << 23,
+  TouchesArbitraryKeys: 1 << 24,
 } as const;
 
-/** A spec as the gate uses it: flags as bits, its counters, its subcommands resolved. */
-export class RegisteredCommand {
-  readonly bits: number;
-  readonly stats: CommandStats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
-  readonly subcommands: readonly RegisteredCommand[];
+/**
+ * [name in the metadata, bit, name COMMAND INFO shows or null when it hides the flag], in
+ * COMMAND INFO's order. MOVABLE_KEYS is never written: it derives from the key specs.
+ */
+const COMMAND_FLAGS: readonly (readonly [string, number, string | null])[] = [
+  ['WRITE', Flag.Write, 'write'],
+  ['READONLY', Flag.Readonly, 'readonly'],
+  ['DENYOOM', Flag.DenyOom, 'denyoom'],
+  ['MODULE', Flag.Module, 'module'],
+  ['ADMIN', Flag.Admin, 'admin'],
+  ['PUBSUB', Flag.Pubsub, 'pubsub'],
+  ['NOSCRIPT', Flag.Noscript, 'noscript'],
+  ['BLOCKING', Flag.Blocking, 'blocking'],
+  ['LOADING', Flag.Loading, 'loading'],
+  ['STALE', Flag.Stale, 'stale'],
+  ['SKIP_MONITOR', Flag.SkipMonitor, 'skip_monitor'],
+  ['SKIP_SLOWLOG', Flag.SkipSlowlog, 'skip_slowlog'],
+  ['ASKING', Flag.Asking, 'asking'],
+  ['FAST', Flag.Fast, 'fast'],
+  ['NO_AUTH', Flag.NoAuth, 'no_auth'],
+  ['MAY_REPLICATE', Flag.MayReplicate, null],
+  ['SENTINEL', Flag.Sentinel, null],
+  ['ONLY_SENTINEL', Flag.OnlySentinel, null],
+  ['NO_MANDATORY_KEYS', Flag.NoMandatoryKeys, 'no_mandatory_keys'],
+  ['PROTECTED', Flag.Protected, null],
+  ['NO_ASYNC_LOADING', Flag.NoAsyncLoading, 'no_async_loading'],
+  ['NO_MULTI', Flag.NoMulti, 'no_multi'],
+  ['', Flag.MovableKeys, 'movablekeys'],
+  ['ALLOW_BUSY', Flag.AllowBusy, 'allow_busy'],
+  ['TOUCHES_ARBITRARY_KEYS', Flag.TouchesArbitraryKeys, null],
+];
+
+/** ACL categories in Redis's order (ACLCommandCategories), which is also the order COMMAND lists them in. */
+export const ACL_CATEGORIES = [
+  'keyspace',
+  'read',
+  'write',
+  'set',
+  'sortedset',
+  'list',
+  'hash',
+  'string',
+  'bitmap',
+  'hyperloglog',
+  'geo',
+  'stream',
+  'pubsub',
+  'admin',
+  'fast',
+  'slow',
+  'blocking',
+  'dangerous',
+  'connection',
+  'transaction',
+  'scripting',
+] as const;
+
+/** The bit of an ACL category by its lower-case name, or 0 when there is no such category. */
+export function aclCategoryBit(name: string): number {
+  const index = (ACL_CATEGORIES as readonly string[]).indexOf(name);
+  return index < 0 ? 0 : 2 ** index;
+}
+
+const ACL = Object.fromEntries(ACL_CATEGORIES.map((name) => [name, aclCategoryBit(name)])) as Record<(typeof ACL_CATEGORIES)[number], number>;
+
+/** Redis's setImplicitACLCategories: the categories a command's flags imply. */
+function implicitCategories(flags: number, explicit: number): number {
+  let categories = explicit;
+  if (flags & Flag.Write) categories |= ACL.write;
+  if (flags & Flag.Readonly && !(explicit & ACL.scripting)) categories |= ACL.read;
+  if (flags & Flag.Admin) categories |= ACL.admin | ACL.dangerous;
+  if (flags & Flag.Pubsub) categories |= ACL.pubsub;
+  if (flags & Flag.Fast) categories |= ACL.fast;
+  if (flags & Flag.Blocking) categories |= ACL.blocking;
+  if (!(categories & ACL.fast)) categories |= ACL.slow;
+  return categories;
+}
+
+function flagBits(names: readonly string[], where: string): number {
+  let bits = 0;
+  for (const name of names) {
+    const entry = COMMAND_FLAGS.find(([json]) => json === name && json !== '');
+    if (entry === undefined) throw new Error(`${where}: unknown command flag ${name}`);
+    bits |= entry[1];
+  }
+  return bits;
+}
+
+function categoryBits(names: readonly string[], where: string): number {
+  let bits = 0;
+  for (const name of names) {
+    const bit = aclCategoryBit(name.toLowerCase());
+    if (bit === 0) throw new Error(`${where}: unknown ACL category ${name}`);
+    bits |= bit;
+  }
+  return bits;
+}
+
+/** A command as the gate and COMMAND use it: the family's binding joined with its metadata. */
+export class RegisteredCommand implements KeyedCommand {
   /** Name as shown in errors and stats: "get", "config|get". */
   readonly fullName: string;
+  readonly arity: number;
+  /** Flag bits (Flag.*), MOVABLE_KEYS derived from the key specs as Redis does. */
+  readonly bits: number;
+  /** ACL category bits (aclCategoryBit), the implicit ones included. */
+  readonly aclCategories: number;
+  /** The group as COMMAND DOCS shows it ("sorted-set"). */
+  readonly group: string;
+  readonly keySpecs: readonly KeySpec[];
+  readonly legacy: LegacyRange;
+  readonly specsDecide: boolean;
+  /** Redis's doesCommandHaveKeys: a key procedure, or a spec that is not NOT_KEY. */
+  readonly hasKeys: boolean;
+  readonly getKeys: ((argv: readonly Uint8Array[], out: KeyResult) => void) | undefined;
+  readonly stats: CommandStats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+  readonly subcommands: readonly RegisteredCommand[];
 
-  constructor(readonly spec: CommandSpec) {
-    let bits = 0;
-    for (const flag of spec.flags) bits |= FLAG_BITS[flag] ?? 0;
-    this.bits = bits;
-    this.fullName = spec.name;
-    this.subcommands = (spec.subcommands ?? []).map((sub) => new RegisteredCommand(sub));
+  constructor(
+    readonly spec: CommandSpec,
+    readonly meta: CommandMetadata,
+  ) {
+    const name = spec.name;
+    this.fullName = name;
+    this.arity = meta.arity;
+    this.keySpecs = (meta.key_specs ?? []).map((json, i) => compileKeySpec(json, `${name} key spec ${i}`));
+    this.legacy = legacyRange(this.keySpecs);
+    const flags = flagBits(meta.command_flags ?? [], name) | (this.legacy.movable ? Flag.MovableKeys : 0);
+    this.bits = flags;
+    this.aclCategories = implicitCategories(flags, categoryBits(meta.acl_categories ?? [], name));
+    this.group = meta.group.replace('_', '-');
+    let someKey = false;
+    let variableFlags = false;
+    for (const keySpec of this.keySpecs) {
+      if (!(keySpec.flags & KeyFlag.NotKey)) someKey = true;
+      if (keySpec.flags & KeyFlag.VariableFlags) variableFlags = true;
+    }
+    this.specsDecide = someKey && !variableFlags;
+    this.getKeys = spec.getKeys;
+    this.hasKeys = spec.getKeys !== undefined || someKey;
+
+    if (meta.arity === 0) throw new Error(`command ${name} has arity 0`);
+    if ((meta.get_keys_function !== undefined) !== (spec.getKeys !== undefined)) {
+      throw new Error(
+        meta.get_keys_function !== undefined
+          ? `command ${name} needs a getKeys procedure (Redis's ${meta.get_keys_function})`
+          : `command ${name} has a getKeys procedure but its metadata names no get_keys_function`,
+      );
+    }
+    const subMeta = meta.subcommands ?? {};
+    const subSpecs = spec.subcommands ?? [];
+    if (subSpecs.length === 0 && spec.handler === undefined) throw new Error(`command ${name} has neither handler nor subcommands`);
+    this.subcommands = subSpecs.map((sub) => {
+      const prefix = `${name}|`;
+      if (!sub.name.startsWith(prefix)) throw new Error(`subcommand ${sub.name} is not under ${name}`);
+      const metadata = subMeta[sub.name.slice(prefix.length).toUpperCase()];
+      if (metadata === undefined) throw new Error(missingMetadata(sub.name));
+      return new RegisteredCommand(sub, metadata);
+    });
+    for (const sub of Object.keys(subMeta)) {
+      const full = `${name}|${sub.toLowerCase()}`;
+      if (!subSpecs.some((s) => s.name === full)) throw new Error(`${full} has metadata but no handler: bind it in its family's table or delete its metadata`);
+    }
   }
 
   has(flag: number): boolean {
     return (this.bits & flag) !== 0;
   }
 
+  /** The flag names COMMAND INFO shows, in its order. */
+  get flagNames(): string[] {
+    return COMMAND_FLAGS.filter(([, bit, shown]) => shown !== null && this.bits & bit).map(([, , shown]) => shown!);
+  }
+
+  /** The ACL category names (without '@'), in Redis's order. */
+  get categoryNames(): string[] {
+    return ACL_CATEGORIES.filter((name) => this.aclCategories & ACL[name]);
+  }
+
   /** A container's subcommand by its bytes, case-insensitively. */
   subcommand(sub: Uint8Array): RegisteredCommand | undefined {
-    const prefix = this.spec.name.length + 1;
+    const prefix = this.fullName.length + 1;
     for (const cmd of this.subcommands) {
-      const name = cmd.spec.name;
+      const name = cmd.fullName;
       if (name.length - prefix === sub.length && foldEqualsAt(name, prefix, sub)) return cmd;
     }
     return undefined;
   }
+}
+
+function missingMetadata(name: string): string {
+  return `command ${name} has no metadata: run node --import tsx scripts/import-command-metadata.ts ${name}`;
 }
 
 export class CommandTable {
@@ -76,20 +244,27 @@ export class CommandTable {
   private readonly mask: number;
   readonly all: readonly RegisteredCommand[];
 
-  constructor(specs: readonly CommandSpec[]) {
+  constructor(specs: readonly CommandSpec[], metadata: ReadonlyMap<string, CommandMetadata> = commandMetadata()) {
     const seen = new Set<string>();
     for (const spec of specs) {
-      validateSpec(spec);
+      if (spec.name !== spec.name.toLowerCase()) throw new Error(`command name ${spec.name} must be lower case`);
       if (seen.has(spec.name)) throw new Error(`command ${spec.name} is defined twice`);
       seen.add(spec.name);
     }
-    this.all = specs.map((spec) => new RegisteredCommand(spec));
+    for (const name of metadata.keys()) {
+      if (!seen.has(name)) throw new Error(`${name} has metadata but no handler: bind it in its family's table or delete its metadata`);
+    }
+    this.all = specs.map((spec) => {
+      const meta = metadata.get(spec.name);
+      if (meta === undefined) throw new Error(missingMetadata(spec.name));
+      return new RegisteredCommand(spec, meta);
+    });
     let size = 64;
     while (size < specs.length * 2) size *= 2;
     this.mask = size - 1;
     this.buckets = Array.from({ length: size }, () => []);
     for (const cmd of this.all) {
-      const bytes = Buffer.from(cmd.spec.name, 'latin1');
+      const bytes = Buffer.from(cmd.fullName, 'latin1');
       this.buckets[foldHash(bytes) & this.mask]!.push(cmd);
     }
   }
@@ -97,23 +272,13 @@ export class CommandTable {
   lookup(name: Uint8Array): RegisteredCommand | undefined {
     const bucket = this.buckets[foldHash(name) & this.mask]!;
     for (let i = 0; i < bucket.length; i++) {
-      if (foldEquals(bucket[i]!.spec.name, name)) return bucket[i];
+      if (foldEquals(bucket[i]!.fullName, name)) return bucket[i];
     }
     return undefined;
   }
 
   lookupName(name: string): RegisteredCommand | undefined {
     return this.lookup(Buffer.from(name, 'latin1'));
-  }
-}
-
-function validateSpec(spec: CommandSpec): void {
-  if (spec.name !== spec.name.toLowerCase()) throw new Error(`command name ${spec.name} must be lower case`);
-  if (spec.arity === 0) throw new Error(`command ${spec.name} has arity 0`);
-  if (!spec.handler && !spec.subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
-  for (const sub of spec.subcommands ?? []) {
-    if (!sub.name.startsWith(`${spec.name}|`)) throw new Error(`subcommand ${sub.name} is not under ${spec.name}`);
-    validateSpec(sub);
   }
 }
 

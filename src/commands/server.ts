@@ -12,7 +12,6 @@ import { helpReply } from './server/help.ts';
 import { infoCommands, memoryFacts } from './server/info.ts';
 import { adminState } from './server/state.ts';
 
-const group = 'server';
 const SHUTDOWN_OPTIONS = new Set(['nosave', 'save', 'now', 'force', 'abort']);
 
 /**
@@ -109,13 +108,6 @@ export const serverCommands: CommandSpec[] = [
   ...debugCommands,
   {
     name: 'time',
-    arity: 1,
-    flags: ['loading', 'stale', 'fast'],
-    acl: ['fast'],
-    summary: 'Return the current server time',
-    since: '2.6.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ keyspace, w }) => {
       const ms = keyspace.clock.now();
       w.array(2);
@@ -125,69 +117,26 @@ export const serverCommands: CommandSpec[] = [
   },
   {
     name: 'lastsave',
-    arity: 1,
-    flags: ['loading', 'stale', 'fast'],
-    acl: ['admin', 'fast', 'dangerous'],
-    summary: 'Get the UNIX time stamp of the last successful save to disk',
-    since: '1.0.0',
-    group,
-    complexity: 'O(1)',
     // Nothing has been saved since start, which is what Redis reports before its first save.
     handler: ({ server, w }) => w.int(Math.floor(server.stats.startedAt / 1000)),
   },
   {
     name: 'shutdown',
-    arity: -1,
-    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
-    acl: ['admin', 'slow', 'dangerous'],
-    summary: 'Synchronously save the dataset to disk and then shut down the server',
-    since: '1.0.0',
-    group,
-    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
     handler: shutdown,
   },
   {
     name: 'memory',
-    arity: -2,
-    flags: [],
-    acl: ['slow'],
-    summary: 'A container for memory diagnostics commands',
-    since: '4.0.0',
-    group,
-    complexity: 'Depends on subcommand.',
     subcommands: [
       {
         name: 'memory|usage',
-        arity: -3,
-        flags: ['readonly'],
-        acl: ['read', 'slow'],
-        keys: { first: 2, last: 2, step: 1 },
-        summary: 'Estimate the memory usage of a key',
-        since: '4.0.0',
-        group,
-        complexity: 'O(N) where N is the number of samples.',
         handler: memoryUsage,
       },
       {
         name: 'memory|stats',
-        arity: 2,
-        flags: [],
-        acl: ['slow'],
-        summary: 'Show memory usage details',
-        since: '4.0.0',
-        group,
-        complexity: 'O(1)',
         handler: memoryStats,
       },
       {
         name: 'memory|purge',
-        arity: 2,
-        flags: [],
-        acl: ['slow'],
-        summary: 'Ask the allocator to release memory',
-        since: '4.0.0',
-        group,
-        complexity: 'Depends on how much memory is allocated, could be slow',
         // The nearest thing to an allocator purge: a full GC, when node runs with --expose-gc.
         handler: ({ w }) => {
           (globalThis as { gc?: () => void }).gc?.();
@@ -196,13 +145,6 @@ export const serverCommands: CommandSpec[] = [
       },
       {
         name: 'memory|help',
-        arity: 2,
-        flags: ['loading', 'stale'],
-        acl: ['slow'],
-        summary: 'Show helpful text about the different subcommands',
-        since: '4.0.0',
-        group,
-        complexity: 'O(1)',
         handler: ({ w }) =>
           helpReply(w, 'MEMORY', [
             'PURGE',

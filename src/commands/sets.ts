@@ -11,9 +11,9 @@ import { stringMatch } from '../util/glob.ts';
 import { INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
+import { numkeysKeys } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'set';
 
 /** The set under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses. */
 function findSet(ctx: CommandContext, key: Buffer, forRead = false): number {
@@ -335,74 +335,25 @@ const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
 // ---- the table -----------------------------------------------------------------------------------
 
-export interface SpecOptions {
-  name: string;
-  arity: number;
-  write: boolean;
-  fast?: boolean;
-  denyoom?: boolean;
-  /** Default: the key at argv[1]; null for commands whose keys only getKeys finds. */
-  keys?: CommandSpec['keys'] | null;
-  getKeys?: CommandSpec['getKeys'];
-  summary: string;
-  since: string;
-  complexity: string;
-  handler: (ctx: CommandContext) => void;
-  flags?: CommandSpec['flags'];
-  /** The command group and ACL category; default 'set'. */
-  group?: string;
-  category?: string;
-}
-
-export function spec(o: SpecOptions): CommandSpec {
-  const flags: CommandSpec['flags'][number][] = [o.write ? 'write' : 'readonly'];
-  if (o.denyoom) flags.push('denyoom');
-  if (o.fast) flags.push('fast');
-  if (o.flags) flags.push(...o.flags);
-  return {
-    name: o.name,
-    arity: o.arity,
-    flags,
-    acl: [o.write ? 'write' : 'read', o.category ?? o.group ?? group, o.fast ? 'fast' : 'slow'],
-    ...(o.keys === null ? {} : { keys: o.keys ?? { first: 1, last: 1, step: 1 } }),
-    ...(o.getKeys ? { getKeys: o.getKeys } : {}),
-    summary: o.summary,
-    since: o.since,
-    group: o.group ?? group,
-    complexity: o.complexity,
-    handler: o.handler,
-  };
-}
-
-const ALL_KEYS = { first: 1, last: -1, step: 1 };
+/** Commands with a key count before their keys (Redis's sintercardGetKeys, zunionInterDiffGetKeys...). */
+export const NUMKEYS_KEYS = numkeysKeys(1, 2);
 
 export const setCommands: CommandSpec[] = [
-  spec({ name: 'sadd', arity: -3, write: true, denyoom: true, fast: true, summary: 'Add one or more members to a set', since: '1.0.0', complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.', handler: sadd }),
-  spec({ name: 'srem', arity: -3, write: true, fast: true, summary: 'Remove one or more members from a set', since: '1.0.0', complexity: 'O(N) where N is the number of members to be removed.', handler: srem }),
-  spec({ name: 'sismember', arity: 3, write: false, fast: true, summary: 'Determine if a given value is a member of a set', since: '1.0.0', complexity: 'O(1)', handler: sismember }),
-  spec({ name: 'smismember', arity: -3, write: false, fast: true, summary: 'Returns the membership associated with the given elements for a set', since: '6.2.0', complexity: 'O(N) where N is the number of elements being checked for membership', handler: smismember }),
-  spec({ name: 'scard', arity: 2, write: false, fast: true, summary: 'Get the number of members in a set', since: '1.0.0', complexity: 'O(1)', handler: scard }),
-  spec({ name: 'smembers', arity: 2, write: false, summary: 'Get all the members in a set', since: '1.0.0', complexity: 'O(N) where N is the set cardinality.', handler: sinter }),
-  spec({ name: 'smove', arity: 4, write: true, fast: true, keys: { first: 1, last: 2, step: 1 }, summary: 'Move a member from one set to another', since: '1.0.0', complexity: 'O(1)', handler: smove }),
-  spec({ name: 'spop', arity: -2, write: true, fast: true, summary: 'Remove and return one or multiple random members from a set', since: '1.0.0', complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.', handler: spop }),
-  spec({ name: 'srandmember', arity: -2, write: false, summary: 'Get one or multiple random members from a set', since: '1.0.0', complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.', handler: srandmember }),
-  spec({ name: 'sinter', arity: -2, write: false, keys: ALL_KEYS, summary: 'Intersect multiple sets', since: '1.0.0', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', handler: sinter }),
-  spec({ name: 'sintercard', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Intersect multiple sets and return the cardinality of the result', since: '7.0.0', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', handler: sintercard }),
-  spec({ name: 'sinterstore', arity: -3, write: true, denyoom: true, keys: ALL_KEYS, summary: 'Intersect multiple sets and store the resulting set in a key', since: '1.0.0', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', handler: sinterstore }),
-  spec({ name: 'sunion', arity: -2, write: false, keys: ALL_KEYS, summary: 'Add multiple sets', since: '1.0.0', complexity: 'O(N) where N is the total number of elements in all given sets.', handler: unionOrDiffCommand(UNION, false) }),
-  spec({ name: 'sunionstore', arity: -3, write: true, denyoom: true, keys: ALL_KEYS, summary: 'Add multiple sets and store the resulting set in a key', since: '1.0.0', complexity: 'O(N) where N is the total number of elements in all given sets.', handler: unionOrDiffCommand(UNION, true) }),
-  spec({ name: 'sdiff', arity: -2, write: false, keys: ALL_KEYS, summary: 'Subtract multiple sets', since: '1.0.0', complexity: 'O(N) where N is the total number of elements in all given sets.', handler: unionOrDiffCommand(DIFF, false) }),
-  spec({ name: 'sdiffstore', arity: -3, write: true, denyoom: true, keys: ALL_KEYS, summary: 'Subtract multiple sets and store the resulting set in a key', since: '1.0.0', complexity: 'O(N) where N is the total number of elements in all given sets.', handler: unionOrDiffCommand(DIFF, true) }),
-  spec({ name: 'sscan', arity: -3, write: false, summary: 'Incrementally iterate Set elements', since: '2.8.0', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', handler: sscan }),
+  { name: 'sadd', handler: sadd },
+  { name: 'srem', handler: srem },
+  { name: 'sismember', handler: sismember },
+  { name: 'smismember', handler: smismember },
+  { name: 'scard', handler: scard },
+  { name: 'smembers', handler: sinter },
+  { name: 'smove', handler: smove },
+  { name: 'spop', handler: spop },
+  { name: 'srandmember', handler: srandmember },
+  { name: 'sinter', handler: sinter },
+  { name: 'sintercard', getKeys: NUMKEYS_KEYS, handler: sintercard },
+  { name: 'sinterstore', handler: sinterstore },
+  { name: 'sunion', handler: unionOrDiffCommand(UNION, false) },
+  { name: 'sunionstore', handler: unionOrDiffCommand(UNION, true) },
+  { name: 'sdiff', handler: unionOrDiffCommand(DIFF, false) },
+  { name: 'sdiffstore', handler: unionOrDiffCommand(DIFF, true) },
+  { name: 'sscan', handler: sscan },
 ];
-
-/** Key positions of a command whose argv[at] counts the keys that follow it. */
-export function numkeysKeys(at: number, extra: number[] = []) {
-  return (argv: readonly Buffer[]): number[] => {
-    const n = parseInt64(argv[at]!);
-    if (n === NOT_A_NUMBER || n < 1) return [];
-    const keys = [...extra];
-    for (let i = 0; i < Number(n) && at + 1 + i < argv.length; i++) keys.push(at + 1 + i);
-    return keys;
-  };
-}

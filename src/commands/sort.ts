@@ -12,6 +12,7 @@ import type { SetValue } from '../store/types/set.ts';
 import type { ZSetValue } from '../store/types/zset.ts';
 import { NOT_A_NUMBER, parseDouble, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
+import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const SCORES_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
@@ -421,46 +422,32 @@ const EMPTY = Buffer.alloc(0);
  * Redis's sortGetKeys: the sorted key, and the last STORE's destination. Options are skipped
  * with their arguments, and a STORE's destination is itself read as an option name.
  */
-function sortKeys(argv: readonly Buffer[]): number[] {
+function sortKeys(argv: readonly Uint8Array[], out: KeyResult): void {
   let store = -1;
   for (let i = 2; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (isWord(arg, 'limit')) i += 2;
-    else if (isWord(arg, 'get') || isWord(arg, 'by')) i += 1;
-    else if (isWord(arg, 'store') && i + 1 < argv.length) store = i + 1;
+    if (isCWord(arg, 'limit')) i += 2;
+    else if (isCWord(arg, 'get') || isCWord(arg, 'by')) i += 1;
+    else if (isCWord(arg, 'store') && i + 1 < argv.length) store = i + 1;
   }
-  return store < 0 ? [1] : [1, store];
+  out.add(1, KeyFlag.RO | KeyFlag.Access);
+  if (store >= 0) out.add(store, KeyFlag.OW | KeyFlag.Update);
 }
 
-const group = 'generic';
-const SUMMARY = 'Sort the elements in a list, set or sorted set';
-const COMPLEXITY =
-  'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).';
+/** Redis's sortROGetKeys: only the sorted key (the BY and GET patterns name no key). */
+function sortRoKeys(_argv: readonly Uint8Array[], out: KeyResult): void {
+  out.add(1, KeyFlag.RO | KeyFlag.Access);
+}
 
 export const sortCommands: CommandSpec[] = [
   {
     name: 'sort',
-    arity: -2,
-    flags: ['write', 'denyoom', 'movablekeys'],
-    acl: ['write', 'set', 'sortedset', 'list', 'slow', 'dangerous'],
-    keys: { first: 1, last: 1, step: 1 },
     getKeys: sortKeys,
-    summary: SUMMARY,
-    since: '1.0.0',
-    group,
-    complexity: COMPLEXITY,
     handler: (ctx) => sortGeneric(ctx, false),
   },
   {
     name: 'sort_ro',
-    arity: -2,
-    flags: ['readonly', 'movablekeys'],
-    acl: ['read', 'set', 'sortedset', 'list', 'slow', 'dangerous'],
-    keys: { first: 1, last: 1, step: 1 },
-    summary: `${SUMMARY}. Read-only variant of SORT.`,
-    since: '7.0.0',
-    group,
-    complexity: COMPLEXITY,
+    getKeys: sortRoKeys,
     handler: (ctx) => sortGeneric(ctx, true),
   },
 ];

@@ -1,40 +1,15 @@
-// The shape of a command in the declarative table. Everything around a handler (arity and
-// auth checks, MULTI queueing, COMMAND output, key extraction, stats, propagation) is derived
-// from these fields by the gate, so a handler only does its own work.
+// The two halves of a command. A family writes a CommandSpec: the name bound to its handler
+// (and, where Redis has a getkeys_proc, to its key procedure). Everything else Redis knows about
+// a command (arity, flags, ACL categories, key specs, arguments, docs) is CommandMetadata, kept in
+// Redis's own command-JSON format in src/commands/metadata/*.json, imported from a real Redis
+// 7.0.15 by scripts/import-command-metadata.ts. The registry joins the two at start-up.
 
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-
-export type CommandFlag =
-  | 'write'
-  | 'readonly'
-  | 'denyoom'
-  | 'admin'
-  | 'pubsub'
-  | 'noscript'
-  | 'blocking'
-  | 'loading'
-  | 'stale'
-  | 'skip_monitor'
-  | 'skip_slowlog'
-  | 'fast'
-  | 'no_auth'
-  | 'may_replicate'
-  | 'no_mandatory_keys'
-  | 'no_multi'
-  | 'allow_busy'
-  | 'movablekeys';
-
-/** Where a command's keys are (Redis's legacy first/last/step triple). */
-export interface KeyPositions {
-  first: number;
-  /** -1 = the last argument, -2 = the one before, ... */
-  last: number;
-  step: number;
-}
+import type { KeyResult } from './keyspec.ts';
 
 export interface CommandContext {
   readonly argv: Buffer[];
@@ -64,21 +39,72 @@ export interface CommandContext {
 
 export type Handler = (ctx: CommandContext) => void;
 
+/**
+ * A command's own key finder, for what its key specs cannot say (Redis's getkeys_proc): the keys
+ * of `argv` appended to `out` with their key-spec flags. Runs only when the specs are marked
+ * INCOMPLETE or VARIABLE_FLAGS, or fail on this argv (a bad numkeys).
+ */
+export type KeyProc = (argv: readonly Uint8Array[], out: KeyResult) => void;
+
 export interface CommandSpec {
   /** Lower case, as COMMAND reports it; subcommands as "container|sub". */
   name: string;
-  /** Redis's arity: N = exactly N arguments counting the name, -N = at least N. */
-  arity: number;
-  flags: readonly CommandFlag[];
-  /** ACL categories, without the '@'. */
-  acl: readonly string[];
-  keys?: KeyPositions;
-  /** Keys of commands whose positions depend on arguments (numkeys, STORE, ...). */
-  getKeys?: (argv: readonly Buffer[]) => number[];
-  summary: string;
-  since: string;
+  handler?: Handler;
+  /** Required exactly when the metadata names a get_keys_function. */
+  getKeys?: KeyProc;
+  subcommands?: readonly CommandSpec[];
+}
+
+// ---- metadata: Redis's command JSON (src/commands/*.json of Redis 7.0) -------------------------
+
+export interface KeySpecJson {
+  notes?: string;
+  /** RO, RW, OW, RM, ACCESS, UPDATE, INSERT, DELETE, NOT_KEY, INCOMPLETE, VARIABLE_FLAGS */
+  flags: string[];
+  begin_search: { index: { pos: number } } | { keyword: { keyword: string; startfrom: number } } | { unknown: null };
+  find_keys:
+    | { range: { lastkey: number; step: number; limit: number } }
+    | { keynum: { keynumidx: number; firstkey: number; step: number } }
+    | { unknown: null };
+}
+
+export interface ArgumentJson {
+  name: string;
+  type: 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
+  key_spec_index?: number;
+  token?: string;
+  summary?: string;
+  since?: string;
+  deprecated_since?: string;
+  optional?: boolean;
+  multiple?: boolean;
+  multiple_token?: boolean;
+  arguments?: ArgumentJson[];
+}
+
+export interface CommandMetadata {
+  summary?: string;
+  since?: string;
+  /** Redis's JSON group name ("sorted_set"); COMMAND DOCS shows it with dashes. */
   group: string;
   complexity?: string;
-  handler?: Handler;
-  subcommands?: readonly CommandSpec[];
+  doc_flags?: string[];
+  deprecated_since?: string;
+  replaced_by?: string;
+  /** [version, change] pairs. */
+  history?: [string, string][];
+  arity: number;
+  /** Redis's name of the getkeys_proc; the command's CommandSpec must then bind getKeys. */
+  get_keys_function?: string;
+  /** Upper case (WRITE, DENYOOM, MAY_REPLICATE, ...), including the ones COMMAND INFO hides. */
+  command_flags?: string[];
+  /** The explicit categories only (upper case); @read, @write, @fast, @slow... derive from the flags. */
+  acl_categories?: string[];
+  command_tips?: string[];
+  key_specs?: KeySpecJson[];
+  arguments?: ArgumentJson[];
+  /** Keyed by the upper-case subcommand name. */
+  subcommands?: Record<string, CommandMetadata>;
+  /** Set on metadata not imported from Redis 7.0.15: where it was written from. */
+  provenance?: string;
 }

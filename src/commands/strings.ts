@@ -9,9 +9,9 @@ import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/type
 import type { Database } from '../store/database.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
+import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'string';
 const range = newByteRange();
 const EMPTY = Buffer.alloc(0);
 
@@ -490,98 +490,35 @@ function emptyRange(out: ByteRange): ByteRange {
 
 // ---- the table -----------------------------------------------------------------------------
 
-const oneKey = { first: 1, last: 1, step: 1 };
-
-function spec(
-  name: string,
-  arity: number,
-  flags: CommandSpec['flags'],
-  acl: CommandSpec['acl'],
-  summary: string,
-  since: string,
-  complexity: string,
-  handler: (ctx: CommandContext) => void,
-  keys = oneKey,
-): CommandSpec {
-  return { name, arity, flags, acl, keys, summary, since, group, complexity, handler };
+/** Redis's setGetKeys: SET overwrites its key, and also reads it when GET is among the options. */
+function setKeys(argv: readonly Uint8Array[], out: KeyResult): void {
+  for (let i = 3; i < argv.length; i++) {
+    if (isCWord(argv[i]!, 'get')) return out.add(1, KeyFlag.RW | KeyFlag.Access | KeyFlag.Update);
+  }
+  out.add(1, KeyFlag.OW | KeyFlag.Update);
 }
 
-const READ_FAST = ['read', 'string', 'fast'];
-const WRITE_FAST = ['write', 'string', 'fast'];
-const WRITE_SLOW = ['write', 'string', 'slow'];
-const READ_SLOW = ['read', 'string', 'slow'];
-const SUBSTRING_COMPLEXITY =
-  'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.';
-
 export const stringCommands: CommandSpec[] = [
-  spec('get', 2, ['readonly', 'fast'], READ_FAST, 'Get the value of a key', '1.0.0', 'O(1)', get),
-  spec('set', -3, ['write', 'denyoom'], WRITE_SLOW, 'Set the string value of a key', '1.0.0', 'O(1)', set),
-  spec('setnx', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Set the value of a key, only if the key does not exist', '1.0.0', 'O(1)', (ctx) =>
-    setGeneric(ctx, NX, 2, true),
-  ),
-  spec('setex', 4, ['write', 'denyoom'], WRITE_SLOW, 'Set the value and expiration of a key', '2.0.0', 'O(1)', setWithExpire(EX)),
-  spec('psetex', 4, ['write', 'denyoom'], WRITE_SLOW, 'Set the value and expiration in milliseconds of a key', '2.6.0', 'O(1)', setWithExpire(PX)),
-  spec('getset', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Set the string value of a key and return its old value', '1.0.0', 'O(1)', (ctx) =>
-    setGeneric(ctx, GET, 2, false),
-  ),
-  spec('getex', -2, ['write', 'fast'], WRITE_FAST, 'Get the value of a key and optionally set its expiration', '6.2.0', 'O(1)', getex),
-  spec('getdel', 2, ['write', 'fast'], WRITE_FAST, 'Get the value of a key and delete the key', '6.2.0', 'O(1)', getdel),
-  spec('getrange', 4, ['readonly'], READ_SLOW, 'Get a substring of the string stored at a key', '2.4.0', SUBSTRING_COMPLEXITY, getrange),
-  spec('substr', 4, ['readonly'], READ_SLOW, 'Get a substring of the string stored at a key', '1.0.0', SUBSTRING_COMPLEXITY, getrange),
-  spec('strlen', 2, ['readonly', 'fast'], READ_FAST, 'Get the length of the value stored in a key', '2.2.0', 'O(1)', strlen),
-  spec(
-    'append',
-    3,
-    ['write', 'denyoom', 'fast'],
-    WRITE_FAST,
-    'Append a value to a key',
-    '2.0.0',
-    'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
-    append,
-  ),
-  spec(
-    'setrange',
-    4,
-    ['write', 'denyoom'],
-    WRITE_SLOW,
-    'Overwrite part of a string at key starting at the specified offset',
-    '2.2.0',
-    'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
-    setrange,
-  ),
-  spec('mget', -2, ['readonly', 'fast'], READ_FAST, 'Get the values of all the given keys', '1.0.0', 'O(N) where N is the number of keys to retrieve.', mget, {
-    first: 1,
-    last: -1,
-    step: 1,
-  }),
-  spec('mset', -3, ['write', 'denyoom'], WRITE_SLOW, 'Set multiple keys to multiple values', '1.0.1', 'O(N) where N is the number of keys to set.', (ctx) => msetGeneric(ctx, false), {
-    first: 1,
-    last: -1,
-    step: 2,
-  }),
-  spec(
-    'msetnx',
-    -3,
-    ['write', 'denyoom'],
-    WRITE_SLOW,
-    'Set multiple keys to multiple values, only if none of the keys exist',
-    '1.0.1',
-    'O(N) where N is the number of keys to set.',
-    (ctx) => msetGeneric(ctx, true),
-    { first: 1, last: -1, step: 2 },
-  ),
-  spec('incr', 2, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Increment the integer value of a key by one', '1.0.0', 'O(1)', (ctx) => incrBy(ctx, 1)),
-  spec('decr', 2, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Decrement the integer value of a key by one', '1.0.0', 'O(1)', (ctx) => incrBy(ctx, -1)),
-  spec('incrby', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Increment the integer value of a key by the given amount', '1.0.0', 'O(1)', (ctx) =>
-    incrByArg(ctx, false),
-  ),
-  spec('decrby', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Decrement the integer value of a key by the given number', '1.0.0', 'O(1)', (ctx) =>
-    incrByArg(ctx, true),
-  ),
-  spec('incrbyfloat', 3, ['write', 'denyoom', 'fast'], WRITE_FAST, 'Increment the float value of a key by the given amount', '2.6.0', 'O(1)', incrbyfloat),
-  spec('lcs', -3, ['readonly'], READ_SLOW, 'Find longest common substring', '7.0.0', 'O(N*M) where N and M are the lengths of s1 and s2, respectively', lcs, {
-    first: 1,
-    last: 2,
-    step: 1,
-  }),
+  { name: 'get', handler: get },
+  { name: 'set', getKeys: setKeys, handler: set },
+  { name: 'setnx', handler: (ctx) => setGeneric(ctx, NX, 2, true) },
+  { name: 'setex', handler: setWithExpire(EX) },
+  { name: 'psetex', handler: setWithExpire(PX) },
+  { name: 'getset', handler: (ctx) => setGeneric(ctx, GET, 2, false) },
+  { name: 'getex', handler: getex },
+  { name: 'getdel', handler: getdel },
+  { name: 'getrange', handler: getrange },
+  { name: 'substr', handler: getrange },
+  { name: 'strlen', handler: strlen },
+  { name: 'append', handler: append },
+  { name: 'setrange', handler: setrange },
+  { name: 'mget', handler: mget },
+  { name: 'mset', handler: (ctx) => msetGeneric(ctx, false) },
+  { name: 'msetnx', handler: (ctx) => msetGeneric(ctx, true) },
+  { name: 'incr', handler: (ctx) => incrBy(ctx, 1) },
+  { name: 'decr', handler: (ctx) => incrBy(ctx, -1) },
+  { name: 'incrby', handler: (ctx) => incrByArg(ctx, false) },
+  { name: 'decrby', handler: (ctx) => incrByArg(ctx, true) },
+  { name: 'incrbyfloat', handler: incrbyfloat },
+  { name: 'lcs', handler: lcs },
 ];

@@ -7,8 +7,6 @@
 import { CommandError, DISCARD_WITHOUT_MULTI, EXEC_WITHOUT_MULTI, EXECABORT, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'transactions';
-
 function discard(ctx: CommandContext): void {
   ctx.client.multi = null;
   ctx.client.multiFailed = false;
@@ -30,19 +28,9 @@ function exec(ctx: CommandContext): void {
   for (const { cmd, argv } of queue) server.call(client, cmd, argv);
 }
 
-const TRANSACTION_FLAGS = ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] as const;
-const TRANSACTION_ACL = ['fast', 'transaction'];
-
 export const transactionCommands: CommandSpec[] = [
   {
     name: 'multi',
-    arity: 1,
-    flags: TRANSACTION_FLAGS,
-    acl: TRANSACTION_ACL,
-    summary: 'Mark the start of a transaction block',
-    since: '1.2.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ client, w }) => {
       if (client.multi !== null) throw new CommandError(MULTI_NESTED);
       client.multi = [];
@@ -52,24 +40,10 @@ export const transactionCommands: CommandSpec[] = [
   },
   {
     name: 'exec',
-    arity: 1,
-    flags: ['noscript', 'loading', 'stale', 'skip_slowlog'],
-    acl: ['slow', 'transaction'],
-    summary: 'Execute all commands issued after MULTI',
-    since: '1.2.0',
-    group,
-    complexity: 'Depends on commands in the transaction',
     handler: exec,
   },
   {
     name: 'discard',
-    arity: 1,
-    flags: TRANSACTION_FLAGS,
-    acl: TRANSACTION_ACL,
-    summary: 'Discard all commands issued after MULTI',
-    since: '2.0.0',
-    group,
-    complexity: 'O(N), when N is the number of queued commands',
     handler: (ctx) => {
       if (ctx.client.multi === null) throw new CommandError(DISCARD_WITHOUT_MULTI);
       discard(ctx);
@@ -78,14 +52,6 @@ export const transactionCommands: CommandSpec[] = [
   },
   {
     name: 'watch',
-    arity: -2,
-    flags: TRANSACTION_FLAGS,
-    acl: TRANSACTION_ACL,
-    keys: { first: 1, last: -1, step: 1 },
-    summary: 'Watch the given keys to determine execution of the MULTI/EXEC block',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1) for every key.',
     handler: ({ argv, client, server, w }) => {
       if (client.multi !== null) throw new CommandError(WATCH_IN_MULTI);
       for (let i = 1; i < argv.length; i++) server.watches.watch(client, client.db, argv[i]!);
@@ -94,13 +60,6 @@ export const transactionCommands: CommandSpec[] = [
   },
   {
     name: 'unwatch',
-    arity: 1,
-    flags: TRANSACTION_FLAGS,
-    acl: TRANSACTION_ACL,
-    summary: 'Forget about all watched keys',
-    since: '2.2.0',
-    group,
-    complexity: 'O(1)',
     handler: ({ client, server, w }) => {
       server.watches.unwatch(client);
       w.ok();

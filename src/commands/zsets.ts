@@ -24,10 +24,10 @@ import { stringMatch } from '../util/glob.ts';
 import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
-import { cardLimit, numkeysKeys, replyScan, scanOptions, spec } from './sets.ts';
+import { numkeysKeys } from './keyspec.ts';
+import { cardLimit, NUMKEYS_KEYS, replyScan, scanOptions } from './sets.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const group = 'sorted-set';
 
 const SCORE_NAN = 'ERR resulting score is not a number (NaN)';
 const RANGE_NOT_FLOAT = 'ERR min or max is not a float';
@@ -779,40 +779,40 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
 
 // ---- the table ---------------------------------------------------------------------------------------
 
-const zspec = (o: Omit<Parameters<typeof spec>[0], 'group'>) => spec({ ...o, group, category: 'sortedset' });
-const SCAN_COMPLEXITY = 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..';
+/** ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination, numkeys, keys (zunionInterDiffStoreGetKeys). */
+const DESTINATION_NUMKEYS_KEYS = numkeysKeys(2, 3, 1);
 
 export const zsetCommands: CommandSpec[] = [
-  zspec({ name: 'zadd', arity: -4, write: true, denyoom: true, fast: true, summary: 'Add one or more members to a sorted set, or update its score if it already exists', since: '1.2.0', complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.', handler: zadd }),
-  zspec({ name: 'zincrby', arity: 4, write: true, denyoom: true, fast: true, summary: 'Increment the score of a member in a sorted set', since: '1.2.0', complexity: 'O(log(N)) where N is the number of elements in the sorted set.', handler: zincrby }),
-  zspec({ name: 'zrem', arity: -3, write: true, fast: true, summary: 'Remove one or more members from a sorted set', since: '1.2.0', complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.', handler: zrem }),
-  zspec({ name: 'zcard', arity: 2, write: false, fast: true, summary: 'Get the number of members in a sorted set', since: '1.2.0', complexity: 'O(1)', handler: zcard }),
-  zspec({ name: 'zscore', arity: 3, write: false, fast: true, summary: 'Get the score associated with the given member in a sorted set', since: '1.2.0', complexity: 'O(1)', handler: zscore }),
-  zspec({ name: 'zmscore', arity: -3, write: false, fast: true, summary: 'Get the score associated with the given members in a sorted set', since: '6.2.0', complexity: 'O(N) where N is the number of members being requested.', handler: zmscore }),
-  zspec({ name: 'zrank', arity: 3, write: false, fast: true, summary: 'Determine the index of a member in a sorted set', since: '2.0.0', complexity: 'O(log(N))', handler: (ctx) => zrankGeneric(ctx, false) }),
-  zspec({ name: 'zrevrank', arity: 3, write: false, fast: true, summary: 'Determine the index of a member in a sorted set, with scores ordered from high to low', since: '2.0.0', complexity: 'O(log(N))', handler: (ctx) => zrankGeneric(ctx, true) }),
-  zspec({ name: 'zcount', arity: 4, write: false, fast: true, summary: 'Count the members in a sorted set with scores within the given values', since: '2.0.0', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', handler: countCommand(BY_SCORE) }),
-  zspec({ name: 'zlexcount', arity: 4, write: false, fast: true, summary: 'Count the number of members in a sorted set between a given lexicographical range', since: '2.8.9', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', handler: countCommand(BY_LEX) }),
-  zspec({ name: 'zrange', arity: -4, write: false, summary: 'Return a range of members in a sorted set', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', handler: rangeCommand({ by: null, reverse: null, store: false }) }),
-  zspec({ name: 'zrangestore', arity: -5, write: true, denyoom: true, keys: { first: 1, last: 2, step: 1 }, summary: 'Store a range of members from sorted set into another key', since: '6.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.', handler: rangeCommand({ by: null, reverse: null, store: true }) }),
-  zspec({ name: 'zrangebyscore', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by score', since: '1.0.5', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_SCORE, reverse: false, store: false }) }),
-  zspec({ name: 'zrevrangebyscore', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by score, with scores ordered from high to low', since: '2.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_SCORE, reverse: true, store: false }) }),
-  zspec({ name: 'zrangebylex', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by lexicographical range', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_LEX, reverse: false, store: false }) }),
-  zspec({ name: 'zrevrangebylex', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).', handler: rangeCommand({ by: BY_LEX, reverse: true, store: false }) }),
-  zspec({ name: 'zrevrange', arity: -4, write: false, summary: 'Return a range of members in a sorted set, by index, with scores ordered from high to low', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', handler: rangeCommand({ by: BY_RANK, reverse: true, store: false }) }),
-  zspec({ name: 'zremrangebyrank', arity: 4, write: true, summary: 'Remove all members in a sorted set within the given indexes', since: '2.0.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.', handler: removeRangeCommand(BY_RANK) }),
-  zspec({ name: 'zremrangebyscore', arity: 4, write: true, summary: 'Remove all members in a sorted set within the given scores', since: '1.2.0', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.', handler: removeRangeCommand(BY_SCORE) }),
-  zspec({ name: 'zremrangebylex', arity: 4, write: true, summary: 'Remove all members in a sorted set between the given lexicographical range', since: '2.8.9', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.', handler: removeRangeCommand(BY_LEX) }),
-  zspec({ name: 'zpopmin', arity: -2, write: true, fast: true, summary: 'Remove and return members with the lowest scores in a sorted set', since: '5.0.0', complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.', handler: popCommand(false) }),
-  zspec({ name: 'zpopmax', arity: -2, write: true, fast: true, summary: 'Remove and return members with the highest scores in a sorted set', since: '5.0.0', complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.', handler: popCommand(true) }),
-  zspec({ name: 'zmpop', arity: -4, write: true, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Remove and return members with scores in a sorted set', since: '7.0.0', complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.', handler: zmpop }),
-  zspec({ name: 'zrandmember', arity: -2, write: false, summary: 'Get one or multiple random elements from a sorted set', since: '6.2.0', complexity: 'O(N) where N is the number of elements returned', handler: zrandmember }),
-  zspec({ name: 'zunion', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Add multiple sorted sets', since: '6.2.0', complexity: 'O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: UNION, at: 1, store: false, cardinality: false }) }),
-  zspec({ name: 'zinter', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Intersect multiple sorted sets', since: '6.2.0', complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: false }) }),
-  zspec({ name: 'zdiff', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Subtract multiple sorted sets', since: '6.2.0', complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.', handler: combineCommand({ op: DIFF, at: 1, store: false, cardinality: false }) }),
-  zspec({ name: 'zunionstore', arity: -4, write: true, denyoom: true, keys: { first: 1, last: 1, step: 1 }, flags: ['movablekeys'], getKeys: numkeysKeys(2, [1]), summary: 'Add multiple sorted sets and store the resulting sorted set in a new key', since: '2.0.0', complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: UNION, at: 2, store: true, cardinality: false }) }),
-  zspec({ name: 'zinterstore', arity: -4, write: true, denyoom: true, keys: { first: 1, last: 1, step: 1 }, flags: ['movablekeys'], getKeys: numkeysKeys(2, [1]), summary: 'Intersect multiple sorted sets and store the resulting sorted set in a new key', since: '2.0.0', complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.', handler: combineCommand({ op: INTER, at: 2, store: true, cardinality: false }) }),
-  zspec({ name: 'zdiffstore', arity: -4, write: true, denyoom: true, keys: { first: 1, last: 1, step: 1 }, flags: ['movablekeys'], getKeys: numkeysKeys(2, [1]), summary: 'Subtract multiple sorted sets and store the resulting sorted set in a new key', since: '6.2.0', complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.', handler: combineCommand({ op: DIFF, at: 2, store: true, cardinality: false }) }),
-  zspec({ name: 'zintercard', arity: -3, write: false, keys: null, flags: ['movablekeys'], getKeys: numkeysKeys(1), summary: 'Intersect multiple sorted sets and return the cardinality of the result', since: '7.0.0', complexity: 'O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.', handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: true }) }),
-  zspec({ name: 'zscan', arity: -3, write: false, summary: 'Incrementally iterate sorted sets elements and associated scores', since: '2.8.0', complexity: SCAN_COMPLEXITY, handler: zscan }),
+  { name: 'zadd', handler: zadd },
+  { name: 'zincrby', handler: zincrby },
+  { name: 'zrem', handler: zrem },
+  { name: 'zcard', handler: zcard },
+  { name: 'zscore', handler: zscore },
+  { name: 'zmscore', handler: zmscore },
+  { name: 'zrank', handler: (ctx) => zrankGeneric(ctx, false) },
+  { name: 'zrevrank', handler: (ctx) => zrankGeneric(ctx, true) },
+  { name: 'zcount', handler: countCommand(BY_SCORE) },
+  { name: 'zlexcount', handler: countCommand(BY_LEX) },
+  { name: 'zrange', handler: rangeCommand({ by: null, reverse: null, store: false }) },
+  { name: 'zrangestore', handler: rangeCommand({ by: null, reverse: null, store: true }) },
+  { name: 'zrangebyscore', handler: rangeCommand({ by: BY_SCORE, reverse: false, store: false }) },
+  { name: 'zrevrangebyscore', handler: rangeCommand({ by: BY_SCORE, reverse: true, store: false }) },
+  { name: 'zrangebylex', handler: rangeCommand({ by: BY_LEX, reverse: false, store: false }) },
+  { name: 'zrevrangebylex', handler: rangeCommand({ by: BY_LEX, reverse: true, store: false }) },
+  { name: 'zrevrange', handler: rangeCommand({ by: BY_RANK, reverse: true, store: false }) },
+  { name: 'zremrangebyrank', handler: removeRangeCommand(BY_RANK) },
+  { name: 'zremrangebyscore', handler: removeRangeCommand(BY_SCORE) },
+  { name: 'zremrangebylex', handler: removeRangeCommand(BY_LEX) },
+  { name: 'zpopmin', handler: popCommand(false) },
+  { name: 'zpopmax', handler: popCommand(true) },
+  { name: 'zmpop', getKeys: NUMKEYS_KEYS, handler: zmpop },
+  { name: 'zrandmember', handler: zrandmember },
+  { name: 'zunion', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: UNION, at: 1, store: false, cardinality: false }) },
+  { name: 'zinter', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: false }) },
+  { name: 'zdiff', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: DIFF, at: 1, store: false, cardinality: false }) },
+  { name: 'zunionstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: UNION, at: 2, store: true, cardinality: false }) },
+  { name: 'zinterstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 2, store: true, cardinality: false }) },
+  { name: 'zdiffstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: DIFF, at: 2, store: true, cardinality: false }) },
+  { name: 'zintercard', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: true }) },
+  { name: 'zscan', handler: zscan },
 ];

@@ -43,7 +43,7 @@ export interface ServerStats {
 }
 
 function isWrite(cmd: RegisteredCommand): boolean {
-  return cmd.has(Flag.Write) || cmd.spec.flags.includes('may_replicate');
+  return cmd.has(Flag.Write | Flag.MayReplicate);
 }
 
 const CROSS_PROTOCOL_PROBES = ['post', 'host:'];
@@ -325,7 +325,7 @@ export class Server {
    * own rule for commands that cannot be queued.
    */
   check(client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]): string | null {
-    const arity = cmd.spec.arity;
+    const arity = cmd.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return wrongArity(cmd.fullName);
     if (!client.authenticated && !cmd.has(Flag.NoAuth)) return NOAUTH;
     const checks = this.checks;

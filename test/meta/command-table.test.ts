@@ -1,15 +1,18 @@
 // Meta-tests over the command table: the README lists exactly what the server implements,
-// every command has ACL categories, and every command is exercised by some test.
+// every command has metadata whose key specs agree with its arguments, and every command is
+// exercised by some test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_COMMANDS } from '../../src/commands/index.ts';
-import type { CommandSpec } from '../../src/commands/spec.ts';
+import { commandMetadata } from '../../src/commands/metadata.ts';
+import { CommandTable, type RegisteredCommand } from '../../src/commands/registry.ts';
+import type { ArgumentJson, CommandMetadata, CommandSpec } from '../../src/commands/spec.ts';
 import { withTable } from '../../scripts/command-table.ts';
 
-function allSpecs(): CommandSpec[] {
-  return ALL_COMMANDS.flatMap((spec) => [spec, ...(spec.subcommands ?? [])]);
+function allCommands(): RegisteredCommand[] {
+  return new CommandTable(ALL_COMMANDS).all.flatMap((cmd) => [cmd, ...cmd.subcommands]);
 }
 
 function files(dir: string, out: string[] = []): string[] {
@@ -21,15 +24,74 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Arguments that are keys or name a key spec (SORT's BY pattern is a "pattern" with a key spec). */
+function keyArguments(args: readonly ArgumentJson[] = []): ArgumentJson[] {
+  return args.flatMap((arg) => [...(arg.type === 'key' || arg.key_spec_index !== undefined ? [arg] : []), ...keyArguments(arg.arguments)]);
+}
+
 test('the README command table matches the command table', () => {
   const readme = readFileSync('README.md', 'utf8');
   assert.equal(readme, withTable(readme), 'run: node --import tsx scripts/command-table.ts --write');
 });
 
 test('every command and subcommand has ACL categories and docs', () => {
-  for (const spec of allSpecs()) {
-    assert.ok(spec.acl.length > 0, `${spec.name} has no ACL categories`);
-    assert.ok(spec.summary.length > 0 && spec.since.length > 0, `${spec.name} has no docs`);
+  for (const cmd of allCommands()) {
+    assert.ok(cmd.categoryNames.length > 0, `${cmd.fullName} has no ACL categories`);
+    assert.ok(cmd.meta.summary && cmd.meta.since, `${cmd.fullName} has no docs`);
+  }
+});
+
+test('the table refuses a command without metadata, metadata without a command, and a missing key procedure', () => {
+  const meta = commandMetadata();
+  const only = (names: string[]) => new Map([...meta].filter(([name]) => names.includes(name)));
+  const handler = () => {};
+  assert.throws(() => new CommandTable([{ name: 'nosuch', handler }], only([])), /nosuch has no metadata/);
+  assert.throws(() => new CommandTable([{ name: 'get', handler }], only(['get', 'set'])), /set has metadata but no handler/);
+  assert.throws(() => new CommandTable([{ name: 'set', handler }], only(['set'])), /set needs a getKeys procedure \(Redis's setGetKeys\)/);
+  assert.throws(() => new CommandTable([{ name: 'get', handler, getKeys: () => {} }], only(['get'])), /get has a getKeys procedure/);
+  const configGet: CommandSpec = { name: 'config|get', handler };
+  assert.throws(() => new CommandTable([{ name: 'config', subcommands: [configGet] }], only(['config'])), /config\|\w+ has metadata but no handler/);
+});
+
+test('every key spec is used by an argument and every key argument names a key spec (as Redis generator checks)', () => {
+  const problems: string[] = [];
+  const check = (name: string, meta: CommandMetadata) => {
+    const specs = meta.key_specs ?? [];
+    const used = new Set<number>();
+    for (const arg of keyArguments(meta.arguments)) {
+      if (arg.key_spec_index === undefined || arg.key_spec_index >= specs.length) problems.push(`${name}: argument ${arg.name} names no key spec`);
+      else used.add(arg.key_spec_index);
+    }
+    specs.forEach((_, i) => {
+      if (!used.has(i)) problems.push(`${name}: key spec ${i} has no argument`);
+    });
+    for (const [sub, subMeta] of Object.entries(meta.subcommands ?? {})) check(`${name}|${sub.toLowerCase()}`, subMeta);
+  };
+  for (const [name, meta] of commandMetadata()) check(name, meta);
+  assert.deepEqual(problems, []);
+});
+
+test('metadata not imported from Redis 7.0.15 says where it comes from', () => {
+  const handWritten = allCommands()
+    .filter((cmd) => cmd.meta.provenance !== undefined)
+    .map((cmd) => cmd.fullName)
+    .sort();
+  // Everything else Redis 7.0.15 has; these come from later versions' command JSON.
+  assert.deepEqual(handWritten, [
+    'client|no-touch',
+    'client|setinfo',
+    'hexpire',
+    'hexpireat',
+    'hexpiretime',
+    'hpersist',
+    'hpexpire',
+    'hpexpireat',
+    'hpexpiretime',
+    'hpttl',
+    'httl',
+  ]);
+  for (const cmd of allCommands()) {
+    if (cmd.meta.provenance !== undefined) assert.match(cmd.meta.provenance, /^Redis 7\.[24]\.0 src\/commands\/[\w-]+\.json/);
   }
 });
 

@@ -80,8 +80,9 @@ test('COMMAND GETKEYS finds keys by position, with Redis errors', () => {
 
 test('COMMAND GETKEYSANDFLAGS pairs each key with its access flags', () => {
   const h = new Harness();
-  assert.deepEqual(h.run('COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b'), [['a', ['RW']]]);
-  assert.deepEqual(h.run('COMMAND', 'GETKEYSANDFLAGS', 'get', 'a'), [['a', ['RO']]]);
+  assert.deepEqual(h.run('COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b'), [['a', ['OW', 'update']]]);
+  assert.deepEqual(h.run('COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b', 'GET'), [['a', ['RW', 'access', 'update']]]);
+  assert.deepEqual(h.run('COMMAND', 'GETKEYSANDFLAGS', 'get', 'a'), [['a', ['RO', 'access']]]);
 });
 
 test('COMMAND HELP', () => {

@@ -38,7 +38,10 @@ test('MSETNX sets all keys or none', () => {
 
 test('key positions in the command table match Redis', () => {
   const h = new Harness();
-  const keys = (name: string) => h.server.commands.lookupName(name)!.spec.keys;
+  const keys = (name: string) => {
+    const { first, last, step } = h.server.commands.lookupName(name)!.legacy;
+    return { first, last, step };
+  };
   assert.deepEqual(keys('mset'), { first: 1, last: -1, step: 2 });
   assert.deepEqual(keys('msetnx'), { first: 1, last: -1, step: 2 });
   assert.deepEqual(keys('mget'), { first: 1, last: -1, step: 1 });

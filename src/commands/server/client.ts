@@ -202,31 +202,8 @@ function clientSetinfo({ argv, client, w }: CommandContext): void {
   w.ok();
 }
 
-const group = 'connection';
-const CONN = ['noscript', 'loading', 'stale'] as const;
-const CONN_ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
-const CONN_ACL = ['slow', 'connection'];
-const CONN_ADMIN_ACL = ['admin', 'slow', 'dangerous', 'connection'];
-
-function sub(
-  name: string,
-  arity: number,
-  admin: boolean,
-  summary: string,
-  since: string,
-  handler: (ctx: CommandContext) => void,
-): CommandSpec {
-  return {
-    name: `client|${name}`,
-    arity,
-    flags: admin ? CONN_ADMIN : CONN,
-    acl: admin ? CONN_ADMIN_ACL : CONN_ACL,
-    summary,
-    since,
-    group,
-    complexity: 'O(1)',
-    handler,
-  };
+function sub(name: string, handler: (ctx: CommandContext) => void): CommandSpec {
+  return { name: `client|${name}`, handler };
 }
 
 const HELP = [
@@ -277,52 +254,42 @@ const HELP = [
 export const clientCommands: CommandSpec[] = [
   {
     name: 'client',
-    arity: -2,
-    flags: [],
-    acl: ['slow'],
-    summary: 'A container for client connection commands',
-    since: '2.4.0',
-    group,
-    complexity: 'Depends on subcommand.',
     subcommands: [
-      sub('id', 2, false, 'Returns the client ID for the current connection', '5.0.0', ({ client, w }) => w.int(client.id)),
-      sub('getname', 2, false, 'Get the current connection name', '2.6.9', ({ client, w }) =>
+      sub('id', ({ client, w }) => w.int(client.id)),
+      sub('getname', ({ client, w }) =>
         client.name === '' ? w.null() : w.bulkString(client.name),
       ),
-      sub('setname', 3, false, 'Set the current connection name', '2.6.9', ({ argv, client, w }) => {
+      sub('setname', ({ argv, client, w }) => {
         client.name = validClientName(argv[2]!);
         w.ok();
       }),
-      sub('setinfo', 4, false, 'Set client or connection specific info', '7.2.0', clientSetinfo),
-      sub('info', 2, false, 'Returns information about the current client connection.', '6.2.0', ({ client, server, w }) =>
+      sub('setinfo', clientSetinfo),
+      sub('info', ({ client, server, w }) =>
         w.verbatim(`${clientInfoLine(server, client)}\n`),
       ),
-      sub('list', -2, true, 'Get the list of client connections', '2.4.0', clientList),
-      sub('kill', -3, true, 'Kill the connection of a client', '2.4.0', clientKill),
-      sub('pause', -3, true, 'Stop processing commands from clients for some time', '3.0.0', clientPause),
-      sub('unpause', 2, true, 'Resume processing of clients that were paused', '6.2.0', ({ server, w }) => {
+      sub('list', clientList),
+      sub('kill', clientKill),
+      sub('pause', clientPause),
+      sub('unpause', ({ server, w }) => {
         server.unpauseClients();
         w.ok();
       }),
-      sub('unblock', -3, true, 'Unblock a client blocked in a blocking command from a different connection', '5.0.0', clientUnblock),
-      sub('reply', 3, false, 'Instruct the server whether to reply to commands', '3.2.0', ({ argv, client, w }) => {
+      sub('unblock', clientUnblock),
+      sub('reply', ({ argv, client, w }) => {
         const mode = argv[2]!.toString().toLowerCase();
         if (mode !== 'on' && mode !== 'off' && mode !== 'skip') throw new CommandError(SYNTAX);
         client.replyMode = mode;
         w.ok();
       }),
-      sub('no-evict', 3, true, 'Set client eviction mode for the current connection', '7.0.0', ({ argv, client, w }) => {
+      sub('no-evict', ({ argv, client, w }) => {
         client.noEvict = onOff(argv[2]!);
         w.ok();
       }),
-      sub('no-touch', 3, false, 'Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.', '7.2.0', ({ argv, client, w }) => {
+      sub('no-touch', ({ argv, client, w }) => {
         client.noTouch = onOff(argv[2]!);
         w.ok();
       }),
-      {
-        ...sub('help', 2, false, 'Show helpful text about the different subcommands', '5.0.0', ({ w }) => helpReply(w, 'CLIENT', HELP)),
-        flags: ['loading', 'stale'],
-      },
+      sub('help', ({ w }) => helpReply(w, 'CLIENT', HELP)),
     ],
   },
 ];

@@ -1,103 +1,184 @@
-// COMMAND: the command table describing itself (INFO, DOCS, LIST, COUNT, GETKEYS...), all
-// generated from the specs. Mnemo's specs carry Redis's legacy key positions and no key-spec
-// flags or argument docs, so key specs are derived from the positions and flagged RO or RW
-// by the command's own read/write flag, and DOCS has no "arguments".
+// COMMAND: the command table describing itself (INFO, DOCS, LIST, COUNT, GETKEYS...), written
+// from each command's metadata the way Redis 7.0's server.c writes it (field order, sets versus
+// arrays, which fields are left out), so the replies are Redis's byte for byte.
 
 import { Buffer } from 'node:buffer';
 import { CommandError, SYNTAX } from '../../errors.ts';
 import type { ReplyWriter } from '../../protocol/resp/writer.ts';
 import type { Server } from '../../server/server.ts';
 import { stringMatch } from '../../util/glob.ts';
-import { Flag, type RegisteredCommand } from '../registry.ts';
-import type { CommandContext, CommandSpec } from '../spec.ts';
+import { isWord } from '../args.ts';
+import { BEGIN_INDEX, BEGIN_KEYWORD, extractKeys, FIND_KEYNUM, FIND_RANGE, KEY_FLAG_NAMES, KeyResult, type KeySpec } from '../keyspec.ts';
+import { aclCategoryBit, Flag, type RegisteredCommand } from '../registry.ts';
+import type { ArgumentJson, CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
 
-function keySpecFlag(cmd: RegisteredCommand): string {
-  return cmd.has(Flag.Write) ? 'RW' : 'RO';
+function writeNames(w: ReplyWriter, names: readonly string[]): void {
+  w.set(names.length);
+  for (const name of names) w.simple(name);
 }
 
-function writeKeySpecs(w: ReplyWriter, cmd: RegisteredCommand): void {
-  const { keys, getKeys } = cmd.spec;
-  if (keys === undefined && getKeys === undefined) return w.set(0);
-  w.set(1);
-  w.map(3);
-  w.bulkString('flags');
-  w.set(1);
-  w.simple(keySpecFlag(cmd));
-  if (keys === undefined) {
-    // Positions that depend on the arguments (numkeys, STORE...): Redis's "unknown" spec.
-    for (const part of ['begin_search', 'find_keys']) {
-      w.bulkString(part);
-      w.map(2);
-      w.bulkString('type');
-      w.bulkString('unknown');
-      w.bulkString('spec');
-      w.map(0);
-    }
-    return;
+function writeKeyFlags(w: ReplyWriter, flags: number): void {
+  let count = 0;
+  for (const [, , bit] of KEY_FLAG_NAMES) if (flags & bit) count++;
+  w.set(count);
+  for (const [, name, bit] of KEY_FLAG_NAMES) if (flags & bit) w.simple(name);
+}
+
+function writeKeySpec(w: ReplyWriter, spec: KeySpec): void {
+  w.map(spec.notes === undefined ? 3 : 4);
+  if (spec.notes !== undefined) {
+    w.bulkString('notes');
+    w.bulkString(spec.notes);
   }
+  w.bulkString('flags');
+  writeKeyFlags(w, spec.flags);
   w.bulkString('begin_search');
   w.map(2);
   w.bulkString('type');
-  w.bulkString('index');
-  w.bulkString('spec');
-  w.map(1);
-  w.bulkString('index');
-  w.int(keys.first);
+  if (spec.begin === BEGIN_INDEX) {
+    w.bulkString('index');
+    w.bulkString('spec');
+    w.map(1);
+    w.bulkString('index');
+    w.int(spec.index);
+  } else if (spec.begin === BEGIN_KEYWORD) {
+    w.bulkString('keyword');
+    w.bulkString('spec');
+    w.map(2);
+    w.bulkString('keyword');
+    w.bulkString(spec.keyword);
+    w.bulkString('startfrom');
+    w.int(spec.startfrom);
+  } else {
+    w.bulkString('unknown');
+    w.bulkString('spec');
+    w.map(0);
+  }
   w.bulkString('find_keys');
   w.map(2);
   w.bulkString('type');
-  w.bulkString('range');
-  w.bulkString('spec');
-  w.map(3);
-  w.bulkString('lastkey');
-  w.int(keys.last < 0 ? keys.last : keys.last - keys.first);
-  w.bulkString('keystep');
-  w.int(keys.step);
-  w.bulkString('limit');
-  w.int(0);
+  if (spec.find === FIND_RANGE) {
+    w.bulkString('range');
+    w.bulkString('spec');
+    w.map(3);
+    w.bulkString('lastkey');
+    w.int(spec.lastkey);
+    w.bulkString('keystep');
+    w.int(spec.keystep);
+    w.bulkString('limit');
+    w.int(spec.limit);
+  } else if (spec.find === FIND_KEYNUM) {
+    w.bulkString('keynum');
+    w.bulkString('spec');
+    w.map(3);
+    w.bulkString('keynumidx');
+    w.int(spec.keynumidx);
+    w.bulkString('firstkey');
+    w.int(spec.firstkey);
+    w.bulkString('keystep');
+    w.int(spec.keystep);
+  } else {
+    w.bulkString('unknown');
+    w.bulkString('spec');
+    w.map(0);
+  }
 }
 
 /** One COMMAND INFO entry: Redis 7's ten fields. */
 function writeInfo(w: ReplyWriter, cmd: RegisteredCommand): void {
-  const spec = cmd.spec;
   w.array(10);
-  w.bulkString(spec.name);
-  w.int(spec.arity);
-  w.set(spec.flags.length);
-  for (const flag of spec.flags) w.simple(flag);
-  w.int(spec.keys?.first ?? 0);
-  w.int(spec.keys?.last ?? 0);
-  w.int(spec.keys?.step ?? 0);
-  w.set(spec.acl.length);
-  for (const category of spec.acl) w.simple(`@${category}`);
-  // Specs carry no command tips (nondeterministic_output, request_policy...).
-  w.set(0);
-  writeKeySpecs(w, cmd);
+  w.bulkString(cmd.fullName);
+  w.int(cmd.arity);
+  writeNames(w, cmd.flagNames);
+  w.int(cmd.legacy.first);
+  w.int(cmd.legacy.last);
+  w.int(cmd.legacy.step);
+  writeNames(
+    w,
+    cmd.categoryNames.map((name) => `@${name}`),
+  );
+  const tips = cmd.meta.command_tips ?? [];
+  w.set(tips.length);
+  for (const tip of tips) w.bulkString(tip.toLowerCase());
+  w.set(cmd.keySpecs.length);
+  for (const spec of cmd.keySpecs) writeKeySpec(w, spec);
   if (cmd.subcommands.length === 0) return w.set(0);
   w.array(cmd.subcommands.length);
   for (const sub of cmd.subcommands) writeInfo(w, sub);
 }
 
+function writeStringField(w: ReplyWriter, name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  w.bulkString(name);
+  w.bulkString(value);
+}
+
+function writeArguments(w: ReplyWriter, args: readonly ArgumentJson[]): void {
+  w.array(args.length);
+  for (const arg of args) {
+    const flags = (['optional', 'multiple', 'multiple_token'] as const).filter((flag) => arg[flag] === true);
+    const nested = arg.type === 'oneof' || arg.type === 'block';
+    const present = [arg.key_spec_index, arg.token, arg.summary, arg.since, arg.deprecated_since].filter((value) => value !== undefined).length;
+    w.map(2 + present + (flags.length > 0 ? 1 : 0) + (nested ? 1 : 0));
+    writeStringField(w, 'name', arg.name);
+    writeStringField(w, 'type', arg.type);
+    if (arg.key_spec_index !== undefined) {
+      w.bulkString('key_spec_index');
+      w.int(arg.key_spec_index);
+    }
+    writeStringField(w, 'token', arg.token);
+    writeStringField(w, 'summary', arg.summary);
+    writeStringField(w, 'since', arg.since);
+    writeStringField(w, 'deprecated_since', arg.deprecated_since);
+    if (flags.length > 0) {
+      w.bulkString('flags');
+      writeNames(w, flags);
+    }
+    if (nested) {
+      w.bulkString('arguments');
+      writeArguments(w, arg.arguments ?? []);
+    }
+  }
+}
+
+/** One COMMAND DOCS entry: the fields Redis has for the command, in Redis's order. */
 function writeDocs(w: ReplyWriter, cmd: RegisteredCommand): void {
-  const { summary, since, group, complexity } = cmd.spec;
-  const fields: [string, string][] = [
-    ['summary', summary],
-    ['since', since],
-    ['group', group],
-  ];
-  if (complexity !== undefined) fields.push(['complexity', complexity]);
+  const meta = cmd.meta;
+  const optional = [meta.summary, meta.since, meta.complexity, meta.doc_flags, meta.deprecated_since, meta.replaced_by, meta.history, meta.arguments];
   const hasSubs = cmd.subcommands.length > 0;
-  w.map(fields.length + (hasSubs ? 1 : 0));
-  for (const [name, value] of fields) {
-    w.bulkString(name);
-    w.bulkString(value);
+  w.map(1 + optional.filter((value) => value !== undefined).length + (hasSubs ? 1 : 0));
+  writeStringField(w, 'summary', meta.summary);
+  writeStringField(w, 'since', meta.since);
+  writeStringField(w, 'group', cmd.group);
+  writeStringField(w, 'complexity', meta.complexity);
+  if (meta.doc_flags !== undefined) {
+    w.bulkString('doc_flags');
+    writeNames(
+      w,
+      meta.doc_flags.map((flag) => flag.toLowerCase()),
+    );
+  }
+  writeStringField(w, 'deprecated_since', meta.deprecated_since);
+  writeStringField(w, 'replaced_by', meta.replaced_by);
+  if (meta.history !== undefined) {
+    w.bulkString('history');
+    w.set(meta.history.length);
+    for (const [version, change] of meta.history) {
+      w.array(2);
+      w.bulkString(version);
+      w.bulkString(change);
+    }
+  }
+  if (meta.arguments !== undefined) {
+    w.bulkString('arguments');
+    writeArguments(w, meta.arguments);
   }
   if (!hasSubs) return;
   w.bulkString('subcommands');
   w.map(cmd.subcommands.length);
   for (const sub of cmd.subcommands) {
-    w.bulkString(sub.spec.name);
+    w.bulkString(sub.fullName);
     writeDocs(w, sub);
   }
 }
@@ -117,7 +198,7 @@ function commandInfo(server: Server, w: ReplyWriter, names: readonly Buffer[]): 
   }
 }
 
-/** A command by name, or a subcommand by "container|sub". */
+/** A command by name, or a subcommand by "container|sub" (Redis's lookupCommandBySds). */
 function lookupFullName(server: Server, name: Buffer): RegisteredCommand | undefined {
   const bar = name.indexOf(0x7c);
   if (bar < 0) return server.commands.lookup(name);
@@ -134,81 +215,58 @@ function commandDocs({ argv, server, w }: CommandContext): void {
         });
   w.map(cmds.length);
   for (const cmd of cmds) {
-    w.bulkString(cmd.spec.name);
+    w.bulkString(cmd.fullName);
     writeDocs(w, cmd);
   }
 }
 
 function commandList({ argv, server, w }: CommandContext): void {
   let keep: (cmd: RegisteredCommand) => boolean = () => true;
-  if (argv.length === 5 && argv[2]!.toString().toLowerCase() === 'filterby') {
-    const kind = argv[3]!.toString().toLowerCase();
+  if (argv.length === 5 && isWord(argv[2]!, 'filterby')) {
     const value = argv[4]!;
-    if (kind === 'module') keep = () => false;
-    else if (kind === 'aclcat') {
-      const category = value.toString().toLowerCase();
-      keep = (cmd) => cmd.spec.acl.includes(category);
-    } else if (kind === 'pattern') keep = (cmd) => stringMatch(value, Buffer.from(cmd.spec.name, 'latin1'), true);
+    if (isWord(argv[3]!, 'module')) keep = () => false;
+    else if (isWord(argv[3]!, 'aclcat')) {
+      const category = aclCategoryBit(value.toString('latin1').toLowerCase());
+      keep = (cmd) => (cmd.aclCategories & category) !== 0;
+    } else if (isWord(argv[3]!, 'pattern')) keep = (cmd) => stringMatch(value, Buffer.from(cmd.fullName, 'latin1'), true);
     else throw new CommandError(SYNTAX);
   } else if (argv.length !== 2) {
     throw new CommandError(SYNTAX);
   }
   const names: string[] = [];
   for (const cmd of server.commands.all) {
-    if (keep(cmd)) names.push(cmd.spec.name);
-    for (const sub of cmd.subcommands) if (keep(sub)) names.push(sub.spec.name);
+    if (keep(cmd)) names.push(cmd.fullName);
+    for (const sub of cmd.subcommands) if (keep(sub)) names.push(sub.fullName);
   }
   w.array(names.length);
   for (const name of names) w.bulkString(name);
 }
 
-/** The key positions of a full command line, with Redis's errors for bad input. */
-export function keyPositions(server: Server, args: readonly Buffer[]): { cmd: RegisteredCommand; positions: number[] } {
+const found = new KeyResult();
+
+/** COMMAND GETKEYS / GETKEYSANDFLAGS: Redis's checks in its order, then the one key extraction. */
+function commandGetkeys({ argv, server, w }: CommandContext, withFlags: boolean): void {
+  const args = argv.slice(2);
   const cmd = server.resolve(args);
   if (cmd === undefined) throw new CommandError('ERR Invalid command specified');
-  const arity = cmd.spec.arity;
+  if (!cmd.hasKeys) throw new CommandError('ERR The command has no key arguments');
+  const arity = cmd.arity;
   if ((arity > 0 && args.length !== arity) || args.length < -arity) {
     throw new CommandError('ERR Invalid number of arguments specified for command');
   }
-  const positions = specKeyPositions(cmd, args);
-  if (positions.length === 0) throw new CommandError('ERR The command has no key arguments');
-  return { cmd, positions };
-}
-
-/** Where the keys of a well-formed command line are, by its spec; empty for a command without keys. */
-export function specKeyPositions(cmd: RegisteredCommand, args: readonly Buffer[]): number[] {
-  const { keys, getKeys } = cmd.spec;
-  if (getKeys !== undefined) return getKeys(args);
-  const positions: number[] = [];
-  if (keys !== undefined) {
-    const last = keys.last < 0 ? args.length + keys.last : keys.last;
-    for (let i = keys.first; i <= last && i < args.length; i += keys.step) positions.push(i);
-  }
-  return positions;
-}
-
-function commandGetkeys({ argv, server, w }: CommandContext, withFlags: boolean): void {
-  const args = argv.slice(2);
-  const { cmd, positions } = keyPositions(server, args);
-  w.array(positions.length);
-  for (const position of positions) {
+  const count = extractKeys(cmd, args, found);
+  if (count === 0 && !cmd.has(Flag.NoMandatoryKeys)) throw new CommandError('ERR Invalid arguments specified for command');
+  w.array(count);
+  for (let i = 0; i < count; i++) {
+    const key = args[found.positions[i]!]!;
     if (!withFlags) {
-      w.bulk(args[position]!);
+      w.bulk(key);
       continue;
     }
     w.array(2);
-    w.bulk(args[position]!);
-    w.set(1);
-    w.simple(keySpecFlag(cmd));
+    w.bulk(key);
+    writeKeyFlags(w, found.flags[i]!);
   }
-}
-
-const group = 'server';
-const FLAGS = ['loading', 'stale'] as const;
-const ACL = ['slow', 'connection'];
-
-function sub(name: string, arity: number, summary: string, since: string, handler: (ctx: CommandContext) => void): CommandSpec {
-  return { name: `command|${name}`, arity, flags: FLAGS, acl: ACL, summary, since, group, complexity: 'O(N) where N is the number of commands to look up', handler };
 }
 
 const HELP = [
@@ -235,25 +293,16 @@ const HELP = [
 export const commandCommands: CommandSpec[] = [
   {
     name: 'command',
-    arity: -1,
-    flags: FLAGS,
-    acl: ACL,
-    summary: 'Get array of Redis command details',
-    since: '2.8.13',
-    group,
-    complexity: 'O(N) where N is the total number of Redis commands',
     // Without a subcommand, the gate runs this handler; with one, the subcommand's.
     handler: ({ server, w }) => commandInfo(server, w, []),
     subcommands: [
-      sub('count', 2, 'Get total number of Redis commands', '2.8.13', ({ server, w }) => w.int(server.commands.all.length)),
-      sub('info', -2, 'Get array of specific Redis command details, or all when no argument is given', '2.8.13', ({ argv, server, w }) =>
-        commandInfo(server, w, argv.slice(2)),
-      ),
-      sub('docs', -2, 'Get array of specific Redis command documentation', '7.0.0', commandDocs),
-      sub('list', -2, 'Get an array of Redis command names', '7.0.0', commandList),
-      sub('getkeys', -4, 'Extract keys given a full Redis command', '2.8.13', (ctx) => commandGetkeys(ctx, false)),
-      sub('getkeysandflags', -4, 'Extract keys and access flags given a full Redis command', '7.0.0', (ctx) => commandGetkeys(ctx, true)),
-      sub('help', 2, 'Show helpful text about the different subcommands', '5.0.0', ({ w }) => helpReply(w, 'COMMAND', HELP)),
+      { name: 'command|count', handler: ({ server, w }) => w.int(server.commands.all.length) },
+      { name: 'command|info', handler: ({ argv, server, w }) => commandInfo(server, w, argv.slice(2)) },
+      { name: 'command|docs', handler: commandDocs },
+      { name: 'command|list', handler: commandList },
+      { name: 'command|getkeys', handler: (ctx) => commandGetkeys(ctx, false) },
+      { name: 'command|getkeysandflags', handler: (ctx) => commandGetkeys(ctx, true) },
+      { name: 'command|help', handler: ({ w }) => helpReply(w, 'COMMAND', HELP) },
     ],
   },
 ];

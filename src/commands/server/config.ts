@@ -150,52 +150,20 @@ function configRewrite({ server, w }: CommandContext): void {
   w.ok();
 }
 
-const group = 'server';
-const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
-const ADMIN_ACL = ['admin', 'slow', 'dangerous'];
-
 export const configCommands: CommandSpec[] = [
   {
     name: 'config',
-    arity: -2,
-    flags: [],
-    acl: ['slow'],
-    summary: 'A container for server configuration commands',
-    since: '2.0.0',
-    group,
-    complexity: 'Depends on subcommand.',
     subcommands: [
       {
         name: 'config|get',
-        arity: -3,
-        flags: ADMIN,
-        acl: ADMIN_ACL,
-        summary: 'Get the values of configuration parameters',
-        since: '2.0.0',
-        group,
-        complexity: 'O(N) when N is the number of configuration parameters provided',
         handler: configGet,
       },
       {
         name: 'config|set',
-        arity: -4,
-        flags: ADMIN,
-        acl: ADMIN_ACL,
-        summary: 'Set configuration parameters to the given values',
-        since: '2.0.0',
-        group,
-        complexity: 'O(N) when N is the number of configuration parameters provided',
         handler: configSet,
       },
       {
         name: 'config|resetstat',
-        arity: 2,
-        flags: ADMIN,
-        acl: ADMIN_ACL,
-        summary: 'Reset the stats returned by INFO',
-        since: '2.0.0',
-        group,
-        complexity: 'O(1)',
         handler: ({ server, w }) => {
           resetStats(server);
           w.ok();
@@ -203,24 +171,10 @@ export const configCommands: CommandSpec[] = [
       },
       {
         name: 'config|rewrite',
-        arity: 2,
-        flags: ADMIN,
-        acl: ADMIN_ACL,
-        summary: 'Rewrite the configuration file with the in memory configuration',
-        since: '2.8.0',
-        group,
-        complexity: 'O(1)',
         handler: configRewrite,
       },
       {
         name: 'config|help',
-        arity: 2,
-        flags: ['loading', 'stale'],
-        acl: ['slow'],
-        summary: 'Show helpful text about the different subcommands',
-        since: '5.0.0',
-        group,
-        complexity: 'O(1)',
         handler: ({ w }) =>
           helpReply(w, 'CONFIG', [
             'GET <pattern>',

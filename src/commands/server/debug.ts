@@ -296,13 +296,6 @@ function debug(ctx: CommandContext): void {
 export const debugCommands: CommandSpec[] = [
   {
     name: 'debug',
-    arity: -2,
-    flags: ['admin', 'noscript', 'loading', 'stale'],
-    acl: ['admin', 'slow', 'dangerous'],
-    summary: 'A container for debugging commands',
-    since: '1.0.0',
-    group: 'server',
-    complexity: 'Depends on subcommand.',
     handler: debug,
   },
 ];

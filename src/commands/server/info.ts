@@ -282,13 +282,6 @@ export function infoText(server: Server, requested: readonly string[]): string {
 export const infoCommands: CommandSpec[] = [
   {
     name: 'info',
-    arity: -1,
-    flags: ['loading', 'stale'],
-    acl: ['slow', 'dangerous'],
-    summary: 'Get information and statistics about the server',
-    since: '1.0.0',
-    group: 'server',
-    complexity: 'O(1)',
     handler: ({ argv, server, w }) => {
       w.verbatim(infoText(server, argv.slice(1).map((arg) => arg.toString('latin1').toLowerCase())));
     },
