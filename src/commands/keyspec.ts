@@ -181,7 +181,9 @@ export function extractKeys(cmd: KeyedCommand, argv: readonly Uint8Array[], out:
 /** getKeysUsingKeySpecs; false where Redis returns -1 (a spec that fails on these arguments). */
 function keysFromSpecs(cmd: KeyedCommand, argv: readonly Uint8Array[], out: KeyResult, search: number): boolean {
   const argc = argv.length;
-  for (const spec of cmd.keySpecs) {
+  const specs = cmd.keySpecs;
+  for (let s = 0; s < specs.length; s++) {
+    const spec = specs[s]!;
     if (spec.flags & KeyFlag.NotKey && !(search & INCLUDE_NOT_KEYS)) continue;
     let first = 0;
     if (spec.begin === BEGIN_INDEX) first = spec.index;
