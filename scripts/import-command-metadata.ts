@@ -221,6 +221,17 @@ async function query(conn: WireConnection, args: string[]): Promise<Reply> {
   return reply!;
 }
 
+/**
+ * The metadata of `name` (with the subcommands `wantSub` accepts) as the server at `conn`
+ * reports it, or null when it has no such command. The connection must speak RESP3.
+ */
+export async function fetchMetadata(conn: WireConnection, name: string, wantSub: (sub: string) => boolean): Promise<CommandMetadata | null> {
+  const [info] = (await query(conn, ['COMMAND', 'INFO', name])) as (Reply[] | null)[];
+  if (info === null || info === undefined) return null;
+  const docs = (await query(conn, ['COMMAND', 'DOCS', name])) as ReplyMap;
+  return metadataOf(info, field(docs, name) as ReplyMap, wantSub);
+}
+
 function boundNames(): string[] {
   return ALL_COMMANDS.flatMap((spec) => (spec.subcommands?.length ? spec.subcommands.map((sub) => sub.name) : [spec.name]));
 }
@@ -252,13 +263,11 @@ async function main(): Promise<void> {
     const version = text(serverInfo.text.match(/redis_version:(\S+)/)?.[1]);
     const byGroup = new Map<string, Record<string, CommandMetadata>>();
     for (const [name, subs] of wanted) {
-      const [info] = (await query(conn, ['COMMAND', 'INFO', name])) as (Reply[] | null)[];
-      if (info === null || info === undefined) {
+      const meta = await fetchMetadata(conn, name, (sub) => subs === null || subs.has(sub));
+      if (meta === null) {
         console.warn(`${name}: Redis ${version} has no such command; write its metadata by hand (see the header of this script)`);
         continue;
       }
-      const docs = (await query(conn, ['COMMAND', 'DOCS', name])) as ReplyMap;
-      const meta = metadataOf(info, field(docs, name) as ReplyMap, (sub) => subs === null || subs.has(sub));
       for (const sub of subs ?? []) {
         if (meta.subcommands?.[sub.slice(name.length + 1).toUpperCase()] === undefined) {
           console.warn(`${sub}: Redis ${version} has no such subcommand; write its metadata by hand (see the header of this script)`);
@@ -286,4 +295,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();
