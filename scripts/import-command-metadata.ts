@@ -17,7 +17,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { ALL_COMMANDS } from '../src/commands/index.ts';
 import { METADATA_DIR } from '../src/commands/metadata.ts';
-import { RegisteredCommand } from '../src/commands/registry.ts';
+import { ACL_CATEGORIES, aclCategoryBit, categoryBits, flagBits, impliedCategories, RegisteredCommand } from '../src/commands/registry.ts';
 import type { ArgumentJson, CommandMetadata, KeySpecJson } from '../src/commands/spec.ts';
 import { decodeAll, ReplyError, type Reply, type Verbatim } from '../test/helpers/resp.ts';
 import { startRedisReference, type ReferenceServer } from '../test/helpers/reference.ts';
@@ -154,7 +154,7 @@ function metadataOf(info: Reply[], docs: ReplyMap, wantSub: (name: string) => bo
   if (docFlags !== undefined) meta.doc_flags = list(docFlags).map((flag) => text(flag).toUpperCase());
   const flags = [...shownFlags.filter((flag) => flag !== 'MOVABLEKEYS'), ...(HIDDEN_FLAGS[name] ?? [])];
   if (flags.length > 0) meta.command_flags = flags;
-  const explicit = explicitCategories(list(info[6]).map((category) => text(category).slice(1)), flags);
+  const explicit = explicitCategories(name, list(info[6]).map((category) => text(category).slice(1)), flags);
   if (explicit.length > 0) meta.acl_categories = explicit;
   const tips = list(info[7]).map((tip) => text(tip).toUpperCase());
   if (tips.length > 0) meta.command_tips = tips;
@@ -190,17 +190,10 @@ function inRedisOrder(meta: CommandMetadata): CommandMetadata {
 }
 
 /** The categories a command states itself: what it reports minus what its flags imply. */
-function explicitCategories(reported: string[], flags: string[]): string[] {
-  const has = (flag: string) => flags.includes(flag);
-  const implied = new Set<string>();
-  if (has('WRITE')) implied.add('write');
-  if (has('READONLY') && !reported.includes('scripting')) implied.add('read');
-  if (has('ADMIN')) implied.add('admin').add('dangerous');
-  if (has('PUBSUB')) implied.add('pubsub');
-  if (has('FAST')) implied.add('fast');
-  if (has('BLOCKING')) implied.add('blocking');
-  if (!reported.includes('fast')) implied.add('slow');
-  return reported.filter((category) => !implied.has(category)).map((category) => category.toUpperCase());
+function explicitCategories(name: string, reported: string[], flags: string[]): string[] {
+  const reportedBits = categoryBits(reported, name);
+  const explicit = reportedBits & ~impliedCategories(flagBits(flags, name), reportedBits);
+  return ACL_CATEGORIES.filter((category) => explicit & aclCategoryBit(category)).map((category) => category.toUpperCase());
 }
 
 /** Mnemo's derivations from the imported metadata must give back what the server reported. */

@@ -4,7 +4,7 @@
 // writes into a caller-owned KeyResult, so a caller that keeps one allocates nothing per call.
 
 import { NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import type { KeySpecJson } from './spec.ts';
+import type { KeyProc, KeySpecJson } from './spec.ts';
 
 /** Key-spec flags as bits, as Redis's CMD_KEY_*. */
 export const KeyFlag = {
@@ -162,7 +162,7 @@ export interface KeyedCommand {
   readonly keySpecs: readonly KeySpec[];
   /** Some spec is not NOT_KEY and none is VARIABLE_FLAGS: the specs alone are trusted. */
   readonly specsDecide: boolean;
-  readonly getKeys: ((argv: readonly Uint8Array[], out: KeyResult) => void) | undefined;
+  readonly getKeys: KeyProc | undefined;
 }
 
 /**
