@@ -17,7 +17,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { ALL_COMMANDS } from '../src/commands/index.ts';
 import { METADATA_DIR } from '../src/commands/metadata.ts';
-import { RegisteredCommand } from '../src/commands/registry.ts';
+import { ACL_CATEGORIES, aclCategoryBit, categoryBits, flagBits, impliedCategories, RegisteredCommand } from '../src/commands/registry.ts';
 import type { ArgumentJson, CommandMetadata, KeySpecJson } from '../src/commands/spec.ts';
 import { decodeAll, ReplyError, type Reply, type Verbatim } from '../test/helpers/resp.ts';
 import { startRedisReference, type ReferenceServer } from '../test/helpers/reference.ts';
@@ -154,7 +154,7 @@ function metadataOf(info: Reply[], docs: ReplyMap, wantSub: (name: string) => bo
   if (docFlags !== undefined) meta.doc_flags = list(docFlags).map((flag) => text(flag).toUpperCase());
   const flags = [...shownFlags.filter((flag) => flag !== 'MOVABLEKEYS'), ...(HIDDEN_FLAGS[name] ?? [])];
   if (flags.length > 0) meta.command_flags = flags;
-  const explicit = explicitCategories(list(info[6]).map((category) => text(category).slice(1)), flags);
+  const explicit = explicitCategories(name, list(info[6]).map((category) => text(category).slice(1)), flags);
   if (explicit.length > 0) meta.acl_categories = explicit;
   const tips = list(info[7]).map((tip) => text(tip).toUpperCase());
   if (tips.length > 0) meta.command_tips = tips;
@@ -190,17 +190,10 @@ function inRedisOrder(meta: CommandMetadata): CommandMetadata {
 }
 
 /** The categories a command states itself: what it reports minus what its flags imply. */
-function explicitCategories(reported: string[], flags: string[]): string[] {
-  const has = (flag: string) => flags.includes(flag);
-  const implied = new Set<string>();
-  if (has('WRITE')) implied.add('write');
-  if (has('READONLY') && !reported.includes('scripting')) implied.add('read');
-  if (has('ADMIN')) implied.add('admin').add('dangerous');
-  if (has('PUBSUB')) implied.add('pubsub');
-  if (has('FAST')) implied.add('fast');
-  if (has('BLOCKING')) implied.add('blocking');
-  if (!reported.includes('fast')) implied.add('slow');
-  return reported.filter((category) => !implied.has(category)).map((category) => category.toUpperCase());
+function explicitCategories(name: string, reported: string[], flags: string[]): string[] {
+  const reportedBits = categoryBits(reported, name);
+  const explicit = reportedBits & ~impliedCategories(flagBits(flags, name), reportedBits);
+  return ACL_CATEGORIES.filter((category) => explicit & aclCategoryBit(category)).map((category) => category.toUpperCase());
 }
 
 /** Mnemo's derivations from the imported metadata must give back what the server reported. */
@@ -219,6 +212,17 @@ async function query(conn: WireConnection, args: string[]): Promise<Reply> {
   const [reply] = decodeAll(bytes);
   if (reply instanceof ReplyError) throw new Error(`${args.join(' ')}: ${reply.text}`);
   return reply!;
+}
+
+/**
+ * The metadata of `name` (with the subcommands `wantSub` accepts) as the server at `conn`
+ * reports it, or null when it has no such command. The connection must speak RESP3.
+ */
+export async function fetchMetadata(conn: WireConnection, name: string, wantSub: (sub: string) => boolean): Promise<CommandMetadata | null> {
+  const [info] = (await query(conn, ['COMMAND', 'INFO', name])) as (Reply[] | null)[];
+  if (info === null || info === undefined) return null;
+  const docs = (await query(conn, ['COMMAND', 'DOCS', name])) as ReplyMap;
+  return metadataOf(info, field(docs, name) as ReplyMap, wantSub);
 }
 
 function boundNames(): string[] {
@@ -252,13 +256,16 @@ async function main(): Promise<void> {
     const version = text(serverInfo.text.match(/redis_version:(\S+)/)?.[1]);
     const byGroup = new Map<string, Record<string, CommandMetadata>>();
     for (const [name, subs] of wanted) {
-      const [info] = (await query(conn, ['COMMAND', 'INFO', name])) as (Reply[] | null)[];
-      if (info === null || info === undefined) {
+      const meta = await fetchMetadata(conn, name, (sub) => subs === null || subs.has(sub));
+      if (meta === null) {
         console.warn(`${name}: Redis ${version} has no such command; write its metadata by hand (see the header of this script)`);
         continue;
       }
-      const docs = (await query(conn, ['COMMAND', 'DOCS', name])) as ReplyMap;
-      const meta = metadataOf(info, field(docs, name) as ReplyMap, (sub) => subs === null || subs.has(sub));
+      for (const sub of subs ?? []) {
+        if (meta.subcommands?.[sub.slice(name.length + 1).toUpperCase()] === undefined) {
+          console.warn(`${sub}: Redis ${version} has no such subcommand; write its metadata by hand (see the header of this script)`);
+        }
+      }
       const group = meta.group;
       if (!byGroup.has(group)) byGroup.set(group, readGroupFile(group));
       const file = byGroup.get(group)!;
@@ -281,4 +288,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();

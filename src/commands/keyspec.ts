@@ -4,7 +4,7 @@
 // writes into a caller-owned KeyResult, so a caller that keeps one allocates nothing per call.
 
 import { NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import type { KeySpecJson } from './spec.ts';
+import type { KeyProc, KeySpecJson } from './spec.ts';
 
 /** Key-spec flags as bits, as Redis's CMD_KEY_*. */
 export const KeyFlag = {
@@ -162,7 +162,7 @@ export interface KeyedCommand {
   readonly keySpecs: readonly KeySpec[];
   /** Some spec is not NOT_KEY and none is VARIABLE_FLAGS: the specs alone are trusted. */
   readonly specsDecide: boolean;
-  readonly getKeys: ((argv: readonly Uint8Array[], out: KeyResult) => void) | undefined;
+  readonly getKeys: KeyProc | undefined;
 }
 
 /**
@@ -181,7 +181,9 @@ export function extractKeys(cmd: KeyedCommand, argv: readonly Uint8Array[], out:
 /** getKeysUsingKeySpecs; false where Redis returns -1 (a spec that fails on these arguments). */
 function keysFromSpecs(cmd: KeyedCommand, argv: readonly Uint8Array[], out: KeyResult, search: number): boolean {
   const argc = argv.length;
-  for (const spec of cmd.keySpecs) {
+  const specs = cmd.keySpecs;
+  for (let s = 0; s < specs.length; s++) {
+    const spec = specs[s]!;
     if (spec.flags & KeyFlag.NotKey && !(search & INCLUDE_NOT_KEYS)) continue;
     let first = 0;
     if (spec.begin === BEGIN_INDEX) first = spec.index;

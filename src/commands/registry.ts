@@ -4,9 +4,9 @@
 // binding, or a key procedure the metadata does not expect stops start-up.
 
 import { Buffer } from 'node:buffer';
-import { compileKeySpec, KeyFlag, legacyRange, type KeyResult, type KeySpec, type KeyedCommand, type LegacyRange } from './keyspec.ts';
+import { compileKeySpec, KeyFlag, legacyRange, type KeySpec, type KeyedCommand, type LegacyRange } from './keyspec.ts';
 import { commandMetadata } from './metadata.ts';
-import type { CommandMetadata, CommandSpec } from './spec.ts';
+import type { CommandMetadata, CommandSpec, KeyProc } from './spec.ts';
 
 /** Per-command counters for INFO commandstats. */
 export interface CommandStats {
@@ -110,30 +110,37 @@ export function aclCategoryBit(name: string): number {
 
 const ACL = Object.fromEntries(ACL_CATEGORIES.map((name) => [name, aclCategoryBit(name)])) as Record<(typeof ACL_CATEGORIES)[number], number>;
 
-/** Redis's setImplicitACLCategories: the categories a command's flags imply. */
-function implicitCategories(flags: number, explicit: number): number {
-  let categories = explicit;
-  if (flags & Flag.Write) categories |= ACL.write;
-  if (flags & Flag.Readonly && !(explicit & ACL.scripting)) categories |= ACL.read;
-  if (flags & Flag.Admin) categories |= ACL.admin | ACL.dangerous;
-  if (flags & Flag.Pubsub) categories |= ACL.pubsub;
-  if (flags & Flag.Fast) categories |= ACL.fast;
-  if (flags & Flag.Blocking) categories |= ACL.blocking;
-  if (!(categories & ACL.fast)) categories |= ACL.slow;
-  return categories;
+/**
+ * Redis's setImplicitACLCategories: the categories that flags (and the explicit categories)
+ * add, which metadata therefore never lists.
+ */
+export function impliedCategories(flags: number, explicit: number): number {
+  let implied = 0;
+  if (flags & Flag.Write) implied |= ACL.write;
+  if (flags & Flag.Readonly && !(explicit & ACL.scripting)) implied |= ACL.read;
+  if (flags & Flag.Admin) implied |= ACL.admin | ACL.dangerous;
+  if (flags & Flag.Pubsub) implied |= ACL.pubsub;
+  if (flags & Flag.Fast) implied |= ACL.fast;
+  if (flags & Flag.Blocking) implied |= ACL.blocking;
+  if (!((explicit | implied) & ACL.fast)) implied |= ACL.slow;
+  return implied;
 }
 
-function flagBits(names: readonly string[], where: string): number {
+const FLAG_BY_NAME = new Map(COMMAND_FLAGS.filter(([json]) => json !== '').map(([json, bit]) => [json, bit]));
+
+/** Command flag bits from the metadata's names (WRITE, DENYOOM...). */
+export function flagBits(names: readonly string[], where: string): number {
   let bits = 0;
   for (const name of names) {
-    const entry = COMMAND_FLAGS.find(([json]) => json === name && json !== '');
-    if (entry === undefined) throw new Error(`${where}: unknown command flag ${name}`);
-    bits |= entry[1];
+    const bit = FLAG_BY_NAME.get(name);
+    if (bit === undefined) throw new Error(`${where}: unknown command flag ${name}`);
+    bits |= bit;
   }
   return bits;
 }
 
-function categoryBits(names: readonly string[], where: string): number {
+/** ACL category bits from names, in either case. */
+export function categoryBits(names: readonly string[], where: string): number {
   let bits = 0;
   for (const name of names) {
     const bit = aclCategoryBit(name.toLowerCase());
@@ -141,6 +148,39 @@ function categoryBits(names: readonly string[], where: string): number {
     bits |= bit;
   }
   return bits;
+}
+
+/** What a command's metadata implies, worked out once per process (every Server builds a table). */
+interface Derived {
+  readonly bits: number;
+  readonly aclCategories: number;
+  readonly group: string;
+  readonly keySpecs: readonly KeySpec[];
+  readonly legacy: LegacyRange;
+  readonly someKey: boolean;
+  readonly variableFlags: boolean;
+}
+
+const derivedCache = new WeakMap<CommandMetadata, Derived>();
+
+function derive(name: string, meta: CommandMetadata): Derived {
+  let derived = derivedCache.get(meta);
+  if (derived !== undefined) return derived;
+  const keySpecs = (meta.key_specs ?? []).map((json, i) => compileKeySpec(json, `${name} key spec ${i}`));
+  const legacy = legacyRange(keySpecs);
+  const bits = flagBits(meta.command_flags ?? [], name) | (legacy.movable ? Flag.MovableKeys : 0);
+  const explicit = categoryBits(meta.acl_categories ?? [], name);
+  derived = {
+    bits,
+    aclCategories: explicit | impliedCategories(bits, explicit),
+    group: meta.group.replace('_', '-'),
+    keySpecs,
+    legacy,
+    someKey: keySpecs.some((keySpec) => !(keySpec.flags & KeyFlag.NotKey)),
+    variableFlags: keySpecs.some((keySpec) => (keySpec.flags & KeyFlag.VariableFlags) !== 0),
+  };
+  derivedCache.set(meta, derived);
+  return derived;
 }
 
 /** A command as the gate and COMMAND use it: the family's binding joined with its metadata. */
@@ -159,7 +199,7 @@ export class RegisteredCommand implements KeyedCommand {
   readonly specsDecide: boolean;
   /** Redis's doesCommandHaveKeys: a key procedure, or a spec that is not NOT_KEY. */
   readonly hasKeys: boolean;
-  readonly getKeys: ((argv: readonly Uint8Array[], out: KeyResult) => void) | undefined;
+  readonly getKeys: KeyProc | undefined;
   readonly stats: CommandStats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
   readonly subcommands: readonly RegisteredCommand[];
 
@@ -170,21 +210,15 @@ export class RegisteredCommand implements KeyedCommand {
     const name = spec.name;
     this.fullName = name;
     this.arity = meta.arity;
-    this.keySpecs = (meta.key_specs ?? []).map((json, i) => compileKeySpec(json, `${name} key spec ${i}`));
-    this.legacy = legacyRange(this.keySpecs);
-    const flags = flagBits(meta.command_flags ?? [], name) | (this.legacy.movable ? Flag.MovableKeys : 0);
-    this.bits = flags;
-    this.aclCategories = implicitCategories(flags, categoryBits(meta.acl_categories ?? [], name));
-    this.group = meta.group.replace('_', '-');
-    let someKey = false;
-    let variableFlags = false;
-    for (const keySpec of this.keySpecs) {
-      if (!(keySpec.flags & KeyFlag.NotKey)) someKey = true;
-      if (keySpec.flags & KeyFlag.VariableFlags) variableFlags = true;
-    }
-    this.specsDecide = someKey && !variableFlags;
+    const derived = derive(name, meta);
+    this.bits = derived.bits;
+    this.aclCategories = derived.aclCategories;
+    this.group = derived.group;
+    this.keySpecs = derived.keySpecs;
+    this.legacy = derived.legacy;
+    this.specsDecide = derived.someKey && !derived.variableFlags;
     this.getKeys = spec.getKeys;
-    this.hasKeys = spec.getKeys !== undefined || someKey;
+    this.hasKeys = spec.getKeys !== undefined || derived.someKey;
 
     if (meta.arity === 0) throw new Error(`command ${name} has arity 0`);
     if ((meta.get_keys_function !== undefined) !== (spec.getKeys !== undefined)) {

@@ -25,6 +25,20 @@ function writeKeyFlags(w: ReplyWriter, flags: number): void {
   for (const [, name, bit] of KEY_FLAG_NAMES) if (flags & bit) w.simple(name);
 }
 
+/** A key spec's begin_search or find_keys: its type and the fields of that type. */
+function writeSearch(w: ReplyWriter, type: string, fields: readonly (readonly [string, number | string])[]): void {
+  w.map(2);
+  w.bulkString('type');
+  w.bulkString(type);
+  w.bulkString('spec');
+  w.map(fields.length);
+  for (const [name, value] of fields) {
+    w.bulkString(name);
+    if (typeof value === 'number') w.int(value);
+    else w.bulkString(value);
+  }
+}
+
 function writeKeySpec(w: ReplyWriter, spec: KeySpec): void {
   w.map(spec.notes === undefined ? 3 : 4);
   if (spec.notes !== undefined) {
@@ -34,55 +48,27 @@ function writeKeySpec(w: ReplyWriter, spec: KeySpec): void {
   w.bulkString('flags');
   writeKeyFlags(w, spec.flags);
   w.bulkString('begin_search');
-  w.map(2);
-  w.bulkString('type');
-  if (spec.begin === BEGIN_INDEX) {
-    w.bulkString('index');
-    w.bulkString('spec');
-    w.map(1);
-    w.bulkString('index');
-    w.int(spec.index);
-  } else if (spec.begin === BEGIN_KEYWORD) {
-    w.bulkString('keyword');
-    w.bulkString('spec');
-    w.map(2);
-    w.bulkString('keyword');
-    w.bulkString(spec.keyword);
-    w.bulkString('startfrom');
-    w.int(spec.startfrom);
-  } else {
-    w.bulkString('unknown');
-    w.bulkString('spec');
-    w.map(0);
-  }
+  if (spec.begin === BEGIN_INDEX) writeSearch(w, 'index', [['index', spec.index]]);
+  else if (spec.begin === BEGIN_KEYWORD) {
+    writeSearch(w, 'keyword', [
+      ['keyword', spec.keyword],
+      ['startfrom', spec.startfrom],
+    ]);
+  } else writeSearch(w, 'unknown', []);
   w.bulkString('find_keys');
-  w.map(2);
-  w.bulkString('type');
   if (spec.find === FIND_RANGE) {
-    w.bulkString('range');
-    w.bulkString('spec');
-    w.map(3);
-    w.bulkString('lastkey');
-    w.int(spec.lastkey);
-    w.bulkString('keystep');
-    w.int(spec.keystep);
-    w.bulkString('limit');
-    w.int(spec.limit);
+    writeSearch(w, 'range', [
+      ['lastkey', spec.lastkey],
+      ['keystep', spec.keystep],
+      ['limit', spec.limit],
+    ]);
   } else if (spec.find === FIND_KEYNUM) {
-    w.bulkString('keynum');
-    w.bulkString('spec');
-    w.map(3);
-    w.bulkString('keynumidx');
-    w.int(spec.keynumidx);
-    w.bulkString('firstkey');
-    w.int(spec.firstkey);
-    w.bulkString('keystep');
-    w.int(spec.keystep);
-  } else {
-    w.bulkString('unknown');
-    w.bulkString('spec');
-    w.map(0);
-  }
+    writeSearch(w, 'keynum', [
+      ['keynumidx', spec.keynumidx],
+      ['firstkey', spec.firstkey],
+      ['keystep', spec.keystep],
+    ]);
+  } else writeSearch(w, 'unknown', []);
 }
 
 /** One COMMAND INFO entry: Redis 7's ten fields. */
@@ -94,10 +80,7 @@ function writeInfo(w: ReplyWriter, cmd: RegisteredCommand): void {
   w.int(cmd.legacy.first);
   w.int(cmd.legacy.last);
   w.int(cmd.legacy.step);
-  writeNames(
-    w,
-    cmd.categoryNames.map((name) => `@${name}`),
-  );
+  writeNames(w, cmd.categoryNames.map((name) => `@${name}`));
   const tips = cmd.meta.command_tips ?? [];
   w.set(tips.length);
   for (const tip of tips) w.bulkString(tip.toLowerCase());
@@ -154,10 +137,7 @@ function writeDocs(w: ReplyWriter, cmd: RegisteredCommand): void {
   writeStringField(w, 'complexity', meta.complexity);
   if (meta.doc_flags !== undefined) {
     w.bulkString('doc_flags');
-    writeNames(
-      w,
-      meta.doc_flags.map((flag) => flag.toLowerCase()),
-    );
+    writeNames(w, meta.doc_flags.map((flag) => flag.toLowerCase()));
   }
   writeStringField(w, 'deprecated_since', meta.deprecated_since);
   writeStringField(w, 'replaced_by', meta.replaced_by);
