@@ -67,7 +67,10 @@ export class HashValue extends Meter implements StoredObject {
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
     const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
-    if (lp === null) return this.table!.put(field, 0, field.length, value, 0, value.length);
+    if (lp === null) {
+      if (lostTtl) this.releaseEmptyTtls();
+      return this.table!.put(field, 0, field.length, value, 0, value.length);
+    }
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
@@ -81,7 +84,7 @@ export class HashValue extends Meter implements StoredObject {
 
   /** Removes a field; true when it was there. */
   delete(field: Uint8Array): boolean {
-    if (this.ttls !== null && this.ttls.size > 0) this.ttls.delete(latin1(field, 0, field.length));
+    if (this.ttls !== null && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length))) this.releaseEmptyTtls();
     const lp = this.lp;
     if (lp === null) return this.table!.delete(field);
     const at = findField(lp, field);
@@ -185,7 +188,20 @@ export class HashValue extends Meter implements StoredObject {
   persistField(field: Uint8Array): boolean {
     if (this.ttls === null || !this.ttls.delete(latin1(field, 0, field.length))) return false;
     this.placeInListpack(field, -1);
+    this.releaseEmptyTtls();
     return true;
+  }
+
+  /**
+   * A table hash whose last field TTL went gives its TTL map back; a listpack keeps it, as it
+   * marks the encoding "listpackex" for good.
+   */
+  private releaseEmptyTtls(): void {
+    const ttls = this.ttls;
+    if (ttls === null || ttls.size > 0 || this.lp !== null) return;
+    ttls.owner = null;
+    this.adjust(-ttls.bytes);
+    this.ttls = null;
   }
 
   /**
@@ -223,6 +239,7 @@ export class HashValue extends Meter implements StoredObject {
     const ttls = this.ttls;
     if (ttls === null) return;
     for (let field = ttls.popDue(now); field !== null; field = ttls.popDue(now)) this.delete(Buffer.from(field, 'latin1'));
+    this.releaseEmptyTtls();
   }
 
   clone(): HashValue {
