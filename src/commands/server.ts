@@ -10,7 +10,6 @@ import { configCommands } from './server/config.ts';
 import { debugCommands } from './server/debug.ts';
 import { helpReply } from './server/help.ts';
 import { infoCommands, memoryFacts } from './server/info.ts';
-import { adminState } from './server/state.ts';
 
 const SHUTDOWN_OPTIONS = new Set(['nosave', 'save', 'now', 'force', 'abort']);
 
@@ -40,10 +39,14 @@ function shutdown({ argv, client, server }: CommandContext): void {
   void server.shutdown();
 }
 
+/**
+ * MEMORY USAGE from the key's running size, O(1). Redis samples a collection's elements
+ * (SAMPLES, default 5) because it has to walk them to size it; Mnemo's sizes are kept as
+ * values change, exact, so SAMPLES is checked and has nothing left to change.
+ */
 function memoryUsage({ argv, db, w }: CommandContext): void {
   if (argv.length !== 3) {
     if (argv.length !== 5 || argv[3]!.toString().toLowerCase() !== 'samples') throw new CommandError(SYNTAX);
-    // Mnemo's sizes are exact, so the sample count only needs to be valid.
     if (parseSafeInt(argv[4]!) === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
   }
   const id = db.find(argv[2]!);
@@ -52,18 +55,20 @@ function memoryUsage({ argv, db, w }: CommandContext): void {
 }
 
 /**
- * MEMORY STATS in Redis's shape, with the figures Mnemo has: the process (JS heap plus the
- * engine's off-heap buffers), the engine's own structures, and the stored data. Allocator
- * and per-client figures Mnemo does not track are left out rather than invented.
+ * MEMORY STATS in Redis's shape, from the keyspace's running totals: allocated is what the
+ * keyspace holds (dataset + overhead, as used_memory), with the process's own figures (JS
+ * heap, RSS) beside it. Allocator and per-client figures Mnemo does not track are left out
+ * rather than invented.
  */
 function memoryStats({ server, keyspace, w }: CommandContext): void {
   const m = memoryFacts(server);
-  const peak = adminState(server).peakMemory;
   const keys = keyspace.keyCount;
   const dbs = keyspace.dbs.map((db, i) => [i, db] as const).filter(([, db]) => db.size > 0);
+  const net = m.used - m.startup;
   const ints: [string, number][] = [
-    ['peak.allocated', peak],
+    ['peak.allocated', m.peak],
     ['total.allocated', m.used],
+    ['startup.allocated', m.startup],
     ['replication.backlog', 0],
     ['clients.slaves', 0],
     ['cluster.links', 0],
@@ -75,23 +80,26 @@ function memoryStats({ server, keyspace, w }: CommandContext): void {
     w.int(value);
   }
   for (const [i, db] of dbs) {
+    const expires = db.expiresOverheadBytes;
     w.bulkString(`db.${i}`);
-    w.map(1);
+    w.map(2);
     w.bulkString('overhead.hashtable.main');
-    w.int(db.overheadBytes());
+    w.int(db.overheadBytes - expires);
+    w.bulkString('overhead.hashtable.expires');
+    w.int(expires);
   }
   w.bulkString('overhead.total');
   w.int(m.overhead);
   w.bulkString('keys.count');
   w.int(keys);
   w.bulkString('keys.bytes-per-key');
-  w.int(keys === 0 ? 0 : Math.floor((m.overhead + m.dataset) / keys));
+  w.int(keys === 0 ? 0 : Math.floor(net / keys));
   w.bulkString('dataset.bytes');
   w.int(m.dataset);
   w.bulkString('dataset.percentage');
-  w.double(m.overhead + m.dataset === 0 ? 0 : (m.dataset * 100) / (m.overhead + m.dataset));
+  w.double(net <= 0 ? 0 : (m.dataset * 100) / net);
   w.bulkString('peak.percentage');
-  w.double(peak === 0 ? 0 : (m.used * 100) / peak);
+  w.double(m.peak === 0 ? 0 : (m.used * 100) / m.peak);
   w.bulkString('js.heap.used');
   w.int(m.heap);
   w.bulkString('fragmentation');

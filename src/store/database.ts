@@ -13,12 +13,16 @@
 // - Expiry times live in a dense "volatile" list (for O(1) random sampling by the active
 //   expire cycle); a sparse column maps an entry to its position there. Memcached flags and
 //   CAS values live in sparse columns too, so the many keys without them cost nothing.
+// - Memory (memory.ts): the dataset (records and objects) and the overhead (this database's
+//   own structures) are running totals, kept per database and for the keyspace; stored
+//   objects report their size changes here (adjust).
 //
 // Ids handed out by lookups are valid until the next call that inserts or deletes a key.
 
 import { Buffer } from 'node:buffer';
 import { Arena, MAX_CLASS_BYTES } from './arena.ts';
 import { hashBytes } from './hash.ts';
+import { ARRAY_SLOT_BYTES, type ByteSink } from './memory.ts';
 import { keyHashSlot, SlotIndex } from './slots.ts';
 import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './paged.ts';
 import * as Rec from './record.ts';
@@ -46,10 +50,28 @@ const WARM_GROUP = 32;
 const warmIds = new Int32Array(WARM_GROUP + 1);
 /** randomId draws uniformly among keys in index chains up to this long. */
 const RANDOM_CHAIN_SPAN = 4;
+/** What MEMORY USAGE adds for a key besides its record and object: its entry and index bucket. */
+const ENTRY_BYTES = STRIDE * 4 + 4;
+/** ... and for a key with a TTL, its place in the volatile list. */
+const VOLATILE_ENTRY_BYTES = 16;
 
-export class Database {
+/** Running memory figures checked against a count from scratch (tests, DEBUG). */
+export interface MemoryRecount {
+  dataset: number;
+  overhead: number;
+  /** Entries whose object's running size differs from its recount. */
+  mismatched: number[];
+}
+
+export class Database implements ByteSink {
   /** Live keys, expired-but-not-yet-collected ones included. */
   size = 0;
+  /** Bytes of keys and values: arena records (size-class rounded) and stored objects. */
+  datasetBytes = 0;
+  /** Bytes of this database's own structures: entry pages, index, TTL list, columns, handles. */
+  overheadBytes = 0;
+  /** Where the paged columns report their growth. */
+  private readonly structures: ByteSink = { adjust: (delta) => this.addOverhead(delta) };
 
   private readonly arena: Arena;
   private pagesI: Int32Array[] = [];
@@ -63,14 +85,14 @@ export class Database {
   private objects: (StoredObject | undefined)[] = [];
   private freeHandles: number[] = [];
 
-  private volIds = new PagedInt32();
-  private volAt = new PagedFloat64();
+  private volIds = new PagedInt32(this.structures);
+  private volAt = new PagedFloat64(this.structures);
   private volCount = 0;
   /** Position + 1 in the volatile list, by entry id; 0 = no TTL. */
-  private volPos = new SparseColumn(Int32Array);
-  private flags = new SparseColumn(Int32Array);
+  private volPos = new SparseColumn(Int32Array, this.structures);
+  private flags = new SparseColumn(Int32Array, this.structures);
   /** CAS values handed out, by entry id; 0 = none since the last change. */
-  private cas = new SparseColumn(Float64Array);
+  private cas = new SparseColumn(Float64Array, this.structures);
 
   /** Keys by cluster hash slot; kept only once enableSlotIndex() was called (cluster mode). */
   private slots: SlotIndex | null = null;
@@ -81,12 +103,13 @@ export class Database {
     public index: number,
   ) {
     this.arena = keyspace.arena;
+    this.addOverhead(this.structureBytes());
   }
 
   /** Starts keeping keys indexed by hash slot (counted and listable per slot). */
   enableSlotIndex(): void {
     if (this.slots !== null) return;
-    const slots = new SlotIndex();
+    const slots = new SlotIndex(this.structures);
     this.forEach((id) => {
       const key = this.keyRange(id, SCRATCH);
       slots.add(id, keyHashSlot(key.buf, key.start, key.end));
@@ -177,7 +200,7 @@ export class Database {
     const valueLength = Rec.valueLength(words, w);
     if (valueLength === EXTERNAL) {
       const large = this.objects[words[Rec.handleWord(words, w)]!] as LargeString;
-      out.buf = large.bytes;
+      out.buf = large.data;
       out.start = 0;
       out.end = large.length;
     } else {
@@ -246,7 +269,7 @@ export class Database {
       const large = this.objectOf(id) as LargeString;
       large.resize(length);
       this.setMeta(id, ValueType.String, Encoding.Raw);
-      out.buf = large.bytes;
+      out.buf = large.data;
       out.start = 0;
       out.end = length;
       return out;
@@ -354,7 +377,7 @@ export class Database {
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
     if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
-    this.arena.free(rec, Rec.recordBytesAt(words, w));
+    this.freeRecord(rec, Rec.recordBytesAt(words, w));
     if (this.volPos.get(id) !== 0) this.removeVolatile(id);
     this.flags.set(id, 0);
     this.cas.set(id, 0);
@@ -373,6 +396,9 @@ export class Database {
       const rec = this.rec(id);
       this.arena.free(rec, Rec.recordBytesAt(this.arena.wordsOf(rec), Arena.wordOf(rec)));
     }
+    // A value a caller still holds must not report to a database it has left.
+    for (const object of this.objects) if (object !== undefined && object.owner === this) object.owner = null;
+    this.adjust(-this.datasetBytes);
     this.size = 0;
     this.pagesI = [];
     this.highWater = 0;
@@ -382,13 +408,14 @@ export class Database {
     this.rehashIdx = 0;
     this.objects = [];
     this.freeHandles = [];
-    this.volIds = new PagedInt32();
-    this.volAt = new PagedFloat64();
+    this.volIds = new PagedInt32(this.structures);
+    this.volAt = new PagedFloat64(this.structures);
     this.volCount = 0;
-    this.volPos = new SparseColumn(Int32Array);
-    this.flags = new SparseColumn(Int32Array);
-    this.cas = new SparseColumn(Float64Array);
-    if (this.slots !== null) this.slots = new SlotIndex();
+    this.volPos = new SparseColumn(Int32Array, this.structures);
+    this.flags = new SparseColumn(Int32Array, this.structures);
+    this.cas = new SparseColumn(Float64Array, this.structures);
+    if (this.slots !== null) this.slots = new SlotIndex(this.structures);
+    this.addOverhead(this.structureBytes() - this.overheadBytes);
   }
 
   // ---- expiry ----------------------------------------------------------------------------------
@@ -549,27 +576,63 @@ export class Database {
     return cas;
   }
 
-  /** Approximate bytes this key costs (MEMORY USAGE). */
+  /**
+   * Bytes this key costs (MEMORY USAGE), in O(1): its record, its object's running size, and
+   * its share of the structures (entry, bucket, TTL list place).
+   */
   memoryUsage(id: number): number {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
     const recordBytes = Arena.roundedSize(Rec.recordBytesAt(words, w));
-    const objectBytes = Rec.valueLength(words, w) === EXTERNAL ? this.objectOf(id).byteSize() : 0;
-    const volatileBytes = this.volPos.get(id) === 0 ? 0 : 16;
-    return STRIDE * 4 + 4 + recordBytes + objectBytes + volatileBytes;
+    const objectBytes = Rec.valueLength(words, w) === EXTERNAL ? this.objectOf(id).bytes : 0;
+    const volatileBytes = this.volPos.get(id) === 0 ? 0 : VOLATILE_ENTRY_BYTES;
+    return ENTRY_BYTES + recordBytes + objectBytes + volatileBytes;
   }
 
-  /** Bytes held by this database's own structures (entries, index, TTL list, objects). */
-  overheadBytes(): number {
+  /** Bytes of the TTL list and column (part of overheadBytes): MEMORY STATS' hashtable.expires. */
+  get expiresOverheadBytes(): number {
+    return this.volIds.byteSize + this.volAt.byteSize + this.volPos.byteSize;
+  }
+
+  /** A stored object's size changed by `delta` bytes. */
+  adjust(delta: number): void {
+    this.datasetBytes += delta;
+    this.keyspace.addDataset(delta);
+  }
+
+  /**
+   * The dataset and overhead counted from scratch, walking every record and object (and
+   * without expiring anything), with the entries whose object's running size is off.
+   */
+  recountMemory(): MemoryRecount {
+    const out: MemoryRecount = { dataset: 0, overhead: this.structureBytes(), mismatched: [] };
+    for (let id = 0; id < this.highWater; id++) {
+      if (this.meta(id) === 0) continue;
+      const rec = this.rec(id);
+      const words = this.arena.wordsOf(rec);
+      const w = Arena.wordOf(rec);
+      out.dataset += Arena.roundedSize(Rec.recordBytesAt(words, w));
+      if (Rec.valueLength(words, w) !== EXTERNAL) continue;
+      const object = this.objectOf(id);
+      const counted = object.recount();
+      out.dataset += counted;
+      if (counted !== object.bytes || object.owner !== this) out.mismatched.push(id);
+    }
+    return out;
+  }
+
+  /** The overhead from the structures' sizes (what overheadBytes keeps a running total of). */
+  private structureBytes(): number {
     const tables = (this.t0.length + (this.t1?.length ?? 0)) * 4;
-    return this.pagesI.length * PAGE_SIZE * STRIDE * 4 + tables + this.volIds.byteSize + this.volAt.byteSize + this.volPos.byteSize + this.flags.byteSize + this.cas.byteSize;
+    const columns = this.volIds.byteSize + this.volAt.byteSize + this.volPos.byteSize + this.flags.byteSize + this.cas.byteSize;
+    const handles = this.objects.length * ARRAY_SLOT_BYTES;
+    return this.pagesI.length * PAGE_SIZE * STRIDE * 4 + tables + columns + handles + (this.slots?.byteSize ?? 0);
   }
 
-  objectBytes(): number {
-    let total = 0;
-    for (const object of this.objects) if (object !== undefined) total += object.byteSize();
-    return total;
+  private addOverhead(delta: number): void {
+    this.overheadBytes += delta;
+    this.keyspace.addOverhead(delta);
   }
 
   /** Moves some buckets of an ongoing resize; the cron calls it while `rehashing`. */
@@ -654,7 +717,7 @@ export class Database {
     const id = this.allocId();
     const external = value === null || value.length > INLINE_VALUE_MAX;
     const valueLength = external ? EXTERNAL : value.length;
-    const rec = this.arena.alloc(Rec.recordBytes(key.length, valueLength));
+    const rec = this.allocRecord(Rec.recordBytes(key.length, valueLength));
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
     Rec.writeHeader(words, w, key.length, valueLength);
@@ -692,8 +755,19 @@ export class Database {
     const id = this.highWater++;
     if ((id >>> PAGE_SHIFT) >= this.pagesI.length) {
       this.pagesI.push(new Int32Array(PAGE_SIZE * STRIDE));
+      this.addOverhead(PAGE_SIZE * STRIDE * 4);
     }
     return id;
+  }
+
+  private allocRecord(bytes: number): number {
+    this.adjust(Arena.roundedSize(bytes));
+    return this.arena.alloc(bytes);
+  }
+
+  private freeRecord(rec: number, bytes: number): void {
+    this.adjust(-Arena.roundedSize(bytes));
+    this.arena.free(rec, bytes);
   }
 
   /**
@@ -705,11 +779,11 @@ export class Database {
     const newBytes = Rec.recordBytes(keyLength, valueLength);
     let target = rec;
     if (!Arena.fitsInPlace(oldBytes, newBytes)) {
-      target = this.arena.alloc(newBytes);
+      target = this.allocRecord(newBytes);
       const from = Arena.offsetOf(rec);
       const kept = Rec.headerBytes(keyLength) + keyLength + keptValueBytes;
       this.arena.chunkOf(rec).copy(this.arena.chunkOf(target), Arena.offsetOf(target), from, from + kept);
-      this.arena.free(rec, oldBytes);
+      this.freeRecord(rec, oldBytes);
       this.setWord(id, F_REC, target);
     }
     Rec.setValueLength(this.arena.wordsOf(target), Arena.wordOf(target), valueLength);
@@ -724,20 +798,30 @@ export class Database {
   }
 
   private storeObject(object: StoredObject): number {
+    object.owner = this;
+    this.adjust(object.bytes);
     const handle = this.freeHandles.pop();
     if (handle !== undefined) {
       this.objects[handle] = object;
       return handle;
     }
     this.objects.push(object);
+    this.addOverhead(ARRAY_SLOT_BYTES);
     return this.objects.length - 1;
   }
 
+  /**
+   * Takes an entry's object out of this database. A value moved elsewhere (RENAME, MOVE)
+   * was exported first and is stored again after: it reports to whichever stores it last.
+   */
   private releaseObject(id: number): void {
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
     const handle = words[Rec.handleWord(words, w)]!;
+    const object = this.objects[handle]!;
+    if (object.owner === this) object.owner = null;
+    this.adjust(-object.bytes);
     this.objects[handle] = undefined;
     this.freeHandles.push(handle);
   }
@@ -778,6 +862,7 @@ export class Database {
 
   private startResize(buckets: number): void {
     this.t1 = new Int32Array(buckets);
+    this.addOverhead(buckets * 4);
     this.rehashIdx = 0;
   }
 
@@ -816,6 +901,7 @@ export class Database {
       buckets--;
     }
     if (this.rehashIdx >= from.length) {
+      this.addOverhead(-from.length * 4);
       this.t0 = to;
       this.t1 = null;
       this.rehashIdx = 0;

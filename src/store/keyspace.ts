@@ -55,6 +55,14 @@ const ACTIVE_EXPIRE_STALE_PERCENT = 10;
 
 export class Keyspace {
   readonly arena = new Arena();
+  /** Bytes of keys and values in every database, kept current as they change (memory.ts). */
+  datasetBytes = 0;
+  /** Bytes of the databases' own structures (entries, indexes, TTL lists), kept current. */
+  overheadBytes = 0;
+  /** The highest usedBytes reached, noted as it happens. */
+  peakBytes = 0;
+  /** usedBytes once the empty databases were made (INFO used_memory_startup). */
+  readonly startupBytes: number;
   readonly dbs: Database[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredByCycle: 0, expireCycleMs: 0 };
   /**
@@ -83,7 +91,31 @@ export class Keyspace {
     readonly clock: Clock = systemClock,
   ) {
     this.dbs = Array.from({ length: databases }, (_, index) => new Database(this, index));
+    this.startupBytes = this.usedBytes;
     this.now = clock.now();
+  }
+
+  /**
+   * What the keyspace holds, in bytes: dataset + overhead, exact and O(1) at any moment
+   * (INFO used_memory; what a maxmemory check compares).
+   */
+  get usedBytes(): number {
+    return this.datasetBytes + this.overheadBytes;
+  }
+
+  addDataset(delta: number): void {
+    this.datasetBytes += delta;
+    if (delta > 0) this.notePeak();
+  }
+
+  addOverhead(delta: number): void {
+    this.overheadBytes += delta;
+    if (delta > 0) this.notePeak();
+  }
+
+  private notePeak(): void {
+    const used = this.datasetBytes + this.overheadBytes;
+    if (used > this.peakBytes) this.peakBytes = used;
   }
 
   /** Reads the clock; the gate calls it before each command. */

@@ -1,5 +1,8 @@
 // Growable typed columns made of fixed pages: growth adds a page and never copies, so a
-// table of ten million entries grows without a stall.
+// table of ten million entries grows without a stall. Each new page is reported to the
+// column's sink, if it has one (memory accounting, memory.ts).
+
+import type { ByteSink } from './memory.ts';
 
 export const PAGE_SHIFT = 16;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -7,12 +10,16 @@ export const PAGE_MASK = PAGE_SIZE - 1;
 
 export class PagedInt32 {
   readonly pages: Int32Array[] = [];
+  constructor(private readonly sink: ByteSink) {}
   get(i: number): number {
     return this.pages[i >>> PAGE_SHIFT]![i & PAGE_MASK]!;
   }
   set(i: number, value: number): void {
     const page = i >>> PAGE_SHIFT;
-    while (page >= this.pages.length) this.pages.push(new Int32Array(PAGE_SIZE));
+    while (page >= this.pages.length) {
+      this.pages.push(new Int32Array(PAGE_SIZE));
+      this.sink.adjust(PAGE_SIZE * 4);
+    }
     this.pages[page]![i & PAGE_MASK] = value;
   }
   get byteSize(): number {
@@ -22,6 +29,7 @@ export class PagedInt32 {
 
 export class PagedFloat64 {
   readonly pages: Float64Array[] = [];
+  constructor(private readonly sink: ByteSink) {}
   get(i: number): number {
     return this.pages[i >>> PAGE_SHIFT]![i & PAGE_MASK]!;
   }
@@ -38,7 +46,10 @@ export class PagedFloat64 {
   }
   set(i: number, value: number): void {
     const page = i >>> PAGE_SHIFT;
-    while (page >= this.pages.length) this.pages.push(new Float64Array(PAGE_SIZE));
+    while (page >= this.pages.length) {
+      this.pages.push(new Float64Array(PAGE_SIZE));
+      this.sink.adjust(PAGE_SIZE * 8);
+    }
     this.pages[page]![i & PAGE_MASK] = value;
   }
   get byteSize(): number {
@@ -59,7 +70,10 @@ export class SparseColumn {
   private pages: (Int32Array | Float64Array | undefined)[] = [];
   private allocated = 0;
 
-  constructor(private readonly Page: Int32ArrayConstructor | Float64ArrayConstructor) {}
+  constructor(
+    private readonly Page: Int32ArrayConstructor | Float64ArrayConstructor,
+    private readonly sink: ByteSink | null = null,
+  ) {}
 
   get(i: number): number {
     const p = i >>> SPARSE_SHIFT;
@@ -75,6 +89,7 @@ export class SparseColumn {
       while (this.pages.length <= p) this.pages.push(undefined);
       page = this.pages[p] = new this.Page(SPARSE_PAGE);
       this.allocated++;
+      this.sink?.adjust(SPARSE_PAGE * this.Page.BYTES_PER_ELEMENT);
     }
     page[i & SPARSE_MASK] = value;
   }

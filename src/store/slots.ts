@@ -3,6 +3,7 @@
 // slot, so CLUSTER COUNTKEYSINSLOT is O(1) and GETKEYSINSLOT or resharding walks only the
 // keys of one slot. The index costs 8 bytes per key and is only kept when asked for.
 
+import type { ByteSink } from './memory.ts';
 import { PagedInt32 } from './paged.ts';
 
 export const SLOT_COUNT = 16384;
@@ -48,9 +49,17 @@ export class SlotIndex {
   /** First entry id + 1 of each slot's list (0 = empty). */
   private readonly heads = new Int32Array(SLOT_COUNT);
   /** Per entry id: the slot, and the neighbours' ids + 1 in the slot's list. */
-  private readonly slotOf = new PagedInt32();
-  private readonly prev = new PagedInt32();
-  private readonly next = new PagedInt32();
+  private readonly slotOf: PagedInt32;
+  private readonly prev: PagedInt32;
+  private readonly next: PagedInt32;
+
+  /** `sink`: told of the index's size as it grows. */
+  constructor(sink: ByteSink) {
+    this.slotOf = new PagedInt32(sink);
+    this.prev = new PagedInt32(sink);
+    this.next = new PagedInt32(sink);
+    sink.adjust(SLOT_COUNT * 8);
+  }
 
   add(id: number, slot: number): void {
     const head = this.heads[slot]!;

@@ -2,6 +2,7 @@
 // JS objects (collections, large strings) rather than in the arena.
 
 import { Buffer } from 'node:buffer';
+import { Meter, objectBytes, typedArrayBytes, type ByteSink } from './memory.ts';
 
 export const ValueType = {
   String: 1,
@@ -52,12 +53,19 @@ export const ENCODING_NAMES: Record<Encoding, string> = {
   9: 'listpackex',
 };
 
-/** A value held as a JS object, reached from its entry by a handle. */
+/**
+ * A value held as a JS object, reached from its entry by a handle. Its size is a running
+ * figure (see memory.ts), reported to `owner`, the database that stores it.
+ */
 export interface StoredObject {
-  /** A deep copy (COPY, snapshots). */
+  /** A deep copy (COPY, snapshots), owned by no database yet. */
   clone(): StoredObject;
-  /** Approximate bytes held (MEMORY USAGE, INFO memory). */
-  byteSize(): number;
+  /** Bytes held, current after every change: O(1) (MEMORY USAGE, INFO memory). */
+  readonly bytes: number;
+  /** Where size changes go: the database while the object is stored in one, else null. */
+  owner: ByteSink | null;
+  /** `bytes` counted from scratch (tests, DEBUG). */
+  recount(): number;
 }
 
 /** A view of bytes owned by the store, valid until the next write. */
@@ -71,33 +79,39 @@ export function newByteRange(): ByteRange {
   return { buf: new Uint8Array(0), start: 0, end: 0 };
 }
 
+/** The object itself: the value's bytes, its length, and the Meter's two fields. */
+const LARGE_STRING_BYTES = objectBytes(4);
+
 /** A string too large for the arena, with spare capacity so appends are amortised O(1). */
-export class LargeString implements StoredObject {
-  bytes: Buffer;
+export class LargeString extends Meter implements StoredObject {
+  data: Buffer;
   length: number;
 
   constructor(value: Uint8Array) {
-    this.bytes = Buffer.alloc(value.length);
-    this.bytes.set(value);
+    super();
+    this.data = Buffer.alloc(value.length);
+    this.data.set(value);
     this.length = value.length;
+    this.adjust(LARGE_STRING_BYTES + typedArrayBytes(value.length));
   }
 
   resize(length: number): void {
-    if (length > this.bytes.length) {
-      const grown = Buffer.alloc(Math.max(length, Math.min(this.bytes.length * 2, length + 1024 * 1024)));
-      this.bytes.copy(grown, 0, 0, this.length);
-      this.bytes = grown;
+    if (length > this.data.length) {
+      const grown = Buffer.alloc(Math.max(length, Math.min(this.data.length * 2, length + 1024 * 1024)));
+      this.data.copy(grown, 0, 0, this.length);
+      this.adjust(grown.length - this.data.length);
+      this.data = grown;
     } else if (length > this.length) {
-      this.bytes.fill(0, this.length, length);
+      this.data.fill(0, this.length, length);
     }
     this.length = length;
   }
 
   clone(): LargeString {
-    return new LargeString(this.bytes.subarray(0, this.length));
+    return new LargeString(this.data.subarray(0, this.length));
   }
 
-  byteSize(): number {
-    return this.bytes.length + 64;
+  recount(): number {
+    return LARGE_STRING_BYTES + typedArrayBytes(this.data.length);
   }
 }

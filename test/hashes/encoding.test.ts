@@ -76,7 +76,7 @@ test('a converted hash keeps every pair and its TTL', () => {
 test('a listpack hash of 100 small fields takes well under 44 bytes per field', () => {
   const h = new Harness();
   for (let i = 0; i < 100; i++) h.run('HSET', 'h', `field:${i}`, `value:${i}`);
-  const perField = objectOf<HashValue>(h, 'h').byteSize() / 100;
+  const perField = objectOf<HashValue>(h, 'h').bytes / 100;
   assert.ok(perField < 30, `${perField} bytes per field`);
 });
 

@@ -130,8 +130,8 @@ test('COPY clones large strings too', () => {
   const original = db.objectOf(db.find(key('a'))) as LargeString;
   const copy = db.objectOf(db.find(key('b'))) as LargeString;
   assert.notEqual(copy, original);
-  copy.bytes[0] = 9;
-  assert.equal(original.bytes[0], 1);
+  copy.data[0] = 9;
+  assert.equal(original.data[0], 1);
 });
 
 test('COPY refuses to overwrite unless REPLACE', () => {

@@ -145,3 +145,20 @@ test('DEBUG QUICKLIST-PACKED-THRESHOLD, LISTPACK, STRINGMATCH-LEN and unknown su
   assert.equal(errorText(h.run('DEBUG', 'OBJECT')), "ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP.");
   assert.equal((h.run('DEBUG', 'HELP') as string[])[0], 'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
 });
+
+test('DEBUG MEMORY-RECOUNT finds the running memory totals equal to a count from scratch', () => {
+  const h = debugHarness();
+  h.run('SET', 's', 'x'.repeat(20_000));
+  h.run('APPEND', 's', 'more');
+  h.run('RPUSH', 'l', ...Array.from({ length: 300 }, (_, i) => `e${i}`));
+  h.run('HSET', 'h', ...Array.from({ length: 600 }, (_, i) => `f${i}`));
+  h.run('HEXPIRE', 'h', '100', 'FIELDS', '2', 'f0', 'f2');
+  h.run('SADD', 's2', '1', '2', 'three');
+  h.run('ZADD', 'z', ...Array.from({ length: 300 }, (_, i) => [String(i), `m${i}`]).flat());
+  const reply = h.run('DEBUG', 'MEMORY-RECOUNT') as string;
+  const figures = Object.fromEntries(reply.split(' ').map((pair) => pair.split(':') as [string, string]));
+  assert.equal(figures['mismatched-keys'], '0');
+  assert.equal(figures['dataset'], figures['recounted-dataset']);
+  assert.equal(figures['overhead'], figures['recounted-overhead']);
+  assert.ok(Number(figures['dataset']) > 20_000 + 300 * 4 + 600 * 4 + 300 * 4, reply);
+});

@@ -51,22 +51,59 @@ test('INFO server reports the Redis version clients gate on, and Mnemo own versi
   assert.equal(info(h, 'server').get('Server')!.get('uptime_in_seconds'), '90');
 });
 
-test('INFO memory reports maxmemory settings and non-zero usage', () => {
+/** INFO memory's figures as numbers. */
+function memory(h: Harness): Map<string, number> {
+  return new Map([...info(h, 'memory').get('Memory')!].map(([name, value]) => [name, Number(value)]));
+}
+
+test('INFO memory reports maxmemory settings', () => {
   const h = new Harness({ maxmemory: '100mb', 'maxmemory-policy': 'allkeys-lru' });
-  const memory = info(h, 'memory').get('Memory')!;
-  assert.equal(memory.get('maxmemory'), String(100 * 1024 * 1024));
-  assert.equal(memory.get('maxmemory_human'), '100.00M');
-  assert.equal(memory.get('maxmemory_policy'), 'allkeys-lru');
-  assert.ok(Number(memory.get('used_memory')) > 0);
-  assert.ok(Number(memory.get('used_memory_peak')) >= Number(memory.get('used_memory')));
+  const m = info(h, 'memory').get('Memory')!;
+  assert.equal(m.get('maxmemory'), String(100 * 1024 * 1024));
+  assert.equal(m.get('maxmemory_human'), '100.00M');
+  assert.equal(m.get('maxmemory_policy'), 'allkeys-lru');
 });
 
-test('INFO memory dataset grows with stored values', () => {
+test('INFO used_memory is dataset plus overhead, grows by the bytes written and falls back after DEL and FLUSHALL', () => {
   const h = new Harness();
-  const before = Number(info(h, 'memory').get('Memory')!.get('used_memory_dataset'));
+  const start = memory(h);
+  assert.equal(start.get('used_memory'), start.get('used_memory_dataset')! + start.get('used_memory_overhead')!);
+  assert.equal(start.get('used_memory'), start.get('used_memory_startup'));
+  assert.equal(start.get('used_memory_dataset'), 0);
   for (let i = 0; i < 100; i++) h.run('SET', `k${i}`, 'x'.repeat(1000));
-  const after = Number(info(h, 'memory').get('Memory')!.get('used_memory_dataset'));
-  assert.ok(after - before >= 100_000, `${before} -> ${after}`);
+  const written = memory(h);
+  // Each key is one arena record: a 4-byte header, the key (2-3 bytes) and the value, in an
+  // 8-byte size class: 1008 bytes.
+  assert.equal(written.get('used_memory_dataset'), 100 * 1008);
+  assert.equal(written.get('used_memory'), written.get('used_memory_dataset')! + written.get('used_memory_overhead')!);
+  for (let i = 0; i < 50; i++) h.run('DEL', `k${i}`);
+  assert.equal(memory(h).get('used_memory_dataset'), 50 * 1008);
+  h.run('FLUSHALL');
+  const flushed = memory(h);
+  assert.equal(flushed.get('used_memory_dataset'), 0);
+  assert.equal(flushed.get('used_memory'), start.get('used_memory'));
+});
+
+test('INFO used_memory_peak remembers a high point no INFO call saw', () => {
+  const h = new Harness();
+  const start = memory(h).get('used_memory')!;
+  h.run('SET', 'big', 'x'.repeat(1_000_000));
+  h.run('DEL', 'big');
+  const m = memory(h);
+  assert.equal(m.get('used_memory_dataset'), 0);
+  assert.ok(m.get('used_memory_peak')! >= start + 1_000_000, `peak ${m.get('used_memory_peak')} after a 1 MB value on ${start}`);
+  assert.ok(m.get('used_memory_peak')! - m.get('used_memory')! >= 1_000_000);
+});
+
+test('INFO memory counts collections as they change, with MEMORY USAGE the key share', () => {
+  const h = new Harness();
+  for (let i = 0; i < 1000; i++) h.run('HSET', 'h', `field:${i}`, 'v'.repeat(50));
+  const dataset = memory(h).get('used_memory_dataset')!;
+  assert.ok(dataset >= 1000 * 57, `${dataset} bytes for 1000 fields of 57 bytes`);
+  // The key's usage is its part of the dataset (the only key) plus its entry and index bucket.
+  assert.equal(h.run('MEMORY', 'USAGE', 'h'), dataset + 20);
+  h.run('DEL', 'h');
+  assert.equal(memory(h).get('used_memory_dataset'), 0);
 });
 
 test('INFO persistence says nothing is being saved, and counts changes since start', () => {

@@ -57,9 +57,11 @@ test('MEMORY STATS counts keys and data, with a map per non-empty database', () 
   h.run('SET', 'other', '1');
   const stats = h.run('MEMORY', 'STATS') as Map<string, unknown>;
   assert.equal(stats.get('keys.count'), 11);
-  assert.ok((stats.get('dataset.bytes') as number) >= 1000);
-  assert.ok((stats.get('total.allocated') as number) > 0);
-  assert.ok(stats.get('db.0') instanceof Map);
+  // Ten records of 4 + 2 + 100 bytes in 8-byte classes, and one of 4 + 5 + 1.
+  assert.equal(stats.get('dataset.bytes'), 10 * 112 + 16);
+  assert.equal(stats.get('total.allocated'), (stats.get('overhead.total') as number) + (stats.get('dataset.bytes') as number));
+  assert.ok((stats.get('peak.allocated') as number) >= (stats.get('total.allocated') as number));
+  assert.deepEqual([...(stats.get('db.0') as Map<string, unknown>).keys()], ['overhead.hashtable.main', 'overhead.hashtable.expires']);
   assert.ok(stats.get('db.2') instanceof Map);
   assert.equal(stats.has('db.1'), false);
   assert.equal(typeof stats.get('dataset.percentage'), 'number');

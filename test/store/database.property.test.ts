@@ -9,6 +9,7 @@ import { Keyspace, type Clock } from '../../src/store/keyspace.ts';
 import type { Database } from '../../src/store/database.ts';
 import { INLINE_VALUE_MAX } from '../../src/store/database.ts';
 import { MAX_CLASS_BYTES } from '../../src/store/arena.ts';
+import { Meter } from '../../src/store/memory.ts';
 import { Encoding, ValueType, newByteRange, type StoredObject } from '../../src/store/types.ts';
 
 class ManualClock implements Clock {
@@ -18,12 +19,15 @@ class ManualClock implements Clock {
   }
 }
 
-class TagObject implements StoredObject {
-  constructor(readonly tag: number) {}
+class TagObject extends Meter implements StoredObject {
+  constructor(readonly tag: number) {
+    super();
+    this.adjust(this.recount());
+  }
   clone(): TagObject {
     return new TagObject(this.tag);
   }
-  byteSize(): number {
+  recount(): number {
     return 16;
   }
 }
@@ -237,6 +241,20 @@ function apply(world: World, step: Op): void {
   }
 }
 
+/** The running memory totals equal a count from scratch, per database and summed. */
+function assertMemoryTotals(keyspace: Keyspace): void {
+  let dataset = 0;
+  let overhead = 0;
+  for (const db of keyspace.dbs) {
+    const counted = db.recountMemory();
+    assert.deepEqual(counted, { dataset: db.datasetBytes, overhead: db.overheadBytes, mismatched: [] });
+    dataset += counted.dataset;
+    overhead += counted.overhead;
+  }
+  assert.equal(keyspace.datasetBytes, dataset);
+  assert.equal(keyspace.overheadBytes, overhead);
+}
+
 test('databases agree with Map models over random writes, resizes, deletes, expiry, swaps and flushes', () => {
   fc.assert(
     fc.property(fc.array(op, { minLength: 20, maxLength: 120 }), (ops) => {
@@ -245,10 +263,13 @@ test('databases agree with Map models over random writes, resizes, deletes, expi
       const world: World = { keyspace, clock, models: [new Model(clock), new Model(clock)], selected: 0 };
       for (const step of ops) apply(world, step);
       keyspace.dbs.forEach((db, i) => assertWhole(db, world.models[i]!));
+      assertMemoryTotals(keyspace);
       for (const db of keyspace.dbs) {
         db.forEach((id) => db.deleteId(id));
         assert.equal(db.size, 0);
+        assert.equal(db.datasetBytes, 0);
       }
+      assertMemoryTotals(keyspace);
       assert.equal(keyspace.arena.usedBytes, 0);
     }),
     { numRuns: 30 },

@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Keyspace, Removal, type Clock } from '../../src/store/keyspace.ts';
 import type { Database } from '../../src/store/database.ts';
-import { Encoding, ValueType, newByteRange } from '../../src/store/types.ts';
+import { Meter } from '../../src/store/memory.ts';
+import { Encoding, ValueType, newByteRange, type StoredObject } from '../../src/store/types.ts';
+
+/** A value of no size, for tests that only need an entry holding an object. */
+class Stub extends Meter implements StoredObject {
+  clone(): Stub {
+    return new Stub();
+  }
+  recount(): number {
+    return 0;
+  }
+}
 
 class ManualClock implements Clock {
   ms = 1_700_000_000_000;
@@ -255,7 +266,7 @@ test('CAS stays the same between reads, differs between keys and changes with ev
   db.resizeString(a, 5, newByteRange());
   assert.ok(db.casOf(a) > second);
   const third = db.casOf(a);
-  db.objectForWrite(db.setObject(Buffer.from('a'), ValueType.Hash, Encoding.Hashtable, { clone: () => ({}) as never, byteSize: () => 0 }));
+  db.objectForWrite(db.setObject(Buffer.from('a'), ValueType.Hash, Encoding.Hashtable, new Stub()));
   assert.ok(db.casOf(db.find(Buffer.from('a'))) > third);
 });
 
@@ -294,7 +305,7 @@ test('storing a collection over a key past its TTL reports that key as expired',
   db.setExpire(db.setString(Buffer.from('k'), Buffer.from('v')), clock.ms);
   clock.ms += 1;
   keyspace.refreshTime();
-  db.setObject(Buffer.from('k'), ValueType.Hash, Encoding.Hashtable, { clone: () => ({}) as never, byteSize: () => 0 });
+  db.setObject(Buffer.from('k'), ValueType.Hash, Encoding.Hashtable, new Stub());
   assert.deepEqual(expired, ['k']);
   assert.equal(keyspace.stats.expiredKeys, 1);
   assert.equal(db.typeOf(db.find(Buffer.from('k'))), ValueType.Hash);

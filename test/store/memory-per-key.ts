@@ -26,7 +26,7 @@ for (let i = 0; i < count; i++) {
 while (db.rehashing) db.rehashSome(1000);
 gc();
 const mem = process.memoryUsage();
-const overhead = db.overheadBytes();
+const overhead = db.overheadBytes;
 const perKey = (bytes: number) => (bytes / count).toFixed(1);
 console.log(`${count} keys`);
 console.log(`entries + index + TTL list: ${perKey(overhead)} B/key`);

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { RecordTable } from '../../src/store/types/records.ts';
 import { newByteRange } from '../../src/store/types.ts';
 
+/** Tables here belong to no collection: nobody to tell of their size. */
+const NO_OWNER = { adjust: () => {} };
+
 function seeded(seed: number): (n: number) => number {
   return (n) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -33,7 +36,7 @@ function contents(table: RecordTable): Map<string, string> {
 
 test('gets, puts and deletes agree with a map through growth, moves, rebuilds and slot reuse', () => {
   const rand = seeded(11);
-  const table = new RecordTable();
+  const table = new RecordTable(NO_OWNER);
   const model = new Map<string, string>();
   // Binary keys, some past 127 bytes (the four-byte length form).
   const keyOf = (i: number) => Buffer.concat([Buffer.from([i & 0xff, (i >> 8) & 0xff, 0x80 + (i % 7)]), Buffer.alloc(i % 50 === 0 ? 200 : 0, 0xab)]);
@@ -57,7 +60,7 @@ test('gets, puts and deletes agree with a map through growth, moves, rebuilds an
 });
 
 test('a key keeps its slot while its value moves, so a scan sees it exactly once', () => {
-  const table = new RecordTable();
+  const table = new RecordTable(NO_OWNER);
   const put = (key: string, value: string) => table.put(Buffer.from(key), 0, key.length, Buffer.from(value), 0, value.length);
   for (let i = 0; i < 100; i++) put(`k${i}`, 'v');
   const seen: string[] = [];
@@ -74,13 +77,13 @@ test('a key keeps its slot while its value moves, so a scan sees it exactly once
 });
 
 test('a value rewritten at the same length changes in place and at another length moves', () => {
-  const table = new RecordTable();
+  const table = new RecordTable(NO_OWNER);
   const key = Buffer.from('field');
   table.put(key, 0, key.length, Buffer.from('aaaa'), 0, 4);
-  const before = table.tableBytes();
+  const before = table.bytes;
   for (const value of ['bbbb', 'cccc', 'dddd']) table.put(key, 0, key.length, Buffer.from(value), 0, 4);
   assert.equal(valueOf(table, key), 'dddd');
-  assert.equal(table.tableBytes(), before, 'same-length rewrites take no new room');
+  assert.equal(table.bytes, before, 'same-length rewrites take no new room');
   table.put(key, 0, key.length, Buffer.from('a much longer value than before'), 0, 31);
   assert.equal(valueOf(table, key), 'a much longer value than before');
   table.put(key, 0, key.length, Buffer.alloc(0), 0, 0);
@@ -89,7 +92,7 @@ test('a value rewritten at the same length changes in place and at another lengt
 });
 
 test('keys that differ only in length or last byte are told apart', () => {
-  const table = new RecordTable();
+  const table = new RecordTable(NO_OWNER);
   const keys = ['', 'a', 'a\0', 'ab', 'b', '\xff', '\xff\xff'].map((k) => Buffer.from(k, 'latin1'));
   keys.forEach((k, i) => table.put(k, 0, k.length, Buffer.from(String(i)), 0, 1));
   keys.forEach((k, i) => assert.equal(valueOf(table, k), String(i)));
@@ -100,10 +103,10 @@ test('keys that differ only in length or last byte are told apart', () => {
 });
 
 test('a clone is independent of the table it was copied from', () => {
-  const table = new RecordTable();
+  const table = new RecordTable(NO_OWNER);
   const put = (t: RecordTable, key: string, value: string) => t.put(Buffer.from(key), 0, key.length, Buffer.from(value), 0, value.length);
   for (let i = 0; i < 50; i++) put(table, `k${i}`, `v${i}`);
-  const copy = table.clone();
+  const copy = table.clone(NO_OWNER);
   put(table, 'k1', 'changed');
   put(table, 'k2', 'x'.repeat(300));
   table.delete(Buffer.from('k3'));
@@ -117,12 +120,12 @@ test('a clone is independent of the table it was copied from', () => {
 });
 
 test('deleting most records gives the buffer back', () => {
-  const table = new RecordTable();
+  const table = new RecordTable(NO_OWNER);
   const value = Buffer.alloc(100, 1);
   const keys = Array.from({ length: 5000 }, (_, i) => Buffer.from(`key:${i}`));
   for (const key of keys) table.put(key, 0, key.length, value, 0, value.length);
-  const full = table.tableBytes();
+  const full = table.bytes;
   for (const key of keys.slice(100)) table.delete(key);
-  assert.ok(table.tableBytes() < full / 2, `${table.tableBytes()} bytes held after deleting 98% of ${full}`);
+  assert.ok(table.bytes < full / 2, `${table.bytes} bytes held after deleting 98% of ${full}`);
   for (const key of keys.slice(0, 100)) assert.equal(valueOf(table, key)?.length, 100);
 });

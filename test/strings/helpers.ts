@@ -2,17 +2,18 @@
 // reading a key's TTL and encoding straight from the engine.
 
 import assert from 'node:assert/strict';
+import { Meter } from '../../src/store/memory.ts';
 import { Encoding, ENCODING_NAMES, ValueType, type StoredObject } from '../../src/store/types.ts';
 import type { Harness } from '../helpers/harness.ts';
 import { ReplyError, type Reply } from '../helpers/resp.ts';
 
 /** Stands in for a list: WRONGTYPE only needs the entry's type. */
-class ListStub implements StoredObject {
+class ListStub extends Meter implements StoredObject {
   clone(): ListStub {
     return new ListStub();
   }
-  byteSize(): number {
-    return 16;
+  recount(): number {
+    return 0;
   }
 }
 

@@ -199,6 +199,27 @@ function debugObject(ctx: CommandContext): void {
   );
 }
 
+/**
+ * Mnemo's own: the keyspace's running memory totals next to a count from scratch of every
+ * record, object and structure, and how many keys' running sizes differ from their recount.
+ * The two must agree; an O(n) check, for tests and for doubt.
+ */
+function memoryRecount(ctx: CommandContext): void {
+  const keyspace = ctx.keyspace;
+  let dataset = 0;
+  let overhead = 0;
+  let mismatched = 0;
+  for (const db of keyspace.dbs) {
+    const counted = db.recountMemory();
+    dataset += counted.dataset;
+    overhead += counted.overhead;
+    mismatched += counted.mismatched.length;
+  }
+  ctx.w.simple(
+    `dataset:${keyspace.datasetBytes} recounted-dataset:${dataset} overhead:${keyspace.overheadBytes} recounted-overhead:${overhead} mismatched-keys:${mismatched}`,
+  );
+}
+
 /** Blocks the whole server, as Redis's DEBUG SLEEP does (tests use it to stall the event loop). */
 function sleep(seconds: number): void {
   if (seconds > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
@@ -237,6 +258,9 @@ const HELP = [
   '    Run a fuzz tester against the stringmatchlen() function.',
   'LISTPACK <key>',
   '    Show low level info about the listpack encoding of <key>.',
+  'MEMORY-RECOUNT',
+  '    (Mnemo) Count the memory of every key and structure from scratch and show it',
+  '    next to the running totals used_memory is made of.',
 ];
 
 function debug(ctx: CommandContext): void {
@@ -255,6 +279,7 @@ function debug(ctx: CommandContext): void {
     return w.ok();
   }
   if (sub === 'object' && argc === 3) return debugObject(ctx);
+  if (sub === 'memory-recount' && argc === 2) return memoryRecount(ctx);
   if (sub === 'protocol' && argc === 3) return protocol(ctx);
   if (sub === 'digest' && argc === 2) return w.simple(datasetDigest(ctx));
   if (sub === 'digest-value') {

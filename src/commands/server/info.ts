@@ -26,8 +26,11 @@ export function bytesToHuman(bytes: number): string {
 }
 
 export interface MemoryFacts {
-  /** Everything the process allocated: the JS heap plus memory outside it (the engine's buffers). */
+  /** What the keyspace holds: dataset + overhead, a running total (no walk). */
   used: number;
+  peak: number;
+  /** used_memory when the empty databases were made. */
+  startup: number;
   rss: number;
   /** The engine's structures: entry pages, indexes, TTL lists. */
   overhead: number;
@@ -41,20 +44,13 @@ export interface MemoryFacts {
 export function memoryFacts(server: Server): MemoryFacts {
   const usage = process.memoryUsage();
   const keyspace = server.keyspace;
-  let overhead = 0;
-  let objects = 0;
-  for (const db of keyspace.dbs) {
-    overhead += db.overheadBytes();
-    objects += db.objectBytes();
-  }
-  const used = usage.heapUsed + usage.external;
-  const state = adminState(server);
-  state.peakMemory = Math.max(state.peakMemory, used);
   return {
-    used,
+    used: keyspace.usedBytes,
+    peak: keyspace.peakBytes,
+    startup: keyspace.startupBytes,
     rss: usage.rss,
-    overhead,
-    dataset: keyspace.arena.usedBytes + objects,
+    overhead: keyspace.overheadBytes,
+    dataset: keyspace.datasetBytes,
     heap: usage.heapUsed,
     arenaUsed: keyspace.arena.usedBytes,
     arenaReserved: keyspace.arena.reservedBytes,
@@ -108,7 +104,6 @@ const clientsSection: Section = (server) => [
 
 const memorySection: Section = (server) => {
   const m = memoryFacts(server);
-  const peak = adminState(server).peakMemory;
   const maxmemory = server.config.number('maxmemory');
   const total = os.totalmem();
   return [
@@ -116,12 +111,14 @@ const memorySection: Section = (server) => {
     ['used_memory_human', bytesToHuman(m.used)],
     ['used_memory_rss', m.rss],
     ['used_memory_rss_human', bytesToHuman(m.rss)],
-    ['used_memory_peak', peak],
-    ['used_memory_peak_human', bytesToHuman(peak)],
-    ['used_memory_peak_perc', `${percent(m.used, peak)}%`],
+    ['used_memory_peak', m.peak],
+    ['used_memory_peak_human', bytesToHuman(m.peak)],
+    ['used_memory_peak_perc', `${percent(m.used, m.peak)}%`],
     ['used_memory_overhead', m.overhead],
+    ['used_memory_startup', m.startup],
     ['used_memory_dataset', m.dataset],
-    ['used_memory_dataset_perc', `${percent(m.dataset, m.overhead + m.dataset)}%`],
+    // As Redis: the dataset's share of what was added since start-up.
+    ['used_memory_dataset_perc', `${percent(m.dataset, m.used - m.startup)}%`],
     ['used_memory_js_heap', m.heap],
     ['used_memory_arena', m.arenaUsed],
     ['used_memory_arena_reserved', m.arenaReserved],

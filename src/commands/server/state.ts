@@ -1,4 +1,4 @@
-// Per-server facts the admin commands keep between calls: identifiers and the memory peak.
+// Per-server facts the admin commands keep between calls: identifiers and rates.
 
 import { randomBytes } from 'node:crypto';
 import type { Server } from '../../server/server.ts';
@@ -34,8 +34,6 @@ export interface AdminState {
   readonly runId: string;
   /** INFO master_replid; DEBUG CHANGE-REPL-ID replaces it. */
   replId: string;
-  /** used_memory's highest value seen by INFO or MEMORY. */
-  peakMemory: number;
   readonly ops: InstantaneousMetric;
   readonly netInput: InstantaneousMetric;
   readonly netOutput: InstantaneousMetric;
@@ -49,7 +47,6 @@ export function adminState(server: Server): AdminState {
     const created: AdminState = {
       runId: randomHex(),
       replId: randomHex(),
-      peakMemory: 0,
       ops: new InstantaneousMetric(),
       netInput: new InstantaneousMetric(),
       netOutput: new InstantaneousMetric(),

@@ -5,6 +5,7 @@
 // field-expiry command has touched the hash, so hashes without TTLs pay nothing for it.
 
 import { Buffer } from 'node:buffer';
+import { ARRAY_SLOT_BYTES, Meter, objectBytes, stringBytes, type ByteSink } from '../memory.ts';
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { RecordTable, type RecordVisitor } from './records.ts';
@@ -13,11 +14,20 @@ import { latin1 } from './slotted.ts';
 /** Visits one field and its value in place (valid until the hash changes). */
 export type PairVisitor = RecordVisitor;
 
-export class HashValue implements StoredObject {
-  private lp: Listpack | null = new Listpack();
+/** The HashValue object: its three parts and the Meter's fields. */
+const HASH_BYTES = objectBytes(5);
+
+export class HashValue extends Meter implements StoredObject {
+  private lp: Listpack | null;
   private table: RecordTable | null = null;
   /** Expiry times by field; null (one empty slot) until HEXPIRE and the like first ran. */
   private ttls: FieldTtls | null = null;
+
+  constructor() {
+    super();
+    this.adjust(HASH_BYTES);
+    this.lp = new Listpack(this);
+  }
 
   get encoding(): Encoding {
     if (this.lp === null) return Encoding.Hashtable;
@@ -57,7 +67,10 @@ export class HashValue implements StoredObject {
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
     const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
-    if (lp === null) return this.table!.put(field, 0, field.length, value, 0, value.length);
+    if (lp === null) {
+      if (lostTtl) this.releaseEmptyTtls();
+      return this.table!.put(field, 0, field.length, value, 0, value.length);
+    }
     const at = findField(lp, field);
     if (at >= 0) {
       lp.replaceAt(lp.next(at), value);
@@ -71,7 +84,7 @@ export class HashValue implements StoredObject {
 
   /** Removes a field; true when it was there. */
   delete(field: Uint8Array): boolean {
-    if (this.ttls !== null && this.ttls.size > 0) this.ttls.delete(latin1(field, 0, field.length));
+    if (this.ttls !== null && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length))) this.releaseEmptyTtls();
     const lp = this.lp;
     if (lp === null) return this.table!.delete(field);
     const at = findField(lp, field);
@@ -84,12 +97,13 @@ export class HashValue implements StoredObject {
   convert(): void {
     const lp = this.lp;
     if (lp === null) return;
-    const table = new RecordTable();
+    const table = new RecordTable(this);
     for (let at = lp.start; at < lp.end; at = lp.next(lp.next(at))) {
       const v = lp.next(at);
       table.put(lp.buf, lp.dataStart(at), lp.dataEnd(at), lp.buf, lp.dataStart(v), lp.dataEnd(v));
     }
     this.table = table;
+    this.adjust(-lp.bytes);
     this.lp = null;
   }
 
@@ -150,7 +164,7 @@ export class HashValue implements StoredObject {
 
   /** Makes the hash able to hold field TTLs (a listpack becomes "listpackex"). */
   enableFieldTtls(): void {
-    this.ttls ??= new FieldTtls();
+    this.ttls ??= new FieldTtls(this);
   }
 
   /** Whether any field has a TTL. */
@@ -174,7 +188,20 @@ export class HashValue implements StoredObject {
   persistField(field: Uint8Array): boolean {
     if (this.ttls === null || !this.ttls.delete(latin1(field, 0, field.length))) return false;
     this.placeInListpack(field, -1);
+    this.releaseEmptyTtls();
     return true;
+  }
+
+  /**
+   * A table hash whose last field TTL went gives its TTL map back; a listpack keeps it, as it
+   * marks the encoding "listpackex" for good.
+   */
+  private releaseEmptyTtls(): void {
+    const ttls = this.ttls;
+    if (ttls === null || ttls.size > 0 || this.lp !== null) return;
+    ttls.owner = null;
+    this.adjust(-ttls.bytes);
+    this.ttls = null;
   }
 
   /**
@@ -212,20 +239,31 @@ export class HashValue implements StoredObject {
     const ttls = this.ttls;
     if (ttls === null) return;
     for (let field = ttls.popDue(now); field !== null; field = ttls.popDue(now)) this.delete(Buffer.from(field, 'latin1'));
+    this.releaseEmptyTtls();
   }
 
   clone(): HashValue {
     const copy = new HashValue();
-    copy.lp = this.lp?.clone() ?? null;
-    copy.table = this.table?.clone() ?? null;
-    copy.ttls = this.ttls?.clone() ?? null;
+    copy.adjust(-copy.lp!.bytes);
+    copy.lp = this.lp?.clone(copy) ?? null;
+    copy.table = this.table?.clone(copy) ?? null;
+    copy.ttls = this.ttls?.clone(copy) ?? null;
     return copy;
   }
 
-  byteSize(): number {
-    return 32 + (this.ttls?.byteSize() ?? 0) + (this.lp !== null ? this.lp.byteSize() : 64 + this.table!.tableBytes());
+  recount(): number {
+    return HASH_BYTES + (this.lp?.recount() ?? 0) + (this.table?.recount() ?? 0) + (this.ttls?.recount() ?? 0);
   }
 }
+
+/** The FieldTtls object with its map and two arrays, before any entry. */
+const FIELD_TTLS_BYTES = objectBytes(5) + 3 * objectBytes(0);
+/** A Map entry (key, value, chain link) and its share of the buckets, besides the key string. */
+const MAP_ENTRY_BYTES = 32;
+/** A heap entry: a slot in each of the two arrays. */
+const HEAP_ENTRY_BYTES = 2 * ARRAY_SLOT_BYTES;
+
+const fieldEntryBytes = (field: string) => MAP_ENTRY_BYTES + stringBytes(field.length);
 
 /**
  * Expiry times in ms by field (as latin1), with a min-heap of (time, field) so that the due
@@ -233,24 +271,37 @@ export class HashValue implements StoredObject {
  * changes or goes; stale entries are skipped when they reach the top, and the heap is rebuilt
  * from the map when they outnumber the live ones.
  */
-class FieldTtls extends Map<string, number> {
+class FieldTtls extends Meter {
+  private readonly at = new Map<string, number>();
   private times: number[] = [];
   private fields: string[] = [];
 
+  constructor(owner: ByteSink) {
+    super(owner);
+    this.adjust(FIELD_TTLS_BYTES);
+  }
+
+  get size(): number {
+    return this.at.size;
+  }
+
+  get(field: string): number | undefined {
+    return this.at.get(field);
+  }
+
   expire(field: string, at: number): void {
-    this.set(field, at);
-    if (this.times.length > 2 * this.size + 16) this.rebuild();
+    if (!this.at.has(field)) this.adjust(fieldEntryBytes(field));
+    this.at.set(field, at);
+    if (this.times.length > 2 * this.at.size + 16) this.rebuild();
     else this.push(at, field);
   }
 
-  override delete(field: string): boolean {
-    const had = super.delete(field);
+  delete(field: string): boolean {
+    if (!this.at.delete(field)) return false;
+    this.adjust(-fieldEntryBytes(field));
     // Stale heap entries of a hash left without TTLs would be memory for nothing.
-    if (this.size === 0) {
-      this.times = [];
-      this.fields = [];
-    }
-    return had;
+    if (this.at.size === 0) this.clearHeap();
+    return true;
   }
 
   /** The earliest time of any field; Infinity when none. */
@@ -269,32 +320,40 @@ class FieldTtls extends Map<string, number> {
     return field;
   }
 
-  clone(): FieldTtls {
-    const copy = new FieldTtls(this);
+  /** A copy belonging to `owner`. */
+  clone(owner: ByteSink): FieldTtls {
+    const copy = new FieldTtls(owner);
+    for (const [field, at] of this.at) copy.at.set(field, at);
     copy.times = this.times.slice();
     copy.fields = this.fields.slice();
+    copy.adjust(this.bytes - FIELD_TTLS_BYTES);
     return copy;
   }
 
-  byteSize(): number {
-    // A Map entry and key string per field, two array slots per heap entry.
-    let bytes = this.times.length * 16;
-    for (const field of this.keys()) bytes += 56 + field.length;
+  recount(): number {
+    let bytes = FIELD_TTLS_BYTES + this.times.length * HEAP_ENTRY_BYTES;
+    for (const field of this.at.keys()) bytes += fieldEntryBytes(field);
     return bytes;
   }
 
   private dropStale(): void {
-    while (this.times.length > 0 && this.get(this.fields[0]!) !== this.times[0]) this.pop();
+    while (this.times.length > 0 && this.at.get(this.fields[0]!) !== this.times[0]) this.pop();
+  }
+
+  private clearHeap(): void {
+    this.adjust(-this.times.length * HEAP_ENTRY_BYTES);
+    this.times = [];
+    this.fields = [];
   }
 
   private rebuild(): void {
-    this.times = [];
-    this.fields = [];
-    for (const [field, at] of this) this.push(at, field);
+    this.clearHeap();
+    for (const [field, at] of this.at) this.push(at, field);
   }
 
   private push(at: number, field: string): void {
     const { times, fields } = this;
+    this.adjust(HEAP_ENTRY_BYTES);
     let i = times.length;
     while (i > 0) {
       const parent = (i - 1) >>> 1;
@@ -309,6 +368,7 @@ class FieldTtls extends Map<string, number> {
 
   private pop(): void {
     const { times, fields } = this;
+    this.adjust(-HEAP_ENTRY_BYTES);
     const at = times.pop()!;
     const field = fields.pop()!;
     const n = times.length;

@@ -2,8 +2,12 @@
 // list-max-listpack-size (negative: bytes per node, -2 = 8 KB; positive: entries per node).
 // A small list is a single node, so it costs one allocation plus ~2 bytes per element.
 
+import { ARRAY_SLOT_BYTES, Meter, objectBytes } from '../memory.ts';
 import type { StoredObject } from '../types.ts';
 import { entryBytes, Listpack } from './listpack.ts';
+
+/** The ListValue object (length, nodes, fill, the Meter's fields) and its node array. */
+const LIST_BYTES = objectBytes(5) + objectBytes(0);
 
 export const LIST_HEAD = 0;
 export const LIST_TAIL = 1;
@@ -12,7 +16,7 @@ export type ListEnd = typeof LIST_HEAD | typeof LIST_TAIL;
 /** Visits an element in place; return false to stop. */
 export type ElementVisitor = (buf: Uint8Array, start: number, end: number, index: number) => boolean | void;
 
-export class ListValue implements StoredObject {
+export class ListValue extends Meter implements StoredObject {
   length = 0;
   /**
    * The node array only changes when a node fills up or empties, about once per 8 KB of
@@ -21,17 +25,20 @@ export class ListValue implements StoredObject {
   private nodes: Listpack[] = [];
 
   /** `fill` is list-max-listpack-size, read when nodes are filled. */
-  constructor(public fill = -2) {}
+  constructor(public fill = -2) {
+    super();
+    this.adjust(LIST_BYTES);
+  }
 
   push(end: ListEnd, value: Uint8Array): void {
     const size = entryBytes(value.length);
     if (end === LIST_HEAD) {
       let node = this.nodes[0];
-      if (node === undefined || !this.fits(node, size)) this.nodes.unshift((node = new Listpack(0)));
+      if (node === undefined || !this.fits(node, size)) this.nodes.unshift((node = this.newNode(0, 0)));
       node.pushFront(value);
     } else {
       let node = this.nodes[this.nodes.length - 1];
-      if (node === undefined || !this.fits(node, size)) this.nodes.push((node = new Listpack(0)));
+      if (node === undefined || !this.fits(node, size)) this.nodes.push((node = this.newNode(0, 0)));
       node.pushBack(value);
     }
     this.length++;
@@ -44,7 +51,8 @@ export class ListValue implements StoredObject {
    */
   reserve(end: ListEnd, bytes: number, count: number): void {
     if (this.length > 0 || this.over(bytes, count)) return;
-    this.nodes = [new Listpack(bytes, end === LIST_HEAD ? bytes : 0)];
+    this.dropAllNodes();
+    this.nodes = [this.newNode(bytes, end === LIST_HEAD ? bytes : 0)];
   }
 
   /** Visits the element at one end in place, then removes it; false when the list is empty. */
@@ -149,7 +157,7 @@ export class ListValue implements StoredObject {
         at = node.start + offset;
         removed++;
       }
-      if (node.count === 0) this.nodes.splice(ni, 1);
+      if (node.count === 0) this.dropNode(ni);
       // After dropping a node, the next one towards the tail has taken its index.
       if (fromTail) ni--;
       else if (node.count > 0) ni++;
@@ -161,7 +169,7 @@ export class ListValue implements StoredObject {
   /** Keeps only the elements in [start, stop] (already clamped: 0 <= start, stop < length). */
   trim(start: number, stop: number): void {
     if (start > stop) {
-      this.nodes = [];
+      this.dropAllNodes();
       this.length = 0;
       return;
     }
@@ -171,14 +179,15 @@ export class ListValue implements StoredObject {
 
   clone(): ListValue {
     const copy = new ListValue(this.fill);
-    copy.nodes = this.nodes.map((node) => node.clone());
+    copy.nodes = this.nodes.map((node) => node.clone(copy));
+    copy.adjust(this.nodes.length * ARRAY_SLOT_BYTES);
     copy.length = this.length;
     return copy;
   }
 
-  byteSize(): number {
-    let total = 48 + this.nodes.length * 8;
-    for (const node of this.nodes) total += node.byteSize();
+  recount(): number {
+    let total = LIST_BYTES + this.nodes.length * ARRAY_SLOT_BYTES;
+    for (const node of this.nodes) total += node.recount();
     return total;
   }
 
@@ -195,7 +204,7 @@ export class ListValue implements StoredObject {
       const node = this.nodes[ni]!;
       if (node.count <= n) {
         n -= node.count;
-        this.nodes.splice(ni, 1);
+        this.dropNode(ni);
         continue;
       }
       if (end === LIST_HEAD) {
@@ -213,7 +222,23 @@ export class ListValue implements StoredObject {
     const node = this.nodes[ni]!;
     node.remove(at);
     this.length--;
-    if (node.count === 0) this.nodes.splice(ni, 1);
+    if (node.count === 0) this.dropNode(ni);
+  }
+
+  /** A node for the node array (the caller puts it there), counted in this list's size. */
+  private newNode(capacity: number, front: number): Listpack {
+    this.adjust(ARRAY_SLOT_BYTES);
+    return new Listpack(this, capacity, front);
+  }
+
+  private dropNode(ni: number): void {
+    const [node] = this.nodes.splice(ni, 1);
+    this.adjust(-(node!.bytes + ARRAY_SLOT_BYTES));
+  }
+
+  private dropAllNodes(): void {
+    for (const node of this.nodes) this.adjust(-(node.bytes + ARRAY_SLOT_BYTES));
+    this.nodes = [];
   }
 
   /** Node index and entry position of element `index`, walking from the nearer end. */
@@ -232,7 +257,7 @@ export class ListValue implements StoredObject {
 
   private fits(node: Listpack, size: number): boolean {
     if (node.count === 0) return true;
-    return !this.over(node.bytes + size, node.count + 1);
+    return !this.over(node.used + size, node.count + 1);
   }
 
   /**
@@ -247,10 +272,10 @@ export class ListValue implements StoredObject {
   /** Splits a node that an insert or replace pushed past the cap, keeping each half in order. */
   private splitIfOver(ni: number): void {
     const node = this.nodes[ni]!;
-    if (node.count < 2 || !this.over(node.bytes, node.count)) return;
+    if (node.count < 2 || !this.over(node.used, node.count)) return;
     const keep = node.count >>> 1;
     const from = node.seek(keep);
-    const tail = new Listpack(node.end - from);
+    const tail = this.newNode(node.end - from, 0);
     for (let at = from; at < node.end; at = node.next(at)) {
       tail.pushBack(node.buf.subarray(node.dataStart(at), node.dataEnd(at)));
     }

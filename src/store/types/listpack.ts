@@ -10,27 +10,34 @@
 // are amortised O(1).
 
 import { Buffer } from 'node:buffer';
+import { Meter, objectBytes, typedArrayBytes, type ByteSink } from '../memory.ts';
 
 const SHORT = 0x80;
+/** The Listpack object (buf, start, end, count and the Meter's fields) and its array's. */
+const LISTPACK_BYTES = objectBytes(6) + typedArrayBytes(0);
 
 /** Bytes an entry of `length` data bytes takes. */
 export function entryBytes(length: number): number {
   return length < SHORT ? length + 2 : length + 10;
 }
 
-export class Listpack {
+export class Listpack extends Meter {
   buf: Uint8Array;
   start: number;
   end: number;
   /** Entries held. */
   count = 0;
 
-  constructor(capacity = 0, front = 0) {
+  /** `owner`: the collection this listpack belongs to, told of its size. */
+  constructor(owner: ByteSink, capacity = 0, front = 0) {
+    super(owner);
     this.buf = new Uint8Array(capacity);
     this.start = this.end = front;
+    this.adjust(LISTPACK_BYTES + capacity);
   }
 
-  get bytes(): number {
+  /** Bytes of entries held (`bytes` is what the listpack costs). */
+  get used(): number {
     return this.end - this.start;
   }
 
@@ -142,16 +149,17 @@ export class Listpack {
     this.removeRange(at, this.next(at), 1);
   }
 
-  clone(): Listpack {
-    const copy = new Listpack(this.bytes);
+  /** A copy belonging to `owner`, without spare room. */
+  clone(owner: ByteSink): Listpack {
+    const copy = new Listpack(owner, this.used);
     copy.buf.set(this.buf.subarray(this.start, this.end));
-    copy.end = this.bytes;
+    copy.end = this.used;
     copy.count = this.count;
     return copy;
   }
 
-  byteSize(): number {
-    return this.buf.length + 48;
+  recount(): number {
+    return LISTPACK_BYTES + this.buf.length;
   }
 
   /** Replaces `remove` bytes at `at` with a gap of `insert` bytes, growing as needed. */
@@ -168,7 +176,7 @@ export class Listpack {
 
   /** Moves the live bytes into a new array with at least `front`/`back` free bytes. */
   private realloc(front: number, back: number, spare = true): void {
-    const used = this.bytes;
+    const used = this.used;
     // Grow by a quarter, not double: small collections are the bulk of memory, and waste in
     // each one adds up.
     const slack = spare ? (used >>> 2) + 16 : 0;
@@ -176,13 +184,14 @@ export class Listpack {
     const capacity = head + used + back + (back > 0 ? slack : 0);
     const next = new Uint8Array(capacity);
     next.set(this.buf.subarray(this.start, this.end), head);
+    this.adjust(capacity - this.buf.length);
     this.buf = next;
     this.start = head;
     this.end = head + used;
   }
 
   private maybeShrink(): void {
-    if (this.buf.length > 256 && this.bytes * 4 < this.buf.length) this.realloc(0, 0);
+    if (this.buf.length > 256 && this.used * 4 < this.buf.length) this.realloc(0, 0);
   }
 }
 

@@ -8,11 +8,16 @@
 // reused by later inserts; the slot range never shrinks, since compacting would move keys
 // under a running cursor.
 
+import { Meter, objectBytes, typedArrayBytes, type ByteSink } from '../memory.ts';
+
 /** Grow when more than 3/4 of the buckets are taken. */
 const MAX_FILL_NUMERATOR = 3;
 const MAX_FILL_DENOMINATOR = 4;
 
-export abstract class OpenTable {
+/** The table object's fields here and in the subclasses (an estimate), without its arrays. */
+const TABLE_OBJECT_BYTES = objectBytes(12);
+
+export abstract class OpenTable extends Meter {
   /**
    * (ref + 1, hash) pairs, ref + 1 = 0 being an empty bucket; then, from `tailStart`, words of
    * the subclass's own. A typed array costs about 200 bytes besides its data, which small
@@ -22,6 +27,12 @@ export abstract class OpenTable {
   protected mask = 3;
   protected count = 0;
   protected tailWords = 0;
+
+  /** `owner`: the collection this table belongs to, told of its size. */
+  constructor(owner: ByteSink) {
+    super(owner);
+    this.adjust(TABLE_OBJECT_BYTES + typedArrayBytes(this.buckets.byteLength));
+  }
 
   get size(): number {
     return this.count;
@@ -70,6 +81,7 @@ export abstract class OpenTable {
   protected resizeTail(words: number): void {
     const old = this.buckets;
     this.buckets = new Int32Array(this.tailStart + words);
+    this.adjust(this.buckets.byteLength - old.byteLength);
     this.buckets.set(old.subarray(0, this.tailStart + Math.min(words, this.tailWords)));
     this.tailWords = words;
   }
@@ -81,6 +93,7 @@ export abstract class OpenTable {
     const oldTailStart = this.tailStart;
     this.mask = this.mask * 2 + 1;
     this.buckets = new Int32Array(this.tailStart + this.tailWords);
+    this.adjust(this.buckets.byteLength - old.byteLength);
     this.buckets.set(old.subarray(oldTailStart), this.tailStart);
     for (let i = 0; i < oldTailStart; i += 2) if (old[i] !== 0) this.place(old[i]! - 1, old[i + 1]!);
   }
@@ -112,7 +125,13 @@ export abstract class OpenTable {
     buckets[2 * hole] = 0;
   }
 
+  /** What recount counts for the table's own object and bucket array. */
+  protected tableBytes(): number {
+    return TABLE_OBJECT_BYTES + typedArrayBytes(this.buckets.byteLength);
+  }
+
   protected copyTableTo(copy: OpenTable): void {
+    copy.adjust(this.buckets.byteLength - copy.buckets.byteLength);
     copy.buckets = this.buckets.slice();
     copy.mask = this.mask;
     copy.count = this.count;

@@ -17,6 +17,7 @@
 // copied into a new buffer and the buckets repointed.
 
 import { hashBytes } from '../hash.ts';
+import { typedArrayBytes, type ByteSink } from '../memory.ts';
 import type { ByteRange } from '../types.ts';
 import { OpenTable } from './open-table.ts';
 
@@ -59,6 +60,7 @@ function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array,
 }
 
 export class RecordTable extends OpenTable {
+  /** Counted as a typed array of its length from the start, though EMPTY is shared. */
   private heap = EMPTY;
   private top = 0;
   /** Bytes of records that no slot points to any more (overwritten or deleted). */
@@ -67,6 +69,11 @@ export class RecordTable extends OpenTable {
   // -2 - the next free slot, so the free list costs no array of its own.
   private slotEnd = 0;
   private freeHead = -1;
+
+  constructor(owner: ByteSink) {
+    super(owner);
+    this.adjust(typedArrayBytes(0));
+  }
 
   get slots(): number {
     return this.slotEnd;
@@ -147,9 +154,11 @@ export class RecordTable extends OpenTable {
     return true;
   }
 
-  clone(): RecordTable {
-    const copy = new RecordTable();
+  /** A copy belonging to `owner`. */
+  clone(owner: ByteSink): RecordTable {
+    const copy = new RecordTable(owner);
     this.copyTableTo(copy);
+    copy.adjust(this.heap.length);
     copy.heap = this.heap.slice();
     copy.top = this.top;
     copy.garbage = this.garbage;
@@ -158,9 +167,9 @@ export class RecordTable extends OpenTable {
     return copy;
   }
 
-  /** Bytes held: records (live or garbage, and the room left), buckets and slot offsets. */
-  tableBytes(): number {
-    return this.heap.length + this.buckets.byteLength;
+  /** Records (live or garbage, and the room left), buckets and slot offsets. */
+  recount(): number {
+    return this.tableBytes() + typedArrayBytes(this.heap.length);
   }
 
   /** Bucket index of key bytes[start, end), or -1 - (the empty bucket where it would go). */
@@ -291,6 +300,7 @@ export class RecordTable extends OpenTable {
     // A Uint8Array, not a Buffer: one of up to 64 bytes lives on the JS heap, where a small
     // table's costs least, and allocUnsafeSlow's skipped zero-fill is small next to the copy.
     const heap = new Uint8Array(Math.min(MAX_HEAP_BYTES, Math.max(MIN_HEAP_BYTES, Math.ceil(needed * GROWTH))));
+    this.adjust(heap.length - old.length);
     const buckets = this.buckets;
     const slotsAt = this.tailStart;
     let top = 0;

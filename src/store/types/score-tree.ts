@@ -13,6 +13,8 @@
 // Entries are slot numbers into the owner's member table (`members`, slot -> member as a latin1
 // string, whose `<` is memcmp order); the tree never owns or frees slots.
 
+import { ARRAY_SLOT_BYTES, Meter, objectBytes, typedArrayBytes, type ByteSink } from '../memory.ts';
+
 const LEAF_CAP = 64;
 const INNER_CAP = 32;
 /** A leaf this empty is merged into a sibling when the two fit in MERGED_MAX. */
@@ -36,13 +38,10 @@ function less(score: number, member: string, otherScore: number, otherMember: st
   return score < otherScore || (score === otherScore && member < otherMember);
 }
 
-function grown<T extends Float64Array | Int32Array>(array: T, length: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
-  next.set(array);
-  return next;
-}
+/** The ScoreTree object's fields and its two id free-lists (their contents are not counted). */
+const TREE_BYTES = objectBytes(20) + 2 * objectBytes(0);
 
-export class ScoreTree {
+export class ScoreTree extends Meter {
   size = 0;
   /** The index within the leaf that `leafAt` returned. */
   foundIndex = 0;
@@ -72,8 +71,30 @@ export class ScoreTree {
   private innersUsed = 0;
   private readonly freeInners: number[] = [];
 
-  constructor(private readonly members: readonly (string | undefined)[]) {
+  /** `owner`: the sorted set this tree orders, told of its size. */
+  constructor(
+    private readonly members: readonly (string | undefined)[],
+    owner: ByteSink,
+  ) {
+    super(owner);
     this.root = this.newLeaf();
+    this.adjust(this.recount());
+  }
+
+  /** The typed arrays and the separator array; O(1), as none of it is per-entry objects. */
+  recount(): number {
+    const arrays = [this.leafSize, this.leafPrev, this.leafNext, this.scores, this.slots, this.innerSize, this.kids, this.counts, this.sepScores];
+    let bytes = TREE_BYTES + this.sepMembers.length * ARRAY_SLOT_BYTES;
+    for (const array of arrays) bytes += typedArrayBytes(array.byteLength);
+    return bytes;
+  }
+
+  /** A copy of `array`, `length` long, counted in the tree's size. */
+  private grown<T extends Float64Array | Int32Array>(array: T, length: number): T {
+    const next = new (array.constructor as new (length: number) => T)(length);
+    next.set(array);
+    this.adjust(next.byteLength - array.byteLength);
+    return next;
   }
 
   // ---- reading entries -------------------------------------------------------------------------
@@ -361,11 +382,11 @@ export class ScoreTree {
       leaf = this.leavesUsed++;
       if (leaf === this.leafSize.length) {
         const capacity = leaf * 2;
-        this.leafSize = grown(this.leafSize, capacity);
-        this.leafPrev = grown(this.leafPrev, capacity);
-        this.leafNext = grown(this.leafNext, capacity);
-        this.scores = grown(this.scores, capacity * LEAF_CAP);
-        this.slots = grown(this.slots, capacity * LEAF_CAP);
+        this.leafSize = this.grown(this.leafSize, capacity);
+        this.leafPrev = this.grown(this.leafPrev, capacity);
+        this.leafNext = this.grown(this.leafNext, capacity);
+        this.scores = this.grown(this.scores, capacity * LEAF_CAP);
+        this.slots = this.grown(this.slots, capacity * LEAF_CAP);
       }
     }
     this.leafSize[leaf] = 0;
@@ -389,12 +410,14 @@ export class ScoreTree {
       inner = this.innersUsed++;
       if (inner === this.innerSize.length) {
         const capacity = inner * 2;
-        this.innerSize = grown(this.innerSize, capacity);
-        this.kids = grown(this.kids, capacity * INNER_CAP);
-        this.counts = grown(this.counts, capacity * INNER_CAP);
-        this.sepScores = grown(this.sepScores, capacity * INNER_CAP);
+        this.innerSize = this.grown(this.innerSize, capacity);
+        this.kids = this.grown(this.kids, capacity * INNER_CAP);
+        this.counts = this.grown(this.counts, capacity * INNER_CAP);
+        this.sepScores = this.grown(this.sepScores, capacity * INNER_CAP);
       }
+      const slotsBefore = this.sepMembers.length;
       for (let j = inner * INNER_CAP; j < (inner + 1) * INNER_CAP; j++) this.sepMembers[j] = '';
+      this.adjust((this.sepMembers.length - slotsBefore) * ARRAY_SLOT_BYTES);
     }
     this.innerSize[inner] = 0;
     return inner;

@@ -3,6 +3,7 @@
 // Like Redis, a set never converts back; the command layer passes the limit in (it is config).
 
 import { Buffer } from 'node:buffer';
+import { Meter, objectBytes, typedArrayBytes } from '../memory.ts';
 import { Encoding, type StoredObject } from '../types.ts';
 import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
 import { RecordTable } from './records.ts';
@@ -13,10 +14,18 @@ export const STOP: unique symbol = Symbol('stop');
 /** Visits one member; the bytes are the caller's only until it returns. */
 export type MemberVisitor = (member: Uint8Array) => typeof STOP | void;
 
-export class SetValue implements StoredObject {
+/** The SetValue object: intset, count, table and the Meter's fields. */
+const SET_BYTES = objectBytes(5);
+
+export class SetValue extends Meter implements StoredObject {
   private ints: BigInt64Array | null = new BigInt64Array(4);
   private count = 0;
   private table: RecordTable | null = null;
+
+  constructor() {
+    super();
+    this.adjust(SET_BYTES + typedArrayBytes(this.ints!.byteLength));
+  }
 
   /** A set whose first member will be `first`: an intset only if that member is an integer. */
   static for(first: Uint8Array, maxIntsetEntries: number): SetValue {
@@ -117,23 +126,25 @@ export class SetValue implements StoredObject {
   convert(): void {
     const ints = this.ints;
     if (ints === null) return;
-    const table = new RecordTable();
+    const table = new RecordTable(this);
     for (let i = 0; i < this.count; i++) addMember(table, intBytes(ints[i]!));
     this.table = table;
+    this.adjust(-typedArrayBytes(ints.byteLength));
     this.ints = null;
     this.count = 0;
   }
 
   clone(): SetValue {
     const copy = new SetValue();
+    copy.adjust(-typedArrayBytes(copy.ints!.byteLength) + (this.ints === null ? 0 : typedArrayBytes(this.ints.byteLength)));
     copy.ints = this.ints?.slice() ?? null;
     copy.count = this.count;
-    copy.table = this.table?.clone() ?? null;
+    copy.table = this.table?.clone(copy) ?? null;
     return copy;
   }
 
-  byteSize(): number {
-    return 32 + (this.ints !== null ? this.ints.byteLength : 64 + this.table!.tableBytes());
+  recount(): number {
+    return SET_BYTES + (this.ints !== null ? typedArrayBytes(this.ints.byteLength) : this.table!.recount());
   }
 
   /** Binary search: the index of `n`, or -(insertion point) - 1. */
@@ -156,6 +167,7 @@ export class SetValue implements StoredObject {
     if (this.count === ints.length) {
       const grown = new BigInt64Array(ints.length * 2);
       grown.set(ints);
+      this.adjust(grown.byteLength - ints.byteLength);
       this.ints = ints = grown;
     }
     ints.copyWithin(at + 1, at, this.count);

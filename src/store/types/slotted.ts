@@ -10,6 +10,7 @@
 
 import { Buffer } from 'node:buffer';
 import { hashBytes } from '../hash.ts';
+import { ARRAY_SLOT_BYTES, stringBytes } from '../memory.ts';
 import { OpenTable } from './open-table.ts';
 
 /** Keys as strings at stable slots; the bucket refs are slot numbers. */
@@ -45,6 +46,7 @@ export class SlottedKeys extends OpenTable {
   protected insert(bytes: Uint8Array, start = 0, end = bytes.length): number {
     this.makeRoomForOne();
     const slot = this.free.pop() ?? this.keys.length;
+    this.adjust(stringBytes(end - start) + (slot === this.keys.length ? ARRAY_SLOT_BYTES : 0));
     this.keys[slot] = latin1(bytes, start, end);
     this.place(slot, hashBytes(bytes, start, end));
     this.count++;
@@ -58,20 +60,17 @@ export class SlottedKeys extends OpenTable {
     let i = hashKey(this.keys[slot]!) & mask;
     while (buckets[2 * i] !== slot + 1) i = (i + 1) & mask;
     this.removeBucket(i);
+    this.adjust(-stringBytes(this.keys[slot]!.length));
     this.keys[slot] = undefined;
     this.free.push(slot);
     this.count--;
   }
 
-  protected copySlotsTo(copy: SlottedKeys): void {
-    this.copyTableTo(copy);
-    copy.keys = this.keys.slice();
-    copy.free = this.free.slice();
-  }
-
-  /** Bytes of the slot array and buckets (the strings are the subclass's to count). */
-  protected tableBytes(): number {
-    return this.keys.length * 8 + this.buckets.byteLength;
+  /** The table, the slot array and the key strings (the free-slot list is not counted). */
+  recount(): number {
+    let bytes = this.tableBytes() + this.keys.length * ARRAY_SLOT_BYTES;
+    for (const key of this.keys) if (key !== undefined) bytes += stringBytes(key.length);
+    return bytes;
   }
 }
 

@@ -8,6 +8,7 @@
 // The command layer owns the thresholds (they are config) and decides when to convert.
 
 import { Buffer } from 'node:buffer';
+import { Meter, objectBytes, typedArrayBytes, type ByteSink } from '../memory.ts';
 import { Encoding, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { STOP } from './set.ts';
@@ -37,15 +38,23 @@ interface Backend {
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void;
   /** Removes ranks from..to (inclusive). */
   removeRange(from: number, to: number): void;
-  clone(): Backend;
-  byteSize(): number;
+  /** A copy belonging to `owner`. */
+  clone(owner: ByteSink): Backend;
+  /** The running size (a Meter's). */
+  readonly bytes: number;
+  recount(): number;
 }
 
-export class ZSetValue implements StoredObject {
+/** The ZSetValue object: its backend and the Meter's fields. */
+const ZSET_BYTES = objectBytes(3);
+
+export class ZSetValue extends Meter implements StoredObject {
   private b: Backend;
 
   constructor(skiplist = false) {
-    this.b = skiplist ? new TreeBackend() : new PackedBackend();
+    super();
+    this.adjust(ZSET_BYTES);
+    this.b = skiplist ? new TreeBackend(this) : new PackedBackend(this);
   }
 
   get encoding(): Encoding {
@@ -138,7 +147,7 @@ export class ZSetValue implements StoredObject {
   /** Moves the members into the other encoding. */
   convert(skiplist: boolean): void {
     if (skiplist === (this.b instanceof TreeBackend)) return;
-    const next: Backend = skiplist ? new TreeBackend() : new PackedBackend();
+    const next: Backend = skiplist ? new TreeBackend(this) : new PackedBackend(this);
     if (this.b.size > 0) {
       this.b.visit(0, this.b.size - 1, false, (m, s, e, score) => {
         const member = m.subarray(s, e);
@@ -146,25 +155,35 @@ export class ZSetValue implements StoredObject {
         next.setLocated(member, score);
       });
     }
+    this.adjust(-this.b.bytes);
     this.b = next;
   }
 
   clone(): ZSetValue {
     const copy = new ZSetValue();
-    copy.b = this.b.clone();
+    copy.adjust(-copy.b.bytes);
+    copy.b = this.b.clone(copy);
     return copy;
   }
 
-  byteSize(): number {
-    return 32 + this.b.byteSize();
+  recount(): number {
+    return ZSET_BYTES + this.b.recount();
   }
 }
 
 // ---- listpack encoding ------------------------------------------------------------------------
 
-class PackedBackend implements Backend {
-  lp = new Listpack();
+/** The PackedBackend object: its fields and the Meter's. */
+const PACKED_BYTES = objectBytes(6);
+
+class PackedBackend extends Meter implements Backend {
+  lp = new Listpack(this);
   scores = new Float64Array(4);
+
+  constructor(owner: ByteSink) {
+    super(owner);
+    this.adjust(PACKED_BYTES + typedArrayBytes(this.scores.byteLength));
+  }
 
   get size(): number {
     return this.lp.count;
@@ -215,6 +234,7 @@ class PackedBackend implements Backend {
     if (lp.count > this.scores.length) {
       const grown = new Float64Array(this.scores.length * 2);
       grown.set(this.scores);
+      this.adjust(grown.byteLength - this.scores.byteLength);
       this.scores = grown;
     }
     this.scores.copyWithin(i + 1, i, lp.count - 1);
@@ -286,15 +306,16 @@ class PackedBackend implements Backend {
     this.scores.copyWithin(from, to + 1, count);
   }
 
-  clone(): PackedBackend {
-    const copy = new PackedBackend();
-    copy.lp = this.lp.clone();
+  clone(owner: ByteSink): PackedBackend {
+    const copy = new PackedBackend(owner);
+    copy.adjust(-copy.lp.bytes + this.scores.byteLength - copy.scores.byteLength);
+    copy.lp = this.lp.clone(copy);
     copy.scores = this.scores.slice();
     return copy;
   }
 
-  byteSize(): number {
-    return this.lp.byteSize() + this.scores.byteLength;
+  recount(): number {
+    return PACKED_BYTES + typedArrayBytes(this.scores.byteLength) + this.lp.recount();
   }
 }
 
@@ -320,10 +341,14 @@ function compareEntry(lp: Listpack, at: number, value: Uint8Array): number {
  */
 class TreeBackend extends SlottedKeys implements Backend {
   private scores = new Float64Array(8);
-  private readonly tree = new ScoreTree(this.keys);
-  private bytes = 0;
+  private readonly tree = new ScoreTree(this.keys, this);
   /** The slot the last locate found, or -1. */
   private located = -1;
+
+  constructor(owner: ByteSink) {
+    super(owner);
+    this.adjust(typedArrayBytes(this.scores.byteLength));
+  }
 
   locate(member: Uint8Array): number | undefined {
     const slot = (this.located = this.find(member));
@@ -346,11 +371,11 @@ class TreeBackend extends SlottedKeys implements Backend {
     if (slot >= this.scores.length) {
       const grown = new Float64Array(this.scores.length * 2);
       grown.set(this.scores);
+      this.adjust(grown.byteLength - this.scores.byteLength);
       this.scores = grown;
     }
     this.scores[slot] = score;
     this.tree.insert(score, this.keys[slot]!, slot);
-    this.bytes += end - start;
   }
 
   delete(member: Uint8Array): boolean {
@@ -364,7 +389,6 @@ class TreeBackend extends SlottedKeys implements Backend {
     const member = this.keys[slot]!;
     this.tree.remove(this.scores[slot]!, member);
     this.removeSlot(slot);
-    this.bytes -= member.length;
   }
 
   rank(member: Uint8Array): number {
@@ -430,15 +454,14 @@ class TreeBackend extends SlottedKeys implements Backend {
     });
   }
 
-  clone(): TreeBackend {
-    const copy = new TreeBackend();
+  clone(owner: ByteSink): TreeBackend {
+    const copy = new TreeBackend(owner);
     if (this.size > 0) this.visit(0, this.size - 1, false, (m, s, e, score) => copy.add(m, s, e, score));
     return copy;
   }
 
-  byteSize(): number {
-    // The table and scores, a string header per member, and its leaf entry at about 3/4 fill.
-    return 64 + this.tableBytes() + this.scores.byteLength + this.size * 40 + this.bytes;
+  override recount(): number {
+    return super.recount() + typedArrayBytes(this.scores.byteLength) + this.tree.recount();
   }
 }
 
