@@ -135,9 +135,9 @@ export class Effects {
         beforeChange: (db, id, removal) => {
           if (removal === Removal.Expired) this.keyExpired(db, id);
         },
-        created: (db, id) => {
+        created: (db, id, replaced) => {
           // Redis raises "new" from dbAdd, before the creating command's own event.
-          if ((this.notifyFlags & Notify.New) !== 0) this.notify(Notify.New, 'new', db.index, db.keyOf(id));
+          if (!replaced && (this.notifyFlags & Notify.New) !== 0) this.notify(Notify.New, 'new', db.index, db.keyOf(id));
         },
       });
     } else if (!needed && this.stopObserving !== null) {

@@ -22,8 +22,11 @@ export type Removal = (typeof Removal)[keyof typeof Removal];
 export interface KeyspaceObserver {
   /** Before an existing key's value, TTL or existence changes; `removal` says whether it goes. */
   beforeChange?(db: Database, id: number, removal: Removal): void;
-  /** After a key came into being. */
-  created?(db: Database, id: number): void;
+  /**
+   * After a key came into being; `replaced` when it took the place of a live key of another
+   * representation (Redis's setKey overwriting, which is not a new key to notifications).
+   */
+  created?(db: Database, id: number, replaced: boolean): void;
   /** Before a database is emptied at once (FLUSHDB, FLUSHALL, flush_all). */
   beforeFlush?(db: Database): void;
   /** After two databases swapped their contents (SWAPDB). */

@@ -307,18 +307,28 @@ export class Database implements ByteSink {
     return this.objectOf(id);
   }
 
-  /** Stores a collection under `key`, replacing whatever was there and dropping any TTL. */
+  /**
+   * Stores a collection under `key`, replacing whatever was there and dropping any TTL. Like
+   * Redis's setKey, replacing a live key is an overwrite, not a new key (no "new" event).
+   */
   setObject(key: Uint8Array, type: ValueType, encoding: Encoding, object: StoredObject): number {
-    this.deleteForOverwrite(key);
-    return this.insert(key, type, encoding, null, object);
+    const replaced = this.deleteForOverwrite(key);
+    return this.insert(key, type, encoding, null, object, replaced);
   }
 
-  /** Deletes what `key` holds before it is stored anew; a key past its TTL counts as expired. */
-  private deleteForOverwrite(key: Uint8Array): void {
+  /**
+   * Deletes what `key` holds before it is stored anew; a key past its TTL counts as expired.
+   * Whether a live key was replaced.
+   */
+  private deleteForOverwrite(key: Uint8Array): boolean {
     const existing = this.findRaw(key, 0, key.length);
-    if (existing < 0) return;
-    if (this.isExpired(existing)) this.expireNow(existing);
-    else this.deleteId(existing, Removal.Overwritten);
+    if (existing < 0) return false;
+    if (this.isExpired(existing)) {
+      this.expireNow(existing);
+      return false;
+    }
+    this.deleteId(existing, Removal.Overwritten);
+    return true;
   }
 
   // ---- moving values between keys (RENAME, MOVE, COPY) ----------------------------------------
@@ -713,7 +723,7 @@ export class Database implements ByteSink {
     return true;
   }
 
-  private insert(key: Uint8Array, type: ValueType, encoding: Encoding, value: Uint8Array | null, object: StoredObject | undefined): number {
+  private insert(key: Uint8Array, type: ValueType, encoding: Encoding, value: Uint8Array | null, object: StoredObject | undefined, replaced = false): number {
     const id = this.allocId();
     const external = value === null || value.length > INLINE_VALUE_MAX;
     const valueLength = external ? EXTERNAL : value.length;
@@ -742,7 +752,7 @@ export class Database implements ByteSink {
     this.size++;
     if (this.slots !== null) this.slots.add(id, keyHashSlot(key, 0, key.length));
     if (this.t1 === null && this.size > this.t0.length) this.startResize(this.t0.length * 2);
-    this.keyspace.created(this, id);
+    this.keyspace.created(this, id, replaced);
     return id;
   }
 

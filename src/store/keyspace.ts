@@ -163,11 +163,11 @@ export class Keyspace {
     for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange!(db, id, removal);
   }
 
-  /** The store calls this after it created a key. */
-  created(db: Database, id: number): void {
+  /** The store calls this after it created a key (`replaced`: in place of a live one). */
+  created(db: Database, id: number, replaced = false): void {
     this.countChange(db, id);
     const observers = this.createObservers;
-    for (let i = 0; i < observers.length; i++) observers[i]!.created!(db, id);
+    for (let i = 0; i < observers.length; i++) observers[i]!.created!(db, id, replaced);
   }
 
   private countChange(db: Database, id: number): void {
