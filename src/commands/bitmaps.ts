@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import { BIT_OFFSET, BIT_VALUE, CommandError, SYNTAX } from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
 import { INT64_MAX, parseInt64 } from '../util/numbers.ts';
+import { Notify } from '../server/effects.ts';
 import { findString, findStringForWrite, growString, int64Arg, integerArg, maxStringLength, optionIs } from './strings.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -54,6 +55,7 @@ function setbit(ctx: CommandContext): void {
   const out = growString(db, key, id, byte + 1, range);
   const old = out.buf[out.start + byte]!;
   out.buf[out.start + byte] = on ? old | mask : old & ~mask;
+  ctx.notify(Notify.String, 'setbit', key);
   w.int(old & mask ? 1 : 0);
 }
 
@@ -218,7 +220,7 @@ function bitop(ctx: CommandContext): void {
   }
   const target = argv[2]!;
   if (maxLength === 0) {
-    db.delete(target);
+    if (db.delete(target)) ctx.notify(Notify.Generic, 'del', target);
     return w.int(0);
   }
   const result = Buffer.alloc(maxLength);
@@ -232,6 +234,7 @@ function bitop(ctx: CommandContext): void {
   }
   // BITOP stores a fresh sds, never an int or embstr object.
   db.setEncoding(db.setString(target, result), Encoding.Raw);
+  ctx.notify(Notify.String, 'set', target);
   w.int(maxLength);
 }
 
@@ -373,6 +376,7 @@ function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
   const length = id >= 0 ? db.stringLength(id) : -1;
   const bytes = new FieldBytes(id >= 0 ? db.stringRange(id, range) : null);
   let changed = false;
+  let stores = 0;
   w.array(ops.length);
   for (const f of ops) {
     const old = bytes.read(f.offset, f.bits, f.signed);
@@ -389,14 +393,20 @@ function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
       continue;
     }
     bytes.write(f.offset, f.bits, stored);
+    stores++;
     if (stored !== old) changed = true;
     w.bigint(f.op === OP_INCRBY ? stored : old);
   }
   if (!writes) return;
   const needed = Math.floor(highestBit / 8) + 1;
-  if (changed || needed > length) {
+  const grows = needed > length;
+  if (changed || grows) {
     const r = growString(db, key, id, needed, range);
     for (const [index, value] of bytes.pending) r.buf[r.start + index] = value;
+    // As Redis: the key is created or grown to the farthest field even when OVERFLOW FAIL
+    // refused every write, but only a stored field is a change to tell and propagate.
+    if (stores > 0) ctx.notify(Notify.String, 'setbit', key);
+    else ctx.preventPropagation();
   } else {
     // Redis unshares the value (making it raw) even when no field changes.
     db.setEncoding(id, Encoding.Raw);

@@ -17,6 +17,7 @@ import type { Database } from '../store/database.ts';
 import { ENCODING_NAMES, Encoding, newByteRange, TYPE_NAMES } from '../store/types.ts';
 import { stringMatch } from '../util/glob.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt } from '../util/numbers.ts';
+import { Notify } from '../server/effects.ts';
 import { isWord } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -80,12 +81,44 @@ function isStar(pattern: Uint8Array): boolean {
   return pattern.length === 1 && pattern[0] === 0x2a;
 }
 
+// ---- propagated forms shared with the string commands ----------------------------------------
+
+const DEL = Buffer.from('DEL');
+const UNLINK = Buffer.from('UNLINK');
+/** How Redis propagates every expiry set on an existing key, with the absolute time in ms. */
+export const PEXPIREAT = Buffer.from('PEXPIREAT');
+
+/**
+ * Deletes `key` (entry `id`) as a user command's side effect (GETDEL; EXPIRE or GETEX to a time
+ * already past): a "del" event, and the command propagates as DEL, or as UNLINK when the
+ * lazyfree option Redis consults for that path is on.
+ */
+export function deleteAndPropagate(ctx: CommandContext, id: number, key: Buffer, lazyOption: 'lazyfree-lazy-expire' | 'lazyfree-lazy-user-del'): void {
+  ctx.db.deleteId(id);
+  ctx.notify(Notify.Generic, 'del', key);
+  if (ctx.propagating) ctx.propagateAs([ctx.server.config.bool(lazyOption) ? UNLINK : DEL, key]);
+}
+
+/**
+ * An absolute expiry as Redis writes it into PEXPIREAT and SET ... PXAT: `when` in decimal,
+ * recomputed exactly from the argument (`arg` * `unitMs` + `baseMs`) where `when` has gone past
+ * 2^53 and rounded.
+ */
+export function expireTimeText(when: number, arg: Uint8Array, unitMs: number, baseMs: number): Buffer {
+  if (Number.isSafeInteger(when)) return Buffer.from(String(when));
+  return Buffer.from(String(BigInt(parseInt64(arg) as number | bigint) * BigInt(unitMs) + BigInt(baseMs)));
+}
+
 // ---- existence, type, deletion -------------------------------------------------------------------
 
 function del(ctx: CommandContext): void {
   const { argv, db } = ctx;
   let deleted = 0;
-  for (let i = 1; i < argv.length; i++) if (db.delete(argv[i]!)) deleted++;
+  for (let i = 1; i < argv.length; i++) {
+    if (!db.delete(argv[i]!)) continue;
+    ctx.notify(Notify.Generic, 'del', argv[i]!);
+    deleted++;
+  }
   ctx.w.int(deleted);
 }
 
@@ -119,6 +152,8 @@ function rename(ctx: CommandContext, nx: boolean): void {
   if (source.equals(destination)) return nx ? w.int(0) : w.ok();
   if (nx && db.find(destination) >= 0) return w.int(0);
   transfer(db, id, db, destination, false);
+  ctx.notify(Notify.Generic, 'rename_from', source);
+  ctx.notify(Notify.Generic, 'rename_to', destination);
   if (nx) w.int(1);
   else w.ok();
 }
@@ -143,6 +178,8 @@ function copy(ctx: CommandContext): void {
   if (id < 0) return ctx.w.int(0);
   if (!replace && target.find(destination) >= 0) return ctx.w.int(0);
   transfer(db, id, target, destination, true);
+  // The event belongs to the target database, which need not be the caller's.
+  ctx.server.effects.notify(Notify.Generic, 'copy_to', target.index, destination);
   ctx.w.int(1);
 }
 
@@ -155,6 +192,8 @@ function move(ctx: CommandContext): void {
   const id = db.find(key);
   if (id < 0 || target.find(key) >= 0) return ctx.w.int(0);
   transfer(db, id, target, key, false);
+  ctx.notify(Notify.Generic, 'move_from', key);
+  ctx.server.effects.notify(Notify.Generic, 'move_to', target.index, key);
   ctx.w.int(1);
 }
 
@@ -374,8 +413,10 @@ function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: strin
 function expire(ctx: CommandContext, name: string, unitMs: number, absolute: boolean): void {
   const { argv, db, keyspace, w } = ctx;
   const flags = expireFlags(argv);
-  const when = expireTime(argv[2]!, unitMs, absolute ? 0 : keyspace.now, name);
-  const id = db.find(argv[1]!);
+  const baseMs = absolute ? 0 : keyspace.now;
+  const when = expireTime(argv[2]!, unitMs, baseMs, name);
+  const key = argv[1]!;
+  const id = db.find(key);
   if (id < 0) return w.int(0);
   if (flags !== 0) {
     const current = db.expireAt(id);
@@ -385,9 +426,17 @@ function expire(ctx: CommandContext, name: string, unitMs: number, absolute: boo
     if (flags & EXPIRE_GT && (current === -1 || when <= current)) return w.int(0);
     if (flags & EXPIRE_LT && current !== -1 && when >= current) return w.int(0);
   }
-  if (when <= keyspace.now) db.deleteId(id);
-  else db.setExpire(id, when);
+  if (when <= keyspace.now) {
+    deleteAndPropagate(ctx, id, key, 'lazyfree-lazy-expire');
+    return w.int(1);
+  }
+  db.setExpire(id, when);
   w.int(1);
+  ctx.notify(Notify.Generic, 'expire', key);
+  // PEXPIREAT with the absolute time in ms, the NX/XX/GT/LT options kept; PEXPIREAT itself as received.
+  if (ctx.propagating && !(absolute && unitMs === 1)) {
+    ctx.propagateAs([PEXPIREAT, key, expireTimeText(when, argv[2]!, unitMs, baseMs), ...argv.slice(3)]);
+  }
 }
 
 function ttl(ctx: CommandContext, inMs: boolean, absolute: boolean): void {
@@ -404,8 +453,11 @@ function ttl(ctx: CommandContext, inMs: boolean, absolute: boolean): void {
 }
 
 function persist(ctx: CommandContext): void {
-  const id = ctx.db.find(ctx.argv[1]!);
-  ctx.w.int(id >= 0 && ctx.db.clearExpire(id) ? 1 : 0);
+  const key = ctx.argv[1]!;
+  const id = ctx.db.find(key);
+  if (id < 0 || !ctx.db.clearExpire(id)) return ctx.w.int(0);
+  ctx.notify(Notify.Generic, 'persist', key);
+  ctx.w.int(1);
 }
 
 // ---- databases -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { LIST_TAIL, ListValue } from '../store/types/list.ts';
 import type { SetValue } from '../store/types/set.ts';
 import type { ZSetValue } from '../store/types/zset.ts';
 import { NOT_A_NUMBER, parseDouble, parseInt64 } from '../util/numbers.ts';
+import { Notify } from '../server/effects.ts';
 import { isWord, longArg } from './args.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -401,7 +402,7 @@ function typeLength(ctx: CommandContext, id: number, type: ValueType): number {
 function storeResult(ctx: CommandContext, request: SortRequest, elements: Elements, items: Item[]): void {
   const store = request.store!;
   if (items.length === 0) {
-    ctx.db.delete(store);
+    if (ctx.db.delete(store)) ctx.notify(Notify.Generic, 'del', store);
     return;
   }
   const list = new ListValue(ctx.server.config.number('list-max-listpack-size'));
@@ -414,6 +415,7 @@ function storeResult(ctx: CommandContext, request: SortRequest, elements: Elemen
     }
   }
   ctx.db.setObject(store, ValueType.List, Encoding.Quicklist, list);
+  ctx.notify(Notify.List, 'sortstore', store);
 }
 
 const EMPTY = Buffer.alloc(0);

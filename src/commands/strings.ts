@@ -10,6 +10,8 @@ import type { Database } from '../store/database.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
+import { Notify } from '../server/effects.ts';
+import { deleteAndPropagate, expireTimeText, PEXPIREAT } from './keys.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const range = newByteRange();
@@ -23,6 +25,12 @@ const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS e
 const LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
 /** Redis's embstr limit: results of INCRBYFLOAT are never int-encoded, only embstr or raw. */
 const EMBSTR_MAX = 44;
+
+// Words of the forms Redis propagates string writes as.
+const SET_WORD = Buffer.from('SET');
+const PXAT_WORD = Buffer.from('PXAT');
+const KEEPTTL_WORD = Buffer.from('KEEPTTL');
+const PERSIST_WORD = Buffer.from('PERSIST');
 
 // ---- shared helpers (bitmaps use them too) ------------------------------------------------
 
@@ -136,26 +144,39 @@ function parseStringOptions(argv: Buffer[], forSet: boolean): number {
   return flags;
 }
 
+/** Milliseconds per unit of an expiry option: EX and EXAT take seconds. */
+function expireUnitMs(flags: number): number {
+  return (flags & (EX | EXAT)) !== 0 ? 1000 : 1;
+}
+
+/** The time an expiry option counts from: now for EX and PX, the epoch for EXAT and PXAT. */
+function expireBaseMs(ctx: CommandContext, flags: number): number {
+  return (flags & (EX | PX)) !== 0 ? ctx.keyspace.now : 0;
+}
+
 /**
  * An expiry argument as an absolute time in ms, with Redis's checks: positive, and no int64
  * overflow when scaled to ms or added to the current time.
  */
 function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): number {
   const n = int64Arg(arg);
-  const seconds = (flags & (EX | EXAT)) !== 0;
-  const relative = (flags & (EX | PX)) !== 0;
-  const now = ctx.keyspace.now;
+  const unitMs = expireUnitMs(flags);
+  const baseMs = expireBaseMs(ctx, flags);
   if (typeof n === 'number' && n > 0) {
-    const at = (seconds ? n * 1000 : n) + (relative ? now : 0);
+    const at = n * unitMs + baseMs;
     if (Number.isSafeInteger(at)) return at;
   }
   let big = BigInt(n);
-  if (big > 0n && !(seconds && big > INT64_MAX / 1000n)) {
-    if (seconds) big *= 1000n;
-    if (relative) big += BigInt(now);
+  if (big > 0n && !(unitMs === 1000 && big > INT64_MAX / 1000n)) {
+    big = big * BigInt(unitMs) + BigInt(baseMs);
     if (big <= INT64_MAX) return Number(big);
   }
   throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
+}
+
+/** The absolute time of an expiry option, as PXAT and PEXPIREAT carry it when propagated. */
+function expireAtText(ctx: CommandContext, expireAt: number, flags: number): Buffer {
+  return expireTimeText(expireAt, expireArg, expireUnitMs(flags), expireBaseMs(ctx, flags));
 }
 
 /**
@@ -178,11 +199,27 @@ function setGeneric(ctx: CommandContext, flags: number, valueAt: number, asInt: 
     if (flags & GET) return;
     return asInt ? w.int(0) : w.null();
   }
-  const id = db.setString(key, argv[valueAt]!, (flags & KEEPTTL) !== 0);
-  if (expireAt >= 0) db.setExpire(id, expireAt);
+  const value = argv[valueAt]!;
+  const id = db.setString(key, value, (flags & KEEPTTL) !== 0);
+  ctx.notify(Notify.String, 'set', key);
+  if (expireAt >= 0) {
+    db.setExpire(id, expireAt);
+    // Every relative or absolute expiry propagates as an absolute one in ms.
+    if (ctx.propagating) ctx.propagateAs([SET_WORD, key, value, PXAT_WORD, expireAtText(ctx, expireAt, flags)]);
+    ctx.notify(Notify.Generic, 'expire', key);
+  } else if (flags & GET && ctx.propagating) {
+    ctx.propagateAs(withoutGet(argv));
+  }
   if (flags & GET) return;
   if (asInt) w.int(1);
   else w.ok();
+}
+
+/** SET ... GET propagates without its GET options (replicas have no one to answer); GETSET as SET. */
+function withoutGet(argv: Buffer[]): Buffer[] {
+  const kept = [SET_WORD, argv[1]!, argv[2]!];
+  for (let i = 3; i < argv.length; i++) if (!optionIs(argv[i]!, 'get')) kept.push(argv[i]!);
+  return kept;
 }
 
 function set(ctx: CommandContext): void {
@@ -203,16 +240,25 @@ function getex(ctx: CommandContext): void {
   if (id < 0) return ctx.w.null();
   const expireAt = flags & ANY_EXPIRE ? expireAtFromArg(ctx, expireArg, flags) : -1;
   replyString(ctx, id);
+  const key = argv[1]!;
   // An absolute time already past deletes the key, as Redis does (it never stores it).
-  if (flags & (EXAT | PXAT) && expireAt <= keyspace.now) db.deleteId(id);
-  else if (expireAt >= 0) db.setExpire(id, expireAt);
-  else if (flags & PERSIST) db.clearExpire(id);
+  if (flags & (EXAT | PXAT) && expireAt <= keyspace.now) {
+    deleteAndPropagate(ctx, id, key, 'lazyfree-lazy-expire');
+  } else if (expireAt >= 0) {
+    db.setExpire(id, expireAt);
+    if (ctx.propagating) ctx.propagateAs([PEXPIREAT, key, expireAtText(ctx, expireAt, flags)]);
+    ctx.notify(Notify.Generic, 'expire', key);
+  } else if (flags & PERSIST && db.clearExpire(id)) {
+    if (ctx.propagating) ctx.propagateAs([PERSIST_WORD, key]);
+    ctx.notify(Notify.Generic, 'persist', key);
+  }
 }
 
 function getdel(ctx: CommandContext): void {
-  const id = findString(ctx.db, ctx.argv[1]!);
+  const key = ctx.argv[1]!;
+  const id = findString(ctx.db, key);
   replyString(ctx, id);
-  if (id >= 0) ctx.db.deleteId(id);
+  if (id >= 0) deleteAndPropagate(ctx, id, key, 'lazyfree-lazy-user-del');
 }
 
 // ---- ranges and lengths --------------------------------------------------------------------
@@ -243,15 +289,17 @@ function append(ctx: CommandContext): void {
   const key = argv[1]!;
   const value = argv[2]!;
   const id = findStringForWrite(db, key);
-  if (id < 0) {
-    db.setString(key, value);
-    return w.int(value.length);
+  let length = value.length;
+  if (id < 0) db.setString(key, value);
+  else {
+    const oldLength = db.stringLength(id);
+    checkStringLength(ctx, oldLength + value.length);
+    const out = db.resizeString(id, oldLength + value.length, range);
+    out.buf.set(value, out.start + oldLength);
+    length = out.end - out.start;
   }
-  const oldLength = db.stringLength(id);
-  checkStringLength(ctx, oldLength + value.length);
-  const out = db.resizeString(id, oldLength + value.length, range);
-  out.buf.set(value, out.start + oldLength);
-  w.int(out.end - out.start);
+  ctx.notify(Notify.String, 'append', key);
+  w.int(length);
 }
 
 function setrange(ctx: CommandContext): void {
@@ -265,6 +313,7 @@ function setrange(ctx: CommandContext): void {
   checkStringLength(ctx, offset + value.length);
   const out = growString(db, key, id, offset + value.length, range);
   out.buf.set(value, out.start + offset);
+  ctx.notify(Notify.String, 'setrange', key);
   w.int(out.end - out.start);
 }
 
@@ -288,7 +337,10 @@ function msetGeneric(ctx: CommandContext, nx: boolean): void {
   if (nx) {
     for (let i = 1; i < argv.length; i += 2) if (db.find(argv[i]!) >= 0) return w.int(0);
   }
-  for (let i = 1; i < argv.length; i += 2) db.setString(argv[i]!, argv[i + 1]!);
+  for (let i = 1; i < argv.length; i += 2) {
+    db.setString(argv[i]!, argv[i + 1]!);
+    ctx.notify(Notify.String, 'set', argv[i]!);
+  }
   if (nx) w.int(1);
   else w.ok();
 }
@@ -339,6 +391,7 @@ function incrBy(ctx: CommandContext, delta: number | bigint): void {
   const bytes = intViews[typeof result === 'number' ? formatSafeInt(result) : intScratch.write(String(result), 'latin1')]!;
   if (id >= 0) db.replaceString(id, bytes, Encoding.Int);
   else db.setString(key, bytes);
+  ctx.notify(Notify.String, 'incrby', key);
   if (typeof result === 'number') w.int(result);
   else w.bigint(result);
 }
@@ -366,7 +419,10 @@ function incrbyfloat(ctx: CommandContext): void {
   const encoding = bytes.length <= EMBSTR_MAX ? Encoding.Embstr : Encoding.Raw;
   if (id >= 0) db.replaceString(id, bytes, encoding);
   else db.setEncoding(db.setString(key, bytes), encoding);
+  ctx.notify(Notify.String, 'incrbyfloat', key);
   w.bulk(bytes);
+  // The result, not the increment: float formatting must not make a replica differ.
+  if (ctx.propagating) ctx.propagateAs([SET_WORD, key, bytes, KEEPTTL_WORD]);
 }
 
 // ---- LCS -----------------------------------------------------------------------------------

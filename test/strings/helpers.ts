@@ -42,3 +42,22 @@ export function assertError(reply: Reply, text: string): void {
 }
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+
+/**
+ * Records a harness's effects as they happen, as text: keyspace events of every class "A"
+ * covers ("set@0:k") and propagated commands ("> 0 SET k v"), interleaved in order. `take`
+ * returns what came since the last take.
+ */
+export function recordEffects(h: Harness): { take(): string[] } {
+  h.run('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+  let seen: string[] = [];
+  h.server.effects.onEvent((_type, event, db, key) => seen.push(`${event}@${db}:${key.toString('latin1')}`));
+  h.server.effects.onPropagate((db, argv) => seen.push(`> ${db} ${argv.map((a) => a.toString('latin1')).join(' ')}`));
+  return {
+    take() {
+      const taken = seen;
+      seen = [];
+      return taken;
+    },
+  };
+}
