@@ -43,7 +43,8 @@ if (daemonize && process.env[DAEMON_CHILD] === undefined) {
   // its own; this parent returns once the daemon listens, as a service manager expects.
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // Like Redis's daemon, it keeps no terminal: what it says goes to its log file.
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: { ...process.env, [DAEMON_CHILD]: '1' },
   });
   child.once('message', () => process.exit(0));
