@@ -12,8 +12,9 @@ export type ConfigType = 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum'
 /**
  * What Mnemo does with a setting. Absent: Mnemo acts on it. 'stored': it belongs to a
  * capability not built yet (persistence, replication, ACL, cluster, TLS, ...); the value is
- * kept and shown for when it lands. 'ignored': it tunes a mechanism Node has no equivalent of
- * (jemalloc, I/O threads, OOM score, ...); a value other than the default is logged as ignored.
+ * kept and shown for when it lands (a value other than the default is logged at notice level).
+ * 'ignored': it tunes a mechanism Node has no equivalent of (jemalloc, I/O threads, OOM score,
+ * ...); a value other than the default is logged as ignored, at warning level.
  */
 export type ConfigSupport = 'stored' | 'ignored';
 
@@ -31,8 +32,8 @@ export interface ConfigDef {
   /** A memory setting that also takes "N%" (of maxmemory), as maxmemory-clients does. */
   percent?: boolean;
   support?: ConfigSupport;
-  /** For 'ignored' settings: why Mnemo has nothing to tune. */
-  ignoredBecause?: string;
+  /** Why a stored or ignored setting has no effect, for the log. */
+  reason?: string;
   min?: number;
   max?: number;
   /** Allowed words for 'enum' (and for 'string' when given). */
@@ -71,9 +72,9 @@ const text = (name: string, value: string, options?: Options) => def(name, 'stri
 const choice = (name: string, value: string, values: readonly string[], options?: Options) =>
   def(name, 'enum', value, { values, ...options });
 
-const stored = (...defs: ConfigDef[]): ConfigDef[] => defs.map((d) => ({ ...d, support: 'stored' }));
-const ignored = (because: string, ...defs: ConfigDef[]): ConfigDef[] =>
-  defs.map((d) => ({ ...d, support: 'ignored', ignoredBecause: because }));
+const stored = (reason: string, ...defs: ConfigDef[]): ConfigDef[] => defs.map((d) => ({ ...d, support: 'stored', reason }));
+const ignored = (reason: string, ...defs: ConfigDef[]): ConfigDef[] => defs.map((d) => ({ ...d, support: 'ignored', reason }));
+
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -204,14 +205,16 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   memory('memcached-max-item-size', '1mb', 1024, 1024 * 1024 * 1024, FIXED),
 
   ...stored(
-    // Security and commands
+    'ACLs, protected mode and modules are not built yet',
     bool('protected-mode', true),
     choice('enable-protected-configs', 'no', PROTECTED_ACTION, FIXED),
     choice('enable-module-command', 'no', PROTECTED_ACTION, FIXED),
     text('aclfile', '', FIXED),
     int('acllog-max-len', 128, 0, LONG_MAX),
     choice('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
-    // Persistence
+  ),
+  ...stored(
+    'persistence is not built yet',
     text('save', '3600 1 300 100 60 10000', {
       multiArg: true,
       validate: saveProblem,
@@ -238,7 +241,9 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     bool('aof-timestamp-enabled', false),
     bool('aof-rewrite-incremental-fsync', true),
     bool('aof-disable-auto-gc', false),
-    // Replication
+  ),
+  ...stored(
+    'replication is not built yet',
     text('replicaof', '', {
       ...FIXED,
       aliases: ['slaveof'],
@@ -279,7 +284,9 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     int('min-replicas-max-lag', 10, 0, INT_MAX, { aliases: ['min-slaves-max-lag'] }),
     choice('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas']),
     text('bind-source-addr', ''),
-    // Cluster
+  ),
+  ...stored(
+    'cluster mode is not built yet',
     bool('cluster-enabled', false, FIXED),
     text('cluster-config-file', 'nodes.conf', FIXED),
     int('cluster-port', 0, 0, 65535, FIXED),
@@ -298,7 +305,9 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     bool('cluster-allow-replica-migration', true),
     choice('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
     memory('cluster-link-sendbuf-limit', '0', 0, LONG_MAX),
-    // TLS
+  ),
+  ...stored(
+    'TLS is not built yet',
     int('tls-port', 0, 0, 65535),
     text('tls-cert-file', ''),
     text('tls-key-file', ''),
@@ -319,14 +328,18 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     bool('tls-session-caching', true),
     int('tls-session-cache-size', 20480, 0, INT_MAX),
     int('tls-session-cache-timeout', 300, 0, INT_MAX),
-    // Memory limits and eviction
+  ),
+  ...stored(
+    'eviction is not built yet',
     int('maxmemory-samples', 5, 1, INT_MAX),
     int('maxmemory-eviction-tenacity', 10, 0, 100),
     memory('maxmemory-clients', '0', -100, LONG_MAX, { percent: true }),
     int('lfu-log-factor', 10, 0, INT_MAX),
     int('lfu-decay-time', 1, 0, INT_MAX),
     int('active-expire-effort', 1, 1, 10),
-    // Data types, scripting, tracking, observability
+  ),
+  ...stored(
+    'the feature it tunes is not built yet',
     int('list-compress-depth', 0, 0, INT_MAX),
     memory('stream-node-max-bytes', '4096', 0, LONG_MAX),
     int('stream-node-max-entries', 100, 0, LONG_MAX),
@@ -353,7 +366,9 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
       },
       normalize: (value) => configWords(value).map((word) => String(Number(word))).join(' '),
     }),
-    // Shutdown
+  ),
+  ...stored(
+    'shutdown neither waits for replicas nor saves yet',
     int('shutdown-timeout', 10, 0, INT_MAX),
     shutdownFlags('shutdown-on-sigint'),
     shutdownFlags('shutdown-on-sigterm'),
@@ -441,6 +456,19 @@ export class Config {
       this.values.set(def.name, value);
       this.defaults.set(def.name, value);
     }
+  }
+
+  /**
+   * What the log says about a setting Mnemo keeps or ignores once it holds something other
+   * than its default: a warning for an ignored one, a notice for one kept for later. Null otherwise.
+   */
+  unsupportedNote(name: string): { level: 'warning' | 'notice'; message: string } | null {
+    const def = this.def(name)!;
+    if (def.support === undefined || this.isDefault(name)) return null;
+    const value = this.get(name);
+    return def.support === 'ignored'
+      ? { level: 'warning', message: `Ignoring '${def.name} ${value}': ${def.reason}.` }
+      : { level: 'notice', message: `'${def.name} ${value}' is kept but has no effect yet: ${def.reason}.` };
   }
 
   /** Whether a setting holds its default (compared in canonical form: "512mb" is 536870912). */

@@ -60,6 +60,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : 'Warning: no config file specified, using the default config. In order to specify a config file use mnemo-server /path/to/redis.conf',
   );
   for (const note of notes) log.log(note.level, note.message);
+  // CONFIG SET of such a setting is logged as at start-up.
+  config.onChange((name) => {
+    const note = config.unsupportedNote(name);
+    if (note !== null) log.log(note.level, note.message);
+  });
 
   const hosts = configWords(config.get('bind'));
   const unixsocket = config.get('unixsocket');

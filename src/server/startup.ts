@@ -140,9 +140,8 @@ export function applyLines(config: Config, lines: readonly StartupLine[], versio
   };
   apply(lines, 0);
   for (const def of config.table) {
-    if (def.support === 'ignored' && !config.isDefault(def.name)) {
-      notes.push({ level: 'warning', message: `Ignoring '${def.name} ${config.get(def.name)}': ${def.ignoredBecause}.` });
-    }
+    const note = config.unsupportedNote(def.name);
+    if (note !== null) notes.push(note);
   }
   return notes;
 }

@@ -146,10 +146,15 @@ test("Redis's deprecated directives are accepted silently; sentinel directives a
 
 test('settings with no equivalent in Node are logged as ignored, only when set to something other than the default', () => {
   const { notes } = load('io-threads 4\njemalloc-bg-thread yes\noom-score-adj yes\nlazyfree-lazy-eviction no\n');
-  assert.deepEqual(
-    notes.map((note) => note.message.split(':')[0]),
-    ["Ignoring 'io-threads 4'", "Ignoring 'oom-score-adj yes'"],
-  );
+  assert.deepEqual(notes, [
+    { level: 'warning', message: "Ignoring 'io-threads 4': Node runs one JS thread for commands and does its own I/O." },
+    { level: 'warning', message: "Ignoring 'oom-score-adj yes': Mnemo does not tune the process as redis-server does." },
+  ]);
+});
+
+test('settings of capabilities not built yet are logged as having no effect yet when set', () => {
+  const { notes } = load('appendonly yes\nappendfsync everysec\n');
+  assert.deepEqual(notes, [{ level: 'notice', message: "'appendonly yes' is kept but has no effect yet: persistence is not built yet." }]);
 });
 
 test('settings of capabilities not built yet are stored and shown', () => {
