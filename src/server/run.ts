@@ -11,6 +11,13 @@ import { applyLines, type StartupLine } from './startup.ts';
 /** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
 export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
 
+/** strerror's words for the bind errors redis-server reports. */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'Address already in use',
+  EACCES: 'Permission denied',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+};
+
 export interface StartOptions extends ServerOptions {
   /** Config lines as from a redis.conf file and --flags. */
   lines?: readonly StartupLine[];
@@ -79,9 +86,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (unixsocket !== '') await listener.listenUnix(unixsocket, parseInt(config.get('unixsocketperm'), 8));
   } catch (error) {
     await listener.close();
-    const where = unixsocket !== '' && !tcp ? unixsocket : `${hosts.join(' ')}:${port}`;
-    log.warning(`Warning: Could not create server listening socket ${where}: ${(error as Error).message}`);
-    log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    const failed = error as NodeJS.ErrnoException & { address?: string };
+    const reason = BIND_ERRORS[failed.code ?? ''] ?? failed.message;
+    if (failed.address?.startsWith('/')) {
+      log.warning(`Failed opening Unix socket: bind: ${reason}`);
+    } else {
+      log.warning(`Warning: Could not create server TCP listening socket ${failed.address ?? hosts.join(' ')}:${port}: bind: ${reason}`);
+      log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    }
     throw error;
   }
   config.set('port', String(port), true);

@@ -4,8 +4,8 @@
 // them come back as notes for the log, which opens only once the configuration is known.
 
 import { Buffer } from 'node:buffer';
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { splitInlineArgs } from '../protocol/resp/parser.ts';
 import { stringMatch } from '../util/glob.ts';
 import { Config, ConfigError } from './config.ts';
@@ -16,7 +16,7 @@ export class StartupError extends Error {}
 /** Settings that accumulate over repeated lines, as `save` does in redis.conf. */
 const ACCUMULATING = new Set(['save']);
 
-/** Directives Redis 7.0 still accepts and ignores, with the argument counts it allows. */
+/** Directives Redis 7.0 still accepts with one value and ignores. */
 const DEPRECATED = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);
 
 export interface StartupLine {
@@ -29,12 +29,24 @@ export interface StartupNote {
   message: string;
 }
 
+/** strerror's words for the common cases, as redis-server prints them. */
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'No such file or directory';
+  if (code === 'EACCES') return 'Permission denied';
+  if (code === 'EISDIR') return 'Is a directory';
+  return (error as Error).message;
+}
+
+function fatal(version: string, reason: string, where = ''): StartupError {
+  return new StartupError(`\n*** FATAL CONFIG FILE ERROR (Mnemo ${version}) ***\n${where}${reason}`);
+}
+
 function readConfigFile(file: string): string {
   try {
     return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (error as Error).message;
-    throw new StartupError(`Fatal error, can't open config file '${file}': ${reason}`);
+    throw new StartupError(`Fatal error, can't open config file '${file}': ${describeError(error)}`);
   }
 }
 
@@ -105,10 +117,7 @@ export function applyLines(config: Config, lines: readonly StartupLine[], versio
       if (trimmed === '' || trimmed.startsWith('#')) continue;
       const bytes = Buffer.from(trimmed);
       const words = splitInlineArgs(bytes, 0, bytes.length)?.map((b) => b.toString());
-      const fail = (reason: string) =>
-        new StartupError(
-          `\n*** FATAL CONFIG FILE ERROR (Mnemo ${version}) ***\nReading the configuration file, at line ${lineNumber}\n>>> '${trimmed}'\n${reason}`,
-        );
+      const fail = (reason: string) => fatal(version, reason, `Reading the configuration file, at line ${lineNumber}\n>>> '${trimmed}'\n`);
       if (!words) throw fail('Unbalanced quotes in configuration line');
       if (words.length === 0) continue;
       const name = words[0]!.toLowerCase();
@@ -139,6 +148,19 @@ export function applyLines(config: Config, lines: readonly StartupLine[], versio
     }
   };
   apply(lines, 0);
+  // Redis's checks once every line is read, reported without a line.
+  const logfile = config.get('logfile');
+  if (logfile !== '') {
+    try {
+      // Relative to dir, which redis-server has changed to by now.
+      appendFileSync(resolve(config.get('dir'), logfile), '');
+    } catch (error) {
+      throw fatal(version, `Can't open the log file: ${describeError(error)}`);
+    }
+  }
+  if (config.bool('cluster-enabled') && config.get('replicaof') !== '') {
+    throw fatal(version, 'replicaof directive not allowed in cluster mode');
+  }
   for (const def of config.table) {
     const note = config.unsupportedNote(def.name);
     if (note !== null) notes.push(note);

@@ -165,3 +165,13 @@ test('settings of capabilities not built yet are stored and shown', () => {
   assert.equal(all.get('cluster-node-timeout'), '5000');
   assert.equal(all.get('acllog-max-len'), '64');
 });
+
+test('a log file that cannot be opened, or replicaof in cluster mode, is a fatal error reported without a line', () => {
+  assert.throws(
+    () => load('logfile /no/such/dir/server.log\n'),
+    (error: unknown) =>
+      error instanceof StartupError &&
+      error.message === "\n*** FATAL CONFIG FILE ERROR (Mnemo test) ***\nCan't open the log file: No such file or directory",
+  );
+  assert.throws(() => load('cluster-enabled yes\nreplicaof 127.0.0.1 6380\n'), /\*\*\*\nreplicaof directive not allowed in cluster mode$/);
+});

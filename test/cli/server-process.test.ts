@@ -139,7 +139,10 @@ test('a port already in use stops start-up with exit status 1 and Redis\'s "Fail
   try {
     const second = spawnServer(['--port', String(first.port)]);
     assert.equal(await second.exited, 1);
-    assert.ok(messages(second.output).includes(`Failed listening on port ${first.port} (TCP), aborting.`), second.output);
+    assert.deepEqual(messages(second.output).slice(-2), [
+      `Warning: Could not create server TCP listening socket 127.0.0.1:${first.port}: bind: Address already in use`,
+      `Failed listening on port ${first.port} (TCP), aborting.`,
+    ]);
   } finally {
     await first.kill();
   }
