@@ -1,6 +1,7 @@
 // mnemo-server: the command-line entry, taking redis-server's arguments.
 
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Config } from './config.ts';
 import { startServer, type RunningServer } from './run.ts';
 import { StartupError, applyLines, linesFromArgs, type StartupLine } from './startup.ts';
@@ -53,7 +54,8 @@ if (daemonize && process.env[DAEMON_CHILD] === undefined) {
     process.exit(1);
   });
 } else {
-  const configFile = args.length > 0 && !args[0]!.startsWith('--') && args[0] !== '-' ? args[0] : undefined;
+  // Absolute, as Redis keeps it: the server changes to `dir` before CONFIG REWRITE needs it.
+  const configFile = args.length > 0 && !args[0]!.startsWith('--') && args[0] !== '-' ? resolve(args[0]!) : undefined;
   const daemon = process.env[DAEMON_CHILD] !== undefined;
   let running: RunningServer;
   try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { skipWithout } from '../helpers/reference.ts';
 import { MNEMO_BIN, spawnServer, startServerProcess, writeConfig } from '../helpers/server-process.ts';
 
@@ -145,5 +145,21 @@ test('a port already in use stops start-up with exit status 1 and Redis\'s "Fail
     ]);
   } finally {
     await first.kill();
+  }
+});
+
+test('a config file named relative to the start directory stays reachable after the server changes to dir', { skip: skipWithout('redis-cli') }, async () => {
+  const file = writeConfig('port 0\nhz 10\n');
+  const elsewhere = mkdtempSync(join(tmpdir(), 'mnemo-dir-'));
+  const server = await startServerProcess(['redis.conf', '--dir', elsewhere], dirname(file));
+  try {
+    const port = String(server.port);
+    assert.match(redisCli(['-p', port, 'INFO', 'server']), new RegExp(`\\r?\\nconfig_file:${file}\\r?\\n`));
+    assert.equal(redisCli(['-p', port, 'CONFIG', 'GET', 'dir']), `dir\n${elsewhere}`);
+    assert.equal(redisCli(['-p', port, 'CONFIG', 'SET', 'hz', '20']), 'OK');
+    assert.equal(redisCli(['-p', port, 'CONFIG', 'REWRITE']), 'OK');
+    assert.match(readFileSync(file, 'utf8'), /\nhz 20\n/);
+  } finally {
+    await server.kill();
   }
 });

@@ -37,9 +37,9 @@ export function writeConfig(text: string, name = 'redis.conf'): string {
   return file;
 }
 
-/** Spawns mnemo-server with `args` without waiting for anything. */
-export function spawnServer(args: readonly string[]): ServerProcess {
-  const child = spawn(process.execPath, [MNEMO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns mnemo-server with `args` (in `cwd`, if given) without waiting for anything. */
+export function spawnServer(args: readonly string[], cwd?: string): ServerProcess {
+  const child = spawn(process.execPath, [MNEMO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let output = '';
   let errors = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
@@ -90,8 +90,8 @@ export function spawnServer(args: readonly string[]): ServerProcess {
 }
 
 /** Starts mnemo-server and resolves once it logs that it accepts connections. */
-export async function startServerProcess(args: readonly string[]): Promise<ServerProcess> {
-  const running = spawnServer(args);
+export async function startServerProcess(args: readonly string[], cwd?: string): Promise<ServerProcess> {
+  const running = spawnServer(args, cwd);
   try {
     await running.waitFor(READY);
   } catch (error) {
