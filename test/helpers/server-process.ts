@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const MNEMO_BIN = fileURLToPath(new URL('../../bin/mnemo-server.js', import.meta.url));
 
-/** Start-up compiles the TypeScript sources, which takes seconds on a loaded machine. */
-const READY_TIMEOUT_MS = 30_000;
+/** Start-up compiles the TypeScript sources: seconds, and half a minute on a machine under load. */
+const READY_TIMEOUT_MS = 60_000;
 const READY = /Ready to accept connections|The server is now ready to accept connections at /;
 
 export interface ServerProcess {
