@@ -62,6 +62,9 @@ export class Logger {
   enable(options: LoggerOptions = {}): void {
     this.enabled = true;
     this.options = options;
+    // A server whose terminal or log pipe went away keeps serving, as redis-server (which
+    // ignores SIGPIPE) does; its log lines are lost.
+    if (this.config.get('logfile') === '') process.stdout.on('error', () => {});
     if (this.config.bool('syslog-enabled')) this.openSyslog();
   }
 

@@ -163,3 +163,17 @@ test('a config file named relative to the start directory stays reachable after 
     await server.kill();
   }
 });
+
+test('a server whose log pipe closed keeps serving, as redis-server ignores SIGPIPE', { skip: skipWithout('redis-cli') }, async () => {
+  const server = await startServerProcess(['--port', '0']);
+  try {
+    server.child.stdout!.destroy();
+    const port = String(server.port);
+    // Logged (an ignored setting changed) into the closed pipe.
+    assert.equal(redisCli(['-p', port, 'CONFIG', 'SET', 'jemalloc-bg-thread', 'no']), 'OK');
+    assert.equal(redisCli(['-p', port, 'CONFIG', 'SET', 'jemalloc-bg-thread', 'yes']), 'OK');
+    assert.equal(redisCli(['-p', port, 'PING']), 'PONG');
+  } finally {
+    await server.kill();
+  }
+});
