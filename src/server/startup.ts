@@ -134,8 +134,8 @@ export function applyLines(config: Config, lines: readonly StartupLine[], versio
       if (!def.multiArg && words.length !== 2) throw fail('wrong number of arguments');
       let value = words.slice(1).join(' ');
       if (ACCUMULATING.has(def.name)) {
-        const list = accumulated.get(def.name) ?? [];
-        if (value !== '') list.push(value);
+        // An empty value clears the save points read so far; later lines add to nothing.
+        const list = value === '' ? [] : [...(accumulated.get(def.name) ?? []), value];
         accumulated.set(def.name, list);
         value = list.join(' ');
       }

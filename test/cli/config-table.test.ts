@@ -97,6 +97,7 @@ test('multi-argument directives parse as Redis parses them: save lines accumulat
   assert.equal(config.get('bind'), '127.0.0.1 -::1');
   assert.equal(config.get('replicaof'), '10.0.0.1 6380');
   assert.equal(load('save ""\n').config.get('save'), '');
+  assert.equal(load('save 900 1\nsave ""\nsave 60 5\n').config.get('save'), '60 5');
   // One quoted argument is split into words, as for --save "900 1" on the command line.
   assert.equal(load('', '--save', '900 1').config.get('save'), '900 1');
 });
