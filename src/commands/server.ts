@@ -10,6 +10,7 @@ import { configCommands } from './server/config.ts';
 import { debugCommands } from './server/debug.ts';
 import { helpReply } from './server/help.ts';
 import { infoCommands, memoryFacts } from './server/info.ts';
+import { requestShutdown, shutdownSaves } from '../server/shutdown.ts';
 
 const SHUTDOWN_OPTIONS = new Set(['nosave', 'save', 'now', 'force', 'abort']);
 
@@ -31,12 +32,9 @@ function shutdown({ argv, client, server }: CommandContext): void {
   // Shutdown is immediate (no replicas to wait for), so there is never one to abort.
   if (options.has('abort')) throw new CommandError('ERR No shutdown in progress.');
   if (server.shutdown === null) throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
-  const wantsSave = options.has('save') || (!options.has('nosave') && server.config.get('save') !== '');
-  if (wantsSave) console.log('SHUTDOWN: no persistence engine in this build, nothing saved.');
-  console.log('User requested shutdown...');
   // The caller gets no reply: its connection closes with the rest.
   client.killed = true;
-  void server.shutdown();
+  void requestShutdown(server, shutdownSaves(server, options));
 }
 
 /**

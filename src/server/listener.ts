@@ -5,7 +5,7 @@ import type net from 'node:net';
 import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
-import { EndOfTurn, closeAll, listenOnAll } from './tcp.ts';
+import { EndOfTurn, closeAll, listenOnAll, listenOnPath } from './tcp.ts';
 import { checkOutputLimit } from './output-limits.ts';
 
 export interface Connection {
@@ -36,9 +36,20 @@ export class RedisListener {
   }
 
   async listen(port: number, hosts: string[]): Promise<number> {
-    const bound = await listenOnAll(hosts, port, this.server.config.number('tcp-backlog'), (socket) => this.accept(socket));
+    const bound = await listenOnAll(hosts, port, this.server.config.number('tcp-backlog'), (socket) => {
+      const keepalive = this.server.config.number('tcp-keepalive');
+      if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+      this.accept(socket, `${socket.remoteAddress}:${socket.remotePort}`, `${socket.localAddress}:${socket.localPort}`);
+    });
     this.servers.push(...bound.servers);
     return bound.port;
+  }
+
+  /** Listens on a unix socket too; its clients' addr and laddr read "<path>:0", as in Redis. */
+  async listenUnix(path: string, perm: number): Promise<void> {
+    const addr = `${path}:0`;
+    const server = await listenOnPath(path, perm, this.server.config.number('tcp-backlog'), (socket) => this.accept(socket, addr, addr));
+    this.servers.push(server);
   }
 
   async close(): Promise<void> {
@@ -46,7 +57,7 @@ export class RedisListener {
     await closeAll(this.servers);
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: net.Socket, addr: string, laddr: string): void {
     const server = this.server;
     server.stats.connectionsReceived++;
     if (this.connections.size >= server.config.number('maxclients')) {
@@ -54,8 +65,6 @@ export class RedisListener {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
-    const addr = `${socket.remoteAddress}:${socket.remotePort}`;
-    const laddr = `${socket.localAddress}:${socket.localPort}`;
     const client = server.createClient(addr, laddr, (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);
     const parser = new RespParser({
       maxBulkLength: server.config.number('proto-max-bulk-len'),
@@ -148,7 +157,7 @@ export class RedisListener {
       conn.softLimitSince = state;
       return;
     }
-    console.warn(`Client id=${conn.client.id} addr=${conn.client.addr} closed for overcoming of output buffer limits.`);
+    this.server.log.warning(`Client id=${conn.client.id} addr=${conn.client.addr} closed for overcoming of output buffer limits.`);
     conn.client.kill();
   }
 

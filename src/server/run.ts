@@ -1,10 +1,23 @@
-// Starting and stopping a whole server: configuration, keyspace, listeners, cron.
+// Starting and stopping a whole server: configuration, log, keyspace, listeners, cron, pidfile,
+// with redis-server's log lines at the same steps (harnesses wait for them).
 
+import { rmSync, writeFileSync } from 'node:fs';
 import { Server, type ServerOptions } from './server.ts';
-import { MNEMO_VERSION } from '../version.ts';
+import { MNEMO_VERSION, REDIS_VERSION } from '../version.ts';
 import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
+import { configWords } from './config.ts';
 import { applyLines, type StartupLine } from './startup.ts';
+
+/** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
+export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
+
+/** strerror's words for the bind errors redis-server reports. */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'Address already in use',
+  EACCES: 'Permission denied',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+};
 
 export interface StartOptions extends ServerOptions {
   /** Config lines as from a redis.conf file and --flags. */
@@ -14,7 +27,14 @@ export interface StartOptions extends ServerOptions {
   /** Overrides the configured port; 0 picks a free one. */
   port?: number;
   host?: string;
+  /** Writes the log (stdout or logfile, syslog) as redis-server does; embedded servers stay quiet. */
   log?: boolean;
+  /** Runs as redis-server does as a process: changes to `dir`, as Redis does while reading it. */
+  process?: boolean;
+  /** A daemon: lines meant for stdout are dropped and a pidfile is always written. */
+  daemon?: boolean;
+  /** Runs once a SHUTDOWN or a signal has stopped the server (the CLI exits there). */
+  onExit?: () => void;
 }
 
 export interface RunningServer {
@@ -23,41 +43,109 @@ export interface RunningServer {
   port: number;
   /** redis://host:port */
   url: string;
+  /** Stops the server: listeners, connections, cron, pidfile (the log says "bye bye"). */
   close(): Promise<void>;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const server = new Server(options);
+  const { config, log } = server;
   server.configFile = options.configFile ?? null;
-  if (options.lines) applyLines(server.config, options.lines, MNEMO_VERSION);
-  if (options.port !== undefined) server.config.set('port', String(options.port), true);
-  if (options.host !== undefined) server.config.set('bind', options.host, true);
-  const hosts = server.config.get('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
+  const notes = options.lines ? applyLines(config, options.lines, MNEMO_VERSION) : [];
+  if (options.port !== undefined) config.set('port', String(options.port), true);
+  if (options.host !== undefined) config.set('bind', options.host, true);
+  if (options.daemon && config.get('pidfile') === '') config.set('pidfile', DEFAULT_PIDFILE, true);
+  if (options.process) process.chdir(config.get('dir'));
+  if (options.log) log.enable({ detached: options.daemon ?? false });
+
+  // Redis's start-up lines. The first two name Mnemo (nobody should mistake it for Redis in
+  // its own log); the lines tools wait for keep Redis's exact text.
+  log.warning('oO0OoO0OoO0Oo Mnemo is starting oO0OoO0OoO0Oo');
+  log.warning(`Mnemo version=${MNEMO_VERSION}, redis_version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+  log.warning(
+    options.lines && options.lines.length > 0
+      ? 'Configuration loaded'
+      : 'Warning: no config file specified, using the default config. In order to specify a config file use mnemo-server /path/to/redis.conf',
+  );
+  for (const note of notes) log.log(note.level, note.message);
+  // CONFIG SET of such a setting is logged as at start-up.
+  config.onChange((name) => {
+    const note = config.unsupportedNote(name);
+    if (note !== null) log.log(note.level, note.message);
+  });
+
+  const hosts = configWords(config.get('bind'));
+  const unixsocket = config.get('unixsocket');
   const listener = new RedisListener(server);
   server.listener = listener;
-  const port = await listener.listen(server.config.number('port'), hosts);
-  server.config.set('port', String(port), true);
+  let port = config.number('port');
+  // Port 0 with a unix socket listens on the socket only, as in Redis; without one it picks a
+  // free TCP port (Redis would have nowhere to listen and exit).
+  const tcp = port !== 0 || unixsocket === '';
+  try {
+    if (tcp) port = await listener.listen(port, hosts);
+    if (unixsocket !== '') await listener.listenUnix(unixsocket, parseInt(config.get('unixsocketperm'), 8));
+  } catch (error) {
+    await listener.close();
+    const failed = error as NodeJS.ErrnoException & { address?: string };
+    const reason = BIND_ERRORS[failed.code ?? ''] ?? failed.message;
+    if (failed.address?.startsWith('/')) {
+      log.warning(`Failed opening Unix socket: bind: ${reason}`);
+    } else {
+      log.warning(`Warning: Could not create server TCP listening socket ${failed.address ?? hosts.join(' ')}:${port}: bind: ${reason}`);
+      log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    }
+    throw error;
+  }
+  config.set('port', String(port), true);
+  const pidfile = config.get('pidfile');
+  if (pidfile !== '') {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (error) {
+      log.warning(`Failed to write PID file: ${(error as Error).message}`);
+    }
+  }
+  const showLogo =
+    config.bool('always-show-logo') || (!config.bool('syslog-enabled') && config.get('logfile') === '' && process.stdout.isTTY === true);
+  if (showLogo) log.raw('notice', logo(port));
+  else log.notice(`Running mode=standalone, port=${port}.`);
+  log.warning('Server initialized');
   server.startCron();
-  const host = hosts[0]!;
-  if (options.log) console.log(`Mnemo ${MNEMO_VERSION} ready to accept connections on ${hosts.join(', ')} port ${port}`);
+
   // memcached-port 0 (the default) keeps the Memcached front off.
-  const memcachedPort = server.config.number('memcached-port');
+  const memcachedPort = config.number('memcached-port');
   const memcached = memcachedPort > 0 ? new MemcachedListener(server) : null;
   if (memcached !== null) {
     await memcached.listen(memcachedPort, hosts);
-    if (options.log) console.log(`Memcached protocol on ${hosts.join(', ')} port ${memcachedPort}`);
+    log.notice(`Memcached protocol on ${hosts.join(' ')} port ${memcachedPort}`);
   }
+  if (tcp) log.notice('Ready to accept connections');
+  if (unixsocket !== '') log.notice(`The server is now ready to accept connections at ${unixsocket}`);
+
   let closed: Promise<void> | null = null;
   const close = () => {
     closed ??= (async () => {
       server.stopCron();
       server.unpauseClients();
+      if (pidfile !== '') {
+        log.notice('Removing the pid file.');
+        rmSync(pidfile, { force: true });
+      }
+      if (unixsocket !== '') log.notice('Removing the unix socket file.');
       await listener.close();
       await memcached?.close();
+      // Redis's own words: scripts and harnesses wait for this line to know the server is gone.
+      log.warning('Redis is now ready to exit, bye bye...');
+      log.close();
     })();
     return closed;
   };
-  server.shutdown = close;
+  server.shutdown = async () => {
+    await close();
+    options.onExit?.();
+  };
+  const host = connectAddress(hosts[0] ?? '127.0.0.1');
   return {
     server,
     host,
@@ -65,4 +153,31 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close,
   };
+}
+
+/** An address a client can reach a bind address at ("-::1" is ::1, "*" is loopback). */
+function connectAddress(bind: string): string {
+  const bare = bind.replace(/^-/, '');
+  return bare === '*' || bare === '0.0.0.0' ? '127.0.0.1' : bare === '::*' || bare === '::' ? '::1' : bare;
+}
+
+/** The block always-show-logo prints: Mnemo's own drawing beside the facts Redis's logo gives. */
+function logo(port: number): string {
+  const art = [
+    '                                                  ',
+    '   _ __ ___  _ __   ___ _ __ ___   ___            ',
+    "  | '_ ` _ \\| '_ \\ / _ \\ '_ ` _ \\ / _ \\           ",
+    '  | | | | | | | | |  __/ | | | | | (_) |          ',
+    '  |_| |_| |_|_| |_|\\___|_| |_| |_|\\___/           ',
+    '                                                  ',
+  ];
+  const facts = [
+    '',
+    `Mnemo ${MNEMO_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    'Running in standalone mode',
+    `Port: ${port}`,
+    `PID: ${process.pid}`,
+    '',
+  ];
+  return `${art.map((line, i) => `${line}${facts[i]}`.trimEnd()).join('\n')}\n\n`;
 }

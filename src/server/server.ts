@@ -23,6 +23,7 @@ import { Client } from './client.ts';
 import { Config } from './config.ts';
 import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
+import { Logger } from './log.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -106,6 +107,8 @@ class Context implements CommandContext {
 
 export class Server {
   readonly config: Config;
+  /** The server log (quiet until startServer enables it). */
+  readonly log: Logger;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
   /** Keyspace events and the propagation stream. */
@@ -156,6 +159,7 @@ export class Server {
       if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value) as OutputLimits;
     });
     for (const [name, value] of Object.entries(options.config ?? {})) this.config.set(name, value, true);
+    this.log = new Logger(this.config);
     const clock = options.clock ?? systemClock;
     this.keyspace = new Keyspace(this.config.number('databases'), clock);
     this.commands = new CommandTable(ALL_COMMANDS);

@@ -1,32 +1,72 @@
 // Listening on every bind address, shared by the Redis and Memcached fronts.
 
+import { chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
 
 /**
- * Opens a listener on each host. Port 0 takes a free port on the first host and the same
- * port on the others, so every address serves one port. Returns the listeners and that port.
+ * A bind address as redis.conf writes it: "*" is every IPv4 address, "::*" every IPv6 one,
+ * and a leading "-" marks an address that may be missing (then it is skipped).
+ */
+function bindTarget(address: string): { host: string; optional: boolean } {
+  const optional = address.startsWith('-');
+  const bare = optional ? address.slice(1) : address;
+  const host = bare === '*' ? '0.0.0.0' : bare === '::*' ? '::' : bare;
+  return { host, optional };
+}
+
+/** Errors that mean "this machine has no such address", which an optional bind skips. */
+const MISSING_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EINVAL']);
+
+function listenOn(server: net.Server, options: net.ListenOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Opens a listener on each bind address. Port 0 takes a free port on the first address and
+ * the same port on the others, so every address serves one port. Returns the listeners and
+ * that port.
  */
 export async function listenOnAll(
-  hosts: readonly string[],
+  addresses: readonly string[],
   port: number,
   backlog: number,
   onSocket: (socket: net.Socket) => void,
 ): Promise<{ servers: net.Server[]; port: number }> {
   const servers: net.Server[] = [];
   let boundPort = port;
-  for (const host of hosts) {
+  for (const address of addresses) {
+    const { host, optional } = bindTarget(address);
     const tcp = net.createServer({ noDelay: true }, onSocket);
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen({ port: boundPort, host, backlog }, () => {
-        tcp.off('error', reject);
-        resolve();
-      });
-    });
+    try {
+      // IPv6 listeners take IPv6 only, as Redis sets IPV6_V6ONLY, so "* ::*" binds both.
+      await listenOn(tcp, { port: boundPort, host, backlog, ipv6Only: host.includes(':') });
+    } catch (error) {
+      if (optional && MISSING_ADDRESS.has((error as NodeJS.ErrnoException).code ?? '')) continue;
+      await closeAll(servers);
+      throw error;
+    }
     boundPort = (tcp.address() as net.AddressInfo).port;
     servers.push(tcp);
   }
   return { servers, port: boundPort };
+}
+
+/**
+ * Listens on a unix socket, replacing a stale socket file as Redis does, and gives the file
+ * `perm` (octal, as unixsocketperm) when it is not 0.
+ */
+export async function listenOnPath(path: string, perm: number, backlog: number, onSocket: (socket: net.Socket) => void): Promise<net.Server> {
+  rmSync(path, { force: true });
+  const server = net.createServer(onSocket);
+  await listenOn(server, { path, backlog });
+  if (perm !== 0) chmodSync(path, perm);
+  return server;
 }
 
 /**

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import { Config } from '../../src/server/config.ts';
 import { applyLines, linesFromArgs, StartupError } from '../../src/server/startup.ts';
+import { startServerProcess } from '../helpers/server-process.ts';
 
 function configFrom(args: string[]): Config {
   const config = new Config();
@@ -66,26 +68,19 @@ test('mnemo-server exits with status 1 and the report on stderr for a bad option
 });
 
 test('mnemo-server serves PING on the port it was given and exits cleanly on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['bin/mnemo-server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /port (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
+  const server = await startServerProcess(['--port', '0']);
+  try {
+    const reply = await new Promise<string>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        resolve(data.toString());
+        socket.destroy();
+      });
     });
-    child.on('exit', () => reject(new Error(`exited early: ${stdout}`)));
-  });
-  const net = await import('node:net');
-  const reply = await new Promise<string>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      resolve(data.toString());
-      socket.destroy();
-    });
-  });
-  assert.equal(reply, '+PONG\r\n');
-  child.kill('SIGTERM');
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0);
+    assert.equal(reply, '+PONG\r\n');
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+  } finally {
+    await server.kill();
+  }
 });

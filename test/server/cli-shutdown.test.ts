@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServerProcess } from '../helpers/server-process.ts';
 
 /** Sends inline commands one at a time and collects one reply line each ('' once the server closed). */
 async function session(port: number, commands: string[]): Promise<string[]> {
@@ -33,17 +33,9 @@ async function session(port: number, commands: string[]): Promise<string[]> {
 test('the CLI server rewrites the config file it started from and exits on SHUTDOWN', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'mnemo-cli-')), 'redis.conf');
   writeFileSync(file, '# test config\nport 0\nhz 10\n');
-  const child = spawn(process.execPath, ['bin/mnemo-server.js', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk.toString();
-      const match = / port (\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', () => reject(new Error(`server exited early: ${output}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const server = await startServerProcess([file]);
+  const port = server.port;
+  const exited = server.exited;
   assert.deepEqual(await session(port, ['CONFIG SET hz 20', 'CONFIG REWRITE', 'SHUTDOWN NOSAVE']), ['+OK', '+OK', '']);
   assert.equal(await exited, 0);
   const rewritten = readFileSync(file, 'utf8');

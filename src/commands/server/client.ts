@@ -23,6 +23,8 @@ function flagsOf(client: Client): string {
   if (client.multi !== null) flags += 'x';
   if (client.blocked !== null) flags += 'b';
   if (client.closeAfterReply) flags += 'c';
+  // A unix-socket client's address is the socket's path (TCP addresses never start with "/").
+  if (client.addr.startsWith('/')) flags += 'U';
   if (client.noEvict) flags += 'e';
   if (client.noTouch) flags += 'T';
   return flags === '' ? 'N' : flags;
