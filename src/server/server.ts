@@ -17,6 +17,7 @@ import { CommandError, EXECABORT_BECAUSE, NOAUTH, NO_MULTI, unknownCommand, unkn
 import { Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
 import { Effects, parseNotifyFlags } from './effects.ts';
 import { WatchRegistry } from './watch.ts';
+import { InstantaneousMetric, randomHex } from './rates.ts';
 import type { Database } from '../store/database.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { Client } from './client.ts';
@@ -115,6 +116,12 @@ export class Server {
   readonly effects: Effects;
   /** WATCHed keys. */
   readonly watches: WatchRegistry;
+  /** INFO run_id: random per server start. */
+  readonly runId = randomHex();
+  /** INFO master_replid; DEBUG CHANGE-REPL-ID replaces it. */
+  replId = randomHex();
+  /** Per-second rates sampled by the cron (INFO instantaneous_*). */
+  readonly rates = { ops: new InstantaneousMetric(), netInput: new InstantaneousMetric(), netOutput: new InstantaneousMetric() };
   readonly clients = new Map<number, Client>();
   readonly stats: ServerStats;
   /** The TCP front, once listening (CLIENT KILL and SHUTDOWN reach sockets through it). */
@@ -437,6 +444,10 @@ export class Server {
     // also freezes expiry, so the dataset stays as the pauser saw it.
     if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
+    const now = this.keyspace.clock.now();
+    this.rates.ops.sample(now, this.stats.commandsProcessed);
+    this.rates.netInput.sample(now, this.stats.netInputBytes);
+    this.rates.netOutput.sample(now, this.stats.netOutputBytes);
     for (const hook of this.cronHooks) hook();
   }
 

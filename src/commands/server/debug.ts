@@ -15,7 +15,7 @@ import { NOT_A_NUMBER, formatDouble, parseDouble } from '../../util/numbers.ts';
 import { stringMatch } from '../../util/glob.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
-import { adminState, randomHex } from './state.ts';
+import { randomHex } from '../../server/rates.ts';
 
 const NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
@@ -297,7 +297,7 @@ function debug(ctx: CommandContext): void {
     return w.simple('Apparently Redis did not crash: test passed');
   }
   if (sub === 'change-repl-id' && argc === 2) {
-    adminState(server).replId = randomHex();
+    server.replId = randomHex();
     return w.ok();
   }
   if (sub === 'quicklist-packed-threshold' && argc === 3) {

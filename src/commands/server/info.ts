@@ -7,7 +7,6 @@ import { MNEMO_VERSION, REDIS_VERSION } from '../../version.ts';
 import type { Server } from '../../server/server.ts';
 import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
-import { adminState } from './state.ts';
 
 type Field = [string, string | number];
 type Section = (server: Server) => Field[];
@@ -77,7 +76,7 @@ const serverSection: Section = (server) => {
     ['node_version', process.versions.node],
     ['process_id', process.pid],
     ['process_supervised', 'no'],
-    ['run_id', adminState(server).runId],
+    ['run_id', server.runId],
     ['tcp_port', server.config.number('port')],
     ['server_time_usec', now * 1000],
     ['uptime_in_seconds', uptime],
@@ -157,7 +156,7 @@ const persistenceSection: Section = (server) => [
 const statsSection: Section = (server) => {
   const s = server.stats;
   const ks = server.keyspace.stats;
-  const state = adminState(server);
+  const state = server.rates;
   return [
     ['total_connections_received', s.connectionsReceived],
     ['total_commands_processed', s.commandsProcessed],
@@ -187,7 +186,7 @@ const replicationSection: Section = (server) => [
   ['role', 'master'],
   ['connected_slaves', 0],
   ['master_failover_state', 'no-failover'],
-  ['master_replid', adminState(server).replId],
+  ['master_replid', server.replId],
   ['master_replid2', '0000000000000000000000000000000000000000'],
   ['master_repl_offset', 0],
   ['second_repl_offset', -1],
