@@ -76,7 +76,8 @@ test('served at once, blocking pops propagate as their non-blocking forms; BLMOV
   h.run('BZPOPMIN', 'z', 0);
   h.run('BZMPOP', 0, 1, 'z', 'MAX', 'COUNT', 9);
   assert.deepEqual(seen.propagated, ['RPOP l', 'LMOVE l d left Right', 'RPOPLPUSH l d', 'LPOP l 1', 'ZPOPMIN z', 'ZPOPMAX z 1']);
-  assert.deepEqual(seen.events.filter((event) => !event.startsWith('z')), [
+  // The sorted set's own events are the zset module's (test/zsets).
+  assert.deepEqual(seen.events.filter((event) => !event.endsWith(' z')), [
     'rpop l',
     'rpush d',
     'lpop l',
