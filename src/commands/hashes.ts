@@ -510,14 +510,9 @@ function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relat
       w.int(DONE);
     }
   }
-  if (deleted > 0 && hash.size === 0) {
-    db.deleteId(id);
-    ctx.notify(Notify.Hash, 'hdel', key);
-    ctx.notify(Notify.Generic, 'del', key);
-  } else if (updated.length + deleted > 0) {
-    ctx.notify(Notify.Hash, deleted > 0 ? 'hdel' : 'hexpire', key);
-  }
-  if (hash.size > 0 && hash.hasFieldTtls) trackFieldTtls(ctx, key);
+  if (updated.length + deleted > 0) ctx.notify(Notify.Hash, deleted > 0 ? 'hdel' : 'hexpire', key);
+  if (hash.size === 0) deleteHash(ctx, key, id);
+  else if (hash.hasFieldTtls) trackFieldTtls(ctx, key);
   propagateExpire(ctx, first, updated, at);
 }
 
