@@ -2,13 +2,18 @@
 // BZPOPMIN, BZPOPMAX, BZMPOP) and CLIENT UNBLOCK. With data they pop like their non-blocking
 // twins, whose helpers they reuse; without, they park the client in the server's blocking
 // registry (src/server/blocking.ts), which runs them again once a key they wait on gets data.
+//
+// Served at once or after blocking, they propagate as the non-blocking command that did the
+// same (Redis 7.0's rewrites in t_list.c, t_zset.c and blocked.c): BLPOP as LPOP key, BLMPOP
+// as LPOP key count, BLMOVE as LMOVE, BZPOPMIN as ZPOPMIN key, BZMPOP as ZPOPMIN key count.
 
 import { CommandError, NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from '../errors.ts';
 import { ValueType } from '../store/types.ts';
 import { LIST_HEAD, LIST_TAIL, type ListEnd } from '../store/types/list.ts';
+import type { ZSetValue } from '../store/types/zset.ts';
 import { NOT_A_NUMBER, parseDouble, parseSafeInt } from '../util/numbers.ts';
 import { isWord } from './args.ts';
-import { deleteIfEmpty, listForWrite, moveGeneric, parseEnd, parseLmpop, replyElement, replyLmpop } from './lists.ts';
+import { elementsPopped, listForWrite, listPop, moveGeneric, parseEnd, parseLmpop, propagatePop, replyElement, replyLmpop } from './lists.ts';
 import { numkeysKeys } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 import { parseZmpop, popMembers, replyPair, replyZmpop } from './zsets.ts';
@@ -61,16 +66,35 @@ function blockingPop(end: ListEnd) {
       w.array(2);
       w.bulk(key);
       list.pop(end, replyElement(ctx));
-      deleteIfEmpty(ctx, id, list);
+      elementsPopped(ctx, key, id, list, end);
+      propagatePop(ctx, listPop(end), key);
     };
     popOrBlock(ctx, argv.slice(1, -1), ValueType.List, timeout, serve, () => w.nullArray());
   };
 }
 
-/** BLMOVE and BRPOPLPUSH: argv[1] is the source, argv[2] the destination. */
+const LMOVE = Buffer.from('LMOVE');
+const RPOPLPUSH = Buffer.from('RPOPLPUSH');
+const LEFT = Buffer.from('left');
+const RIGHT = Buffer.from('right');
+
+/**
+ * BLMOVE and BRPOPLPUSH: argv[1] is the source, argv[2] the destination. They propagate as
+ * RPOPLPUSH source destination or LMOVE with the directions as sent, or, served after
+ * blocking, in Redis's own lower-case words.
+ */
 function blockingMove(ctx: CommandContext, from: ListEnd, to: ListEnd, timeoutArg: Buffer): void {
   const timeout = parseTimeout(timeoutArg);
-  popOrBlock(ctx, [ctx.argv[1]!], ValueType.List, timeout, () => moveGeneric(ctx, from, to), () => ctx.w.null());
+  const serve = () => {
+    moveGeneric(ctx, from, to);
+    if (!ctx.propagating) return;
+    const { argv } = ctx;
+    if (argv.length === 4) return ctx.propagateAs([RPOPLPUSH, argv[1]!, argv[2]!]);
+    const served = ctx.server.blocking.servingKey !== null;
+    const word = (end: ListEnd, sent: Buffer) => (served ? (end === LIST_HEAD ? LEFT : RIGHT) : sent);
+    ctx.propagateAs([LMOVE, argv[1]!, argv[2]!, word(from, argv[3]!), word(to, argv[4]!)]);
+  };
+  popOrBlock(ctx, [ctx.argv[1]!], ValueType.List, timeout, serve, () => ctx.w.null());
 }
 
 function blmpop(ctx: CommandContext): void {
@@ -83,6 +107,9 @@ function blmpop(ctx: CommandContext): void {
 
 // ---- sorted sets -------------------------------------------------------------------------------
 
+const ZPOPMIN = Buffer.from('ZPOPMIN');
+const ZPOPMAX = Buffer.from('ZPOPMAX');
+
 function blockingZpop(max: boolean) {
   return (ctx: CommandContext): void => {
     const { argv, w } = ctx;
@@ -92,6 +119,7 @@ function blockingZpop(max: boolean) {
       w.array(3);
       w.bulk(key);
       replyPair(w, member, 0, member.length, score);
+      propagatePop(ctx, max ? ZPOPMAX : ZPOPMIN, key);
     };
     popOrBlock(ctx, argv.slice(1, -1), ValueType.ZSet, timeout, serve, () => w.nullArray());
   };
@@ -101,7 +129,11 @@ function bzmpop(ctx: CommandContext): void {
   const { argv } = ctx;
   const { whereAt, max, count } = parseZmpop(argv, 2);
   const timeout = parseTimeout(argv[1]!);
-  const serve: Serve = (key, id) => replyZmpop(ctx, key, id, max, count);
+  const serve: Serve = (key, id) => {
+    const size = (ctx.db.objectOf(id) as ZSetValue).size;
+    replyZmpop(ctx, key, id, max, count);
+    propagatePop(ctx, max ? ZPOPMAX : ZPOPMIN, key, Math.min(count, size));
+  };
   popOrBlock(ctx, argv.slice(3, whereAt), ValueType.ZSet, timeout, serve, () => ctx.w.nullArray());
 }
 

@@ -5,9 +5,15 @@
 // A field past its expiry time is removed when its hash is next looked up (findHash), before
 // any command sees it, and by a cron cycle over the hashes known to hold field TTLs; a hash
 // whose last field expires is deleted.
+//
+// Effects follow Redis 7.0 (hset, hdel, hincrby, hincrbyfloat propagated as HSET) and, for
+// field expiry, Redis 7.4: hexpire, hpersist and hexpired events; HEXPIRE and its kin
+// propagate as HPEXPIREAT with an absolute time and the fields they set, and fields removed
+// because their time has come (or was given in the past) propagate as HDEL key field.
 
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
+import { Notify } from '../server/effects.ts';
 import {
   CommandError,
   HASH_NOT_FLOAT,
@@ -37,6 +43,9 @@ import type { Database } from '../store/database.ts';
 import type { Server } from '../server/server.ts';
 
 const range = newByteRange();
+const HSET = Buffer.from('HSET');
+const HDEL = Buffer.from('HDEL');
+const HPEXPIREAT = Buffer.from('HPEXPIREAT');
 
 /**
  * The hash under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses.
@@ -51,18 +60,53 @@ function findHash(ctx: CommandContext, key: Buffer, forRead = false): number {
   if (!hash.hasFieldTtls) return id;
   // A hash renamed, moved or copied is tracked again under its new name once used.
   trackFieldTtls(ctx, key);
-  return expireDueFields(db, id, hash) ? -1 : id;
+  const now = db.keyspace.now;
+  if (!hash.expiresBy(now)) return id;
+  // The expiry propagates as HDELs of its own; the command itself only if it then writes
+  // (see written), as in Redis, where removing expired fields leaves the command's dirty alone.
+  ctx.preventPropagation();
+  return expireDueFields(ctx.server, db, id, key, hash, now) ? -1 : id;
 }
 
-/** Removes a hash's fields that are due; true when that emptied and so deleted the hash. */
-function expireDueFields(db: Database, id: number, hash: HashValue): boolean {
-  const now = db.keyspace.now;
-  if (!hash.expiresBy(now)) return false;
+/** The command changed the hash: it propagates, even after findHash removed expired fields. */
+function written(ctx: CommandContext): void {
+  ctx.forcePropagation();
+}
+
+/**
+ * Removes a hash's fields that are due, as Redis 7.4's hashTypeExpire: each field propagates as
+ * HDEL key field, then one "hexpired" event, and the hash's deletion with "del" once empty.
+ * Returns true when the hash was deleted.
+ */
+function expireDueFields(server: Server, db: Database, id: number, key: Buffer, hash: HashValue, now: number): boolean {
+  const { effects } = server;
+  const due = effects.propagating ? dueFields(hash, now) : null;
   db.objectForWrite(id);
   hash.expireFields(now);
+  // Each HDEL is a unit of its own from the cron, part of the command's unit otherwise.
+  if (due !== null) {
+    for (const field of due) {
+      effects.beginUnit();
+      effects.propagate(db.index, [HDEL, key, field]);
+      effects.endUnit();
+    }
+  }
+  effects.notify(Notify.Hash, 'hexpired', db.index, key);
   if (hash.size > 0) return false;
   db.deleteId(id);
+  effects.notify(Notify.Generic, 'del', db.index, key);
   return true;
+}
+
+/** The fields whose time is `now` or earlier, soonest first (the order Redis expires them in). */
+function dueFields(hash: HashValue, now: number): Buffer[] {
+  const due: [Buffer, number][] = [];
+  hash.forEach((f, fs, fe) => {
+    const field = Buffer.from(f.subarray(fs, fe));
+    const at = hash.fieldExpireAt(field);
+    if (at >= 0 && at <= now) due.push([field, at]);
+  });
+  return due.sort((a, b) => a[1] - b[1]).map(([field]) => field);
 }
 
 function readHash(ctx: CommandContext, id: number): HashValue {
@@ -127,6 +171,8 @@ function setPairs(ctx: CommandContext, name: string): number {
   const limit = limits(ctx);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(ctx, limit, id, hash, argv[i]!, argv[i + 1]!)) created++;
+  ctx.notify(Notify.Hash, 'hset', argv[1]!);
+  written(ctx);
   return created;
 }
 
@@ -143,12 +189,15 @@ function hsetnx(ctx: CommandContext): void {
   if (id >= 0 && readHash(ctx, id).has(argv[2]!)) return ctx.w.int(0);
   const [target, hash] = hashForWrite(ctx, argv[1]!);
   setField(ctx, limits(ctx), target, hash, argv[2]!, argv[3]!);
+  ctx.notify(Notify.Hash, 'hset', argv[1]!);
+  written(ctx);
   ctx.w.int(1);
 }
 
 function hdel(ctx: CommandContext): void {
   const { argv } = ctx;
-  const id = findHash(ctx, argv[1]!);
+  const key = argv[1]!;
+  const id = findHash(ctx, key);
   if (id < 0) return ctx.w.int(0);
   const hash = readHash(ctx, id);
   let deleted = 0;
@@ -158,9 +207,18 @@ function hdel(ctx: CommandContext): void {
     hash.delete(argv[i]!);
     deleted++;
   }
-  // Redis never keeps an empty hash.
-  if (hash.size === 0) ctx.db.deleteId(id);
+  if (deleted > 0) {
+    ctx.notify(Notify.Hash, 'hdel', key);
+    written(ctx);
+    // Redis never keeps an empty hash.
+    if (hash.size === 0) deleteHash(ctx, key, id);
+  }
   ctx.w.int(deleted);
+}
+
+function deleteHash(ctx: CommandContext, key: Buffer, id: number): void {
+  ctx.db.deleteId(id);
+  ctx.notify(Notify.Generic, 'del', key);
 }
 
 function hincrby(ctx: CommandContext): void {
@@ -181,6 +239,7 @@ function hincrby(ctx: CommandContext): void {
     if (result > INT64_MAX || result < INT64_MIN) throw new CommandError(OVERFLOW);
   }
   storeNumber(ctx, String(result));
+  ctx.notify(Notify.Hash, 'hincrby', argv[1]!);
   if (typeof result === 'bigint') ctx.w.bigint(result);
   else ctx.w.int(result);
 }
@@ -194,7 +253,10 @@ function hincrbyfloat(ctx: CommandContext): void {
   const text = currentValue(ctx, (value) => addLongDoubleText(value.buf.subarray(value.start, value.end), increment), alone);
   if (text === NOT_A_NUMBER) throw new CommandError(HASH_NOT_FLOAT);
   if (text === NOT_FINITE) throw new CommandError(INCR_NAN_OR_INFINITY);
-  storeNumber(ctx, text);
+  const value = storeNumber(ctx, text);
+  ctx.notify(Notify.Hash, 'hincrbyfloat', ctx.argv[1]!);
+  // Replicas get the result, so that float formatting can never make them differ.
+  if (ctx.propagating) ctx.propagateAs([HSET, ctx.argv[1]!, ctx.argv[2]!, value]);
   ctx.w.bulkString(text);
 }
 
@@ -205,9 +267,13 @@ function currentValue<T>(ctx: CommandContext, parse: (value: typeof range) => T,
   return parse(range);
 }
 
-function storeNumber(ctx: CommandContext, text: string): void {
+/** Stores HINCRBY's or HINCRBYFLOAT's result; returns the value stored. */
+function storeNumber(ctx: CommandContext, text: string): Buffer {
   const [id, hash] = hashForWrite(ctx, ctx.argv[1]!);
-  setField(ctx, limits(ctx), id, hash, ctx.argv[2]!, Buffer.from(text, 'latin1'), true);
+  const value = Buffer.from(text, 'latin1');
+  setField(ctx, limits(ctx), id, hash, ctx.argv[2]!, value, true);
+  written(ctx);
+  return value;
 }
 
 // ---- reads -------------------------------------------------------------------------------------
@@ -408,10 +474,13 @@ function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relat
   for (const [word, value] of CONDITIONS) if (isWord(argv[3]!, word)) condition = value;
   const first = fieldsAt(argv, condition === 0 ? 3 : 4, EXPIRE_NUMFIELDS);
   if (id < 0) return replyEach(ctx, first, NO_FIELD);
+  const key = argv[1]!;
   const hash = readHash(ctx, id);
   hash.enableFieldTtls();
   db.setEncoding(id, hash.encoding);
-  let changed = false;
+  // The fields given a time, which alone the propagated HPEXPIREAT names.
+  const updated: Buffer[] = [];
+  let deleted = 0;
   w.array(argv.length - first);
   for (let i = first; i < argv.length; i++) {
     const field = argv[i]!;
@@ -428,19 +497,37 @@ function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relat
       w.int(NOT_MET);
       continue;
     }
-    if (!changed) db.objectForWrite(id);
-    changed = true;
+    if (updated.length + deleted === 0) db.objectForWrite(id);
     // A time already past deletes the field, as EXPIRE does a key.
     if (at <= now) {
       hash.delete(field);
+      deleted++;
+      ctx.alsoPropagate([HDEL, key, field]);
       w.int(DELETED);
     } else {
       hash.setFieldExpireAt(field, at);
+      updated.push(field);
       w.int(DONE);
     }
   }
-  if (hash.size === 0) db.deleteId(id);
-  else if (hash.hasFieldTtls) trackFieldTtls(ctx, argv[1]!);
+  if (updated.length + deleted > 0) ctx.notify(Notify.Hash, deleted > 0 ? 'hdel' : 'hexpire', key);
+  if (hash.size === 0) deleteHash(ctx, key, id);
+  else if (hash.hasFieldTtls) trackFieldTtls(ctx, key);
+  propagateExpire(ctx, first, updated, at);
+}
+
+/**
+ * HEXPIRE and its kin propagate as HPEXPIREAT key ms [condition] FIELDS n field..., naming only
+ * the fields they gave a time (Redis 7.4's hexpireGenericCommand); nothing when there are none.
+ */
+function propagateExpire(ctx: CommandContext, first: number, updated: Buffer[], at: number): void {
+  if (updated.length === 0) return ctx.preventPropagation();
+  written(ctx);
+  if (!ctx.propagating) return;
+  const { argv } = ctx;
+  const absolute = isWord(argv[0]!, 'hpexpireat');
+  const numfields = updated.length === argv.length - first ? argv[first - 1]! : Buffer.from(String(updated.length));
+  ctx.propagateAs([absolute ? argv[0]! : HPEXPIREAT, argv[1]!, absolute ? argv[2]! : Buffer.from(String(at)), ...argv.slice(3, first - 1), numfields, ...updated]);
 }
 
 const hexpire = (ctx: CommandContext) => hexpireGeneric(ctx, 'hexpire', 1000, true);
@@ -497,6 +584,9 @@ function hpersist(ctx: CommandContext): void {
     hash.persistField(field);
     w.int(DONE);
   }
+  if (!changed) return;
+  ctx.notify(Notify.Hash, 'hpersist', argv[1]!);
+  written(ctx);
 }
 
 // ---- active field expiry ---------------------------------------------------------------------
@@ -546,10 +636,14 @@ export function activeExpireFields(server: Server): void {
       if (db === undefined || left-- === 0 || ((++visited & 15) === 0 && performance.now() - started > FIELD_EXPIRE_BUDGET_MS)) break;
       // Taken out and put back at the end, so the next run starts where this one stopped.
       keys.delete(key);
-      const id = db.find(Buffer.from(key, 'latin1'));
+      const bytes = Buffer.from(key, 'latin1');
+      const id = db.find(bytes);
       if (id < 0 || db.typeOf(id) !== ValueType.Hash) continue;
       const hash = db.objectOf(id) as HashValue;
-      if (hash.hasFieldTtls && !expireDueFields(db, id, hash) && hash.hasFieldTtls) keys.add(key);
+      if (!hash.hasFieldTtls) continue;
+      const now = keyspace.now;
+      if (hash.expiresBy(now) && expireDueFields(server, db, id, bytes, hash, now)) continue;
+      if (hash.hasFieldTtls) keys.add(key);
     }
     if (keys.size === 0 || db === undefined) dbs.delete(index);
   }

@@ -17,6 +17,7 @@ import {
   WRONGTYPE,
   wrongArity,
 } from '../errors.ts';
+import { Notify } from '../server/effects.ts';
 import { Encoding, ValueType } from '../store/types.ts';
 import { LIST_HEAD, LIST_TAIL, ListValue, type ElementVisitor, type ListEnd } from '../store/types/list.ts';
 import { entryBytes } from '../store/types/listpack.ts';
@@ -26,6 +27,8 @@ import { numkeysKeys } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const EMPTY = Buffer.alloc(0);
+const LPOP = Buffer.from('LPOP');
+const RPOP = Buffer.from('RPOP');
 
 /** The list under `key`, or -1; WRONGTYPE for another type. Reads count hits and misses. */
 function findList(ctx: CommandContext, key: Buffer, forRead = false): number {
@@ -52,10 +55,29 @@ function listForPush(ctx: CommandContext, key: Buffer, id: number): ListValue {
   return list;
 }
 
-/** Redis never keeps an empty list: the last pop deletes the key. */
-export function deleteIfEmpty(ctx: CommandContext, id: number, list: ListValue): void {
-  if (list.length === 0) ctx.db.deleteId(id);
+/** Redis never keeps an empty list: the last removal deletes the key, with a "del" event. */
+function deleteIfEmpty(ctx: CommandContext, key: Buffer, id: number, list: ListValue): void {
+  if (list.length > 0) return;
+  ctx.db.deleteId(id);
+  ctx.notify(Notify.Generic, 'del', key);
 }
+
+/** After elements left `end` of the list: its event, then the key's removal if that emptied it (Redis's listElementsRemoved). */
+export function elementsPopped(ctx: CommandContext, key: Buffer, id: number, list: ListValue, end: ListEnd): void {
+  ctx.notify(Notify.List, end === LIST_HEAD ? 'lpop' : 'rpop', key);
+  deleteIfEmpty(ctx, key, id, list);
+}
+
+/**
+ * Propagates the command as `pop key [count]`, the plain pop that did the same: how LMPOP and
+ * the blocking pops replicate ([LR]POP, ZPOPMIN/ZPOPMAX).
+ */
+export function propagatePop(ctx: CommandContext, pop: Buffer, key: Buffer, count?: number): void {
+  if (!ctx.propagating) return;
+  ctx.propagateAs(count === undefined ? [pop, key] : [pop, key, Buffer.from(String(count))]);
+}
+
+export const listPop = (end: ListEnd): Buffer => (end === LIST_HEAD ? LPOP : RPOP);
 
 export function parseEnd(arg: Buffer): ListEnd {
   if (isWord(arg, 'left')) return LIST_HEAD;
@@ -80,6 +102,7 @@ function pushGeneric(ctx: CommandContext, end: ListEnd, onlyIfExists: boolean): 
     list.reserve(end, bytes, ctx.argv.length - 2);
   }
   for (let i = 2; i < ctx.argv.length; i++) list.push(end, ctx.argv[i]!);
+  ctx.notify(Notify.List, end === LIST_HEAD ? 'lpush' : 'rpush', key);
   ctx.w.int(list.length);
 }
 
@@ -97,21 +120,23 @@ function popGeneric(ctx: CommandContext, end: ListEnd, name: string): void {
     count = longArg(argv[2]!, MUST_BE_POSITIVE);
     if (count < 0) throw new CommandError(MUST_BE_POSITIVE);
   }
-  const id = findList(ctx, argv[1]!);
+  const key = argv[1]!;
+  const id = findList(ctx, key);
   if (id < 0) return hasCount ? w.nullArray() : w.null();
   if (hasCount && count === 0) return w.array(0);
   const list = listForWrite(ctx, id);
   if (hasCount) replyPopped(ctx, list, end, count);
   else list.pop(end, replyElement(ctx));
-  deleteIfEmpty(ctx, id, list);
+  elementsPopped(ctx, key, id, list, end);
 }
 
-/** Pops up to `count` elements into an array reply. */
-function replyPopped(ctx: CommandContext, list: ListValue, end: ListEnd, count: number): void {
+/** Pops up to `count` elements into an array reply; returns how many. */
+function replyPopped(ctx: CommandContext, list: ListValue, end: ListEnd, count: number): number {
   const n = Math.min(count, list.length);
   ctx.w.array(n);
   const reply = replyElement(ctx);
   for (let i = 0; i < n; i++) list.pop(end, reply);
+  return n;
 }
 
 const lpop = (ctx: CommandContext) => popGeneric(ctx, LIST_HEAD, 'lpop');
@@ -136,13 +161,17 @@ export function parseLmpop(argv: readonly Buffer[], at: number): { whereIndex: n
   return { whereIndex, end, count: count === -1 ? 1 : count };
 }
 
-/** LMPOP's reply from the list at `id`: [key, [elements...]]. */
+/**
+ * LMPOP's reply from the list at `id`: [key, [elements...]]. LMPOP and BLMPOP propagate as
+ * the [LR]POP key count that did the same.
+ */
 export function replyLmpop(ctx: CommandContext, key: Buffer, id: number, end: ListEnd, count: number): void {
   const list = listForWrite(ctx, id);
   ctx.w.array(2);
   ctx.w.bulk(key);
-  replyPopped(ctx, list, end, count);
-  deleteIfEmpty(ctx, id, list);
+  const popped = replyPopped(ctx, list, end, count);
+  elementsPopped(ctx, key, id, list, end);
+  propagatePop(ctx, listPop(end), key, popped);
 }
 
 function lmpop(ctx: CommandContext): void {
@@ -157,6 +186,10 @@ function lmpop(ctx: CommandContext): void {
 
 // ---- moving between lists ----------------------------------------------------------------------
 
+/**
+ * LMOVE and its kin, in Redis's order: the destination is created and pushed to (its event
+ * first), then the source's pop event and its removal once empty.
+ */
 export function moveGeneric(ctx: CommandContext, from: ListEnd, to: ListEnd): void {
   const { argv, w } = ctx;
   const srcKey = argv[1]!;
@@ -170,12 +203,9 @@ export function moveGeneric(ctx: CommandContext, from: ListEnd, to: ListEnd): vo
   src.pop(from, (buf, start, end) => {
     value = Buffer.from(buf.subarray(start, end));
   });
-  if (sameKey) {
-    src.push(to, value);
-  } else {
-    deleteIfEmpty(ctx, srcId, src);
-    listForPush(ctx, dstKey, dstId).push(to, value);
-  }
+  (sameKey ? src : listForPush(ctx, dstKey, dstId)).push(to, value);
+  ctx.notify(Notify.List, to === LIST_HEAD ? 'lpush' : 'rpush', dstKey);
+  elementsPopped(ctx, srcKey, srcId, src, from);
   w.bulk(value);
 }
 
@@ -281,6 +311,7 @@ function lset(ctx: CommandContext): void {
   if (index < 0) index += list.length;
   if (index < 0 || index >= list.length) throw new CommandError(INDEX_OUT_OF_RANGE);
   listForWrite(ctx, id).set(index, ctx.argv[3]!);
+  ctx.notify(Notify.List, 'lset', ctx.argv[1]!);
   ctx.w.ok();
 }
 
@@ -295,7 +326,9 @@ function linsert(ctx: CommandContext): void {
   const list = ctx.db.objectOf(id) as ListValue;
   // Only a list that changes counts as written (WATCH, snapshots).
   if (!hasElement(list, argv[3]!)) return w.int(-1);
-  w.int(listForWrite(ctx, id).insert(argv[3]!, after, argv[4]!));
+  const length = listForWrite(ctx, id).insert(argv[3]!, after, argv[4]!);
+  ctx.notify(Notify.List, 'linsert', argv[1]!);
+  w.int(length);
 }
 
 function sameBytes(element: Buffer, buf: Uint8Array, start: number, end: number): boolean {
@@ -312,25 +345,33 @@ function hasElement(list: ListValue, element: Buffer): boolean {
 }
 
 function lrem(ctx: CommandContext): void {
+  const key = ctx.argv[1]!;
   const count = longArg(ctx.argv[2]!);
-  const id = findList(ctx, ctx.argv[1]!);
+  const id = findList(ctx, key);
   if (id < 0) return ctx.w.int(0);
   const list = ctx.db.objectOf(id) as ListValue;
   if (!hasElement(list, ctx.argv[3]!)) return ctx.w.int(0);
   const removed = listForWrite(ctx, id).remove(count, ctx.argv[3]!);
-  deleteIfEmpty(ctx, id, list);
+  ctx.notify(Notify.List, 'lrem', key);
+  deleteIfEmpty(ctx, key, id, list);
   ctx.w.int(removed);
 }
 
 function ltrim(ctx: CommandContext): void {
+  const key = ctx.argv[1]!;
   const start = longArg(ctx.argv[2]!);
   const stop = longArg(ctx.argv[3]!);
-  const id = findList(ctx, ctx.argv[1]!);
+  const id = findList(ctx, key);
   if (id < 0) return ctx.w.ok();
+  // Redis touches the key (WATCH) and raises "ltrim" even when the range keeps every element,
+  // but propagates only a trim that removed some.
   const list = listForWrite(ctx, id);
-  const [from, to] = clampRange(start, stop, list.length);
+  const length = list.length;
+  const [from, to] = clampRange(start, stop, length);
   list.trim(from, to);
-  deleteIfEmpty(ctx, id, list);
+  if (list.length === length) ctx.preventPropagation();
+  ctx.notify(Notify.List, 'ltrim', key);
+  deleteIfEmpty(ctx, key, id, list);
   ctx.w.ok();
 }
 

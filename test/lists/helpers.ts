@@ -25,3 +25,18 @@ export function objectOf<T extends StoredObject>(h: Harness, key: string): T {
   const db = h.server.keyspace.dbs[0]!;
   return db.objectOf(db.find(Buffer.from(key))) as T;
 }
+
+export interface EffectsSeen {
+  /** The propagation stream, one command a line (MULTI and EXEC included). */
+  propagated: string[];
+  /** Keyspace events as "event key". */
+  events: string[];
+}
+
+/** Records what a harness's server propagates and the keyspace events it raises, from now on. */
+export function recordEffects(h: Harness): EffectsSeen {
+  const seen: EffectsSeen = { propagated: [], events: [] };
+  h.server.effects.onPropagate((_db, argv) => seen.propagated.push(argv.map((arg) => Buffer.from(arg).toString('latin1')).join(' ')));
+  h.server.effects.onEvent((_type, event, _db, key) => seen.events.push(`${event} ${key.toString('latin1')}`));
+  return seen;
+}
