@@ -86,3 +86,17 @@ test('SPOP raises spop, then del when it empties the set', () => {
   h.run('SPOP', 's', 5);
   assert.deepEqual(events, ['spop s', 'spop s', 'spop s', 'del s']);
 });
+
+test('SMOVE raises srem (and del when the source empties), then sadd only for a member new to the destination', () => {
+  const h = new Harness({ 'notify-keyspace-events': 'KEA' });
+  const events: string[] = [];
+  h.server.effects.onEvent((_type, event, _db, key) => events.push(`${event} ${key.toString()}`));
+  h.run('SADD', 'src', 'a', 'b');
+  h.run('SADD', 'dst', 'a');
+  events.length = 0;
+  h.run('SMOVE', 'src', 'dst', 'a');
+  h.run('SMOVE', 'src', 'dst', 'b');
+  h.run('SMOVE', 'dst', 'dst', 'a');
+  h.run('SMOVE', 'dst', 'other', 'x');
+  assert.deepEqual(events, ['srem src', 'srem src', 'del src', 'sadd dst']);
+});
