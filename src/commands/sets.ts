@@ -3,8 +3,10 @@
 // by SUNION/SDIFF and the STORE forms start as intsets too, so their encoding (and, for
 // intsets, their sorted order) comes out as Redis's does.
 
+import { Buffer } from 'node:buffer';
 import { CommandError, LONG_RANGE, MUST_BE_POSITIVE, NOT_INTEGER, NUMKEYS_POSITIVE, SYNTAX, WRONGTYPE } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
+import { Notify } from '../server/effects.ts';
 import { ValueType } from '../store/types.ts';
 import { SetValue, STOP } from '../store/types/set.ts';
 import { stringMatch } from '../util/glob.ts';
@@ -30,7 +32,7 @@ function maxIntset(ctx: CommandContext): number {
   return ctx.server.config.number('set-max-intset-entries');
 }
 
-/** Adds members to the set under `key` (created if missing); returns how many were new. */
+/** Adds members to the set under `key` (created if missing), raising "sadd" if any was new; returns how many were. */
 function addMembers(ctx: CommandContext, key: Buffer, members: readonly Uint8Array[]): number {
   const { db } = ctx;
   const max = maxIntset(ctx);
@@ -52,11 +54,15 @@ function addMembers(ctx: CommandContext, key: Buffer, members: readonly Uint8Arr
     added++;
   }
   if (set.encoding !== encoding) db.setEncoding(id, set.encoding);
+  if (added > 0) ctx.notify(Notify.Set, 'sadd', key);
   return added;
 }
 
-/** Removes members from the set `id`, deleting the key once empty; returns how many went. */
-function removeMembers(ctx: CommandContext, id: number, members: readonly Uint8Array[]): number {
+/**
+ * Removes members from the set `id` under `key`, deleting the key once empty; raises `event`
+ * (srem, spop) and then "del" as Redis does when anything went. Returns how many went.
+ */
+function removeMembers(ctx: CommandContext, key: Buffer, id: number, members: readonly Uint8Array[], event: string): number {
   const set = readSet(ctx, id);
   let removed = 0;
   for (const member of members) {
@@ -65,14 +71,28 @@ function removeMembers(ctx: CommandContext, id: number, members: readonly Uint8A
     set.delete(member);
     removed++;
   }
-  if (set.size === 0) ctx.db.deleteId(id);
+  if (removed === 0) return 0;
+  ctx.notify(Notify.Set, event, key);
+  if (set.size === 0) deleteEmptied(ctx, key, id);
   return removed;
 }
 
-/** Replaces `key` with `set`, or deletes it when the set is empty (Redis keeps no empty sets). */
-function storeSet(ctx: CommandContext, key: Buffer, set: SetValue): number {
-  if (set.size === 0) ctx.db.delete(key);
-  else ctx.db.setObject(key, ValueType.Set, set.encoding, set);
+function deleteEmptied(ctx: CommandContext, key: Buffer, id: number): void {
+  ctx.db.deleteId(id);
+  ctx.notify(Notify.Generic, 'del', key);
+}
+
+/**
+ * Replaces `key` with `set` and raises `event`, or deletes it when the set is empty (Redis
+ * keeps no empty sets) and raises "del" if there was one.
+ */
+function storeSet(ctx: CommandContext, key: Buffer, set: SetValue, event: string): number {
+  if (set.size === 0) {
+    if (ctx.db.delete(key)) ctx.notify(Notify.Generic, 'del', key);
+  } else {
+    ctx.db.setObject(key, ValueType.Set, set.encoding, set);
+    ctx.notify(Notify.Set, event, key);
+  }
   return set.size;
 }
 
@@ -87,7 +107,7 @@ const sadd = (ctx: CommandContext) => ctx.w.int(addMembers(ctx, ctx.argv[1]!, ct
 
 function srem(ctx: CommandContext): void {
   const id = findSet(ctx, ctx.argv[1]!);
-  ctx.w.int(id < 0 ? 0 : removeMembers(ctx, id, ctx.argv.slice(2)));
+  ctx.w.int(id < 0 ? 0 : removeMembers(ctx, ctx.argv[1]!, id, ctx.argv.slice(2), 'srem'));
 }
 
 function sismember(ctx: CommandContext): void {
@@ -117,33 +137,47 @@ function smove(ctx: CommandContext): void {
   const dst = findSet(ctx, argv[2]!);
   // Moving to the same set is a no-op that still tells whether the member is there.
   if (src === dst) return w.int(readSet(ctx, src).has(member) ? 1 : 0);
-  if (removeMembers(ctx, src, [member]) === 0) return w.int(0);
+  if (removeMembers(ctx, argv[1]!, src, [member], 'srem') === 0) return w.int(0);
   addMembers(ctx, argv[2]!, [member]);
   w.int(1);
 }
 
+const SREM = Buffer.from('SREM');
+const DEL = Buffer.from('DEL');
+
+// A replica must remove the very members this server picked, so SPOP propagates as what it
+// did: SREM of the member, one SREM per member for a count (wrapped in MULTI/EXEC as Redis
+// 7.0's spopWithCountCommand does), or DEL when the count takes the whole set.
 function spop(ctx: CommandContext): void {
-  const { argv, db, w } = ctx;
+  const { argv, w } = ctx;
+  const key = argv[1]!;
   if (argv.length > 3) throw new CommandError(SYNTAX);
   if (argv.length === 2) {
-    const id = findSet(ctx, argv[1]!);
+    const id = findSet(ctx, key);
     if (id < 0) return w.null();
     const member = readSet(ctx, id).random();
-    removeMembers(ctx, id, [member]);
+    removeMembers(ctx, key, id, [member], 'spop');
+    if (ctx.propagating) ctx.propagateAs([SREM, key, member]);
     return w.bulk(member);
   }
   const count = parseInt64(argv[2]!);
   if (count === NOT_A_NUMBER || count < 0) throw new CommandError(MUST_BE_POSITIVE);
-  const id = findSet(ctx, argv[1]!);
+  const id = findSet(ctx, key);
   if (id < 0 || count === 0) return w.set(0);
   const set = readSet(ctx, id);
   if (count >= set.size) {
+    ctx.notify(Notify.Set, 'spop', key);
     replyMembers(w, set);
-    db.deleteId(id);
+    deleteEmptied(ctx, key, id);
+    if (ctx.propagating) ctx.propagateAs([DEL, key]);
     return;
   }
   const members = set.sample(Number(count));
-  removeMembers(ctx, id, members);
+  removeMembers(ctx, key, id, members, 'spop');
+  if (ctx.propagating) {
+    for (const m of members) ctx.alsoPropagate([SREM, key, m]);
+    ctx.preventPropagation();
+  }
   w.set(members.length);
   for (const m of members) w.bulk(m);
 }
@@ -290,7 +324,7 @@ function sinterstore(ctx: CommandContext): void {
   const max = maxIntset(ctx);
   const result = new SetValue();
   intersect(sets, 0, (m) => result.add(m, max));
-  ctx.w.int(storeSet(ctx, ctx.argv[1]!, result));
+  ctx.w.int(storeSet(ctx, ctx.argv[1]!, result, 'sinterstore'));
 }
 
 function sintercard(ctx: CommandContext): void {
@@ -321,11 +355,12 @@ export function cardLimit(argv: readonly Buffer[], from: number): number {
 }
 
 function unionOrDiffCommand(op: number, store: boolean) {
+  const event = op === UNION ? 'sunionstore' : 'sdiffstore';
   return (ctx: CommandContext): void => {
     const { argv, w } = ctx;
     const sets = lookupSets(ctx, argv.slice(store ? 2 : 1));
     const result = unionOrDiff(ctx, sets, op);
-    if (store) w.int(storeSet(ctx, argv[1]!, result));
+    if (store) w.int(storeSet(ctx, argv[1]!, result, event));
     else replyMembers(w, result);
   };
 }

@@ -17,6 +17,7 @@ import {
   WRONGTYPE,
 } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
+import { Notify } from '../server/effects.ts';
 import { Encoding, ValueType } from '../store/types.ts';
 import { STOP, type SetValue } from '../store/types/set.ts';
 import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
@@ -73,12 +74,13 @@ function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, 
 }
 
 /**
- * Stores a computed zset under `key` (deleting it when empty) in the encoding Redis gives a
- * new result: a listpack when it fits the limits, a skiplist otherwise. Returns its size.
+ * Stores a computed zset under `key` in the encoding Redis gives a new result (a listpack when
+ * it fits the limits, a skiplist otherwise) and raises `event`; an empty result deletes the
+ * key instead, raising "del" if there was one. Returns its size.
  */
-function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number>): number {
+function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number>, event: string): number {
   if (members.size === 0) {
-    ctx.db.delete(key);
+    if (ctx.db.delete(key)) ctx.notify(Notify.Generic, 'del', key);
     return 0;
   }
   const limit = limits(ctx);
@@ -87,7 +89,15 @@ function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number
   const z = new ZSetValue(members.size > limit.entries || longest > limit.value);
   for (const [member, score] of members) z.set(Buffer.from(member, 'latin1'), score);
   ctx.db.setObject(key, ValueType.ZSet, z.encoding, z);
+  ctx.notify(Notify.Zset, event, key);
   return members.size;
+}
+
+/** Deletes the zset `id` under `key` once a removal emptied it, as Redis keeps no empty zsets. */
+function deleteIfEmpty(ctx: CommandContext, key: Buffer, id: number, z: ZSetValue): void {
+  if (z.size > 0) return;
+  ctx.db.deleteId(id);
+  ctx.notify(Notify.Generic, 'del', key);
 }
 
 export function replyPair(w: ReplyWriter, member: Uint8Array, start: number, end: number, score: number): void {
@@ -216,6 +226,7 @@ function zadd(ctx: CommandContext): void {
     if (outcome.added) added++;
     else if (outcome.changed) updated++;
   }
+  if (added + updated > 0) ctx.notify(Notify.Zset, flags & INCR ? 'zincr' : 'zadd', key);
   if (flags & INCR) return result === null ? w.null() : w.double(result);
   w.int(flags & CH ? added + updated : added);
 }
@@ -259,12 +270,15 @@ function zincrby(ctx: CommandContext): void {
     const z = new ZSetValue(limit.entries === 0 || argv[3]!.length > limit.value);
     id = ctx.db.setObject(key, ValueType.ZSet, z.encoding, z);
   }
-  ctx.w.double(applyScore(ctx, limit, id, argv[3]!, increment, INCR)!.score);
+  const outcome = applyScore(ctx, limit, id, argv[3]!, increment, INCR)!;
+  if (outcome.changed) ctx.notify(Notify.Zset, 'zincr', key);
+  ctx.w.double(outcome.score);
 }
 
 function zrem(ctx: CommandContext): void {
   const { argv } = ctx;
-  const id = findZset(ctx, argv[1]!);
+  const key = argv[1]!;
+  const id = findZset(ctx, key);
   if (id < 0) return ctx.w.int(0);
   const z = readZset(ctx, id);
   let removed = 0;
@@ -274,7 +288,10 @@ function zrem(ctx: CommandContext): void {
     z.delete(argv[i]!);
     removed++;
   }
-  if (z.size === 0) ctx.db.deleteId(id);
+  if (removed > 0) {
+    ctx.notify(Notify.Zset, 'zrem', key);
+    deleteIfEmpty(ctx, key, id, z);
+  }
   ctx.w.int(removed);
 }
 
@@ -454,7 +471,7 @@ function rangeCommand(cmd: RangeCommand) {
           members.set(latin1(m, s, e), score);
         });
       }
-      return w.int(storeZset(ctx, argv[1]!, members));
+      return w.int(storeZset(ctx, argv[1]!, members, 'zrangestore'));
     }
     replyScored(w, sel.count, withScores, (visit) => z !== null && visitSelection(z, sel, reverse, visit));
   };
@@ -472,25 +489,33 @@ function countCommand(by: number) {
 }
 
 function removeRangeCommand(by: number) {
+  const event = by === BY_RANK ? 'zremrangebyrank' : by === BY_SCORE ? 'zremrangebyscore' : 'zremrangebylex';
   return (ctx: CommandContext): void => {
     const { argv } = ctx;
+    const key = argv[1]!;
     const spec = parseRange(by, argv[2]!, argv[3]!);
-    const id = findZset(ctx, argv[1]!);
+    const id = findZset(ctx, key);
     if (id < 0) return ctx.w.int(0);
     const z = readZset(ctx, id);
     const [lo, hi] = spanOf(z, spec);
     if (hi <= lo) return ctx.w.int(0);
     ctx.db.objectForWrite(id);
     const removed = z.removeRange(lo, hi - 1);
-    if (z.size === 0) ctx.db.deleteId(id);
+    ctx.notify(Notify.Zset, event, key);
+    deleteIfEmpty(ctx, key, id, z);
     ctx.w.int(removed);
   };
 }
 
 // ---- pops ----------------------------------------------------------------------------------------------
 
-/** Pops up to `count` members from the lowest (or highest) end, deleting the key once empty. */
-export function popMembers(ctx: CommandContext, id: number, count: number, max: boolean): [Buffer, number][] {
+/**
+ * Pops up to `count` members from the lowest (or highest) end of the zset `id`, deleting the
+ * key once empty. Raises Redis's genericZpopCommand events, "zpopmin"/"zpopmax" then "del",
+ * for every pop that goes through here (the blocking pops too). `key` saves a copy of the key
+ * when the caller has it.
+ */
+export function popMembers(ctx: CommandContext, id: number, count: number, max: boolean, key: Buffer = ctx.db.keyOf(id)): [Buffer, number][] {
   const z = ctx.db.objectForWrite(id) as ZSetValue;
   const n = Math.min(count, z.size);
   const popped: [Buffer, number][] = [];
@@ -500,7 +525,8 @@ export function popMembers(ctx: CommandContext, id: number, count: number, max: 
   });
   if (max) z.removeRange(z.size - n, z.size - 1);
   else z.removeRange(0, n - 1);
-  if (z.size === 0) ctx.db.deleteId(id);
+  ctx.notify(Notify.Zset, max ? 'zpopmax' : 'zpopmin', key);
+  deleteIfEmpty(ctx, key, id, z);
   return popped;
 }
 
@@ -516,7 +542,7 @@ function popCommand(max: boolean) {
     }
     const id = findZset(ctx, argv[1]!);
     if (id < 0 || count === 0) return w.array(0);
-    const popped = popMembers(ctx, id, count, max);
+    const popped = popMembers(ctx, id, count, max, argv[1]!);
     // Without a count the one pair is a flat [member, score], in RESP3 too.
     if (argv.length === 2) {
       w.array(2);
@@ -546,10 +572,17 @@ export function parseZmpop(argv: readonly Buffer[], at: number): { whereAt: numb
   return { whereAt, max: isWord(where, 'max'), count: count === -1 ? 1 : count };
 }
 
-/** ZMPOP's reply from the zset at `id`: [key, [[member, score]...]]. */
+const ZPOPMIN = Buffer.from('ZPOPMIN');
+const ZPOPMAX = Buffer.from('ZPOPMAX');
+
+/**
+ * ZMPOP's reply from the zset at `id`: [key, [[member, score]...]]. Propagates as Redis does
+ * ZMPOP and BZMPOP: ZPOPMIN/ZPOPMAX of that key with the count it really popped.
+ */
 export function replyZmpop(ctx: CommandContext, key: Buffer, id: number, max: boolean, count: number): void {
   const { w } = ctx;
-  const popped = popMembers(ctx, id, count, max);
+  const popped = popMembers(ctx, id, count, max, key);
+  if (ctx.propagating) ctx.propagateAs([max ? ZPOPMAX : ZPOPMIN, key, Buffer.from(String(popped.length))]);
   w.array(2);
   w.bulk(key);
   w.array(popped.length);
@@ -684,7 +717,8 @@ interface Combine {
   op: number;
   /** Where numkeys is. */
   at: number;
-  store: boolean;
+  /** The STORE form's keyspace event; null for the forms that reply. */
+  store: string | null;
   cardinality: boolean;
 }
 
@@ -697,7 +731,7 @@ function combineCommand(c: Combine) {
     if (numkeys < 1) throw new CommandError(needsKey(name));
     if (numkeys > argv.length - c.at - 1) throw new CommandError(SYNTAX);
     const sources: (Source | null)[] = [];
-    for (let k = 0; k < numkeys; k++) sources.push(sourceOf(ctx, argv[c.at + 1 + k]!, c.store));
+    for (let k = 0; k < numkeys; k++) sources.push(sourceOf(ctx, argv[c.at + 1 + k]!, c.store !== null));
     let aggregate: Aggregate = SUM;
     let withScores = false;
     let limit = 0;
@@ -716,7 +750,7 @@ function combineCommand(c: Combine) {
         else if (isWord(kind, 'max')) aggregate = Math.max;
         else throw new CommandError(SYNTAX);
         j += 2;
-      } else if (!c.store && !c.cardinality && isWord(arg, 'withscores')) {
+      } else if (c.store === null && !c.cardinality && isWord(arg, 'withscores')) {
         withScores = true;
         j++;
       } else if (c.cardinality) {
@@ -749,7 +783,7 @@ function combineCommand(c: Combine) {
       });
     }
     if (c.cardinality) return w.int(result.size);
-    if (c.store) return w.int(storeZset(ctx, argv[1]!, result));
+    if (c.store !== null) return w.int(storeZset(ctx, argv[1]!, result, c.store));
     const z = new ZSetValue(true);
     for (const [m, score] of result) z.set(Buffer.from(m, 'latin1'), score);
     replyScored(w, z.size, withScores, (visit) => z.size > 0 && z.range(0, z.size - 1, false, visit));
@@ -807,12 +841,12 @@ export const zsetCommands: CommandSpec[] = [
   { name: 'zpopmax', handler: popCommand(true) },
   { name: 'zmpop', getKeys: NUMKEYS_KEYS, handler: zmpop },
   { name: 'zrandmember', handler: zrandmember },
-  { name: 'zunion', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: UNION, at: 1, store: false, cardinality: false }) },
-  { name: 'zinter', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: false }) },
-  { name: 'zdiff', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: DIFF, at: 1, store: false, cardinality: false }) },
-  { name: 'zunionstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: UNION, at: 2, store: true, cardinality: false }) },
-  { name: 'zinterstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 2, store: true, cardinality: false }) },
-  { name: 'zdiffstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: DIFF, at: 2, store: true, cardinality: false }) },
-  { name: 'zintercard', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 1, store: false, cardinality: true }) },
+  { name: 'zunion', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: UNION, at: 1, store: null, cardinality: false }) },
+  { name: 'zinter', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 1, store: null, cardinality: false }) },
+  { name: 'zdiff', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: DIFF, at: 1, store: null, cardinality: false }) },
+  { name: 'zunionstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: UNION, at: 2, store: 'zunionstore', cardinality: false }) },
+  { name: 'zinterstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 2, store: 'zinterstore', cardinality: false }) },
+  { name: 'zdiffstore', getKeys: DESTINATION_NUMKEYS_KEYS, handler: combineCommand({ op: DIFF, at: 2, store: 'zdiffstore', cardinality: false }) },
+  { name: 'zintercard', getKeys: NUMKEYS_KEYS, handler: combineCommand({ op: INTER, at: 1, store: null, cardinality: true }) },
   { name: 'zscan', handler: zscan },
 ];
