@@ -57,7 +57,8 @@ function weightOf(d: Decimal): [number, number] {
   // The power of ten of the leading digit; groups of four digits align to the decimal point.
   const exponent = text.length - 1 - d.scale;
   const weight = Math.floor(exponent / 4);
-  return [weight, Number(text.slice(0, exponent - weight * 4 + 1))];
+  const leading = exponent - weight * 4 + 1;
+  return [weight, Number(text.slice(0, leading).padEnd(leading, '0'))];
 }
 
 export function divisionScale(a: Decimal, b: Decimal): number {

@@ -171,6 +171,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   // Memcached front
   int('memcached-port', 0, 0, 65535, false),
   memory('memcached-max-item-size', '1mb', false, 1024, 1024 * 1024 * 1024),
+  // PostgreSQL wire protocol front of the analytics engine
+  int('sql-port', 0, 0, 65535, false),
 ];
 
 export class Config {

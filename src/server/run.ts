@@ -4,6 +4,8 @@ import { Server, MNEMO_VERSION, type ServerOptions } from './server.ts';
 import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
 import { applyLines, type StartupLine } from './startup.ts';
+import { PgListener } from '../analytics/pgwire/listener.ts';
+import { SqlEngine } from '../analytics/engine.ts';
 
 export interface StartOptions extends ServerOptions {
   /** Config lines as from a redis.conf file and --flags. */
@@ -46,6 +48,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await memcached.listen(memcachedPort, hosts);
     if (options.log) console.log(`Memcached protocol on ${hosts.join(', ')} port ${memcachedPort}`);
   }
+  // sql-port 0 (the default) keeps the PostgreSQL front off.
+  const sqlPort = server.config.number('sql-port');
+  const sql = sqlPort > 0 ? new PgListener(new SqlEngine(), () => server.config.get('requirepass')) : null;
+  if (sql !== null) {
+    await sql.listen(sqlPort, hosts, server.config.number('tcp-backlog'));
+    if (options.log) console.log(`PostgreSQL protocol on ${hosts.join(', ')} port ${sqlPort}`);
+  }
   let closed: Promise<void> | null = null;
   const close = () => {
     closed ??= (async () => {
@@ -53,6 +62,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       server.unpauseClients();
       await listener.close();
       await memcached?.close();
+      await sql?.close();
     })();
     return closed;
   };

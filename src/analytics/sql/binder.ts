@@ -199,7 +199,7 @@ export class Binder {
     const value = this.coerce(operand, 'numeric');
     if (!isNumeric(value.type)) throw new SqlError('42883', `operator does not exist: ${op} ${typeName(value.type)}`, at + 1);
     if (op === '+') return value;
-    const zero = constant(value.type === 'numeric' ? '0' : 0, isInteger(value.type) ? 'int4' : value.type, '0');
+    const zero = constant(value.type === 'numeric' ? '0' : 0, value.type, '0');
     return this.binary('-', zero, value, at);
   }
 

@@ -220,10 +220,11 @@ const FUNCTIONS: Record<string, Resolver> = {
   },
   nullif: (types) => {
     if (types.length !== 2) return null;
-    const type = commonType(types, 'NULLIF');
+    // NULLIF(a, b) has a's type (it returns a).
+    const type = types[0] === 'unknown' ? commonType(types, 'NULLIF') : types[0]!;
     return {
       type,
-      argTypes: [type, type],
+      argTypes: [type, types[1] === 'unknown' ? type : types[1]!],
       run: ([a, b], n) =>
         buildVector(type, n, (i) => {
           if (a!.nulls !== null && a!.nulls[i] === 1) return null;
@@ -298,17 +299,26 @@ function extreme(types: readonly SqlType[], name: string, greatest: boolean): Re
   };
 }
 
-/** The type a list of expressions resolves to (CASE, COALESCE, IN, UNION rules, simplified). */
+/** Implicit-cast chains within a category: a type converts implicitly to any later one. */
+const CHAINS: readonly (readonly SqlType[])[] = [
+  ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'],
+  ['date', 'timestamp', 'timestamptz'],
+];
+
+/**
+ * The type a list of expressions resolves to (CASE, COALESCE, GREATEST), as PostgreSQL's
+ * select_common_type picks it: the first known type, replaced by a later one only when the
+ * cast goes one way; text and varchar convert both ways, so the first of them stays.
+ */
 export function commonType(types: readonly SqlType[], construct: string): SqlType {
   const known = types.filter((t) => t !== 'unknown');
   if (known.length === 0) return 'text';
   let type: SqlType = known[0]!;
   for (const t of known.slice(1)) {
-    if (t === type) continue;
-    if (isNumeric(t) && isNumeric(type)) type = numericResult(type, t);
-    else if (isText(t) && isText(type)) type = 'text';
-    else if ((t === 'date' || isTime(t)) && (type === 'date' || isTime(type))) type = t === 'timestamptz' || type === 'timestamptz' ? 'timestamptz' : 'timestamp';
-    else throw new SqlError('42804', `${construct} types ${typeName(type)} and ${typeName(t)} cannot be matched`);
+    if (t === type || (isText(t) && isText(type))) continue;
+    const chain = CHAINS.find((c) => c.includes(t) && c.includes(type));
+    if (chain === undefined) throw new SqlError('42804', `${construct} types ${typeName(type)} and ${typeName(t)} cannot be matched`);
+    if (chain.indexOf(t) > chain.indexOf(type)) type = t;
   }
   return textual(type);
 }

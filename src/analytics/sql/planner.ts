@@ -6,7 +6,7 @@
 
 import type { Expr, FromItem, Select } from './ast.ts';
 import type { Catalog } from '../table.ts';
-import { isInteger, typeName, type SqlType } from '../types.ts';
+import { isInteger, typeByName, typeName, type SqlType } from '../types.ts';
 import { colRef, evaluateConstant, rewrite, type Bound } from './bound.ts';
 import { Binder, booleanCondition, Scope, type BindContext, type ScopeColumn } from './binder.ts';
 import { SqlError } from './errors.ts';
@@ -104,23 +104,26 @@ const isTextual = (t: SqlType) => t === 'text' || t === 'varchar';
 
 /** PostgreSQL's name for an output column without an alias (FigureColname). */
 function columnName(expr: Expr): string {
+  return figureName(expr)[0];
+}
+
+/** A name and how strongly it holds: a cast keeps its operand's name only when that is strong. */
+function figureName(expr: Expr): [string, number] {
   switch (expr.kind) {
     case 'ColumnRef':
-      return expr.name;
+      return [expr.name, 2];
     case 'Func':
-      return expr.name.includes('.') ? expr.name.slice(expr.name.lastIndexOf('.') + 1) : expr.name;
+      return [expr.name.includes('.') ? expr.name.slice(expr.name.lastIndexOf('.') + 1) : expr.name, 2];
     case 'Cast': {
-      const inner = columnName(expr.operand);
-      if (inner !== '?column?') return inner;
-      const type = expr.typeName;
-      return ({ integer: 'int4', int: 'int4', smallint: 'int2', bigint: 'int8', real: 'float4', 'double precision': 'float8', boolean: 'bool', 'character varying': 'varchar', decimal: 'numeric', 'timestamp without time zone': 'timestamp', 'timestamp with time zone': 'timestamptz' } as Record<string, string>)[type] ?? type;
+      const inner = figureName(expr.operand);
+      if (inner[1] > 1) return inner;
+      // The type's internal name (integer is int4, double precision is float8).
+      return [typeByName(expr.typeName) ?? expr.typeName, 1];
     }
     case 'Case':
-      return 'case';
-    case 'Literal':
-      return expr.literal === 'bool' ? 'bool' : '?column?';
+      return ['case', 1];
     default:
-      return '?column?';
+      return ['?column?', 0];
   }
 }
 
