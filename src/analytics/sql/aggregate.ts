@@ -107,8 +107,15 @@ export class Grouper {
   }
 
   private assignByValue(key: Vector, gids: Int32Array, n: number): void {
+    // Neighbouring rows often share a key (time buckets, sorted input): remember the last one.
+    let lastValue: Value = null;
+    let lastGid = -1;
     for (let i = 0; i < n; i++) {
       const value = valueAt(key, i);
+      if (value === lastValue && lastGid >= 0) {
+        gids[i] = lastGid;
+        continue;
+      }
       let gid: number | undefined;
       if (value === null) {
         if (this.nullGroup < 0) this.nullGroup = this.add([key], i);
@@ -119,6 +126,8 @@ export class Grouper {
           gid = this.add([key], i);
           this.byValue.set(value, gid);
         }
+        lastValue = value;
+        lastGid = gid;
       }
       gids[i] = gid;
     }
@@ -150,12 +159,40 @@ class Count implements AggregateState {
     this.counts = grow(this.counts, groups);
     const counts = this.counts;
     const nulls = arg?.nulls ?? null;
-    if (nulls === null) for (let i = 0; i < n; i++) counts[gids[i]!]!++;
+    if (groups === 1 && nulls === null) counts[0]! += n;
+    else if (nulls === null) for (let i = 0; i < n; i++) counts[gids[i]!]!++;
     else for (let i = 0; i < n; i++) if (nulls[i] === 0) counts[gids[i]!]!++;
   }
   result(groups: number): Vector {
     this.counts = grow(this.counts, groups);
     return { type: 'int8', length: groups, data: this.counts.slice(0, groups), nulls: null, dict: null };
+  }
+}
+
+function sumFloat64(values: Float64Array, nulls: Uint8Array | null, gids: Int32Array, n: number, sums: Float64Array, counts: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    if (nulls !== null && nulls[i] === 1) continue;
+    const g = gids[i]!;
+    sums[g]! += values[i]!;
+    counts[g]!++;
+  }
+}
+
+function sumInt32(values: Int32Array, nulls: Uint8Array | null, gids: Int32Array, n: number, sums: Float64Array, counts: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    if (nulls !== null && nulls[i] === 1) continue;
+    const g = gids[i]!;
+    sums[g]! += values[i]!;
+    counts[g]!++;
+  }
+}
+
+function sumAny(values: ArrayLike<number>, nulls: Uint8Array | null, gids: Int32Array, n: number, sums: Float64Array, counts: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    if (nulls !== null && nulls[i] === 1) continue;
+    const g = gids[i]!;
+    sums[g]! += values[i]!;
+    counts[g]!++;
   }
 }
 
@@ -189,20 +226,10 @@ class Sum implements AggregateState {
       return;
     }
     const values = numbers(arg!);
-    if (nulls === null) {
-      for (let i = 0; i < n; i++) {
-        const g = gids[i]!;
-        sums[g]! += values[i]!;
-        counts[g]!++;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        if (nulls[i] === 1) continue;
-        const g = gids[i]!;
-        sums[g]! += values[i]!;
-        counts[g]!++;
-      }
-    }
+    // One loop per array type keeps each loop's element access monomorphic.
+    if (values instanceof Float64Array) sumFloat64(values, nulls, gids, n, sums, counts);
+    else if (values instanceof Int32Array) sumInt32(values, nulls, gids, n, sums, counts);
+    else sumAny(values, nulls, gids, n, sums, counts);
   }
 
   result(groups: number): Vector {

@@ -27,6 +27,8 @@ import {
   castValue,
   castVector,
   compare,
+  compareWith,
+  FLIPPED,
   isNull,
   like,
   not,
@@ -239,6 +241,15 @@ export class Binder {
     if (op === 'is' || op === 'is distinct from') return this.isComparison(op, left, right, key, at);
     if (['=', '<>', '<', '>', '<=', '>='].includes(op)) {
       [left, right] = this.comparable(op, left, right, at);
+      // Against a constant, compare with the one value instead of a vector of copies.
+      if (right.kind === 'const' && right.value !== null && left.kind !== 'const' && right.type !== 'numeric') {
+        const value = right.value;
+        return call('bool', key, [left], ([a]) => compareWith(op as Comparison, a!, value));
+      }
+      if (left.kind === 'const' && left.value !== null && right.kind !== 'const' && left.type !== 'numeric') {
+        const value = left.value;
+        return call('bool', key, [right], ([b]) => compareWith(FLIPPED[op as Comparison], b!, value));
+      }
       return call('bool', key, [left, right], ([a, b]) => compare(op as Comparison, a!, b!));
     }
     return this.arithmetic(op, left, right, key, at);

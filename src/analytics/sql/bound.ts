@@ -106,3 +106,24 @@ export function rewrite(expr: Bound, visit: (expr: Bound) => Bound | null): Boun
       return expr;
   }
 }
+
+/** Marks in `used` every input slot the expression reads. */
+export function markSlots(expr: Bound, used: boolean[]): void {
+  switch (expr.kind) {
+    case 'col':
+      used[expr.slot] = true;
+      return;
+    case 'call':
+      for (const arg of expr.args) markSlots(arg, used);
+      return;
+    case 'case':
+      for (const { when, then } of expr.whens) {
+        markSlots(when, used);
+        markSlots(then, used);
+      }
+      if (expr.otherwise !== null) markSlots(expr.otherwise, used);
+      return;
+    default:
+      return;
+  }
+}

@@ -2,7 +2,7 @@
 // implementation, or fails with PostgreSQL's "function ... does not exist".
 
 import { formatNumeric, formatNumber, isInteger, isNumberBacked, isNumeric, isText, isTime, typeName, type SqlType } from '../types.ts';
-import { numbers, type Value, type Vector } from '../vector.ts';
+import { numbers, strings, type Value, type Vector } from '../vector.ts';
 import { SqlError } from './errors.ts';
 import { fromDecimal, round, toDecimal } from '../decimal.ts';
 import { buildVector, castVector, mapStrict, numericResult } from './vectorops.ts';
@@ -49,6 +49,24 @@ function roundDecimal(text: string, places: number): string {
   if (places >= 0) return fromDecimal(round(value, places));
   const shifted = round({ digits: value.digits, scale: value.scale - places }, 0);
   return fromDecimal({ digits: shifted.digits * 10n ** BigInt(-places), scale: 0 });
+}
+
+/** date_trunc units of a fixed length in microseconds (the calendar ones vary). */
+const FIXED_UNITS: Record<string, number> = {
+  microseconds: 1,
+  milliseconds: 1e3,
+  second: 1e6,
+  minute: 60e6,
+  hour: 3600e6,
+  day: 86400e6,
+};
+
+/** date_trunc to a fixed-length unit over a whole vector. */
+function truncateFixed(ts: Vector, width: number): Vector {
+  const values = numbers(ts);
+  const out = new Float64Array(ts.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor(values[i]! / width) * width;
+  return { type: ts.type, length: ts.length, data: out, nulls: ts.nulls, dict: null };
 }
 
 /** Fields of date_trunc, as PostgreSQL names them. */
@@ -247,7 +265,15 @@ const FUNCTIONS: Record<string, Resolver> = {
     const source = types[1]!;
     const type: SqlType = source === 'timestamp' ? 'timestamp' : source === 'timestamptz' || source === 'date' || source === 'unknown' ? 'timestamptz' : 'unknown';
     if (type === 'unknown') return null;
-    return strict(type, ['text', type], ([field, ts]) => truncate(ts as number, (field as string).toLowerCase()));
+    const rowByRow = strict(type, ['text', type], ([field, ts]) => truncate(ts as number, (field as string).toLowerCase()));
+    return {
+      ...rowByRow,
+      run: (args, n) => {
+        const [field, ts] = args as [Vector, Vector];
+        const width = field.constant === true && field.nulls === null ? FIXED_UNITS[strings(field)[0]!.toLowerCase()] : undefined;
+        return width === undefined ? rowByRow.run(args, n) : truncateFixed(ts, width);
+      },
+    };
   },
   extract: (types) => {
     const source = types[1]!;

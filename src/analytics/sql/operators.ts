@@ -90,6 +90,8 @@ export class Filter implements PlanNode {
   constructor(
     private readonly input: PlanNode,
     private readonly predicate: Bound,
+    /** Which columns operators above read (the others are not gathered); all when null. */
+    private readonly keep: readonly boolean[] | null = null,
   ) {
     this.inputs = [input];
     this.types = input.types;
@@ -100,7 +102,11 @@ export class Filter implements PlanNode {
     for (const batch of this.input.batches()) {
       const { sel, count } = selection(evaluate(this.predicate, batch));
       if (count === batch.length) yield batch;
-      else if (count > 0) yield gatherBatch(batch, sel, count);
+      else if (count > 0) {
+        const keep = this.keep;
+        const columns = keep === null ? batch.columns : batch.columns.map((v, i) => (keep[i] ? v : ABSENT));
+        yield gatherBatch({ length: batch.length, columns }, sel, count);
+      }
     }
   }
 }

@@ -7,7 +7,7 @@
 import type { Expr, FromItem, Select } from './ast.ts';
 import type { Catalog } from '../table.ts';
 import { isInteger, typeByName, typeName, type SqlType } from '../types.ts';
-import { colRef, evaluateConstant, rewrite, type Bound } from './bound.ts';
+import { colRef, evaluateConstant, markSlots, rewrite, type Bound } from './bound.ts';
 import { Binder, booleanCondition, Scope, type BindContext, type ScopeColumn } from './binder.ts';
 import { SqlError } from './errors.ts';
 import {
@@ -132,9 +132,7 @@ export function planSelect(select: Select, catalog: Catalog, context: BindContex
   const scope = source.scope;
   let node = source.node;
 
-  if (select.where !== null) {
-    node = new Filter(node, booleanCondition(new Binder(scope, context, { clause: 'WHERE' }), select.where, 'WHERE'));
-  }
+  const where = select.where === null ? null : booleanCondition(new Binder(scope, context, { clause: 'WHERE' }), select.where, 'WHERE');
 
   // The select list with * expanded.
   const items: { expr: Expr; name: string }[] = [];
@@ -155,6 +153,15 @@ export function planSelect(select: Select, catalog: Catalog, context: BindContex
   const having = select.having === null ? null : booleanCondition(binder, select.having, 'HAVING');
   const orderBound = select.orderBy.map((o) => bindOrderKey(o.expr, items, bound, binder));
   const grouped = groupKeys.length > 0 || aggregates.length > 0 || having !== null;
+
+  if (where !== null) {
+    // Rows that pass the filter carry on with only the columns the rest of the query reads.
+    const keep = new Array<boolean>(scope.width).fill(false);
+    for (const expr of grouped ? [...groupKeys, ...aggregates.flatMap((a) => (a.arg === null ? [] : [a.arg]))] : [...bound, ...orderBound]) {
+      if (typeof expr !== 'number') markSlots(expr, keep);
+    }
+    node = new Filter(node, where, keep);
+  }
 
   let outputs = bound;
   let orderExprs = orderBound;

@@ -261,6 +261,53 @@ function compareResult(op: Comparison, c: number): number {
   }
 }
 
+/** The comparison with its operands swapped (a < b is b > a). */
+export const FLIPPED: Record<Comparison, Comparison> = { '=': '=', '<>': '<>', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+
+/** Compares a vector with one non-NULL value of a comparable type (not numeric text). */
+export function compareWith(op: Comparison, a: Vector, value: number | string): Vector {
+  const n = a.length;
+  const out = new Uint8Array(n);
+  if (typeof value === 'number' && a.type !== 'numeric') {
+    const x = numbers(a);
+    switch (op) {
+      case '=':
+        for (let i = 0; i < n; i++) out[i] = x[i] === value ? 1 : 0;
+        break;
+      case '<>':
+        for (let i = 0; i < n; i++) out[i] = x[i] !== value ? 1 : 0;
+        break;
+      case '<':
+        for (let i = 0; i < n; i++) out[i] = x[i]! < value ? 1 : 0;
+        break;
+      case '>':
+        for (let i = 0; i < n; i++) out[i] = x[i]! > value ? 1 : 0;
+        break;
+      case '<=':
+        for (let i = 0; i < n; i++) out[i] = x[i]! <= value ? 1 : 0;
+        break;
+      case '>=':
+        for (let i = 0; i < n; i++) out[i] = x[i]! >= value ? 1 : 0;
+        break;
+    }
+  } else if (typeof value === 'number') {
+    const x = strings(a);
+    for (let i = 0; i < n; i++) out[i] = compareResult(op, Math.sign(Number(x[i]) - value));
+  } else if (a.dict !== null) {
+    // Dictionary text: decide once per dictionary entry, then look the codes up.
+    const verdicts = a.dict.map((text) => compareResult(op, text < value ? -1 : text > value ? 1 : 0));
+    const codes = numbers(a);
+    for (let i = 0; i < n; i++) out[i] = verdicts[codes[i]!]!;
+  } else {
+    const x = strings(a);
+    for (let i = 0; i < n; i++) {
+      const text = x[i]!;
+      out[i] = compareResult(op, text < value ? -1 : text > value ? 1 : 0);
+    }
+  }
+  return { type: 'bool', length: n, data: out, nulls: a.nulls, dict: null };
+}
+
 /** Compares two vectors of one comparable type family, giving a boolean vector. */
 export function compare(op: Comparison, a: Vector, b: Vector): Vector {
   const n = a.length;
@@ -293,12 +340,6 @@ export function compare(op: Comparison, a: Vector, b: Vector): Vector {
     const x = strings(a);
     const y = strings(b);
     for (let i = 0; i < n; i++) out[i] = compareResult(op, Math.sign(Number(x[i]) - Number(y[i])));
-  } else if (a.dict !== null && isConstantText(b)) {
-    // Dictionary text against one string: compare each dictionary entry once.
-    const target = (b.data as readonly string[])[0] ?? '';
-    const verdicts = a.dict.map((text) => compareResult(op, text < target ? -1 : text > target ? 1 : 0));
-    const codes = numbers(a);
-    for (let i = 0; i < n; i++) out[i] = verdicts[codes[i]!]!;
   } else {
     const x = strings(a);
     const y = strings(b);
@@ -311,7 +352,6 @@ export function compare(op: Comparison, a: Vector, b: Vector): Vector {
   return { type: 'bool', length: n, data: out, nulls, dict: null };
 }
 
-const isConstantText = (v: Vector): boolean => v.dict === null && v.constant === true;
 
 // ---- boolean logic (three-valued) ----
 
@@ -320,6 +360,10 @@ export function and(a: Vector, b: Vector): Vector {
   const x = numbers(a);
   const y = numbers(b);
   const out = new Uint8Array(n);
+  if (a.nulls === null && b.nulls === null) {
+    for (let i = 0; i < n; i++) out[i] = x[i]! & y[i]!;
+    return { type: 'bool', length: n, data: out, nulls: null, dict: null };
+  }
   let nulls: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
     const xn = a.nulls !== null && a.nulls[i] === 1;
