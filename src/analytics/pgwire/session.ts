@@ -226,7 +226,10 @@ export class PgSession {
         const statements = this.host.engine.parse(sql);
         if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
         if (name !== '' && this.statements.has(name)) throw new SqlError('42P05', `prepared statement "${name}" already exists`);
-        this.statements.set(name, { statement: statements[0] ?? null, paramOids, paramCount: Math.max(count, highestParameter(sql)) });
+        const paramCount = Math.max(count, highestParameter(sql));
+        // PostgreSQL analyses a statement at Parse: unknown tables and columns fail here.
+        if (statements[0] !== undefined) this.host.engine.describe(statements[0], { params: new Array<null>(paramCount).fill(null) });
+        this.statements.set(name, { statement: statements[0] ?? null, paramOids, paramCount });
         this.out.parseComplete();
         return;
       }
