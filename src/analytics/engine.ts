@@ -98,6 +98,8 @@ export class SqlEngine {
       }
       case 'CreateTable':
         return this.createTable(statement);
+      case 'AlterTableAddColumn':
+        return this.addColumn(statement);
       case 'DropTable': {
         for (const name of statement.names) {
           if (this.catalog.get(name) === undefined && !statement.ifExists) throw new SqlError('42P01', `table "${name}" does not exist`);
@@ -158,6 +160,24 @@ export class SqlEngine {
     });
     this.catalog.add(new Table(statement.name, defs, primaryKey));
     return noRows('CREATE TABLE');
+  }
+
+  private addColumn(statement: Extract<Statement, { kind: 'AlterTableAddColumn' }>): QueryResult {
+    const table = this.catalog.require(statement.table);
+    const { column } = statement;
+    if (table.columnIndex(column.name) >= 0) {
+      if (statement.ifNotExists) return noRows('ALTER TABLE');
+      throw new SqlError('42701', `column "${column.name}" of relation "${table.name}" already exists`);
+    }
+    const type = typeByName(column.typeName);
+    if (type === null) throw new SqlError('42704', `type "${column.typeName}" does not exist`, column.at + 1);
+    if (column.primaryKey) throw new SqlError('0A000', 'adding a PRIMARY KEY column is not supported yet');
+    // Existing rows get NULL, which a NOT NULL column cannot hold.
+    if (column.notNull && table.rowCount > 0) {
+      throw new SqlError('23502', `column "${column.name}" of relation "${table.name}" contains null values`);
+    }
+    table.addColumn({ name: column.name, type, notNull: column.notNull });
+    return noRows('ALTER TABLE');
   }
 
   private insert(statement: Extract<Statement, { kind: 'Insert' }>, context: BindContext): QueryResult {

@@ -146,6 +146,12 @@ export interface CreateTable {
   /** Columns of a table-level PRIMARY KEY (...). */
   readonly primaryKey: readonly string[];
 }
+export interface AlterTableAddColumn {
+  readonly kind: 'AlterTableAddColumn';
+  readonly table: string;
+  readonly column: ColumnSpec;
+  readonly ifNotExists: boolean;
+}
 export interface DropTable {
   readonly kind: 'DropTable';
   readonly names: readonly string[];
@@ -195,4 +201,4 @@ export interface Show {
   readonly name: string;
 }
 
-export type Statement = Select | CreateTable | DropTable | Insert | Update | Delete | Truncate | Explain | Transaction | SetVariable | Show;
+export type Statement = Select | CreateTable | AlterTableAddColumn | DropTable | Insert | Update | Delete | Truncate | Explain | Transaction | SetVariable | Show;

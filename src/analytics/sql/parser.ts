@@ -108,6 +108,8 @@ class Parser {
         return this.createTable();
       case 'drop':
         return this.dropTable();
+      case 'alter':
+        return this.alterTable();
       case 'insert':
         return this.insert();
       case 'update':
@@ -186,27 +188,47 @@ class Parser {
         this.expectOp(')');
         continue;
       }
-      const at = this.peek().at;
-      const column = this.identifier();
-      const typeName = this.typeName();
-      let notNull = false;
-      let primary = false;
-      for (;;) {
-        if (this.acceptWord('not')) {
-          this.expectWord('null');
-          notNull = true;
-        } else if (this.acceptWord('null')) {
-          notNull = false;
-        } else if (this.acceptWord('primary')) {
-          this.expectWord('key');
-          primary = true;
-          notNull = true;
-        } else break;
-      }
-      columns.push({ name: column, typeName, notNull, primaryKey: primary, at });
+      columns.push(this.columnSpec());
     } while (this.acceptOp(','));
     this.expectOp(')');
     return node({ kind: 'CreateTable', name, ifNotExists, columns, primaryKey });
+  }
+
+  /** A column definition: name, type, then NOT NULL / NULL / PRIMARY KEY in any order. */
+  private columnSpec(): ColumnSpec {
+    const at = this.peek().at;
+    const name = this.identifier();
+    const typeName = this.typeName();
+    let notNull = false;
+    let primaryKey = false;
+    for (;;) {
+      if (this.acceptWord('not')) {
+        this.expectWord('null');
+        notNull = true;
+      } else if (this.acceptWord('null')) {
+        notNull = false;
+      } else if (this.acceptWord('primary')) {
+        this.expectWord('key');
+        primaryKey = true;
+        notNull = true;
+      } else return { name, typeName, notNull, primaryKey, at };
+    }
+  }
+
+  private alterTable(): Statement {
+    this.expectWord('alter');
+    this.expectWord('table');
+    const table = this.identifier();
+    if (!this.isWord('add')) throw new SqlError('0A000', 'only ALTER TABLE ... ADD COLUMN is supported yet', this.peek().at + 1);
+    this.next();
+    this.acceptWord('column');
+    let ifNotExists = false;
+    if (this.acceptWord('if')) {
+      this.expectWord('not');
+      this.expectWord('exists');
+      ifNotExists = true;
+    }
+    return node({ kind: 'AlterTableAddColumn', table, column: this.columnSpec(), ifNotExists });
   }
 
   /** A type name, multi-word ones joined by one space, with any (n[,m]) modifier dropped. */
