@@ -8,7 +8,7 @@ import { evaluate, evaluateConstant, type Bound } from './sql/bound.ts';
 import { SqlError } from './sql/errors.ts';
 import { explain, selection } from './sql/operators.ts';
 import { parse } from './sql/parser.ts';
-import { planSelect, type OutputColumn } from './sql/planner.ts';
+import { planQuery, type OutputColumn } from './sql/planner.ts';
 import { castValue } from './sql/vectorops.ts';
 import { Catalog, Table, type ColumnDef } from './table.ts';
 import { isNumeric, isText, isTime, typeByName, typeName, type SqlType } from './types.ts';
@@ -70,7 +70,9 @@ export class SqlEngine {
     const context = this.context(options);
     switch (statement.kind) {
       case 'Select':
-        return planSelect(statement, this.catalog, context).columns;
+      case 'SetOperation':
+      case 'With':
+        return planQuery(statement, this.catalog, context).columns;
       case 'Explain':
         return [{ name: 'QUERY PLAN', type: 'text' }];
       case 'Show':
@@ -87,13 +89,15 @@ export class SqlEngine {
   run(statement: Statement, options: ExecuteOptions = {}): QueryResult {
     const context = this.context(options);
     switch (statement.kind) {
-      case 'Select': {
-        const plan = planSelect(statement, this.catalog, context);
+      case 'Select':
+      case 'SetOperation':
+      case 'With': {
+        const plan = planQuery(statement, this.catalog, context);
         const rows = collectRows(plan.node.batches(), plan.columns.length);
         return { command: `SELECT ${rows.length}`, columns: plan.columns, rows };
       }
       case 'Explain': {
-        const plan = planSelect(statement.statement, this.catalog, context);
+        const plan = planQuery(statement.statement, this.catalog, context);
         return { command: 'EXPLAIN', columns: [{ name: 'QUERY PLAN', type: 'text' }], rows: explain(plan.node).map((line) => [line]) };
       }
       case 'CreateTable':
@@ -206,7 +210,7 @@ export class SqlEngine {
       }
       sourceTypes = targets.map((t) => table.columns[t]!.def.type);
     } else {
-      const plan = planSelect(statement.select!, this.catalog, context);
+      const plan = planQuery(statement.select!, this.catalog, context);
       if (plan.columns.length > targets.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
       sourceTypes = plan.columns.map((c) => c.type);
       sourceRows = [];

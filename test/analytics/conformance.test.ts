@@ -135,6 +135,21 @@ const QUERIES: Record<string, string[]> = {
     'SELECT i.id, o.order_id FROM items i CROSS JOIN orders o WHERE i.id = 1 ORDER BY 2',
     'SELECT i.id, o.order_id FROM items i JOIN orders o ON i.id < o.amount ORDER BY 1, 2',
   ],
+  'subqueries in FROM, WITH and UNION': [
+    'SELECT s.c, s.n FROM (SELECT category AS c, count(*) AS n FROM items GROUP BY category) AS s WHERE s.n > 1 ORDER BY s.c',
+    'SELECT * FROM (SELECT id, name FROM items ORDER BY id DESC LIMIT 3) t(a, b) ORDER BY a',
+    'SELECT max(total) FROM (SELECT item_id, sum(amount) AS total FROM orders GROUP BY item_id) AS per_item',
+    'WITH fruit AS (SELECT * FROM items WHERE category = \'fruit\') SELECT name FROM fruit WHERE price > 1 ORDER BY name',
+    'WITH a(x) AS (SELECT id FROM items), b AS (SELECT x * 2 AS y FROM a) SELECT sum(y) FROM b',
+    'WITH items AS (SELECT 1 AS id) SELECT * FROM items',
+    'SELECT i.name, t.total FROM items i JOIN (SELECT item_id, sum(amount) AS total FROM orders GROUP BY item_id) t ON t.item_id = i.id ORDER BY 1',
+    'SELECT id FROM items WHERE id < 3 UNION ALL SELECT item_id FROM orders WHERE amount > 3 ORDER BY 1',
+    'SELECT category FROM items UNION SELECT note FROM orders ORDER BY 1',
+    'SELECT 1 AS x UNION SELECT 2 UNION SELECT 1 ORDER BY x DESC',
+    'SELECT qty FROM items UNION ALL SELECT 2.5 ORDER BY 1 NULLS FIRST LIMIT 4',
+    "SELECT 'a' UNION ALL SELECT 'b'",
+    '(SELECT id FROM items ORDER BY id LIMIT 2) UNION ALL (SELECT order_id FROM orders ORDER BY order_id DESC LIMIT 1)',
+  ],
 };
 
 /** Statements that must fail with the same SQLSTATE in both. */
@@ -173,6 +188,11 @@ const ERRORS = [
   'DROP TABLE nowhere',
   "UPDATE items SET nothing = 1",
   'SELECT id FROM items LIMIT -1',
+  'SELECT * FROM (SELECT 1)',
+  'SELECT 1 UNION SELECT 1, 2',
+  'SELECT 1 UNION SELECT true',
+  'SELECT id FROM items UNION SELECT 1 ORDER BY nothing',
+  'WITH w AS (SELECT 1 AS a) SELECT b FROM w',
 ];
 
 /** Sequences of statements (writes) whose every result must match, run on fresh tables. */

@@ -117,7 +117,15 @@ export interface Join {
   readonly right: FromItem;
   readonly on: Expr | null;
 }
-export type FromItem = TableRef | Join;
+/** A query in FROM: (SELECT ...) AS alias (columns). */
+export interface Subquery {
+  readonly kind: 'Subquery';
+  readonly query: Query;
+  readonly alias: string;
+  readonly columns: readonly string[] | null;
+  readonly at: number;
+}
+export type FromItem = TableRef | Join | Subquery;
 
 export interface Select {
   readonly kind: 'Select';
@@ -131,6 +139,30 @@ export interface Select {
   readonly limit: Expr | null;
   readonly offset: Expr | null;
 }
+/** UNION [ALL] of two queries; ORDER BY and LIMIT apply to the combined rows. */
+export interface SetOperation {
+  readonly kind: 'SetOperation';
+  readonly all: boolean;
+  readonly left: Query;
+  readonly right: Query;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit: Expr | null;
+  readonly offset: Expr | null;
+  readonly at: number;
+}
+export interface CommonTable {
+  readonly name: string;
+  readonly columns: readonly string[] | null;
+  readonly query: Query;
+}
+/** WITH name AS (query), ... body (not recursive). */
+export interface With {
+  readonly kind: 'With';
+  readonly tables: readonly CommonTable[];
+  readonly body: Query;
+}
+export type Query = Select | SetOperation | With;
+
 export interface ColumnSpec {
   readonly name: string;
   readonly typeName: string;
@@ -162,7 +194,7 @@ export interface Insert {
   readonly table: string;
   readonly columns: readonly string[] | null;
   readonly rows: readonly (readonly Expr[])[] | null;
-  readonly select: Select | null;
+  readonly select: Query | null;
   readonly returning: readonly SelectItem[] | null;
 }
 export interface Update {
@@ -184,7 +216,7 @@ export interface Truncate {
 }
 export interface Explain {
   readonly kind: 'Explain';
-  readonly statement: Select;
+  readonly statement: Query;
 }
 /** BEGIN, COMMIT, ROLLBACK: accepted so clients that wrap work in them run (no isolation yet). */
 export interface Transaction {
@@ -201,4 +233,4 @@ export interface Show {
   readonly name: string;
 }
 
-export type Statement = Select | CreateTable | AlterTableAddColumn | DropTable | Insert | Update | Delete | Truncate | Explain | Transaction | SetVariable | Show;
+export type Statement = Select | SetOperation | With | CreateTable | AlterTableAddColumn | DropTable | Insert | Update | Delete | Truncate | Explain | Transaction | SetVariable | Show;

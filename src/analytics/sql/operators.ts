@@ -56,6 +56,20 @@ export class Scan implements PlanNode {
   }
 }
 
+/** The rows of each input in turn (UNION ALL). */
+export class Concat implements PlanNode {
+  readonly title = 'Append';
+  readonly details = [];
+  constructor(
+    readonly inputs: readonly PlanNode[],
+    readonly types: readonly SqlType[],
+  ) {}
+
+  *batches(): Generator<Batch> {
+    for (const input of this.inputs) yield* input.batches();
+  }
+}
+
 /** One row of no columns: the input of a SELECT without FROM. */
 export class OneRow implements PlanNode {
   readonly title = 'Result';

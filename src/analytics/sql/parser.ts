@@ -9,6 +9,7 @@ import {
   type Expr,
   type FromItem,
   type OrderItem,
+  type Query,
   type Select,
   type SelectItem,
   type Statement,
@@ -99,11 +100,12 @@ class Parser {
 
   private statement(): Statement {
     const t = this.peek();
-    if (t.kind === 'op' && t.text === '(') return this.select();
+    if (t.kind === 'op' && t.text === '(') return this.query();
     if (t.kind !== 'ident') throw this.unexpected();
     switch (t.text) {
       case 'select':
-        return this.select();
+      case 'with':
+        return this.query();
       case 'create':
         return this.createTable();
       case 'drop':
@@ -125,8 +127,8 @@ class Parser {
       }
       case 'explain': {
         this.next();
-        if (!this.isWord('select')) throw this.unexpected();
-        return node({ kind: 'Explain', statement: this.select() });
+        if (!this.isWord('select') && !this.isWord('with') && !this.isOp('(')) throw this.unexpected();
+        return node({ kind: 'Explain', statement: this.query() });
       }
       case 'begin':
       case 'start':
@@ -281,7 +283,7 @@ class Parser {
       this.expectOp(')');
     }
     let rows: Expr[][] | null = null;
-    let select: Select | null = null;
+    let select: Query | null = null;
     if (this.acceptWord('values')) {
       rows = [];
       do {
@@ -291,8 +293,8 @@ class Parser {
         this.expectOp(')');
         rows.push(row);
       } while (this.acceptOp(','));
-    } else if (this.isWord('select') || this.isOp('(')) {
-      select = this.select();
+    } else if (this.isWord('select') || this.isWord('with') || this.isOp('(')) {
+      select = this.query();
     } else throw this.unexpected();
     return node({ kind: 'Insert', table, columns, rows, select, returning: this.returning() });
   }
@@ -324,12 +326,58 @@ class Parser {
     return node({ kind: 'Delete', table, where, returning: this.returning() });
   }
 
-  select(): Select {
+  /** A whole query: WITH, UNION [ALL] of select cores, then ORDER BY / LIMIT / OFFSET. */
+  query(): Query {
+    if (this.acceptWord('with')) {
+      if (this.isWord('recursive')) throw new SqlError('0A000', 'WITH RECURSIVE is not supported yet', this.peek().at + 1);
+      const tables: { name: string; columns: string[] | null; query: Query }[] = [];
+      do {
+        const name = this.identifier();
+        const columns = this.isOp('(') ? this.nameList() : null;
+        this.expectWord('as');
+        this.expectOp('(');
+        const query = this.query();
+        this.expectOp(')');
+        tables.push({ name, columns, query });
+      } while (this.acceptOp(','));
+      return node({ kind: 'With', tables, body: this.query() });
+    }
+    let body = this.queryTerm();
+    while (this.isWord('union')) {
+      const at = this.next().at;
+      const all = this.acceptWord('all');
+      if (!all) this.acceptWord('distinct');
+      body = node({ kind: 'SetOperation', all, left: body, right: this.queryTerm(), orderBy: [], limit: null, offset: null, at });
+    }
+    if (this.isWord('intersect') || this.isWord('except')) {
+      throw new SqlError('0A000', `${this.peek().text.toUpperCase()} is not supported yet`, this.peek().at + 1);
+    }
+    const tail = this.queryTail();
+    if (tail.orderBy.length === 0 && tail.limit === null && tail.offset === null) return body;
+    if (body.kind === 'With' || body.orderBy.length > 0 || body.limit !== null || body.offset !== null) {
+      throw new SqlError('0A000', 'ORDER BY or LIMIT on a parenthesized query that has its own is not supported yet');
+    }
+    return node({ ...body, ...tail });
+  }
+
+  private queryTerm(): Query {
     if (this.acceptOp('(')) {
-      const inner = this.select();
+      const inner = this.query();
       this.expectOp(')');
       return inner;
     }
+    return this.selectCore();
+  }
+
+  private nameList(): string[] {
+    this.expectOp('(');
+    const names = [this.identifier()];
+    while (this.acceptOp(',')) names.push(this.identifier());
+    this.expectOp(')');
+    return names;
+  }
+
+  private selectCore(): Select {
     this.expectWord('select');
     let distinct = false;
     if (this.acceptWord('distinct')) {
@@ -346,9 +394,10 @@ class Parser {
       while (this.acceptOp(','));
     }
     const having = this.acceptWord('having') ? this.expr() : null;
-    if (this.isWord('union') || this.isWord('intersect') || this.isWord('except')) {
-      throw new SqlError('0A000', `${this.peek().text.toUpperCase()} is not supported yet`, this.peek().at + 1);
-    }
+    return node({ kind: 'Select', distinct, items, from, where, groupBy, having, orderBy: [], limit: null, offset: null });
+  }
+
+  private queryTail(): { orderBy: OrderItem[]; limit: Expr | null; offset: Expr | null } {
     const orderBy: OrderItem[] = [];
     if (this.acceptWord('order')) {
       this.expectWord('by');
@@ -375,7 +424,7 @@ class Parser {
         this.acceptWord('rows') || this.acceptWord('row');
       }
     }
-    return node({ kind: 'Select', distinct, items, from, where, groupBy, having, orderBy, limit, offset });
+    return { orderBy, limit, offset };
   }
 
   private selectItems(): SelectItem[] {
@@ -430,8 +479,19 @@ class Parser {
   }
 
   private tableRef(): FromItem {
-    if (this.isOp('(')) throw new SqlError('0A000', 'subqueries in FROM are not supported yet', this.peek().at + 1);
     const at = this.peek().at;
+    if (this.acceptOp('(')) {
+      const query = this.query();
+      this.expectOp(')');
+      this.acceptWord('as');
+      const t = this.peek();
+      if (!(t.kind === 'qident' || (t.kind === 'ident' && !RESERVED.has(t.text)))) {
+        throw new SqlError('42601', 'subquery in FROM must have an alias', at + 1);
+      }
+      const alias = this.identifier();
+      const columns = this.isOp('(') ? this.nameList() : null;
+      return node({ kind: 'Subquery', query, alias, columns, at });
+    }
     const name = this.identifier();
     let alias: string | null = null;
     if (this.acceptWord('as')) alias = this.identifier();

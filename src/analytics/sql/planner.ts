@@ -4,13 +4,15 @@
 // Expressions over grouped rows are rewritten to the aggregation's output slots; a column
 // that is neither grouped nor aggregated is PostgreSQL's error 42803.
 
-import type { Expr, FromItem, Select } from './ast.ts';
+import type { CommonTable, Expr, FromItem, OrderItem, Query, Select, SetOperation } from './ast.ts';
 import type { Catalog } from '../table.ts';
 import { isInteger, typeByName, typeName, type SqlType } from '../types.ts';
 import { colRef, evaluateConstant, markSlots, rewrite, type Bound } from './bound.ts';
 import { Binder, booleanCondition, Scope, type BindContext, type ScopeColumn } from './binder.ts';
 import { SqlError } from './errors.ts';
+import { commonType } from './functions.ts';
 import {
+  Concat,
   Distinct,
   Filter,
   HashAggregate,
@@ -42,8 +44,55 @@ interface Source {
   readonly scope: Scope;
 }
 
-export function planFrom(item: FromItem, catalog: Catalog, context: BindContext, offset = 0): Source {
+/** Binding context plus the WITH tables in scope. */
+export interface PlanContext extends BindContext {
+  readonly commonTables?: ReadonlyMap<string, CommonTable>;
+}
+
+/** Plans any query: a SELECT, a UNION, or a WITH around either. */
+export function planQuery(query: Query, catalog: Catalog, context: PlanContext): SelectPlan {
+  switch (query.kind) {
+    case 'Select':
+      return planSelect(query, catalog, context);
+    case 'SetOperation':
+      return planSetOperation(query, catalog, context);
+    case 'With': {
+      const commonTables = new Map(context.commonTables ?? []);
+      for (const table of query.tables) commonTables.set(table.name, table);
+      return planQuery(query.body, catalog, { ...context, commonTables });
+    }
+  }
+}
+
+/** The plan's node cut down to its visible columns (dropping hidden sort keys). */
+function visibleNode(plan: SelectPlan, context: PlanContext, casts: readonly (SqlType | null)[] = []): PlanNode {
+  if (plan.node.types.length === plan.columns.length && casts.every((c, i) => c === null || c === plan.columns[i]!.type)) return plan.node;
+  const binder = new Binder(new Scope([]), context);
+  return new Project(
+    plan.node,
+    plan.columns.map((c, i) => {
+      const column = colRef(i, plan.node.types[i]!, c.name);
+      const to = casts[i] ?? null;
+      return to === null ? column : binder.cast(column, to, -1, false);
+    }),
+  );
+}
+
+/** A query used as a table: its visible columns under the alias (or the given names). */
+function derived(query: Query, alias: string, names: readonly string[] | null, catalog: Catalog, context: PlanContext, offset: number, at: number): Source {
+  const plan = planQuery(query, catalog, context);
+  if (names !== null && names.length > plan.columns.length) {
+    throw new SqlError('42P10', `table "${alias}" has ${plan.columns.length} columns available but ${names.length} columns specified`, at + 1);
+  }
+  const columns: ScopeColumn[] = plan.columns.map((c, i) => ({ table: alias, name: names?.[i] ?? c.name, type: c.type, slot: offset + i, used: true }));
+  return { node: visibleNode(plan, context), scope: new Scope(columns) };
+}
+
+export function planFrom(item: FromItem, catalog: Catalog, context: PlanContext, offset = 0): Source {
+  if (item.kind === 'Subquery') return derived(item.query, item.alias, item.columns, catalog, context, offset, item.at);
   if (item.kind === 'TableRef') {
+    const common = context.commonTables?.get(item.name);
+    if (common !== undefined) return derived(common.query, item.alias ?? item.name, common.columns, catalog, context, offset, item.at);
     const table = catalog.get(item.name);
     if (table === undefined) throw new SqlError('42P01', `relation "${item.name}" does not exist`, item.at + 1);
     const alias = item.alias ?? item.name;
@@ -127,7 +176,7 @@ function figureName(expr: Expr): [string, number] {
   }
 }
 
-export function planSelect(select: Select, catalog: Catalog, context: BindContext): SelectPlan {
+export function planSelect(select: Select, catalog: Catalog, context: PlanContext): SelectPlan {
   const source: Source = select.from === null ? { node: new OneRow(), scope: new Scope([]) } : planFrom(select.from, catalog, context);
   const scope = source.scope;
   let node = source.node;
@@ -194,21 +243,57 @@ export function planSelect(select: Select, catalog: Catalog, context: BindContex
     }));
     node = new Sort(node, keys);
   }
-  if (select.limit !== null || select.offset !== null) {
-    const count = (expr: Expr | null, clause: string): number | null => {
-      if (expr === null) return null;
-      const value = evaluateConstant(new Binder(new Scope([]), context, { clause }).coerce(new Binder(new Scope([]), context, { clause }).bind(expr), 'int8'));
-      if (value === null) return null;
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new SqlError('42804', `argument of ${clause} must be type bigint, not type ${typeName('numeric')}`);
-      if (value < 0) throw new SqlError('2201W', `${clause} must not be negative`);
-      return value;
-    };
-    node = new Limit(node, count(select.limit, 'LIMIT'), count(select.offset, 'OFFSET') ?? 0);
-  }
+  node = limited(node, select.limit, select.offset, context);
   return {
     node,
     columns: items.map((item, i) => ({ name: item.name, type: outputs[i]!.type === 'unknown' ? 'text' : outputs[i]!.type })),
   };
+}
+
+/** LIMIT and OFFSET (constant expressions) over a plan, when given. */
+function limited(node: PlanNode, limit: Expr | null, offset: Expr | null, context: BindContext): PlanNode {
+  if (limit === null && offset === null) return node;
+  const count = (expr: Expr | null, clause: string): number | null => {
+    if (expr === null) return null;
+    const binder = new Binder(new Scope([]), context, { clause });
+    const value = evaluateConstant(binder.coerce(binder.bind(expr), 'int8'));
+    if (value === null) return null;
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw new SqlError('42804', `argument of ${clause} must be type bigint, not type ${typeName('numeric')}`);
+    if (value < 0) throw new SqlError('2201W', `${clause} must not be negative`);
+    return value;
+  };
+  return new Limit(node, count(limit, 'LIMIT'), count(offset, 'OFFSET') ?? 0);
+}
+
+/** UNION [ALL]: both sides cast to common column types, concatenated, deduplicated unless ALL. */
+function planSetOperation(operation: SetOperation, catalog: Catalog, context: PlanContext): SelectPlan {
+  const left = planQuery(operation.left, catalog, context);
+  const right = planQuery(operation.right, catalog, context);
+  if (left.columns.length !== right.columns.length) {
+    throw new SqlError('42601', 'each UNION query must have the same number of columns', operation.at + 1);
+  }
+  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], 'UNION'));
+  let node: PlanNode = new Concat([visibleNode(left, context, types), visibleNode(right, context, types)], types);
+  if (!operation.all) node = new Distinct(node, types.length);
+  const columns = left.columns.map((c, i) => ({ name: c.name, type: types[i]! }));
+  if (operation.orderBy.length > 0) node = new Sort(node, operation.orderBy.map((o) => unionSortKey(o, columns)));
+  return { node: limited(node, operation.limit, operation.offset, context), columns };
+}
+
+/** ORDER BY of a UNION names an output column or its position, nothing else. */
+function unionSortKey(order: OrderItem, columns: readonly OutputColumn[]): SortKey {
+  let slot = -1;
+  if (order.expr.kind === 'Literal' && order.expr.literal === 'integer') {
+    slot = Number(order.expr.value) - 1;
+    if (slot < 0 || slot >= columns.length) throw new SqlError('42P10', `ORDER BY position ${order.expr.value} is not in select list`, order.expr.at + 1);
+  } else if (order.expr.kind === 'ColumnRef' && order.expr.table === null) {
+    const name = order.expr.name;
+    slot = columns.findIndex((c) => c.name === name);
+    if (slot < 0) throw new SqlError('42703', `column "${name}" does not exist`, order.expr.at + 1);
+  } else {
+    throw new SqlError('0A000', 'invalid UNION/INTERSECT/EXCEPT ORDER BY clause');
+  }
+  return { slot, descending: order.descending, nullsFirst: order.nullsFirst ?? order.descending, label: columns[slot]!.name };
 }
 
 /** GROUP BY takes an input column, an output column's position, or (failing those) its alias. */
