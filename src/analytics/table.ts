@@ -42,6 +42,9 @@ function allocate(type: SqlType, capacity: number): Storage {
 class Chunk {
   length = 0;
   nulls: Uint8Array | null = null;
+  /** Bounds of the non-NULL numbers written (a zone map); NaN once a NaN arrives (no pruning). */
+  min = Infinity;
+  max = -Infinity;
   constructor(public data: Storage) {}
 }
 
@@ -92,6 +95,17 @@ export class Column {
     return this.dict !== null ? this.dict.strings[value as number]! : value;
   }
 
+  /**
+   * Bounds of the chunk's non-NULL values for number-backed columns: null when it has none,
+   * undefined when unknown (other types, or a NaN). Updates only widen them.
+   */
+  range(index: number): [number, number] | null | undefined {
+    if (!isNumberBacked(this.def.type) || this.dict !== null) return undefined;
+    const chunk = this.chunks[index]!;
+    if (Number.isNaN(chunk.min)) return undefined;
+    return chunk.min > chunk.max ? null : [chunk.min, chunk.max];
+  }
+
   /** The chunk as a vector (a view, valid until the next write to the table). */
   vector(index: number): Vector {
     const chunk = this.chunks[index]!;
@@ -121,7 +135,17 @@ export class Column {
     }
     if (chunk.nulls !== null) chunk.nulls[at] = 0;
     if (this.dict !== null) (chunk.data as Int32Array)[at] = this.dict.code(value as string);
-    else if (isNumberBacked(this.def.type)) (chunk.data as NumArray)[at] = value as number;
+    else if (isNumberBacked(this.def.type)) {
+      const data = chunk.data as NumArray;
+      data[at] = value as number;
+      // The stored value (a real column rounds to float32) is what later comparisons see.
+      const number = data[at]!;
+      if (Number.isNaN(number)) chunk.min = chunk.max = NaN;
+      else if (!Number.isNaN(chunk.min)) {
+        if (number < chunk.min) chunk.min = number;
+        if (number > chunk.max) chunk.max = number;
+      }
+    }
     else (chunk.data as string[])[at] = value as string;
   }
 }

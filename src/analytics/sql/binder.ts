@@ -217,7 +217,7 @@ export class Binder {
         }
       }
       const fn = op === 'and' ? and : or;
-      return call('bool', `(${left.key} ${op.toUpperCase()} ${right.key})`, [left, right], ([a, b]) => fn(a!, b!));
+      return call('bool', `(${left.key} ${op.toUpperCase()} ${right.key})`, [left, right], ([a, b]) => fn(a!, b!), op === 'and' ? { and: true } : undefined);
     }
     // A quoted literal takes the other side's type.
     if (left.type === 'unknown' && right.type !== 'unknown' && op !== '||') left = this.coerce(left, right.type);
@@ -242,13 +242,13 @@ export class Binder {
     if (['=', '<>', '<', '>', '<=', '>='].includes(op)) {
       [left, right] = this.comparable(op, left, right, at);
       // Against a constant, compare with the one value instead of a vector of copies.
+      const against = (column: Bound, value: number | string, comparison: Comparison) =>
+        call('bool', key, [column], ([a]) => compareWith(comparison, a!, value), column.kind === 'col' && typeof value === 'number' && column.type !== 'numeric' ? { range: { slot: column.slot, op: comparison, value } } : undefined);
       if (right.kind === 'const' && right.value !== null && left.kind !== 'const' && right.type !== 'numeric') {
-        const value = right.value;
-        return call('bool', key, [left], ([a]) => compareWith(op as Comparison, a!, value));
+        return against(left, right.value, op as Comparison);
       }
       if (left.kind === 'const' && left.value !== null && right.kind !== 'const' && left.type !== 'numeric') {
-        const value = left.value;
-        return call('bool', key, [right], ([b]) => compareWith(FLIPPED[op as Comparison], b!, value));
+        return against(right, left.value, FLIPPED[op as Comparison]);
       }
       return call('bool', key, [left, right], ([a, b]) => compare(op as Comparison, a!, b!));
     }

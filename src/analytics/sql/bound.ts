@@ -15,6 +15,8 @@ export type Bound =
       readonly key: string;
       readonly args: readonly Bound[];
       readonly run: (args: readonly Vector[], n: number) => Vector;
+      /** What a scan can learn from this predicate to skip whole chunks (see RangeCondition). */
+      readonly prune?: Prune;
     }
   | {
       readonly kind: 'case';
@@ -28,8 +30,30 @@ export type Bound =
 
 export const colRef = (slot: number, type: SqlType, key: string): Bound => Object.freeze({ kind: 'col', slot, type, key });
 export const constant = (value: Value, type: SqlType, key: string): Bound => Object.freeze({ kind: 'const', value, type, key });
-export const call = (type: SqlType, key: string, args: readonly Bound[], run: (args: readonly Vector[], n: number) => Vector): Bound =>
-  Object.freeze({ kind: 'call', type, key, args, run });
+/** `column op number`: a chunk whose min..max cannot satisfy it holds no matching row. */
+export interface RangeCondition {
+  readonly slot: number;
+  readonly op: '=' | '<>' | '<' | '>' | '<=' | '>=';
+  readonly value: number;
+}
+
+/** A predicate's pruning facts: one range condition, or an AND whose sides both must hold. */
+export type Prune = { readonly range: RangeCondition } | { readonly and: true };
+
+export const call = (
+  type: SqlType,
+  key: string,
+  args: readonly Bound[],
+  run: (args: readonly Vector[], n: number) => Vector,
+  prune?: Prune,
+): Bound => Object.freeze(prune === undefined ? { kind: 'call', type, key, args, run } : { kind: 'call', type, key, args, run, prune });
+
+/** The range conditions every row passing `predicate` satisfies (through ANDs). */
+export function rangeConditions(predicate: Bound): RangeCondition[] {
+  if (predicate.kind !== 'call' || predicate.prune === undefined) return [];
+  if ('range' in predicate.prune) return [predicate.prune.range];
+  return predicate.args.flatMap(rangeConditions);
+}
 
 export function evaluate(expr: Bound, batch: Batch): Vector {
   switch (expr.kind) {
@@ -95,7 +119,7 @@ export function rewrite(expr: Bound, visit: (expr: Bound) => Bound | null): Boun
   if (replaced !== null) return replaced;
   switch (expr.kind) {
     case 'call':
-      return call(expr.type, expr.key, expr.args.map((arg) => rewrite(arg, visit)), expr.run);
+      return call(expr.type, expr.key, expr.args.map((arg) => rewrite(arg, visit)), expr.run, expr.prune && 'and' in expr.prune ? expr.prune : undefined);
     case 'case':
       return Object.freeze({
         ...expr,

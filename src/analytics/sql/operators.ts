@@ -6,7 +6,7 @@ import type { Table } from '../table.ts';
 import { isNumberBacked, type SqlType } from '../types.ts';
 import { ABSENT, concatBatches, gatherBatch, numbers, strings, valueAt, type Batch, type Value, type Vector } from '../vector.ts';
 import { createAggregate, Grouper, type AggName } from './aggregate.ts';
-import { evaluate, type Bound } from './bound.ts';
+import { evaluate, type Bound, type RangeCondition } from './bound.ts';
 import { buildVector } from './vectorops.ts';
 
 export interface PlanNode {
@@ -45,10 +45,40 @@ export class Scan implements PlanNode {
     this.types = table.columns.map((c) => c.def.type);
   }
 
+  /** Range conditions every wanted row meets: chunks whose zone map rules them out are skipped. */
+  private conditions: readonly RangeCondition[] = [];
+
+  restrict(conditions: readonly RangeCondition[]): void {
+    this.conditions = conditions;
+    if (conditions.length > 0) {
+      this.details.push(`Chunks skipped unless: ${conditions.map((c) => `${this.table.columns[c.slot]!.def.name} ${c.op} ${c.value}`).join(' AND ')}`);
+    }
+  }
+
+  private mayMatch(chunk: number): boolean {
+    for (const { slot, op, value } of this.conditions) {
+      const range = this.table.columns[slot]!.range(chunk);
+      if (range === undefined) continue;
+      // Comparisons are never true on NULL: a chunk of NULLs only has no match.
+      if (range === null) return false;
+      const [min, max] = range;
+      const possible =
+        op === '=' ? value >= min && value <= max
+        : op === '<>' ? !(min === value && max === value)
+        : op === '<' ? min < value
+        : op === '<=' ? min <= value
+        : op === '>' ? max > value
+        : max >= value;
+      if (!possible) return false;
+    }
+    return true;
+  }
+
   *batches(): Generator<Batch> {
     const needed = this.needed();
     const chunks = this.table.chunkCount;
     for (let c = 0; c < chunks; c++) {
+      if (!this.mayMatch(c)) continue;
       const columns = this.table.columns.map((column, i) => (needed[i] ? column.vector(c) : ABSENT));
       const length = this.table.columns[0]!.chunks[c]!.length;
       yield { length, columns };

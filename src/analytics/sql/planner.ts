@@ -7,7 +7,7 @@
 import type { CommonTable, Expr, FromItem, OrderItem, Query, Select, SetOperation } from './ast.ts';
 import type { Catalog } from '../table.ts';
 import { isInteger, typeByName, typeName, type SqlType } from '../types.ts';
-import { colRef, evaluateConstant, markSlots, rewrite, type Bound } from './bound.ts';
+import { colRef, evaluateConstant, markSlots, rangeConditions, rewrite, type Bound } from './bound.ts';
 import { Binder, booleanCondition, Scope, type BindContext, type ScopeColumn } from './binder.ts';
 import { SqlError } from './errors.ts';
 import { commonType } from './functions.ts';
@@ -182,6 +182,7 @@ export function planSelect(select: Select, catalog: Catalog, context: PlanContex
   let node = source.node;
 
   const where = select.where === null ? null : booleanCondition(new Binder(scope, context, { clause: 'WHERE' }), select.where, 'WHERE');
+  if (where !== null && node instanceof Scan) node.restrict(rangeConditions(where));
 
   // The select list with * expanded.
   const items: { expr: Expr; name: string }[] = [];
