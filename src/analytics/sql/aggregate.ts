@@ -49,9 +49,15 @@ export class Grouper {
     if (width === 0) this.count = 1;
   }
 
+  /** Group ids of a query without GROUP BY: all zero, shared between batches (never written). */
+  private zeros = new Int32Array(0);
+
   assign(keys: readonly Vector[], n: number): Int32Array {
+    if (this.width === 0) {
+      if (this.zeros.length < n) this.zeros = new Int32Array(n);
+      return this.zeros.subarray(0, n);
+    }
     const gids = new Int32Array(n);
-    if (this.width === 0) return gids;
     if (this.width === 1) {
       const key = keys[0]!;
       if (key.dict !== null) this.assignByCode(key, gids, n);

@@ -125,6 +125,15 @@ export function selection(predicate: Vector): { sel: Int32Array; count: number }
   return { sel, count };
 }
 
+function countTrue(predicate: Vector): number {
+  const truth = numbers(predicate);
+  const nulls = predicate.nulls;
+  let count = 0;
+  if (nulls === null) for (let i = 0; i < truth.length; i++) count += truth[i]!;
+  else for (let i = 0; i < truth.length; i++) if (nulls[i] === 0) count += truth[i]!;
+  return count;
+}
+
 export class Filter implements PlanNode {
   readonly title = 'Filter';
   readonly details: string[];
@@ -140,11 +149,21 @@ export class Filter implements PlanNode {
     this.inputs = [input];
     this.types = input.types;
     this.details = [`Filter: ${predicate.key}`];
+    this.keepsNothing = keep !== null && keep.every((k) => !k);
   }
+
+  private readonly keepsNothing: boolean;
 
   *batches(): Generator<Batch> {
     for (const batch of this.input.batches()) {
-      const { sel, count } = selection(evaluate(this.predicate, batch));
+      const predicate = evaluate(this.predicate, batch);
+      if (this.keepsNothing) {
+        // Nothing above reads a column (count(*)): only the number of passing rows matters.
+        const count = countTrue(predicate);
+        if (count > 0) yield { length: count, columns: batch.columns.map(() => ABSENT) };
+        continue;
+      }
+      const { sel, count } = selection(predicate);
       if (count === batch.length) yield batch;
       else if (count > 0) {
         const keep = this.keep;
