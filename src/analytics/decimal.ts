@@ -98,10 +98,3 @@ export function modulo(a: Decimal, b: Decimal): Decimal {
   const scale = Math.max(a.scale, b.scale);
   return { digits: rescale(a, scale) % rescale(b, scale), scale };
 }
-
-export function compareDecimals(a: Decimal, b: Decimal): number {
-  const scale = Math.max(a.scale, b.scale);
-  const x = rescale(a, scale);
-  const y = rescale(b, scale);
-  return x < y ? -1 : x > y ? 1 : 0;
-}

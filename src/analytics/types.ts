@@ -59,11 +59,6 @@ export const typeOid = (type: SqlType): number => INFO[type].oid;
 export const typeName = (type: SqlType): string => INFO[type].name;
 export const typeSize = (type: SqlType): number => INFO[type].size;
 
-export function typeFromOid(oid: number): SqlType | null {
-  for (const type of Object.keys(INFO) as SqlType[]) if (INFO[type].oid === oid) return type;
-  return null;
-}
-
 /** Type names as written in SQL (CREATE TABLE, CAST, ::), lower-cased, words joined by one space. */
 const NAMES: Record<string, SqlType> = {
   bool: 'bool',
@@ -191,11 +186,6 @@ export function parseNumericText(text: string): string {
   const zero = /^[0.]*$/.test(body);
   return match[1] === '-' && !zero ? `-${body}` : body;
 }
-
-export const numericScale = (text: string): number => {
-  const dot = text.indexOf('.');
-  return dot < 0 ? 0 : text.length - dot - 1;
-};
 
 /** Formats a double as numeric text with the given scale (half away from zero). */
 export function formatNumeric(value: number, scale: number): string {

@@ -15,5 +15,3 @@ export class SqlError extends Error {
 
 export const syntaxError = (near: string | null, position: number): SqlError =>
   new SqlError('42601', near === null ? 'syntax error at end of input' : `syntax error at or near "${near}"`, position);
-
-export const notSupported = (what: string): SqlError => new SqlError('0A000', `${what} is not supported`);
