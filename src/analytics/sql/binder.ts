@@ -32,6 +32,7 @@ import {
   isNull,
   like,
   not,
+  negate,
   numericArithmetic,
   numericResult,
   or,
@@ -162,7 +163,7 @@ export class Binder {
       case 'integer': {
         const value = Number(expr.value);
         if (Number.isSafeInteger(value) && value >= -2147483648 && value <= 2147483647) return constant(value, 'int4', String(value));
-        if (value >= -9223372036854775808 && value <= 9223372036854775807) return constant(value, 'int8', String(expr.value));
+        if (fitsBigint(expr.value as string)) return constant(value, 'int8', String(expr.value));
         return constant(castValue(expr.value as string, 'unknown', 'numeric'), 'numeric', String(expr.value));
       }
       case 'decimal':
@@ -201,8 +202,7 @@ export class Binder {
     const value = this.coerce(operand, 'numeric');
     if (!isNumeric(value.type)) throw new SqlError('42883', `operator does not exist: ${op} ${typeName(value.type)}`, at + 1);
     if (op === '+') return value;
-    const zero = constant(value.type === 'numeric' ? '0' : 0, value.type, '0');
-    return this.binary('-', zero, value, at);
+    return call(value.type, `(-${value.key})`, [value], ([v]) => negate(v!));
   }
 
   binary(op: string, leftIn: Bound, rightIn: Bound, at: number): Bound {
@@ -378,6 +378,12 @@ export class Binder {
     }
     return Object.freeze({ kind: 'agg' as const, type, key, index });
   }
+}
+
+/** Whether an integer literal is within bigint's range (checked exactly, not as a double). */
+function fitsBigint(text: string): boolean {
+  const value = BigInt(text);
+  return value >= -9223372036854775808n && value <= 9223372036854775807n;
 }
 
 function textOf(v: Vector, i: number): string {

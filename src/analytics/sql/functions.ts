@@ -181,8 +181,9 @@ const FUNCTIONS: Record<string, Resolver> = {
       return (x as number) % (y as number);
     });
   },
-  lower: (types) => (types.length === 1 && isText(types[0]!) ? strict('text', ['text'], ([x]) => (x as string).toLowerCase()) : null),
-  upper: (types) => (types.length === 1 && isText(types[0]!) ? strict('text', ['text'], ([x]) => (x as string).toUpperCase()) : null),
+  // The C locale changes the case of ASCII letters only (upper('straße') keeps its ß).
+  lower: (types) => (types.length === 1 && isText(types[0]!) ? strict('text', ['text'], ([x]) => (x as string).replace(/[A-Z]+/g, (m) => m.toLowerCase())) : null),
+  upper: (types) => (types.length === 1 && isText(types[0]!) ? strict('text', ['text'], ([x]) => (x as string).replace(/[a-z]+/g, (m) => m.toUpperCase())) : null),
   length: characterLength,
   char_length: characterLength,
   substr: (types) => {

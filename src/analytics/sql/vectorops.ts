@@ -18,7 +18,7 @@ import {
 } from '../types.ts';
 import { numbers, strings, valueAt, type Value, type Vector } from '../vector.ts';
 import { SqlError } from './errors.ts';
-import { add, divide, fromDecimal, modulo, multiply, subtract, toDecimal, type Decimal } from '../decimal.ts';
+import { add, divide, fromDecimal, modulo, multiply, round, subtract, toDecimal, type Decimal } from '../decimal.ts';
 
 export function orNulls(a: Vector, b: Vector): Uint8Array | null {
   if (a.nulls === null) return b.nulls === null ? null : b.nulls.slice();
@@ -81,7 +81,12 @@ export function castValue(value: number | string, from: SqlType, to: SqlType): V
   if (typeof value === 'string') {
     if (from === 'numeric') {
       const number = Number(value);
-      if (isInteger(to)) return checkInteger(to, Math.sign(number) * Math.round(Math.abs(number)));
+      if (isInteger(to)) {
+        // Rounded exactly (half away from zero); bigint's bounds are beyond a double's precision.
+        const rounded = round(toDecimal(value), 0).digits;
+        if (to === 'int8' && (rounded > 9223372036854775807n || rounded < -9223372036854775808n)) throw overflow('int8');
+        return checkInteger(to, Number(rounded));
+      }
       if (isFloat(to)) return to === 'float4' ? Math.fround(number) : number;
     } else if (isText(from)) {
       return to === 'numeric' ? parseNumericText(value) : parseNumber(to, value);
@@ -239,6 +244,21 @@ const NUMERIC_OPERATIONS: Record<string, (a: Decimal, b: Decimal) => Decimal> = 
   '/': divide,
   '%': modulo,
 };
+
+/** Unary minus: -0 stays a float's -0, and negating an integer's minimum overflows. */
+export function negate(v: Vector): Vector {
+  if (v.type === 'numeric') {
+    return mapStrict('numeric', [v], v.length, ([x]) => {
+      const d = toDecimal(x as string);
+      return fromDecimal({ digits: -d.digits, scale: d.scale });
+    });
+  }
+  const x = numbers(v);
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < out.length; i++) out[i] = -x[i]!;
+  if (isInteger(v.type)) checkRange(v.type, out, v.nulls);
+  return { type: v.type, length: v.length, data: out, nulls: v.nulls, dict: null };
+}
 
 // ---- comparisons ----
 
