@@ -138,6 +138,14 @@ export class SqlEngine {
     return {
       params: options.params ?? [],
       functions: { statementStart: options.now ?? Date.now() * 1000, setting: (name) => SETTINGS[name] ?? null },
+      subquery: (query, context) => {
+        const plan = planQuery(query, this.catalog, context);
+        const rows: Value[][] = [];
+        for (const batch of plan.node.batches()) {
+          for (let r = 0; r < batch.length; r++) rows.push(plan.columns.map((_, c) => valueOf(batch.columns[c]!, r)));
+        }
+        return { types: plan.columns.map((c) => c.type), rows };
+      },
     };
   }
 

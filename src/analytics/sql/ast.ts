@@ -90,7 +90,18 @@ export interface Func {
   readonly at: number;
 }
 
-export type Expr = Literal | Param | ColumnRef | Star | Unary | Binary | IsNull | Between | InList | Like | Case | Cast | Func;
+/** A query inside an expression: (SELECT ...) as a value, EXISTS (...), x [NOT] IN (SELECT ...). */
+export interface SubqueryExpr {
+  readonly kind: 'SubqueryExpr';
+  readonly form: 'scalar' | 'exists' | 'in';
+  readonly query: Query;
+  /** The left side of IN. */
+  readonly operand: Expr | null;
+  readonly negated: boolean;
+  readonly at: number;
+}
+
+export type Expr = Literal | Param | ColumnRef | Star | Unary | Binary | IsNull | Between | InList | Like | Case | Cast | Func | SubqueryExpr;
 
 // ---- statements ----
 

@@ -2,7 +2,7 @@
 // take the type their context asks for, integers widen, numeric meets float as double), picks
 // operators, and folds casts of constants so that errors in literals surface at plan time.
 
-import type { Expr } from './ast.ts';
+import type { Expr, Query } from './ast.ts';
 import {
   isFloat,
   isInteger,
@@ -73,6 +73,8 @@ export class Scope {
 export interface BindContext {
   readonly params: readonly (string | null)[];
   readonly functions: FunctionContext;
+  /** Runs an uncorrelated subquery once, at plan time, in this context. */
+  readonly subquery?: (query: Query, context: BindContext) => { readonly types: readonly SqlType[]; readonly rows: readonly (readonly Value[])[] };
 }
 
 /** Where aggregates may appear, and the clause named in the error when they may not. */
@@ -149,7 +151,42 @@ export class Binder {
       }
       case 'Func':
         return this.func(expr);
+      case 'SubqueryExpr':
+        return this.subquery(expr);
     }
+  }
+
+  private subquery(expr: Extract<Expr, { kind: 'SubqueryExpr' }>): Bound {
+    if (this.context.subquery === undefined) throw new SqlError('0A000', 'subqueries are not supported here', expr.at + 1);
+    const { types, rows } = this.context.subquery(expr.query, this.context);
+    if (expr.form === 'exists') return constant(rows.length > 0 ? 1 : 0, 'bool', 'EXISTS(...)');
+    if (types.length !== 1) throw new SqlError('42601', 'subquery must return only one column', expr.at + 1);
+    const type = types[0]!;
+    if (expr.form === 'scalar') {
+      if (rows.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
+      return constant(rows[0]?.[0] ?? null, type, '(SELECT ...)');
+    }
+    // x IN (subquery): membership in the set of values, NULL when absent but a NULL is present.
+    const operand = this.coerce(this.bind(expr.operand!), type === 'unknown' ? 'text' : type);
+    const comparable = operand.type === type || (isNumeric(operand.type) && isNumeric(type)) || (isText(operand.type) && isText(type));
+    if (!comparable) throw new SqlError('42883', `operator does not exist: ${typeName(operand.type)} = ${typeName(type)}`, expr.at + 1);
+    const asNumbers = isNumberBacked(operand.type) || operand.type === 'numeric';
+    const members = new Set<number | string>();
+    let hasNull = false;
+    for (const row of rows) {
+      const value = row[0] ?? null;
+      if (value === null) hasNull = true;
+      else members.add(asNumbers ? Number(value) : (value as string));
+    }
+    const negated = expr.negated;
+    return call('bool', `(${operand.key} ${negated ? 'NOT ' : ''}IN (SELECT ...))`, [operand], ([v], n) =>
+      buildVector('bool', n, (i) => {
+        const value = v!.nulls !== null && v!.nulls[i] === 1 ? null : v!.dict !== null ? v!.dict[(v!.data as Int32Array)[i]!]! : v!.data[i]!;
+        if (value === null) return members.size === 0 && !hasNull ? (negated ? 1 : 0) : null;
+        if (members.has(asNumbers ? Number(value) : value)) return negated ? 0 : 1;
+        return hasNull ? null : negated ? 1 : 0;
+      }),
+    );
   }
 
   private literal(expr: Extract<Expr, { kind: 'Literal' }>): Bound {

@@ -576,8 +576,13 @@ class Parser {
       return node({ kind: 'Between', operand: left, low, high: this.other(), negated });
     }
     if (this.acceptWord('in')) {
+      const at = this.peek().at;
       this.expectOp('(');
-      if (this.isWord('select')) throw new SqlError('0A000', 'IN (subquery) is not supported yet', this.peek().at + 1);
+      if (this.isWord('select') || this.isWord('with')) {
+        const query = this.query();
+        this.expectOp(')');
+        return node({ kind: 'SubqueryExpr', form: 'in', query, operand: left, negated, at });
+      }
       const items = [this.expr()];
       while (this.acceptOp(',')) items.push(this.expr());
       this.expectOp(')');
@@ -655,7 +660,11 @@ class Parser {
       case 'op':
         if (t.text === '(') {
           this.next();
-          if (this.isWord('select')) throw new SqlError('0A000', 'scalar subqueries are not supported yet', this.peek().at + 1);
+          if (this.isWord('select') || this.isWord('with')) {
+            const query = this.query();
+            this.expectOp(')');
+            return node({ kind: 'SubqueryExpr', form: 'scalar', query, operand: null, negated: false, at: t.at });
+          }
           const inner = this.expr();
           this.expectOp(')');
           return inner;
@@ -719,6 +728,14 @@ class Parser {
           return node({ kind: 'Cast', operand: node({ kind: 'Literal', value: literal.text, literal: 'string', at: literal.at }), typeName, at: t.at });
         }
         break;
+      }
+      case 'exists': {
+        if (this.peek(1).kind !== 'op' || this.peek(1).text !== '(') break;
+        this.next();
+        this.next();
+        const query = this.query();
+        this.expectOp(')');
+        return node({ kind: 'SubqueryExpr', form: 'exists', query, operand: null, negated: false, at: t.at });
       }
       case 'current_date':
       case 'current_timestamp':

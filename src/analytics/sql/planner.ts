@@ -171,9 +171,21 @@ function figureName(expr: Expr): [string, number] {
     }
     case 'Case':
       return ['case', 1];
+    case 'SubqueryExpr':
+      if (expr.form === 'exists') return ['exists', 2];
+      if (expr.form === 'scalar') return [firstColumnName(expr.query), 2];
+      return ['?column?', 0];
     default:
       return ['?column?', 0];
   }
+}
+
+/** The name of a query's first output column (what a scalar subquery is called). */
+function firstColumnName(query: Query): string {
+  if (query.kind === 'With') return firstColumnName(query.body);
+  if (query.kind === 'SetOperation') return firstColumnName(query.left);
+  const first = query.items[0]!;
+  return first.alias ?? (first.expr.kind === 'Star' ? '?column?' : columnName(first.expr));
 }
 
 export function planSelect(select: Select, catalog: Catalog, context: PlanContext): SelectPlan {
