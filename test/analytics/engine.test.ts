@@ -156,3 +156,15 @@ test('range predicates skip chunks by their min/max and still find every matchin
   engine.execute(`UPDATE m SET n = -5 WHERE n = ${CHUNK_ROWS * 2 + 3}`);
   assert.deepEqual(one(engine, 'SELECT count(*) FROM m WHERE n < 0').rows, [['1']]);
 });
+
+test('count(*) under range conditions counts NULLs as failing, like the general filter', () => {
+  const engine = new SqlEngine();
+  engine.execute('CREATE TABLE c (a integer, b double precision)');
+  const rows: (number | null)[][] = [];
+  for (let r = 0; r < 1000; r++) rows.push([r % 7 === 0 ? null : r, r % 5 === 0 ? null : r / 10]);
+  engine.catalog.require('c').insert(rows);
+  const expected = (test: (a: number, b: number) => boolean) => String(rows.filter(([a, b]) => a !== null && b !== null && test(a, b)).length);
+  assert.deepEqual(one(engine, 'SELECT count(*) FROM c WHERE a > 500').rows, [[String(rows.filter(([a]) => a !== null && a > 500).length)]]);
+  assert.deepEqual(one(engine, 'SELECT count(*) FROM c WHERE a >= 100 AND b < 50').rows, [[expected((a, b) => a >= 100 && b < 50)]]);
+  assert.deepEqual(one(engine, 'SELECT count(*) FROM c WHERE 10 <> a AND b = 12.3').rows, [[expected((a, b) => a !== 10 && b === 12.3)]]);
+});

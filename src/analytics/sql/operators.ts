@@ -125,6 +125,66 @@ export function selection(predicate: Vector): { sel: Int32Array; count: number }
   return { sel, count };
 }
 
+function exactRanges(predicate: Bound): RangeCondition[] | null {
+  if (predicate.kind !== 'call' || predicate.prune === undefined) return null;
+  if ('range' in predicate.prune) return [predicate.prune.range];
+  const sides = predicate.args.map(exactRanges);
+  return sides.every((side) => side !== null) ? sides.flat() : null;
+}
+
+/** Rows whose columns are non-NULL and meet every condition. */
+function countInRanges(batch: Batch, ranges: readonly RangeCondition[]): number {
+  if (ranges.length === 1) {
+    const { slot, op, value } = ranges[0]!;
+    const column = batch.columns[slot]!;
+    const x = numbers(column);
+    const nulls = column.nulls;
+    const n = batch.length;
+    let count = 0;
+    if (nulls === null) {
+      switch (op) {
+        case '=':
+          for (let i = 0; i < n; i++) if (x[i] === value) count++;
+          return count;
+        case '<>':
+          for (let i = 0; i < n; i++) if (x[i] !== value) count++;
+          return count;
+        case '<':
+          for (let i = 0; i < n; i++) if (x[i]! < value) count++;
+          return count;
+        case '<=':
+          for (let i = 0; i < n; i++) if (x[i]! <= value) count++;
+          return count;
+        case '>':
+          for (let i = 0; i < n; i++) if (x[i]! > value) count++;
+          return count;
+        case '>=':
+          for (let i = 0; i < n; i++) if (x[i]! >= value) count++;
+          return count;
+      }
+    }
+  }
+  let count = 0;
+  for (let i = 0; i < batch.length; i++) {
+    let pass = true;
+    for (const { slot, op, value } of ranges) {
+      const column = batch.columns[slot]!;
+      if (column.nulls !== null && column.nulls[i] === 1) {
+        pass = false;
+        break;
+      }
+      const x = numbers(column)[i]!;
+      const holds = op === '=' ? x === value : op === '<>' ? x !== value : op === '<' ? x < value : op === '<=' ? x <= value : op === '>' ? x > value : x >= value;
+      if (!holds) {
+        pass = false;
+        break;
+      }
+    }
+    if (pass) count++;
+  }
+  return count;
+}
+
 function countTrue(predicate: Vector): number {
   const truth = numbers(predicate);
   const nulls = predicate.nulls;
@@ -150,12 +210,21 @@ export class Filter implements PlanNode {
     this.types = input.types;
     this.details = [`Filter: ${predicate.key}`];
     this.keepsNothing = keep !== null && keep.every((k) => !k);
+    this.ranges = exactRanges(predicate);
   }
 
   private readonly keepsNothing: boolean;
+  /** The predicate as range conditions, when it is nothing but an AND of them. */
+  private readonly ranges: readonly RangeCondition[] | null;
 
   *batches(): Generator<Batch> {
     for (const batch of this.input.batches()) {
+      if (this.keepsNothing && this.ranges !== null) {
+        // count(*) over range conditions: one pass over the columns, no predicate vector.
+        const count = countInRanges(batch, this.ranges);
+        if (count > 0) yield { length: count, columns: batch.columns.map(() => ABSENT) };
+        continue;
+      }
       const predicate = evaluate(this.predicate, batch);
       if (this.keepsNothing) {
         // Nothing above reads a column (count(*)): only the number of passing rows matters.
