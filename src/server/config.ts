@@ -189,6 +189,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   // Memcached front (Mnemo's own)
   int('memcached-port', 0, 0, 65535, FIXED),
   memory('memcached-max-item-size', '1mb', 1024, 1024 * 1024 * 1024, FIXED),
+  // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
+  int('sql-port', 0, 0, 65535, FIXED),
 
   ...stored(
     'ACLs, protected mode and modules are not built yet',

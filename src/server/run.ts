@@ -8,6 +8,8 @@ import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
 import { configWords } from './config.ts';
 import { applyLines, type StartupLine } from './startup.ts';
+import { PgListener } from '../analytics/pgwire/listener.ts';
+import { SqlEngine } from '../analytics/engine.ts';
 
 /** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
 export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
@@ -120,6 +122,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await memcached.listen(memcachedPort, hosts);
     log.notice(`Memcached protocol on ${hosts.join(' ')} port ${memcachedPort}`);
   }
+  // sql-port 0 (the default) keeps the PostgreSQL front off.
+  const sqlPort = server.config.number('sql-port');
+  const sql = sqlPort > 0 ? new PgListener(new SqlEngine(), () => server.config.get('requirepass')) : null;
+  if (sql !== null) {
+    await sql.listen(sqlPort, hosts, server.config.number('tcp-backlog'));
+    log.notice(`PostgreSQL protocol on ${hosts.join(' ')} port ${sqlPort}`);
+  }
   if (tcp) log.notice('Ready to accept connections');
   if (unixsocket !== '') log.notice(`The server is now ready to accept connections at ${unixsocket}`);
 
@@ -135,6 +144,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (unixsocket !== '') log.notice('Removing the unix socket file.');
       await listener.close();
       await memcached?.close();
+      await sql?.close();
       // Redis's own words: scripts and harnesses wait for this line to know the server is gone.
       log.warning('Redis is now ready to exit, bye bye...');
       log.close();

@@ -1,0 +1,279 @@
+// Columnar in-memory tables. Each column is a list of chunks of at most CHUNK_ROWS values in a
+// typed array sized for its type, with a null map allocated only once a NULL arrives. A chunk
+// grows by doubling up to CHUNK_ROWS, then a new chunk starts, so appending never copies more
+// than one chunk. Text is dictionary-encoded per column (Int32 codes), which keeps equality and
+// grouping on integers.
+
+import { SqlError } from './sql/errors.ts';
+import { isNumberBacked, type SqlType } from './types.ts';
+import type { NumArray, Value, Vector } from './vector.ts';
+
+export const CHUNK_ROWS = 1 << 16;
+const FIRST_CAPACITY = 16;
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: SqlType;
+  readonly notNull: boolean;
+}
+
+type Storage = NumArray | string[];
+
+function allocate(type: SqlType, capacity: number): Storage {
+  switch (type) {
+    case 'bool':
+      return new Uint8Array(capacity);
+    case 'int2':
+      return new Int16Array(capacity);
+    case 'int4':
+    case 'date':
+    case 'text':
+    case 'varchar':
+      return new Int32Array(capacity);
+    case 'float4':
+      return new Float32Array(capacity);
+    case 'numeric':
+      return new Array<string>(capacity);
+    default:
+      return new Float64Array(capacity);
+  }
+}
+
+class Chunk {
+  length = 0;
+  nulls: Uint8Array | null = null;
+  /** Bounds of the non-NULL numbers written (a zone map); NaN once a NaN arrives (no pruning). */
+  min = Infinity;
+  max = -Infinity;
+  constructor(public data: Storage) {}
+}
+
+/** Text values to codes and back; codes are never reused, so vectors handed out stay valid. */
+class Dictionary {
+  readonly strings: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  code(text: string): number {
+    let code = this.codes.get(text);
+    if (code === undefined) {
+      code = this.strings.length;
+      this.strings.push(text);
+      this.codes.set(text, code);
+    }
+    return code;
+  }
+}
+
+export class Column {
+  readonly chunks: Chunk[] = [];
+  readonly dict: Dictionary | null;
+
+  constructor(readonly def: ColumnDef) {
+    this.dict = def.type === 'text' || def.type === 'varchar' ? new Dictionary() : null;
+  }
+
+  append(value: Value): void {
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (chunk === undefined || chunk.length === CHUNK_ROWS) {
+      chunk = new Chunk(allocate(this.def.type, FIRST_CAPACITY));
+      this.chunks.push(chunk);
+    }
+    if (chunk.length === chunk.data.length) this.grow(chunk);
+    this.write(chunk, chunk.length, value);
+    chunk.length++;
+  }
+
+  set(row: number, value: Value): void {
+    this.write(this.chunks[Math.floor(row / CHUNK_ROWS)]!, row % CHUNK_ROWS, value);
+  }
+
+  get(row: number): Value {
+    const chunk = this.chunks[Math.floor(row / CHUNK_ROWS)]!;
+    const at = row % CHUNK_ROWS;
+    if (chunk.nulls !== null && chunk.nulls[at] === 1) return null;
+    const value = chunk.data[at]!;
+    return this.dict !== null ? this.dict.strings[value as number]! : value;
+  }
+
+  /**
+   * Bounds of the chunk's non-NULL values for number-backed columns: null when it has none,
+   * undefined when unknown (other types, or a NaN). Updates only widen them.
+   */
+  range(index: number): [number, number] | null | undefined {
+    if (!isNumberBacked(this.def.type) || this.dict !== null) return undefined;
+    const chunk = this.chunks[index]!;
+    if (Number.isNaN(chunk.min)) return undefined;
+    return chunk.min > chunk.max ? null : [chunk.min, chunk.max];
+  }
+
+  /** The chunk as a vector (a view, valid until the next write to the table). */
+  vector(index: number): Vector {
+    const chunk = this.chunks[index]!;
+    const n = chunk.length;
+    const data = Array.isArray(chunk.data) ? chunk.data.slice(0, n) : (chunk.data as NumArray).subarray(0, n);
+    return { type: this.def.type, length: n, data, nulls: chunk.nulls?.subarray(0, n) ?? null, dict: this.dict?.strings ?? null };
+  }
+
+  private grow(chunk: Chunk): void {
+    const capacity = Math.min(CHUNK_ROWS, chunk.data.length * 2);
+    const data = allocate(this.def.type, capacity);
+    if (Array.isArray(data)) (chunk.data as string[]).forEach((v, i) => (data[i] = v));
+    else data.set(chunk.data as NumArray);
+    chunk.data = data;
+    if (chunk.nulls !== null) {
+      const nulls = new Uint8Array(capacity);
+      nulls.set(chunk.nulls);
+      chunk.nulls = nulls;
+    }
+  }
+
+  private write(chunk: Chunk, at: number, value: Value): void {
+    if (value === null) {
+      chunk.nulls ??= new Uint8Array(chunk.data.length);
+      chunk.nulls[at] = 1;
+      return;
+    }
+    if (chunk.nulls !== null) chunk.nulls[at] = 0;
+    if (this.dict !== null) (chunk.data as Int32Array)[at] = this.dict.code(value as string);
+    else if (isNumberBacked(this.def.type)) {
+      const data = chunk.data as NumArray;
+      data[at] = value as number;
+      // The stored value (a real column rounds to float32) is what later comparisons see.
+      const number = data[at]!;
+      if (Number.isNaN(number)) chunk.min = chunk.max = NaN;
+      else if (!Number.isNaN(chunk.min)) {
+        if (number < chunk.min) chunk.min = number;
+        if (number > chunk.max) chunk.max = number;
+      }
+    }
+    else (chunk.data as string[])[at] = value as string;
+  }
+}
+
+export class Table {
+  readonly columns: Column[];
+  private rows = 0;
+  /** Primary-key values (joined text) of every row, when the table has a primary key. */
+  private keys: Set<string> | null;
+
+  constructor(
+    readonly name: string,
+    defs: readonly ColumnDef[],
+    /** Column indexes of the primary key, empty for none. */
+    readonly primaryKey: readonly number[],
+  ) {
+    this.columns = defs.map((def) => new Column(def));
+    this.keys = primaryKey.length > 0 ? new Set() : null;
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  get chunkCount(): number {
+    return this.columns[0]?.chunks.length ?? 0;
+  }
+
+  columnIndex(name: string): number {
+    return this.columns.findIndex((c) => c.def.name === name);
+  }
+
+  /** Checks constraints of a whole batch of rows first, so a failing INSERT adds none. */
+  insert(rows: readonly (readonly Value[])[]): void {
+    const added = new Set<string>();
+    for (const row of rows) {
+      this.checkNotNull(row);
+      if (this.keys !== null) {
+        const key = this.keyOf(row);
+        if (this.keys.has(key) || added.has(key)) throw this.duplicate();
+        added.add(key);
+      }
+    }
+    for (const row of rows) for (let c = 0; c < this.columns.length; c++) this.columns[c]!.append(row[c]!);
+    for (const key of added) this.keys!.add(key);
+    this.rows += rows.length;
+  }
+
+  row(index: number): Value[] {
+    return this.columns.map((c) => c.get(index));
+  }
+
+  /** Replaces whole rows (UPDATE), checking constraints over the table as it will be. */
+  update(changes: ReadonlyMap<number, readonly Value[]>): void {
+    for (const row of changes.values()) this.checkNotNull(row);
+    if (this.keys !== null) {
+      const keys = new Set<string>();
+      for (let r = 0; r < this.rows; r++) {
+        const row = changes.get(r) ?? this.row(r);
+        const key = this.keyOf(row);
+        if (keys.has(key)) throw this.duplicate();
+        keys.add(key);
+      }
+      this.keys = keys;
+    }
+    for (const [r, row] of changes) for (let c = 0; c < this.columns.length; c++) this.columns[c]!.set(r, row[c]!);
+  }
+
+  /** Keeps only the rows where keep[row] is 1 (DELETE rebuilds the columns, compacting them). */
+  retain(keep: Uint8Array): void {
+    const kept: Value[][] = [];
+    for (let r = 0; r < this.rows; r++) if (keep[r] === 1) kept.push(this.row(r));
+    this.truncate();
+    this.insert(kept);
+  }
+
+  truncate(): void {
+    for (let c = 0; c < this.columns.length; c++) this.columns[c] = new Column(this.columns[c]!.def);
+    this.rows = 0;
+    if (this.keys !== null) this.keys = new Set();
+  }
+
+  addColumn(def: ColumnDef): void {
+    const column = new Column(def);
+    for (let r = 0; r < this.rows; r++) column.append(null);
+    this.columns.push(column);
+  }
+
+  private checkNotNull(row: readonly Value[]): void {
+    for (let c = 0; c < this.columns.length; c++) {
+      const def = this.columns[c]!.def;
+      if (def.notNull && row[c] === null) {
+        throw new SqlError('23502', `null value in column "${def.name}" of relation "${this.name}" violates not-null constraint`);
+      }
+    }
+  }
+
+  private keyOf(row: readonly Value[]): string {
+    return this.primaryKey.map((c) => String(row[c])).join('\u0000');
+  }
+
+  private duplicate(): SqlError {
+    return new SqlError('23505', `duplicate key value violates unique constraint "${this.name}_pkey"`);
+  }
+}
+
+export class Catalog {
+  private readonly tables = new Map<string, Table>();
+
+  get(name: string): Table | undefined {
+    return this.tables.get(name);
+  }
+
+  require(name: string): Table {
+    const table = this.tables.get(name);
+    if (table === undefined) throw new SqlError('42P01', `relation "${name}" does not exist`);
+    return table;
+  }
+
+  add(table: Table): void {
+    this.tables.set(table.name, table);
+  }
+
+  drop(name: string): boolean {
+    return this.tables.delete(name);
+  }
+
+  names(): string[] {
+    return [...this.tables.keys()].sort();
+  }
+}
