@@ -57,7 +57,30 @@ if (daemonize && process.env[DAEMON_CHILD] === undefined) {
   // Absolute, as Redis keeps it: the server changes to `dir` before CONFIG REWRITE needs it.
   const configFile = args.length > 0 && !args[0]!.startsWith('--') && args[0] !== '-' ? resolve(args[0]!) : undefined;
   const daemon = process.env[DAEMON_CHILD] !== undefined;
-  let running: RunningServer;
+  let running: RunningServer | null = null;
+  let stopping = false;
+  /** A signal that arrived before the server was up: acted on once it is. */
+  let early: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (running === null) {
+      early ??= signal;
+      return;
+    }
+    const { server } = running;
+    // A second Ctrl-C means "now", as in Redis.
+    if (stopping && signal === 'SIGINT') {
+      server.log.warning('You insist... exiting now.');
+      process.exit(1);
+    }
+    if (stopping) return;
+    stopping = true;
+    server.log.warning(`Received ${signal} scheduling shutdown...`);
+    const flags = server.config.get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm').split(' ');
+    void requestShutdown(server, shutdownSaves(server, flags));
+  };
+  // Installed before the server says it is ready: a signal sent on that line must find them.
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   try {
     running = await startServer({
       lines,
@@ -74,20 +97,5 @@ if (daemonize && process.env[DAEMON_CHILD] === undefined) {
     process.send?.('ready');
     process.disconnect?.();
   }
-  const { server } = running;
-  let stopping = false;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    // A second Ctrl-C means "now", as in Redis.
-    if (stopping && signal === 'SIGINT') {
-      server.log.warning('You insist... exiting now.');
-      process.exit(1);
-    }
-    if (stopping) return;
-    stopping = true;
-    server.log.warning(`Received ${signal} scheduling shutdown...`);
-    const flags = server.config.get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm').split(' ');
-    void requestShutdown(server, shutdownSaves(server, flags));
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  if (early !== null) onSignal(early);
 }
