@@ -424,14 +424,12 @@ function rangeCommand(cmd: RangeCommand) {
     let withScores = false;
     let offset = 0;
     let limit = -1;
-    let hasLimit = false;
     for (let j = base + 3; j < argv.length; j++) {
       const arg = argv[j]!;
       if (!cmd.store && isWord(arg, 'withscores')) withScores = true;
       else if (isWord(arg, 'limit') && argv.length - j - 1 >= 2) {
         offset = longArg(argv[j + 1]!);
         limit = longArg(argv[j + 2]!);
-        hasLimit = true;
         j += 2;
       } else if (cmd.reverse === null && isWord(arg, 'rev')) reverse = true;
       else if (cmd.by === null && by === null && isWord(arg, 'bylex')) by = BY_LEX;
@@ -439,7 +437,12 @@ function rangeCommand(cmd: RangeCommand) {
       else throw new CommandError(SYNTAX);
     }
     by ??= BY_RANK;
-    if (hasLimit && by === BY_RANK) throw new CommandError(LIMIT_NEEDS_BY);
+    // Redis tells "no LIMIT" from "LIMIT <offset> -1" only by the count, so a rank range takes
+    // the latter and ignores its offset.
+    if (by === BY_RANK) {
+      if (limit !== -1) throw new CommandError(LIMIT_NEEDS_BY);
+      offset = 0;
+    }
     if (withScores && by === BY_LEX) throw new CommandError(WITHSCORES_BYLEX);
     // Reversed score and lex ranges are written max first.
     const swap = reverse && by !== BY_RANK;
