@@ -63,12 +63,18 @@ function limits(ctx: CommandContext): Limits {
   return { entries: config.number('zset-max-listpack-entries'), value: config.number('zset-max-listpack-value') };
 }
 
-/** Sets the score of the member just looked up with z.locate, converting the zset to a skiplist once it outgrows the listpack. */
-function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number): void {
-  z.setLocated(member, score);
-  if (z.encoding === Encoding.Listpack && (z.size > limit.entries || member.length > limit.value)) {
+/**
+ * Sets the score of the member just looked up with z.locate. As zsetAdd does, a listpack that a
+ * new member would outgrow becomes a skiplist before the insert (so a -0 score keeps its sign),
+ * and a changed score never converts.
+ */
+function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number, added: boolean): void {
+  if (added && z.encoding === Encoding.Listpack && (z.size + 1 > limit.entries || member.length > limit.value)) {
     z.convert(true);
     ctx.db.setEncoding(id, Encoding.Skiplist);
+    z.set(member, score);
+  } else {
+    z.setLocated(member, score);
   }
 }
 
@@ -233,7 +239,7 @@ function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint
   if (current === undefined) {
     if (flags & XX) return null;
     ctx.db.objectForWrite(id);
-    setScore(ctx, limit, id, z, member, score);
+    setScore(ctx, limit, id, z, member, score, true);
     return { score, added: true, changed: true };
   }
   if (flags & NX) return null;
@@ -245,7 +251,7 @@ function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint
   if ((flags & LT && next >= current) || (flags & GT && next <= current)) return null;
   if (next === current) return { score: next, added: false, changed: false };
   ctx.db.objectForWrite(id);
-  setScore(ctx, limit, id, z, member, next);
+  setScore(ctx, limit, id, z, member, next, false);
   return { score: next, added: false, changed: true };
 }
 
