@@ -3,9 +3,10 @@
 // through the gate's call(), so each queued command is timed and counted like any other.
 //
 // WATCH is optimistic locking. A watched key is "touched" (and its watchers' EXEC fails) when
-// the engine's write hook sees it modified, deleted or expired, when FLUSHDB/FLUSHALL/SWAPDB
-// empty or replace a database holding it, or when a key absent at WATCH time exists at EXEC
-// (the engine's hook runs before changes to existing keys, not on creation).
+// the engine's write hook sees it modified, deleted or expired, when its replace hook sees
+// FLUSHDB/FLUSHALL/SWAPDB (or Memcached's flush_all) empty or replace a database holding it,
+// or when a key absent at WATCH time exists at EXEC (the write hook runs before changes to
+// existing keys, not on creation).
 
 import { Buffer } from 'node:buffer';
 import { CommandError } from '../errors.ts';
@@ -13,7 +14,6 @@ import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import type { RegisteredCommand } from './registry.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const group = 'transactions';
@@ -39,7 +39,7 @@ class WatchRegistry {
   private readonly clients = new Map<Client, WatchState>();
   /** Clients whose onReset already unwatches (set once, not once per WATCH). */
   private readonly hooked = new WeakSet<Client>();
-  private removeHook: (() => void) | null = null;
+  private removeHooks: (() => void) | null = null;
 
   constructor(private readonly keyspace: Keyspace) {}
 
@@ -70,8 +70,15 @@ class WatchRegistry {
     const list = this.byKey.get(name);
     if (list === undefined) this.byKey.set(name, [watched]);
     else list.push(watched);
-    // The hook costs a key copy per write, so it is installed only while someone watches.
-    this.removeHook ??= this.keyspace.addWriteHook((database, id) => this.touch(database, database.keyOf(id)));
+    // The hooks cost a key copy per write, so they are installed only while someone watches.
+    if (this.removeHooks === null) {
+      const removeWrite = this.keyspace.addWriteHook((database, id) => this.touch(database, database.keyOf(id)));
+      const removeReplace = this.keyspace.addReplaceHook((database, replacement) => this.touchReplaced(database, replacement));
+      this.removeHooks = () => {
+        removeWrite();
+        removeReplace();
+      };
+    }
   }
 
   unwatch(client: Client): void {
@@ -84,9 +91,9 @@ class WatchRegistry {
       if (remaining.length === 0) this.byKey.delete(name);
       else this.byKey.set(name, remaining);
     }
-    if (this.clients.size === 0 && this.removeHook !== null) {
-      this.removeHook();
-      this.removeHook = null;
+    if (this.clients.size === 0 && this.removeHooks !== null) {
+      this.removeHooks();
+      this.removeHooks = null;
     }
   }
 
@@ -99,11 +106,15 @@ class WatchRegistry {
     }
   }
 
-  /** Touches every watched key that exists in one of `dbs` (they are about to be emptied or swapped). */
-  touchExisting(dbs: readonly number[]): void {
+  /**
+   * A database is about to be emptied or swapped: its watched keys that exist in it, or in the
+   * database taking its place, are touched (touchAllWatchedKeysInDb).
+   */
+  touchReplaced(database: Database, replacement: Database | null): void {
+    const db = this.keyspace.dbs.indexOf(database);
     for (const state of this.clients.values()) {
       if (state.dirty) continue;
-      state.dirty = state.keys.some((w) => dbs.includes(w.db) && this.keyspace.dbs[w.db]!.find(w.key) >= 0);
+      state.dirty = state.keys.some((w) => w.db === db && (database.has(w.key) || (replacement !== null && replacement.has(w.key))));
     }
   }
 
@@ -125,30 +136,10 @@ const registries = new WeakMap<Server, WatchRegistry>();
 function registry(server: Server): WatchRegistry {
   let found = registries.get(server);
   if (found === undefined) {
-    const created = new WatchRegistry(server.keyspace);
-    server.onBeforeCommand((client, cmd, argv) => {
-      if (!created.hasWatchers) return;
-      const dbs = flushedDbs(server, client, cmd, argv);
-      if (dbs !== null) created.touchExisting(dbs);
-    });
-    registries.set(server, created);
-    found = created;
+    found = new WatchRegistry(server.keyspace);
+    registries.set(server, found);
   }
   return found;
-}
-
-/** Databases a FLUSHDB, FLUSHALL or SWAPDB is about to empty or replace; null for other commands. */
-function flushedDbs(server: Server, client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]): number[] | null {
-  switch (cmd.spec.name) {
-    case 'flushdb':
-      return [client.db];
-    case 'flushall':
-      return server.keyspace.dbs.map((_, i) => i);
-    case 'swapdb':
-      return argv.slice(1, 3).map((arg) => Number(arg.toString()));
-    default:
-      return null;
-  }
 }
 
 function discard(ctx: CommandContext): void {

@@ -363,6 +363,7 @@ export class Database {
 
   /** Drops every key at once, without the per-key work of deleteId. */
   clear(): void {
+    this.keyspace.beforeReplace(this, null);
     for (let id = 0; id < this.highWater; id++) {
       if (this.meta(id) === 0) continue;
       const rec = this.rec(id);

@@ -49,6 +49,12 @@ export interface KeyspaceStats {
 /** Called with a key's database and entry id before the key is changed or deleted. */
 export type WriteHook = (db: Database, id: number) => void;
 
+/**
+ * Called before every key of `db` goes at once: emptied (replacement null) or swapped for the
+ * keys of `replacement` (SWAPDB).
+ */
+export type ReplaceHook = (db: Database, replacement: Database | null) => void;
+
 const ACTIVE_EXPIRE_SAMPLES = 20;
 /** Like Redis: keep sampling a database while more than 10% of a sample had expired. */
 const ACTIVE_EXPIRE_STALE_PERCENT = 10;
@@ -66,6 +72,7 @@ export class Keyspace {
   touchKeys = true;
   /** Hooks run before a key is modified (WATCH, snapshots, client-side caching). */
   private writeHooks: WriteHook[] = [];
+  private replaceHooks: ReplaceHook[] = [];
   /** Listeners told of each key removed by expiry (propagation, notifications). */
   private expireListeners: ((db: Database, key: Buffer) => void)[] = [];
   private casCounter = 0;
@@ -107,6 +114,17 @@ export class Keyspace {
     for (let i = 0; i < hooks.length; i++) hooks[i]!(db, id);
   }
 
+  addReplaceHook(hook: ReplaceHook): () => void {
+    this.replaceHooks.push(hook);
+    return () => {
+      this.replaceHooks = this.replaceHooks.filter((h) => h !== hook);
+    };
+  }
+
+  beforeReplace(db: Database, replacement: Database | null): void {
+    for (const hook of this.replaceHooks) hook(db, replacement);
+  }
+
   onExpire(listener: (db: Database, key: Buffer) => void): void {
     this.expireListeners.push(listener);
   }
@@ -124,8 +142,12 @@ export class Keyspace {
     return total;
   }
 
+  /** SWAPDB; a database swapped with itself stays as it is, and nobody is told. */
   swap(a: number, b: number): void {
+    if (a === b) return;
     const dbs = this.dbs;
+    this.beforeReplace(dbs[a]!, dbs[b]!);
+    this.beforeReplace(dbs[b]!, dbs[a]!);
     [dbs[a], dbs[b]] = [dbs[b]!, dbs[a]!];
   }
 
