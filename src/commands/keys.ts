@@ -10,6 +10,7 @@ import {
   INVALID_EXPIRE,
   NO_SUCH_KEY,
   NOT_INTEGER,
+  quoteArg,
   SAME_OBJECT,
   SYNTAX,
 } from '../errors.ts';
@@ -345,7 +346,7 @@ function expireFlags(argv: Buffer[]): number {
     else if (isWord(arg, 'xx')) flags |= EXPIRE_XX;
     else if (isWord(arg, 'gt')) flags |= EXPIRE_GT;
     else if (isWord(arg, 'lt')) flags |= EXPIRE_LT;
-    else throw new CommandError(`ERR Unsupported option ${arg.toString('latin1')}`);
+    else throw new CommandError(`ERR Unsupported option ${quoteArg(arg)}`);
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
     throw new CommandError('ERR NX and XX, GT or LT options at the same time are not compatible');

@@ -194,3 +194,11 @@ test('expiry times past 2^53 ms reply as exact integers within int64', () => {
   assert.equal(h.raw(['PEXPIRETIME', 'k']).toString(), ':9223372036854775807\r\n');
   assert.equal(h.raw(['EXPIRETIME', 'k']).toString(), ':9223372036854776\r\n');
 });
+
+test('an option quoted in an error is cut at a NUL byte and loses its trailing line breaks', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v');
+  assert.equal(errorText(h.run('EXPIRE', 'k', 100, Buffer.from('a\x00b'))), 'ERR Unsupported option a');
+  assert.equal(errorText(h.run('EXPIRE', 'k', 100, 'xy\r\n')), 'ERR Unsupported option xy');
+  assert.equal(errorText(h.run('EXPIRE', 'k', 100, 'x\ry\nz')), 'ERR Unsupported option x y z');
+});
