@@ -17,7 +17,7 @@ import {
 import type { Database } from '../store/database.ts';
 import { ENCODING_NAMES, Encoding, newByteRange, TYPE_NAMES } from '../store/types.ts';
 import { stringMatch } from '../util/glob.ts';
-import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt } from '../util/numbers.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt, toInt64, type Int64 } from '../util/numbers.ts';
 import { isWord } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -357,8 +357,8 @@ function expireFlags(argv: Buffer[]): number {
   return flags;
 }
 
-/** The absolute expiry time in ms, failing on int64 overflow exactly where Redis does. */
-function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: string): number {
+/** The absolute expiry time in ms, exact, failing on int64 overflow exactly where Redis does. */
+function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: string): Int64 {
   const n = parseInt64(arg);
   if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
   if (typeof n === 'number') {
@@ -370,7 +370,7 @@ function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: strin
   if (when > INT64_MAX / unit || when < INT64_MIN / unit) throw new CommandError(INVALID_EXPIRE(name));
   when *= unit;
   if (when > INT64_MAX - BigInt(baseMs)) throw new CommandError(INVALID_EXPIRE(name));
-  return Number(when + BigInt(baseMs));
+  return toInt64(when + BigInt(baseMs));
 }
 
 function expire(ctx: CommandContext, name: string, unitMs: number, absolute: boolean): void {
@@ -397,12 +397,13 @@ function ttl(ctx: CommandContext, inMs: boolean, absolute: boolean): void {
   if (id < 0) return ctx.w.int(-2);
   const at = ctx.db.expireAt(id);
   if (at === -1) return ctx.w.int(-1);
-  const ms = Math.max(0, absolute ? at : at - ctx.keyspace.now);
-  if (Number.isSafeInteger(ms)) return ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
-  // Times past 2^53 ms are held as doubles: round in integers, and stay within int64.
-  let exact = BigInt(ms);
-  if (exact > INT64_MAX) exact = INT64_MAX;
-  ctx.w.bigint(inMs ? exact : (exact + 500n) / 1000n);
+  if (typeof at === 'number') {
+    const ms = Math.max(0, absolute ? at : at - ctx.keyspace.now);
+    return ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
+  }
+  // A time past 2^53 ms is in the far future: no clamping at 0, and integer rounding.
+  const ms = absolute ? at : at - BigInt(ctx.keyspace.now);
+  ctx.w.bigint(inMs ? ms : (ms + 500n) / 1000n);
 }
 
 function persist(ctx: CommandContext): void {

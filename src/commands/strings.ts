@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { Database } from '../store/database.ts';
-import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose, toInt64, type Int64 } from '../util/numbers.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -137,10 +137,10 @@ function parseStringOptions(argv: Buffer[], forSet: boolean): number {
 }
 
 /**
- * An expiry argument as an absolute time in ms, with Redis's checks: positive, and no int64
- * overflow when scaled to ms or added to the current time.
+ * An expiry argument as an exact absolute time in ms, with Redis's checks: positive, and no
+ * int64 overflow when scaled to ms or added to the current time.
  */
-function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): number {
+function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): Int64 {
   const n = int64Arg(arg);
   const seconds = (flags & (EX | EXAT)) !== 0;
   const relative = (flags & (EX | PX)) !== 0;
@@ -153,7 +153,7 @@ function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): numbe
   if (big > 0n && !(seconds && big > INT64_MAX / 1000n)) {
     if (seconds) big *= 1000n;
     if (relative) big += BigInt(now);
-    if (big <= INT64_MAX) return Number(big);
+    if (big <= INT64_MAX) return toInt64(big);
   }
   throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
 }

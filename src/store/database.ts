@@ -11,7 +11,9 @@
 // - Each entry's record in the Arena holds a header, the key and the value (record.ts). A
 //   value that is a collection or a large string lives in `objects`; the record holds its handle.
 // - Expiry times live in a dense "volatile" list (for O(1) random sampling by the active
-//   expire cycle); a sparse column maps an entry to its position there. Memcached flags and
+//   expire cycle); a sparse column maps an entry to its position there. They are int64 ms as
+//   in Redis: the list holds doubles, exact up to 2^53 ms (year 287396); a time beyond that
+//   is rounded there, which cannot change an expiry check, and kept exact in `wideExpiry`. Memcached flags and
 //   CAS values live in sparse columns too, so the many keys without them cost nothing.
 //
 // Ids handed out by lookups are valid until the next call that inserts or deletes a key.
@@ -24,6 +26,7 @@ import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZ
 import * as Rec from './record.ts';
 import { EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
+import type { Int64 } from '../util/numbers.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
 
 const STRIDE = 4;
@@ -67,6 +70,8 @@ export class Database {
   private volCount = 0;
   /** Position + 1 in the volatile list, by entry id; 0 = no TTL. */
   private volPos = new SparseColumn(Int32Array);
+  /** Exact expiry times past 2^53 ms, by entry id (only an entry whose volAt is past 2^53 has one). */
+  private wideExpiry: Map<number, bigint> | null = null;
   private flags = new SparseColumn(Int32Array);
   /** CAS values handed out, by entry id; 0 = none since the last change. */
   private cas = new SparseColumn(Float64Array);
@@ -382,6 +387,7 @@ export class Database {
     this.volAt = new PagedFloat64();
     this.volCount = 0;
     this.volPos = new SparseColumn(Int32Array);
+    this.wideExpiry = null;
     this.flags = new SparseColumn(Int32Array);
     this.cas = new SparseColumn(Float64Array);
     if (this.slots !== null) this.slots = new SlotIndex();
@@ -389,22 +395,31 @@ export class Database {
 
   // ---- expiry ----------------------------------------------------------------------------------
 
-  /** Absolute expiry in ms since the epoch, or -1 when the key has no TTL. */
-  expireAt(id: number): number {
+  /** Absolute expiry in ms since the epoch, exact, or -1 when the key has no TTL. */
+  expireAt(id: number): Int64 {
     const vol = this.volPos.get(id);
-    return vol === 0 ? -1 : this.volAt.get(vol - 1);
+    if (vol === 0) return -1;
+    const at = this.volAt.get(vol - 1);
+    return at <= Number.MAX_SAFE_INTEGER ? at : this.wideExpiry!.get(id)!;
   }
 
-  setExpire(id: number, atMs: number): void {
+  setExpire(id: number, atMs: Int64): void {
     this.keyspace.beforeWrite(this, id);
+    let at: number;
+    if (typeof atMs === 'number') {
+      at = atMs;
+    } else {
+      at = Number(atMs);
+      (this.wideExpiry ??= new Map()).set(id, atMs);
+    }
     const vol = this.volPos.get(id);
     if (vol !== 0) {
-      this.volAt.set(vol - 1, atMs);
+      this.volAt.set(vol - 1, at);
       return;
     }
     const pos = this.volCount++;
     this.volIds.set(pos, id);
-    this.volAt.set(pos, atMs);
+    this.volAt.set(pos, at);
     this.volPos.set(id, pos + 1);
   }
 
@@ -752,6 +767,7 @@ export class Database {
       this.volPos.set(movedId, pos + 1);
     }
     this.volPos.set(id, 0);
+    this.wideExpiry?.delete(id);
   }
 
   private unlink(id: number, hash: number): void {
