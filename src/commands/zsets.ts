@@ -22,7 +22,7 @@ import { STOP, type SetValue } from '../store/types/set.ts';
 import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
 import { stringMatch } from '../util/glob.ts';
 import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import { isWord, longArg } from './args.ts';
+import { checkRepeatCount, isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
 import { cardLimit, numkeysKeys, replyScan, scanOptions, spec } from './sets.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -597,13 +597,20 @@ function zrandmember(ctx: CommandContext): void {
   if (withScores && Math.abs(requested) > Number(INT64_MAX / 2n)) throw new CommandError(VALUE_OUT_OF_RANGE);
   const id = findZset(ctx, argv[1]!, true);
   if (id < 0 || requested === 0) return w.array(0);
+  checkRepeatCount(requested);
   const z = readZset(ctx, id);
   const size = z.size;
-  let ranks: number[];
   if (requested < 0) {
     // Negative counts may repeat members: each pick is independent.
-    ranks = Array.from({ length: -requested }, () => Math.floor(Math.random() * size));
-  } else if (requested >= size) {
+    return replyScored(w, -requested, withScores, (visit) => {
+      for (let i = 0; i < -requested; i++) {
+        const r = Math.floor(Math.random() * size);
+        z.range(r, r, false, visit);
+      }
+    });
+  }
+  let ranks: number[];
+  if (requested >= size) {
     // The whole zset, which Redis lists from the highest rank down.
     ranks = Array.from({ length: size }, (_, i) => size - 1 - i);
   } else {

@@ -82,3 +82,14 @@ test('a listpack zset comes back whole from ZSCAN', () => {
   assert.deepEqual(h.run('ZSCAN', 'z', '0', 'COUNT', 1), ['0', ['a', '1', 'b', '2', 'c', 'inf']]);
   assert.deepEqual(h.run('ZSCAN', 'nokey', '0'), ['0', []]);
 });
+
+test('ZRANDMEMBER refuses a negative count whose reply could never be built, instead of spinning', () => {
+  const h = new Harness();
+  h.run('ZADD', 'z', 1, 'a', 2, 'b');
+  assert.equal(text(h.run('ZRANDMEMBER', 'z', '-9223372036854775807')), 'ERR value is out of range');
+  assert.equal(text(h.run('ZRANDMEMBER', 'z', '-1000000000')), 'ERR value is out of range');
+  assert.deepEqual(h.run('ZRANDMEMBER', 'nokey', '-9223372036854775807'), []);
+  const picks = h.run('ZRANDMEMBER', 'z', -4, 'WITHSCORES') as string[];
+  assert.equal(picks.length, 8);
+  for (let i = 0; i < 8; i += 2) assert.equal(picks[i + 1], picks[i] === 'a' ? '1' : '2');
+});
