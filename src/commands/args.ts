@@ -25,6 +25,17 @@ export function longArg(arg: Uint8Array, error = NOT_INTEGER): number {
   return Number(n);
 }
 
+const HALF_LONG = 4611686018427387903n;
+
+/**
+ * HRANDFIELD's and ZRANDMEMBER's count with WITHVALUES / WITHSCORES, which doubles it for the
+ * reply's length: Redis refuses it past LONG_MAX/2 either way, before looking at the key.
+ * (Compared as an exact int64: a double would round LONG_MAX/2 up by one.)
+ */
+export function checkPairedCount(count: number | bigint): void {
+  if (count > HALF_LONG || count < -HALF_LONG) throw new CommandError(VALUE_OUT_OF_RANGE);
+}
+
 /** The fewest bytes one element of a reply takes: an empty bulk, "$0\r\n\r\n". */
 const MIN_ELEMENT_BYTES = 6;
 

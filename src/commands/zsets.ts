@@ -13,7 +13,6 @@ import {
   NOT_INTEGER,
   NUMKEYS_POSITIVE,
   SYNTAX,
-  VALUE_OUT_OF_RANGE,
   WRONGTYPE,
 } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
@@ -21,8 +20,8 @@ import { Encoding, ValueType } from '../store/types.ts';
 import { STOP, type SetValue } from '../store/types/set.ts';
 import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
 import { stringMatch } from '../util/glob.ts';
-import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import { checkRepeatCount, isWord, longArg } from './args.ts';
+import { formatDouble, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
+import { checkPairedCount, checkRepeatCount, isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
 import { cardLimit, numkeysKeys, replyScan, scanOptions, spec } from './sets.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -593,8 +592,7 @@ function zrandmember(ctx: CommandContext): void {
   const requested = Number(raw);
   const withScores = argv.length === 4;
   if (argv.length > 4 || (withScores && !isWord(argv[3]!, 'withscores'))) throw new CommandError(SYNTAX);
-  // Redis doubles the count for the reply's length, so it caps it at half the long range.
-  if (withScores && Math.abs(requested) > Number(INT64_MAX / 2n)) throw new CommandError(VALUE_OUT_OF_RANGE);
+  if (withScores) checkPairedCount(raw);
   const id = findZset(ctx, argv[1]!, true);
   if (id < 0 || requested === 0) return w.array(0);
   checkRepeatCount(requested);
