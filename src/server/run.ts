@@ -42,10 +42,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // memcached-port 0 (the default) keeps the Memcached front off.
   const memcachedPort = server.config.number('memcached-port');
   const memcached = memcachedPort > 0 ? new MemcachedListener(server) : null;
-  if (memcached !== null) {
-    await memcached.listen(memcachedPort, hosts);
-    if (options.log) console.log(`Memcached protocol on ${hosts.join(', ')} port ${memcachedPort}`);
-  }
   let closed: Promise<void> | null = null;
   const close = () => {
     closed ??= (async () => {
@@ -56,6 +52,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     })();
     return closed;
   };
+  if (memcached !== null) {
+    try {
+      await memcached.listen(memcachedPort, hosts);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    if (options.log) console.log(`Memcached protocol on ${hosts.join(', ')} port ${memcachedPort}`);
+  }
   server.shutdown = close;
   return {
     server,

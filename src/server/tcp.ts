@@ -1,6 +1,14 @@
 // Listening on every bind address, shared by the Redis and Memcached fronts.
 
 import net from 'node:net';
+import { StartupError } from './startup.ts';
+
+/** What bind(2) failures read as in redis-server's log (strerror's words). */
+const BIND_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EACCES: 'Permission denied',
+};
 
 /**
  * Opens a listener on each host. Port 0 takes a free port on the first host and the same
@@ -16,17 +24,30 @@ export async function listenOnAll(
   let boundPort = port;
   for (const host of hosts) {
     const tcp = net.createServer({ noDelay: true }, onSocket);
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen({ port: boundPort, host, backlog }, () => {
-        tcp.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ port: boundPort, host, backlog }, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      await closeAll(servers);
+      throw listenFailure(host, boundPort, error as NodeJS.ErrnoException);
+    }
     boundPort = (tcp.address() as net.AddressInfo).port;
     servers.push(tcp);
   }
   return { servers, port: boundPort };
+}
+
+/** A listener that could not open, reported in redis-server's words; start-up ends with status 1. */
+function listenFailure(host: string, port: number, error: NodeJS.ErrnoException): StartupError {
+  const reason = BIND_FAILURES[error.code ?? ''] ?? error.message;
+  return new StartupError(
+    `Warning: Could not create server TCP listening socket ${host}:${port}: bind: ${reason}\nFailed listening on port ${port} (TCP), aborting.`,
+  );
 }
 
 /**
