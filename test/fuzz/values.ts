@@ -26,7 +26,13 @@ export const MEMBERS = ['a', 'b', 'c', 'd', 'e', '', '1', '2', '10', '-1', '0', 
 
 /** A length-limited count: mostly small, sometimes an edge. */
 export function count(r: Rng): string {
-  return r.chance(0.8) ? String(r.between(-5, 8)) : r.pick(INT_EDGES);
+  if (r.chance(0.8)) return String(r.between(-5, 8));
+  return r.chance(0.8) ? r.pick(INT_EDGES) : r.pick(NOT_INTS);
+}
+
+/** An unknown option word, sometimes with bytes that error texts must cut or drop. */
+export function junk(r: Rng): string {
+  return r.pick(['FOO', 'a\x00b', 'xy\r\n', '\r\nz', '']);
 }
 
 /**

@@ -6,7 +6,8 @@ import * as v from '../values.ts';
 const k = (ctx: GenContext) => ctx.key('any');
 
 function expireFlag(ctx: GenContext): string[] {
-  return ctx.rng.chance(0.6) ? [] : [word(ctx, ctx.rng.pick(['NX', 'XX', 'GT', 'LT', 'FOO']))];
+  if (ctx.rng.chance(0.6)) return [];
+  return ctx.rng.chance(0.85) ? [word(ctx, ctx.rng.pick(['NX', 'XX', 'GT', 'LT']))] : [v.junk(ctx.rng)];
 }
 
 export const keys: Family = {

@@ -15,7 +15,7 @@ function setOptions(ctx: GenContext): string[] {
   else if (roll === 1) out.push(word(ctx, 'PX'), String(r.between(100000, 10000000)));
   else if (roll === 2) out.push(word(ctx, r.pick(['EXAT', 'PXAT'])), v.expireAtMs(ctx.rng));
   else if (roll === 3) out.push(word(ctx, 'KEEPTTL'));
-  if (r.chance(0.05)) out.push(r.pick(['EX', 'PX', 'FOO', 'NX']));
+  if (r.chance(0.05)) out.push(r.chance(0.5) ? r.pick(['EX', 'PX', 'NX']) : v.junk(r));
   return r.chance(0.1) ? out.reverse() : out;
 }
 
