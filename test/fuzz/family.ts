@@ -9,11 +9,12 @@ import type { Rng } from './rng.ts';
  * - unordered: an array's (or RESP3 set's or map's) elements in any order (hash order);
  * - pairs: like unordered, with a flat RESP2 array read as field/value pairs;
  * - shape: same types and lengths, any content (random picks); errors still exactly;
+ * - length: only the same type and number of elements (a random subset of mixed elements);
  * - scan: [cursor, elements]: elements as `pairs` or `unordered` once both cursors are 0;
  * - time: an integer TTL or expiry time, equal when not positive, else within a second;
  * - sort-alpha: exact, except that elements equal up to a NUL (ties for strcoll) may swap.
  */
-export type Compare = 'exact' | 'unordered' | 'pairs' | 'shape' | 'scan' | 'scan-pairs' | 'time' | 'sort-alpha';
+export type Compare = 'exact' | 'unordered' | 'pairs' | 'shape' | 'length' | 'scan' | 'scan-pairs' | 'time' | 'sort-alpha';
 
 export interface CommandStep {
   kind: 'command';

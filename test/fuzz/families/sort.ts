@@ -34,7 +34,8 @@ function sort(ctx: GenContext): Step {
   // stored), and so do ALPHA ties.
   const unsorted = by !== null && (!by.includes('*') || alpha);
   if (store) return command(args);
-  if (unsorted) return command(args, limited ? 'shape' : 'unordered');
+  // LIMIT then takes a different subset, whose GET values may be null or not.
+  if (unsorted) return command(args, limited ? 'length' : 'unordered');
   return command(args, alpha ? 'sort-alpha' : 'exact');
 }
 
