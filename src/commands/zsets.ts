@@ -632,12 +632,26 @@ function zscan(ctx: CommandContext): void {
   if (id < 0) return replyScan(w, 0, []);
   const { count, pattern } = scanOptions(argv, 3);
   const found: Uint8Array[] = [];
-  const next = readZset(ctx, id).scan(cursor, count, (m, s, e, score) => {
+  const z = readZset(ctx, id);
+  const format = z.encoding === Encoding.Listpack ? listpackScore : formatDouble;
+  const next = z.scan(cursor, count, (m, s, e, score) => {
     const member = m.subarray(s, e);
     if (pattern !== null && !stringMatch(pattern, member)) return;
-    found.push(Buffer.from(member), Buffer.from(formatDouble(score), 'latin1'));
+    found.push(Buffer.from(member), Buffer.from(format(score), 'latin1'));
   });
   replyScan(w, next, found);
+}
+
+/** The largest double d2string prints as an integer: (double)(LLONG_MAX/2). */
+const LISTPACK_INTEGER_MAX = 2 ** 62;
+
+/**
+ * A score as Redis's listpack holds it, which ZSCAN hands back as it is: d2string writes an
+ * integral score up to LLONG_MAX/2 in full digits (123456789012345680, where a reply double
+ * reads 1.2345678901234568e+17), any other as a reply double.
+ */
+function listpackScore(score: number): string {
+  return Number.isInteger(score) && Math.abs(score) <= LISTPACK_INTEGER_MAX ? BigInt(score).toString() : formatDouble(score);
 }
 
 // ---- ZUNION / ZINTER / ZDIFF -----------------------------------------------------------------------
