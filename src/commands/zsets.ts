@@ -667,6 +667,18 @@ const SUM: Aggregate = (a, b) => {
   const r = a + b;
   return Number.isNaN(r) ? 0 : r;
 };
+// The score so far stays unless the new one is strictly beyond it, so -0 and 0 keep whichever
+// came first (Math.min and Math.max would prefer -0 and 0).
+const MIN: Aggregate = (a, b) => (a > b ? b : a);
+const MAX: Aggregate = (a, b) => (a < b ? b : a);
+
+/**
+ * The sources in the order Redis combines them: by size, smallest first (a missing key counts
+ * as empty), keeping their order on ties. It decides float rounding, inf + -inf and -0 ties.
+ */
+function bySize(sources: readonly (Source | null)[]): (Source | null)[] {
+  return sources.slice().sort((a, b) => (a?.size ?? 0) - (b?.size ?? 0));
+}
 
 /** A source of members and scores: a zset, or a set whose members all score 1. */
 interface Source {
@@ -740,8 +752,8 @@ function combineCommand(c: Combine) {
       } else if (c.op !== DIFF && !c.cardinality && remaining >= 2 && isWord(arg, 'aggregate')) {
         const kind = argv[j + 1]!;
         if (isWord(kind, 'sum')) aggregate = SUM;
-        else if (isWord(kind, 'min')) aggregate = Math.min;
-        else if (isWord(kind, 'max')) aggregate = Math.max;
+        else if (isWord(kind, 'min')) aggregate = MIN;
+        else if (isWord(kind, 'max')) aggregate = MAX;
         else throw new CommandError(SYNTAX);
         j += 2;
       } else if (!c.store && !c.cardinality && isWord(arg, 'withscores')) {
@@ -759,7 +771,7 @@ function combineCommand(c: Combine) {
     });
     const result = new Map<string, number>();
     if (c.op === UNION) {
-      for (const src of sources) {
+      for (const src of bySize(sources)) {
         src?.forEach((m, score) => {
           const value = weighted(score, src.weight);
           const prior = result.get(m);
@@ -787,7 +799,7 @@ function combineCommand(c: Combine) {
 /** The intersection, walking the smallest source; stops after `limit` members (0 = all). */
 function intersectSources(sources: (Source | null)[], aggregate: Aggregate, limit: number, out: Map<string, number>): void {
   if (sources.some((s) => s === null || s.size === 0)) return;
-  const [smallest, ...others] = (sources as Source[]).slice().sort((a, b) => a.size - b.size);
+  const [smallest, ...others] = bySize(sources) as Source[];
   smallest!.forEach((m, score) => {
     const bytes = Buffer.from(m, 'latin1');
     let value = weighted(score, smallest!.weight);
