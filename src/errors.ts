@@ -68,17 +68,20 @@ export function wrongArity(name: string): string {
 export function unknownCommand(args: readonly Uint8Array[]): string {
   let argText = '';
   for (let i = 1; i < args.length && argText.length < 128; i++) {
-    argText += `'${latin1(args[i]!, 128 - argText.length)}' `;
+    argText += `'${quoteArg(args[i]!, 128 - argText.length)}' `;
   }
-  return `ERR unknown command '${latin1(args[0]!, 128)}', with args beginning with: ${argText}`;
+  return `ERR unknown command '${quoteArg(args[0]!, 128)}', with args beginning with: ${argText}`;
 }
 
 export function unknownSubcommand(sub: Uint8Array, container: string): string {
-  return `ERR unknown subcommand '${latin1(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand '${quoteArg(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
-/** Up to `max` bytes as they came, cut at a NUL as Redis's printf("%s") cuts them. */
-function latin1(bytes: Uint8Array, max: number): string {
+/**
+ * A client's bytes for quoting in an error text: up to `max` of them as they came (latin1),
+ * cut at a NUL as Redis's printf("%s") cuts them.
+ */
+export function quoteArg(bytes: Uint8Array, max = bytes.length): string {
   const nul = bytes.indexOf(0);
   const length = Math.min(nul < 0 ? bytes.length : nul, max);
   return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');

@@ -1,7 +1,7 @@
 // Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.
 
 import { Buffer } from 'node:buffer';
-import { DB_INDEX_RANGE, CommandError, NOT_INTEGER, WRONGPASS } from '../errors.ts';
+import { DB_INDEX_RANGE, CommandError, NOT_INTEGER, quoteArg, WRONGPASS } from '../errors.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../util/numbers.ts';
 import { REDIS_VERSION } from '../version.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -41,7 +41,7 @@ function hello(ctx: CommandContext): void {
       name = validClientName(argv[i + 1]!);
       i += 1;
     } else {
-      throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]!.toString('latin1')}'`);
+      throw new CommandError(`ERR Syntax error in HELLO option '${quoteArg(argv[i]!)}'`);
     }
   }
   if (!client.authenticated) {

@@ -27,7 +27,6 @@ import {
   NOT_INTEGER,
   OVERFLOW,
   SYNTAX,
-  VALUE_OUT_OF_RANGE,
   WRONGTYPE,
   wrongArity,
 } from '../errors.ts';
@@ -37,7 +36,7 @@ import { entryBytes } from '../store/types/listpack.ts';
 import { stringMatch } from '../util/glob.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import { isWord, longArg } from './args.ts';
+import { checkPairedCount, checkRepeatCount, isWord, longArg } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 import type { Database } from '../store/database.ts';
 import type { Server } from '../server/server.ts';
@@ -345,10 +344,10 @@ function hrandfield(ctx: CommandContext): void {
   const requested = Number(raw);
   const withValues = argv.length === 4;
   if (argv.length > 4 || (withValues && !isWord(argv[3]!, 'withvalues'))) throw new CommandError(SYNTAX);
-  // Redis doubles the count for the reply's length, so it caps it at half the long range.
-  if (withValues && Math.abs(requested) > Number(INT64_MAX / 2n)) throw new CommandError(VALUE_OUT_OF_RANGE);
+  if (withValues) checkPairedCount(raw);
   const id = findHash(ctx, argv[1]!, true);
   if (id < 0 || requested === 0) return w.array(0);
+  checkRepeatCount(requested);
   const hash = readHash(ctx, id);
   // A RESP3 client gets [field, value] pairs; a RESP2 client one flat array.
   const pairsAsArrays = withValues && w.resp === 3;

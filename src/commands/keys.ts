@@ -10,13 +10,14 @@ import {
   INVALID_EXPIRE,
   NO_SUCH_KEY,
   NOT_INTEGER,
+  quoteArg,
   SAME_OBJECT,
   SYNTAX,
 } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { ENCODING_NAMES, Encoding, newByteRange, TYPE_NAMES } from '../store/types.ts';
 import { stringMatch } from '../util/glob.ts';
-import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt } from '../util/numbers.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt, toInt64, type Int64 } from '../util/numbers.ts';
 import { Notify } from '../server/effects.ts';
 import { isWord } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -99,14 +100,9 @@ export function deleteAndPropagate(ctx: CommandContext, id: number, key: Buffer,
   if (ctx.propagating) ctx.propagateAs([ctx.server.config.bool(lazyOption) ? UNLINK : DEL, key]);
 }
 
-/**
- * An absolute expiry as Redis writes it into PEXPIREAT and SET ... PXAT: `when` in decimal,
- * recomputed exactly from the argument (`arg` * `unitMs` + `baseMs`) where `when` has gone past
- * 2^53 and rounded.
- */
-export function expireTimeText(when: number, arg: Uint8Array, unitMs: number, baseMs: number): Buffer {
-  if (Number.isSafeInteger(when)) return Buffer.from(String(when));
-  return Buffer.from(String(BigInt(parseInt64(arg) as number | bigint) * BigInt(unitMs) + BigInt(baseMs)));
+/** An absolute expiry (exact int64 ms) as Redis writes it into PEXPIREAT and SET ... PXAT. */
+export function expireTimeText(when: Int64): Buffer {
+  return Buffer.from(String(when));
 }
 
 // ---- existence, type, deletion -------------------------------------------------------------------
@@ -383,7 +379,7 @@ function expireFlags(argv: Buffer[]): number {
     else if (isWord(arg, 'xx')) flags |= EXPIRE_XX;
     else if (isWord(arg, 'gt')) flags |= EXPIRE_GT;
     else if (isWord(arg, 'lt')) flags |= EXPIRE_LT;
-    else throw new CommandError(`ERR Unsupported option ${arg.toString('latin1')}`);
+    else throw new CommandError(`ERR Unsupported option ${quoteArg(arg)}`);
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
     throw new CommandError('ERR NX and XX, GT or LT options at the same time are not compatible');
@@ -394,8 +390,8 @@ function expireFlags(argv: Buffer[]): number {
   return flags;
 }
 
-/** The absolute expiry time in ms, failing on int64 overflow exactly where Redis does. */
-function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: string): number {
+/** The absolute expiry time in ms, exact, failing on int64 overflow exactly where Redis does. */
+function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: string): Int64 {
   const n = parseInt64(arg);
   if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
   if (typeof n === 'number') {
@@ -407,7 +403,7 @@ function expireTime(arg: Uint8Array, unitMs: number, baseMs: number, name: strin
   if (when > INT64_MAX / unit || when < INT64_MIN / unit) throw new CommandError(INVALID_EXPIRE(name));
   when *= unit;
   if (when > INT64_MAX - BigInt(baseMs)) throw new CommandError(INVALID_EXPIRE(name));
-  return Number(when + BigInt(baseMs));
+  return toInt64(when + BigInt(baseMs));
 }
 
 function expire(ctx: CommandContext, name: string, unitMs: number, absolute: boolean): void {
@@ -435,7 +431,7 @@ function expire(ctx: CommandContext, name: string, unitMs: number, absolute: boo
   ctx.notify(Notify.Generic, 'expire', key);
   // PEXPIREAT with the absolute time in ms, the NX/XX/GT/LT options kept; PEXPIREAT itself as received.
   if (ctx.propagating && !(absolute && unitMs === 1)) {
-    ctx.propagateAs([PEXPIREAT, key, expireTimeText(when, argv[2]!, unitMs, baseMs), ...argv.slice(3)]);
+    ctx.propagateAs([PEXPIREAT, key, expireTimeText(when), ...argv.slice(3)]);
   }
 }
 
@@ -444,12 +440,13 @@ function ttl(ctx: CommandContext, inMs: boolean, absolute: boolean): void {
   if (id < 0) return ctx.w.int(-2);
   const at = ctx.db.expireAt(id);
   if (at === -1) return ctx.w.int(-1);
-  const ms = Math.max(0, absolute ? at : at - ctx.keyspace.now);
-  if (Number.isSafeInteger(ms)) return ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
-  // Times past 2^53 ms are held as doubles: round in integers, and stay within int64.
-  let exact = BigInt(ms);
-  if (exact > INT64_MAX) exact = INT64_MAX;
-  ctx.w.bigint(inMs ? exact : (exact + 500n) / 1000n);
+  if (typeof at === 'number') {
+    const ms = Math.max(0, absolute ? at : at - ctx.keyspace.now);
+    return ctx.w.int(inMs ? ms : Math.floor((ms + 500) / 1000));
+  }
+  // A time past 2^53 ms is in the far future: no clamping at 0, and integer rounding.
+  const ms = absolute ? at : at - BigInt(ctx.keyspace.now);
+  ctx.w.bigint(inMs ? ms : (ms + 500n) / 1000n);
 }
 
 function persist(ctx: CommandContext): void {

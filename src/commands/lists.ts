@@ -270,10 +270,11 @@ function lpos(ctx: CommandContext): void {
       // Redis negates LONG_MIN into itself, a rank every match satisfies.
       rank = raw === INT64_MIN ? 1 : Math.abs(Number(raw));
     } else if (isWord(opt, 'count') && hasArg) {
-      count = longArg(argv[++i]!);
+      // getPositiveLongFromObjectOrReply: its one message covers "not an integer" too.
+      count = longArg(argv[++i]!, LPOS_COUNT_NEGATIVE);
       if (count < 0) throw new CommandError(LPOS_COUNT_NEGATIVE);
     } else if (isWord(opt, 'maxlen') && hasArg) {
-      maxlen = longArg(argv[++i]!);
+      maxlen = longArg(argv[++i]!, LPOS_MAXLEN_NEGATIVE);
       if (maxlen < 0) throw new CommandError(LPOS_MAXLEN_NEGATIVE);
     } else {
       throw new CommandError(SYNTAX);

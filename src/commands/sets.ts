@@ -11,7 +11,7 @@ import { ValueType } from '../store/types.ts';
 import { SetValue, STOP } from '../store/types/set.ts';
 import { stringMatch } from '../util/glob.ts';
 import { INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import { isWord, longArg } from './args.ts';
+import { checkRepeatCount, isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
 import { numkeysKeys } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -196,6 +196,7 @@ function srandmember(ctx: CommandContext): void {
   const requested = Number(raw);
   const id = findSet(ctx, argv[1]!, true);
   if (id < 0 || requested === 0) return w.array(0);
+  checkRepeatCount(requested);
   const set = readSet(ctx, id);
   if (requested < 0) {
     // Negative counts may repeat members: each pick is independent.

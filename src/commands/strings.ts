@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { Database } from '../store/database.ts';
-import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose } from '../util/numbers.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose, toInt64, type Int64 } from '../util/numbers.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import { Notify } from '../server/effects.ts';
@@ -155,10 +155,10 @@ function expireBaseMs(ctx: CommandContext, flags: number): number {
 }
 
 /**
- * An expiry argument as an absolute time in ms, with Redis's checks: positive, and no int64
- * overflow when scaled to ms or added to the current time.
+ * An expiry argument as an exact absolute time in ms, with Redis's checks: positive, and no
+ * int64 overflow when scaled to ms or added to the current time.
  */
-function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): number {
+function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): Int64 {
   const n = int64Arg(arg);
   const unitMs = expireUnitMs(flags);
   const baseMs = expireBaseMs(ctx, flags);
@@ -169,16 +169,12 @@ function expireAtFromArg(ctx: CommandContext, arg: Buffer, flags: number): numbe
   let big = BigInt(n);
   if (big > 0n && !(unitMs === 1000 && big > INT64_MAX / 1000n)) {
     big = big * BigInt(unitMs) + BigInt(baseMs);
-    if (big <= INT64_MAX) return Number(big);
+    if (big <= INT64_MAX) return toInt64(big);
   }
   throw new CommandError(INVALID_EXPIRE(ctx.argv[0]!.toString('latin1').toLowerCase()));
 }
 
 /** The absolute time of an expiry option, as PXAT and PEXPIREAT carry it when propagated. */
-function expireAtText(ctx: CommandContext, expireAt: number, flags: number): Buffer {
-  return expireTimeText(expireAt, expireArg, expireUnitMs(flags), expireBaseMs(ctx, flags));
-}
-
 /**
  * SET and its variants: stores argv[valueAt] under argv[1]. Replies OK (or the old value for
  * GET), or null when NX/XX stopped it; SETNX passes `asInt` to answer 1/0 instead.
@@ -205,7 +201,7 @@ function setGeneric(ctx: CommandContext, flags: number, valueAt: number, asInt: 
   if (expireAt >= 0) {
     db.setExpire(id, expireAt);
     // Every relative or absolute expiry propagates as an absolute one in ms.
-    if (ctx.propagating) ctx.propagateAs([SET_WORD, key, value, PXAT_WORD, expireAtText(ctx, expireAt, flags)]);
+    if (ctx.propagating) ctx.propagateAs([SET_WORD, key, value, PXAT_WORD, expireTimeText(expireAt)]);
     ctx.notify(Notify.Generic, 'expire', key);
   } else if (flags & GET && ctx.propagating) {
     ctx.propagateAs(withoutGet(argv));
@@ -246,7 +242,7 @@ function getex(ctx: CommandContext): void {
     deleteAndPropagate(ctx, id, key, 'lazyfree-lazy-expire');
   } else if (expireAt >= 0) {
     db.setExpire(id, expireAt);
-    if (ctx.propagating) ctx.propagateAs([PEXPIREAT, key, expireAtText(ctx, expireAt, flags)]);
+    if (ctx.propagating) ctx.propagateAs([PEXPIREAT, key, expireTimeText(expireAt)]);
     ctx.notify(Notify.Generic, 'expire', key);
   } else if (flags & PERSIST && db.clearExpire(id)) {
     if (ctx.propagating) ctx.propagateAs([PERSIST_WORD, key]);

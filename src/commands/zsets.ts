@@ -13,7 +13,6 @@ import {
   NOT_INTEGER,
   NUMKEYS_POSITIVE,
   SYNTAX,
-  VALUE_OUT_OF_RANGE,
   WRONGTYPE,
 } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
@@ -22,8 +21,8 @@ import { Encoding, ValueType } from '../store/types.ts';
 import { STOP, type SetValue } from '../store/types/set.ts';
 import { ZSetValue, type LexBound, type ScoredVisitor } from '../store/types/zset.ts';
 import { stringMatch } from '../util/glob.ts';
-import { formatDouble, INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
-import { isWord, longArg } from './args.ts';
+import { formatDouble, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
+import { checkPairedCount, checkRepeatCount, isWord, longArg } from './args.ts';
 import { parseScanCursor } from './keys.ts';
 import { numkeysKeys } from './keyspec.ts';
 import { cardLimit, NUMKEYS_KEYS, replyScan, scanOptions } from './sets.ts';
@@ -64,12 +63,18 @@ function limits(ctx: CommandContext): Limits {
   return { entries: config.number('zset-max-listpack-entries'), value: config.number('zset-max-listpack-value') };
 }
 
-/** Sets the score of the member just looked up with z.locate, converting the zset to a skiplist once it outgrows the listpack. */
-function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number): void {
-  z.setLocated(member, score);
-  if (z.encoding === Encoding.Listpack && (z.size > limit.entries || member.length > limit.value)) {
+/**
+ * Sets the score of the member just looked up with z.locate. As zsetAdd does, a listpack that a
+ * new member would outgrow becomes a skiplist before the insert (so a -0 score keeps its sign),
+ * and a changed score never converts.
+ */
+function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, member: Uint8Array, score: number, added: boolean): void {
+  if (added && z.encoding === Encoding.Listpack && (z.size + 1 > limit.entries || member.length > limit.value)) {
     z.convert(true);
     ctx.db.setEncoding(id, Encoding.Skiplist);
+    z.set(member, score);
+  } else {
+    z.setLocated(member, score);
   }
 }
 
@@ -244,7 +249,7 @@ function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint
   if (current === undefined) {
     if (flags & XX) return null;
     ctx.db.objectForWrite(id);
-    setScore(ctx, limit, id, z, member, score);
+    setScore(ctx, limit, id, z, member, score, true);
     return { score, added: true, changed: true };
   }
   if (flags & NX) return null;
@@ -256,7 +261,7 @@ function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint
   if ((flags & LT && next >= current) || (flags & GT && next <= current)) return null;
   if (next === current) return { score: next, added: false, changed: false };
   ctx.db.objectForWrite(id);
-  setScore(ctx, limit, id, z, member, next);
+  setScore(ctx, limit, id, z, member, next, false);
   return { score: next, added: false, changed: true };
 }
 
@@ -441,14 +446,12 @@ function rangeCommand(cmd: RangeCommand) {
     let withScores = false;
     let offset = 0;
     let limit = -1;
-    let hasLimit = false;
     for (let j = base + 3; j < argv.length; j++) {
       const arg = argv[j]!;
       if (!cmd.store && isWord(arg, 'withscores')) withScores = true;
       else if (isWord(arg, 'limit') && argv.length - j - 1 >= 2) {
         offset = longArg(argv[j + 1]!);
         limit = longArg(argv[j + 2]!);
-        hasLimit = true;
         j += 2;
       } else if (cmd.reverse === null && isWord(arg, 'rev')) reverse = true;
       else if (cmd.by === null && by === null && isWord(arg, 'bylex')) by = BY_LEX;
@@ -456,7 +459,12 @@ function rangeCommand(cmd: RangeCommand) {
       else throw new CommandError(SYNTAX);
     }
     by ??= BY_RANK;
-    if (hasLimit && by === BY_RANK) throw new CommandError(LIMIT_NEEDS_BY);
+    // Redis tells "no LIMIT" from "LIMIT <offset> -1" only by the count, so a rank range takes
+    // the latter and ignores its offset.
+    if (by === BY_RANK) {
+      if (limit !== -1) throw new CommandError(LIMIT_NEEDS_BY);
+      offset = 0;
+    }
     if (withScores && by === BY_LEX) throw new CommandError(WITHSCORES_BYLEX);
     // Reversed score and lex ranges are written max first.
     const swap = reverse && by !== BY_RANK;
@@ -617,17 +625,23 @@ function zrandmember(ctx: CommandContext): void {
   const requested = Number(raw);
   const withScores = argv.length === 4;
   if (argv.length > 4 || (withScores && !isWord(argv[3]!, 'withscores'))) throw new CommandError(SYNTAX);
-  // Redis doubles the count for the reply's length, so it caps it at half the long range.
-  if (withScores && Math.abs(requested) > Number(INT64_MAX / 2n)) throw new CommandError(VALUE_OUT_OF_RANGE);
+  if (withScores) checkPairedCount(raw);
   const id = findZset(ctx, argv[1]!, true);
   if (id < 0 || requested === 0) return w.array(0);
+  checkRepeatCount(requested);
   const z = readZset(ctx, id);
   const size = z.size;
-  let ranks: number[];
   if (requested < 0) {
     // Negative counts may repeat members: each pick is independent.
-    ranks = Array.from({ length: -requested }, () => Math.floor(Math.random() * size));
-  } else if (requested >= size) {
+    return replyScored(w, -requested, withScores, (visit) => {
+      for (let i = 0; i < -requested; i++) {
+        const r = Math.floor(Math.random() * size);
+        z.range(r, r, false, visit);
+      }
+    });
+  }
+  let ranks: number[];
+  if (requested >= size) {
     // The whole zset, which Redis lists from the highest rank down.
     ranks = Array.from({ length: size }, (_, i) => size - 1 - i);
   } else {
@@ -651,12 +665,26 @@ function zscan(ctx: CommandContext): void {
   if (id < 0) return replyScan(w, 0, []);
   const { count, pattern } = scanOptions(argv, 3);
   const found: Uint8Array[] = [];
-  const next = readZset(ctx, id).scan(cursor, count, (m, s, e, score) => {
+  const z = readZset(ctx, id);
+  const format = z.encoding === Encoding.Listpack ? listpackScore : formatDouble;
+  const next = z.scan(cursor, count, (m, s, e, score) => {
     const member = m.subarray(s, e);
     if (pattern !== null && !stringMatch(pattern, member)) return;
-    found.push(Buffer.from(member), Buffer.from(formatDouble(score), 'latin1'));
+    found.push(Buffer.from(member), Buffer.from(format(score), 'latin1'));
   });
   replyScan(w, next, found);
+}
+
+/** The largest double d2string prints as an integer: (double)(LLONG_MAX/2). */
+const LISTPACK_INTEGER_MAX = 2 ** 62;
+
+/**
+ * A score as Redis's listpack holds it, which ZSCAN hands back as it is: d2string writes an
+ * integral score up to LLONG_MAX/2 in full digits (123456789012345680, where a reply double
+ * reads 1.2345678901234568e+17), any other as a reply double.
+ */
+function listpackScore(score: number): string {
+  return Number.isInteger(score) && Math.abs(score) <= LISTPACK_INTEGER_MAX ? BigInt(score).toString() : formatDouble(score);
 }
 
 // ---- ZUNION / ZINTER / ZDIFF -----------------------------------------------------------------------
@@ -672,6 +700,18 @@ const SUM: Aggregate = (a, b) => {
   const r = a + b;
   return Number.isNaN(r) ? 0 : r;
 };
+// The score so far stays unless the new one is strictly beyond it, so -0 and 0 keep whichever
+// came first (Math.min and Math.max would prefer -0 and 0).
+const MIN: Aggregate = (a, b) => (a > b ? b : a);
+const MAX: Aggregate = (a, b) => (a < b ? b : a);
+
+/**
+ * The sources in the order Redis combines them: by size, smallest first (a missing key counts
+ * as empty), keeping their order on ties. It decides float rounding, inf + -inf and -0 ties.
+ */
+function bySize(sources: readonly (Source | null)[]): (Source | null)[] {
+  return sources.slice().sort((a, b) => (a?.size ?? 0) - (b?.size ?? 0));
+}
 
 /** A source of members and scores: a zset, or a set whose members all score 1. */
 interface Source {
@@ -746,8 +786,8 @@ function combineCommand(c: Combine) {
       } else if (c.op !== DIFF && !c.cardinality && remaining >= 2 && isWord(arg, 'aggregate')) {
         const kind = argv[j + 1]!;
         if (isWord(kind, 'sum')) aggregate = SUM;
-        else if (isWord(kind, 'min')) aggregate = Math.min;
-        else if (isWord(kind, 'max')) aggregate = Math.max;
+        else if (isWord(kind, 'min')) aggregate = MIN;
+        else if (isWord(kind, 'max')) aggregate = MAX;
         else throw new CommandError(SYNTAX);
         j += 2;
       } else if (c.store === null && !c.cardinality && isWord(arg, 'withscores')) {
@@ -765,7 +805,7 @@ function combineCommand(c: Combine) {
     });
     const result = new Map<string, number>();
     if (c.op === UNION) {
-      for (const src of sources) {
+      for (const src of bySize(sources)) {
         src?.forEach((m, score) => {
           const value = weighted(score, src.weight);
           const prior = result.get(m);
@@ -793,7 +833,7 @@ function combineCommand(c: Combine) {
 /** The intersection, walking the smallest source; stops after `limit` members (0 = all). */
 function intersectSources(sources: (Source | null)[], aggregate: Aggregate, limit: number, out: Map<string, number>): void {
   if (sources.some((s) => s === null || s.size === 0)) return;
-  const [smallest, ...others] = (sources as Source[]).slice().sort((a, b) => a.size - b.size);
+  const [smallest, ...others] = bySize(sources) as Source[];
   smallest!.forEach((m, score) => {
     const bytes = Buffer.from(m, 'latin1');
     let value = weighted(score, smallest!.weight);

@@ -138,7 +138,8 @@ export class MemcachedStore {
 
   /** Seconds left to live as memcached reports them: -1 for none. */
   ttlOf(id: number): number {
-    const at = this.db.expireAt(id);
+    // Past 2^53 ms the rounding of Number() is far below a second.
+    const at = Number(this.db.expireAt(id));
     return at < 0 ? -1 : Math.max(0, Math.ceil((at - this.keyspace.now) / 1000));
   }
 

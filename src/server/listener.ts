@@ -121,7 +121,10 @@ export class RedisListener {
       server.endBackToBack();
     }
     if (parser.error !== null && !client.closeAfterReply && conn.held === null) {
+      // Counted like any error, but not sent while CLIENT REPLY is OFF or SKIP.
+      const mark = client.w.mark();
       client.w.error(parser.error);
+      if (client.replyMode !== 'on') client.w.rewind(mark);
       client.closeAfterReply = true;
     }
     this.queueFlush(conn);
@@ -145,7 +148,9 @@ export class RedisListener {
       socket.write(out);
       this.enforceOutputLimit(conn);
     }
-    if (client.closeAfterReply) socket.end();
+    // As in Redis, the close comes once the last reply is written: with replies off (CLIENT
+    // REPLY OFF/SKIP) there is none, and the connection stays open but no longer reads.
+    if (client.closeAfterReply && out !== null) socket.end();
   }
 
   /** Closes, as Redis does, a client whose unread replies pass client-output-buffer-limit. */

@@ -8,6 +8,7 @@ import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
 import { configWords } from './config.ts';
 import { applyLines, type StartupLine } from './startup.ts';
+import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
 import { SqlEngine } from '../analytics/engine.ts';
 
@@ -20,6 +21,18 @@ const BIND_ERRORS: Record<string, string> = {
   EACCES: 'Permission denied',
   EADDRNOTAVAIL: 'Cannot assign requested address',
 };
+
+/** A listener that could not open, in redis-server's words (every front fails the same way). */
+function reportListenFailure(log: Logger, error: unknown, hosts: readonly string[], port: number): void {
+  const failed = error as NodeJS.ErrnoException & { address?: string };
+  const reason = BIND_ERRORS[failed.code ?? ''] ?? failed.message;
+  if (failed.address?.startsWith('/')) {
+    log.warning(`Failed opening Unix socket: bind: ${reason}`);
+  } else {
+    log.warning(`Warning: Could not create server TCP listening socket ${failed.address ?? hosts.join(' ')}:${port}: bind: ${reason}`);
+    log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+  }
+}
 
 export interface StartOptions extends ServerOptions {
   /** Config lines as from a redis.conf file and --flags. */
@@ -89,14 +102,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (unixsocket !== '') await listener.listenUnix(unixsocket, parseInt(config.get('unixsocketperm'), 8));
   } catch (error) {
     await listener.close();
-    const failed = error as NodeJS.ErrnoException & { address?: string };
-    const reason = BIND_ERRORS[failed.code ?? ''] ?? failed.message;
-    if (failed.address?.startsWith('/')) {
-      log.warning(`Failed opening Unix socket: bind: ${reason}`);
-    } else {
-      log.warning(`Warning: Could not create server TCP listening socket ${failed.address ?? hosts.join(' ')}:${port}: bind: ${reason}`);
-      log.warning(`Failed listening on port ${port} (TCP), aborting.`);
-    }
+    reportListenFailure(log, error, hosts, port);
     throw error;
   }
   config.set('port', String(port), true);
@@ -119,7 +125,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const memcachedPort = config.number('memcached-port');
   const memcached = memcachedPort > 0 ? new MemcachedListener(server) : null;
   if (memcached !== null) {
-    await memcached.listen(memcachedPort, hosts);
+    try {
+      await memcached.listen(memcachedPort, hosts);
+    } catch (error) {
+      // Start-up ends: what was already listening closes with it.
+      server.stopCron();
+      await listener.close();
+      reportListenFailure(log, error, hosts, memcachedPort);
+      throw error;
+    }
     log.notice(`Memcached protocol on ${hosts.join(' ')} port ${memcachedPort}`);
   }
   // sql-port 0 (the default) keeps the PostgreSQL front off.

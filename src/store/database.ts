@@ -11,7 +11,9 @@
 // - Each entry's record in the Arena holds a header, the key and the value (record.ts). A
 //   value that is a collection or a large string lives in `objects`; the record holds its handle.
 // - Expiry times live in a dense "volatile" list (for O(1) random sampling by the active
-//   expire cycle); a sparse column maps an entry to its position there. Memcached flags and
+//   expire cycle); a sparse column maps an entry to its position there. They are int64 ms as
+//   in Redis: the list holds doubles, exact up to 2^53 ms (year 287396); a time beyond that
+//   is rounded there, which cannot change an expiry check, and kept exact in `wideExpiry`. Memcached flags and
 //   CAS values live in sparse columns too, so the many keys without them cost nothing.
 // - Memory (memory.ts): the dataset (records and objects) and the overhead (this database's
 //   own structures) are running totals, kept per database and for the keyspace; stored
@@ -29,6 +31,7 @@ import * as Rec from './record.ts';
 import { EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
 import { Removal } from './changes.ts';
+import type { Int64 } from '../util/numbers.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
 
 const STRIDE = 4;
@@ -90,6 +93,8 @@ export class Database implements ByteSink {
   private volCount = 0;
   /** Position + 1 in the volatile list, by entry id; 0 = no TTL. */
   private volPos = new SparseColumn(Int32Array, this.structures);
+  /** Exact expiry times past 2^53 ms, by entry id (only an entry whose volAt is past 2^53 has one). */
+  private wideExpiry: Map<number, bigint> | null = null;
   private flags = new SparseColumn(Int32Array, this.structures);
   /** CAS values handed out, by entry id; 0 = none since the last change. */
   private cas = new SparseColumn(Float64Array, this.structures);
@@ -422,6 +427,7 @@ export class Database implements ByteSink {
     this.volAt = new PagedFloat64(this.structures);
     this.volCount = 0;
     this.volPos = new SparseColumn(Int32Array, this.structures);
+    this.wideExpiry = null;
     this.flags = new SparseColumn(Int32Array, this.structures);
     this.cas = new SparseColumn(Float64Array, this.structures);
     if (this.slots !== null) this.slots = new SlotIndex(this.structures);
@@ -430,22 +436,31 @@ export class Database implements ByteSink {
 
   // ---- expiry ----------------------------------------------------------------------------------
 
-  /** Absolute expiry in ms since the epoch, or -1 when the key has no TTL. */
-  expireAt(id: number): number {
+  /** Absolute expiry in ms since the epoch, exact, or -1 when the key has no TTL. */
+  expireAt(id: number): Int64 {
     const vol = this.volPos.get(id);
-    return vol === 0 ? -1 : this.volAt.get(vol - 1);
+    if (vol === 0) return -1;
+    const at = this.volAt.get(vol - 1);
+    return at <= Number.MAX_SAFE_INTEGER ? at : this.wideExpiry!.get(id)!;
   }
 
-  setExpire(id: number, atMs: number): void {
+  setExpire(id: number, atMs: Int64): void {
     this.keyspace.beforeChange(this, id);
+    let at: number;
+    if (typeof atMs === 'number') {
+      at = atMs;
+    } else {
+      at = Number(atMs);
+      (this.wideExpiry ??= new Map()).set(id, atMs);
+    }
     const vol = this.volPos.get(id);
     if (vol !== 0) {
-      this.volAt.set(vol - 1, atMs);
+      this.volAt.set(vol - 1, at);
       return;
     }
     const pos = this.volCount++;
     this.volIds.set(pos, id);
-    this.volAt.set(pos, atMs);
+    this.volAt.set(pos, at);
     this.volPos.set(id, pos + 1);
   }
 
@@ -850,6 +865,7 @@ export class Database implements ByteSink {
       this.volPos.set(movedId, pos + 1);
     }
     this.volPos.set(id, 0);
+    this.wideExpiry?.delete(id);
   }
 
   private unlink(id: number, hash: number): void {

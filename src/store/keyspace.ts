@@ -183,6 +183,7 @@ export class Keyspace {
     return total;
   }
 
+  /** SWAPDB; a database swapped with itself stays as it is, and nobody is told. */
   swap(a: number, b: number): void {
     if (a === b) return;
     const dbs = this.dbs;

@@ -6,6 +6,14 @@ import { Buffer } from 'node:buffer';
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
 
+/** An exact int64 as parseInt64 returns it: a number while safe (within 2^53), a bigint beyond. */
+export type Int64 = number | bigint;
+
+/** `value` (within int64) in Int64's form. */
+export function toInt64(value: bigint): Int64 {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
 /** Marks a failed parse; no valid result can equal it. */
 export const NOT_A_NUMBER = Symbol('not a number');
 
@@ -13,7 +21,7 @@ export const NOT_A_NUMBER = Symbol('not a number');
  * Redis's string2ll: an optional '-', digits without leading zeros, within int64.
  * Results beyond 2^53 come back as bigint so no precision is lost.
  */
-export function parseInt64(bytes: Uint8Array, start = 0, end = bytes.length): number | bigint | typeof NOT_A_NUMBER {
+export function parseInt64(bytes: Uint8Array, start = 0, end = bytes.length): Int64 | typeof NOT_A_NUMBER {
   const len = end - start;
   if (len === 0 || len > 20) return NOT_A_NUMBER;
   let i = start;
@@ -30,8 +38,7 @@ export function parseInt64(bytes: Uint8Array, start = 0, end = bytes.length): nu
   if (value <= Number.MAX_SAFE_INTEGER) return negative ? -value : value;
   let big = BigInt(Buffer.from(bytes.buffer, bytes.byteOffset + start, len).toString('latin1'));
   if (big > INT64_MAX || big < INT64_MIN) return NOT_A_NUMBER;
-  if (big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
-  return big;
+  return toInt64(big);
 }
 
 /** An int64 argument as a plain number, or NOT_A_NUMBER (also for values past 2^53, rare in arguments). */

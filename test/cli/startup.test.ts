@@ -84,3 +84,52 @@ test('mnemo-server serves PING on the port it was given and exits cleanly on SIG
     await server.kill();
   }
 });
+
+/** A listener holding a free port, to make another listen on it fail. */
+async function occupiedPort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const net = await import('node:net');
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as import('node:net').AddressInfo).port;
+  return { port, release: () => new Promise((resolve) => holder.close(() => resolve())) };
+}
+
+test("mnemo-server reports a port in use in redis-server's words and exits with status 1", async () => {
+  const { port, release } = await occupiedPort();
+  try {
+    const child = spawn(process.execPath, ['bin/mnemo-server.js', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(output, new RegExp(`Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use`));
+    assert.match(output, new RegExp(`Failed listening on port ${port} \\(TCP\\), aborting\\.`));
+    assert.doesNotMatch(output, /\n\s+at /);
+  } finally {
+    await release();
+  }
+});
+
+test('a Memcached port in use fails start-up the same way and closes the Redis listener it had opened', async () => {
+  const { startServer } = await import('../../src/server/run.ts');
+  const { port, release } = await occupiedPort();
+  const redisSide = await occupiedPort();
+  await redisSide.release();
+  try {
+    await assert.rejects(
+      startServer({ port: redisSide.port, host: '127.0.0.1', config: { 'memcached-port': String(port) } }),
+      (error: unknown) => (error as NodeJS.ErrnoException).code === 'EADDRINUSE',
+    );
+    // The Redis port is free again.
+    const net = await import('node:net');
+    const probe = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(redisSide.port, '127.0.0.1', resolve);
+    });
+    await new Promise((resolve) => probe.close(resolve));
+  } finally {
+    await release();
+  }
+});

@@ -114,3 +114,12 @@ test('HSCAN validates the cursor like strtoul and its options', () => {
   assertError(h.run('HSCAN', 'h', 0, 'MATCH'), 'ERR syntax error');
   assertError(h.run('HSCAN', 'h', 0, 'TYPE', 'string'), 'ERR syntax error');
 });
+
+test('HRANDFIELD refuses a negative count whose reply could never be built, instead of spinning', () => {
+  const h = hashOf(3);
+  assertError(h.run('HRANDFIELD', 'h', '-9223372036854775807'), 'ERR value is out of range');
+  assertError(h.run('HRANDFIELD', 'h', '-1000000000'), 'ERR value is out of range');
+  assertError(h.run('HRANDFIELD', 'nokey', '-9223372036854775807', 'WITHVALUES'), 'ERR value is out of range');
+  assert.deepEqual(h.run('HRANDFIELD', 'nokey', '-9223372036854775807'), []);
+  assert.equal((h.run('HRANDFIELD', 'h', '-5') as string[]).length, 5);
+});

@@ -77,6 +77,11 @@ export class ReplyReader {
     return reply;
   }
 
+  /** Whether a whole reply has arrived and waits to be read. */
+  get complete(): boolean {
+    return replyEnd(this.data, 0) !== INCOMPLETE;
+  }
+
   /** Bytes received that do not yet form a reply. */
   get pending(): Buffer {
     return this.data;
@@ -139,6 +144,11 @@ export class WireConnection {
         resolve(new WireConnection(socket));
       });
     });
+  }
+
+  /** Whether a whole reply has arrived and waits to be read. */
+  get hasReply(): boolean {
+    return this.reader.complete;
   }
 
   get isClosed(): boolean {

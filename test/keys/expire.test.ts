@@ -194,3 +194,34 @@ test('expiry times past 2^53 ms reply as exact integers within int64', () => {
   assert.equal(h.raw(['PEXPIRETIME', 'k']).toString(), ':9223372036854775807\r\n');
   assert.equal(h.raw(['EXPIRETIME', 'k']).toString(), ':9223372036854776\r\n');
 });
+
+test('an option quoted in an error is cut at a NUL byte and loses its trailing line breaks', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v');
+  assert.equal(errorText(h.run('EXPIRE', 'k', 100, Buffer.from('a\x00b'))), 'ERR Unsupported option a');
+  assert.equal(errorText(h.run('EXPIRE', 'k', 100, 'xy\r\n')), 'ERR Unsupported option xy');
+  assert.equal(errorText(h.run('EXPIRE', 'k', 100, 'x\ry\nz')), 'ERR Unsupported option x y z');
+});
+
+test('expiry times are exact int64 milliseconds, up to int64 max', () => {
+  const h = new Harness();
+  const now = BigInt(h.clock.ms);
+  h.run('SET', 'k', 'v', 'EX', '4611686018427387');
+  assert.equal(h.run('PTTL', 'k'), 4611686018427387000n);
+  assert.equal(h.run('PEXPIRETIME', 'k'), 4611686018427387000n + now);
+  h.run('PEXPIREAT', 'k', '9223372036854775807');
+  assert.equal(h.run('PEXPIRETIME', 'k'), 9223372036854775807n);
+  assert.equal(h.run('PTTL', 'k'), 9223372036854775807n - now);
+  assert.equal(h.run('TTL', 'k'), (9223372036854775807n - now + 500n) / 1000n);
+  assert.equal(h.run('EXPIRETIME', 'k'), 9223372036854776n);
+  // GT and LT compare the exact times, though both round to the same double.
+  assert.equal(h.run('PEXPIREAT', 'k', '9223372036854775806', 'GT'), 0);
+  assert.equal(h.run('PEXPIREAT', 'k', '9223372036854775806', 'LT'), 1);
+  assert.equal(h.run('PEXPIRETIME', 'k'), 9223372036854775806n);
+  h.run('RENAME', 'k', 'moved');
+  assert.equal(h.run('PEXPIRETIME', 'moved'), 9223372036854775806n);
+  h.run('PEXPIRE', 'moved', 1000);
+  assert.equal(h.run('PTTL', 'moved'), 1000);
+  h.clock.advance(1001);
+  assert.equal(h.run('EXISTS', 'moved'), 0);
+});

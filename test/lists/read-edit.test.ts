@@ -107,3 +107,11 @@ test('read and edit commands fail against a key holding a string', () => {
   const cmds = [['LRANGE', 's', 0, 1], ['LINDEX', 's', 0], ['LSET', 's', 0, 'a'], ['LINSERT', 's', 'BEFORE', 'a', 'b'], ['LREM', 's', 0, 'a'], ['LTRIM', 's', 0, 1], ['LPOS', 's', 'a']];
   for (const cmd of cmds) assertError(h.run(...cmd), WRONGTYPE);
 });
+
+test("LPOS answers a COUNT or MAXLEN that is not an integer with its can't-be-negative error", () => {
+  const h = withList('a');
+  assertError(h.run('LPOS', 'l', 'a', 'COUNT', 'abc'), "ERR COUNT can't be negative");
+  assertError(h.run('LPOS', 'l', 'a', 'COUNT', '99999999999999999999'), "ERR COUNT can't be negative");
+  assertError(h.run('LPOS', 'l', 'a', 'MAXLEN', 'abc'), "ERR MAXLEN can't be negative");
+  assertError(h.run('LPOS', 'l', 'a', 'RANK', 'abc'), 'ERR value is not an integer or out of range');
+});

@@ -41,6 +41,10 @@ const CASES: Case[] = [
   { name: 'an HTTP POST sent to the Redis port (cross-protocol guard)', input: 'PING\r\nPOST / HTTP/1.1\r\nHost: x\r\n\r\n' },
   { name: 'an HTTP Host: header line', input: 'Host: example\r\nPING\r\n' },
   { name: 'a NUL inside an unknown command name and its argument', input: '*2\r\n$3\r\nF\x00O\r\n$3\r\na\x00b\r\n' },
+  // Redis sends no error and, having no reply to close after, leaves the connection open and deaf.
+  { name: 'a bad frame while CLIENT REPLY is OFF', input: 'CLIENT REPLY OFF\r\n*1\r\n$abc\r\nCLIENT REPLY ON\r\nPING\r\n' },
+  { name: 'a bad frame right after CLIENT REPLY SKIP', input: 'CLIENT REPLY SKIP\r\n*1\r\n$abc\r\nPING\r\n' },
+  { name: 'QUIT while CLIENT REPLY is OFF', input: 'CLIENT REPLY OFF\r\nQUIT\r\nCLIENT REPLY ON\r\nPING\r\n' },
   { name: 'non-UTF-8 bytes quoted back in a HELLO option error', input: '*3\r\n$5\r\nHELLO\r\n$1\r\n2\r\n$2\r\n\xff\xfe\r\n' },
 ];
 const AUTH_CASES: Case[] = [

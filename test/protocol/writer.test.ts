@@ -122,3 +122,8 @@ test('a taken buffer stays intact while the writer goes on', () => {
   w.take();
   assert.equal(first.toString(), '$5\r\nfirst\r\n');
 });
+
+test('an error drops the CRs and LFs at its end and turns the others into spaces', () => {
+  assert.equal(written(2, (w) => w.error('ERR Unsupported option xy\r\n')), '-ERR Unsupported option xy\r\n');
+  assert.equal(written(2, (w) => w.error('ERR bad x\ry\nz\n')), '-ERR bad x y z\r\n');
+});

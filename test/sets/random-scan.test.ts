@@ -112,3 +112,14 @@ test('SSCAN MATCH filters, and an intset comes back whole with cursor 0', () => 
   assert.equal((h.run('SSCAN', 'i', '0', 'COUNT', 0) as ReplyError).text, 'ERR syntax error');
   assert.equal((h.run('SSCAN', 'i', 'x') as ReplyError).text, 'ERR invalid cursor');
 });
+
+test('SRANDMEMBER refuses a negative count whose reply could never be built, instead of spinning', () => {
+  const h = new Harness();
+  h.run('SADD', 's', 'a');
+  assert.equal((h.run('SRANDMEMBER', 's', '-9223372036854775807') as ReplyError).text, 'ERR value is out of range');
+  assert.equal((h.run('SRANDMEMBER', 's', '-4611686018427387903') as ReplyError).text, 'ERR value is out of range');
+  assert.equal((h.run('SRANDMEMBER', 's', '-1000000000') as ReplyError).text, 'ERR value is out of range');
+  assert.deepEqual(h.run('SRANDMEMBER', 's', '9223372036854775807'), ['a']);
+  // As in Redis, a missing key answers before the count is looked at.
+  assert.deepEqual(h.run('SRANDMEMBER', 'nokey', '-9223372036854775807'), []);
+});

@@ -22,7 +22,7 @@ export function putList(h: Harness, key: string): void {
 }
 
 /** Absolute expiry in ms, -1 without TTL, -2 when the key is missing. */
-export function expireAt(h: Harness, key: string): number {
+export function expireAt(h: Harness, key: string): number | bigint {
   const db = h.server.keyspace.dbs[0]!;
   const id = db.find(Buffer.from(key));
   return id < 0 ? -2 : db.expireAt(id);

@@ -131,3 +131,32 @@ test('SWAPDB touches a watched key that exists in either database', { skip: !new
   assert.equal(h.run('GET', 'k'), 'in-db1');
   assert.deepEqual(watchedExec(h, () => h.runAs(other, 'SWAPDB', '2', '3'), 'other'), ['OK']);
 });
+
+test('SWAPDB of a database with itself leaves the watch alone', () => {
+  const h = new Harness();
+  const other = h.newClient();
+  h.run('SET', 'k', 'v');
+  assert.deepEqual(watchedExec(h, () => h.run('SWAPDB', '0', '0')), ['OK']);
+  assert.deepEqual(watchedExec(h, () => h.runAs(other, 'SWAPDB', '1', '1')), ['OK']);
+});
+
+test('a SWAPDB or FLUSHDB that fails its argument checks leaves the watch alone', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v');
+  assert.deepEqual(watchedExec(h, () => h.run('SWAPDB', '0', 'x')), ['OK']);
+  assert.deepEqual(watchedExec(h, () => h.run('SWAPDB', '0', '99')), ['OK']);
+  assert.deepEqual(watchedExec(h, () => h.run('FLUSHDB', 'later')), ['OK']);
+  assert.equal(h.run('GET', 'k'), 'v');
+});
+
+test('SWAPDB touches a watched key that only the other database holds, even when swapped back', () => {
+  const h = new Harness();
+  h.run('SELECT', '1');
+  h.run('SET', 'k', 'in-db1');
+  h.run('SELECT', '0');
+  const swapTwice = () => {
+    h.run('SWAPDB', '0', '1');
+    h.run('SWAPDB', '0', '1');
+  };
+  assert.equal(watchedExec(h, swapTwice), null);
+});

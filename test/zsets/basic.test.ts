@@ -93,3 +93,23 @@ test('ZADD rejects incompatible flags and bad scores before touching the key', (
   h.run('SET', 'str', 'v');
   assert.match(text(h.run('ZADD', 'str', 1, 'a')), /^WRONGTYPE/);
 });
+
+test('a -0 score keeps its sign when the ZADD inserting it turns a listpack into a skiplist', () => {
+  const h = new Harness({ 'zset-max-listpack-entries': '2' });
+  h.run('ZADD', 'z', 1, 'a', 2, 'b');
+  h.run('ZADD', 'z', '-0', 'c');
+  assert.equal(h.run('OBJECT', 'ENCODING', 'z'), 'skiplist');
+  assert.equal(h.run('ZSCORE', 'z', 'c'), '-0');
+  assert.deepEqual(h.run('ZPOPMIN', 'z'), ['c', '-0']);
+});
+
+test('changing the score of an existing member never converts a listpack', () => {
+  const h = new Harness();
+  h.run('ZADD', 'z', 1, 'a', 2, 'b', 3, 'c');
+  h.run('CONFIG', 'SET', 'zset-max-listpack-entries', '1');
+  assert.equal(h.run('ZADD', 'z', 5, 'a'), 0);
+  assert.equal(h.run('ZINCRBY', 'z', 1, 'b'), '3');
+  assert.equal(h.run('OBJECT', 'ENCODING', 'z'), 'listpack');
+  assert.equal(h.run('ZADD', 'z', 5, 'd'), 1);
+  assert.equal(h.run('OBJECT', 'ENCODING', 'z'), 'skiplist');
+});

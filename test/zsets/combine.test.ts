@@ -81,3 +81,29 @@ test('combining commands check numkeys, options and types with Redis texts', () 
   h.run('SET', 'str', 'v');
   assert.match(text(h.run('ZUNION', 2, 'a', 'str')), /^WRONGTYPE/);
 });
+
+test('ZUNION adds the sources smallest first, as Redis does, which decides float rounding and inf + -inf', () => {
+  const h = new Harness();
+  h.run('ZADD', 'a', 0.1, 'm', 1, 'x', 2, 'y');
+  h.run('ZADD', 'b', 0.2, 'm');
+  h.run('ZADD', 'c', 0.3, 'm', 5, 'q');
+  // (0.2 + 0.3) + 0.1, not (0.1 + 0.2) + 0.3 = 0.6000000000000001.
+  assert.equal(h.run('ZSCORE', 'a', 'm'), '0.10000000000000001');
+  h.run('ZUNIONSTORE', 'u', 3, 'a', 'b', 'c');
+  assert.equal(h.run('ZSCORE', 'u', 'm'), '0.59999999999999998');
+  h.run('ZADD', 'big', 'inf', 'k', 1, 'p', 2, 'r');
+  h.run('ZADD', 'small', 5, 'k');
+  // -5 + -inf = -inf, then + inf is NaN, which Redis makes 0.
+  h.run('ZUNIONSTORE', 'v', 3, 'big', 'big', 'small', 'WEIGHTS', -1, 6, -1);
+  assert.equal(h.run('ZSCORE', 'v', 'k'), '0');
+});
+
+test('ZUNION AGGREGATE MIN and MAX keep the first of two equal scores, so -0 and 0 stay apart', () => {
+  const h = new Harness();
+  h.run('CONFIG', 'SET', 'zset-max-listpack-entries', '0');
+  h.run('ZADD', 'neg', '-0', 'e');
+  h.run('ZADD', 'pos', '0', 'e');
+  assert.equal(h.run('ZSCORE', 'neg', 'e'), '-0');
+  assert.deepEqual(h.run('ZUNION', 2, 'neg', 'pos', 'AGGREGATE', 'MAX', 'WITHSCORES'), ['e', '-0']);
+  assert.deepEqual(h.run('ZUNION', 2, 'pos', 'neg', 'AGGREGATE', 'MIN', 'WITHSCORES'), ['e', '0']);
+});

@@ -82,3 +82,25 @@ test('a listpack zset comes back whole from ZSCAN', () => {
   assert.deepEqual(h.run('ZSCAN', 'z', '0', 'COUNT', 1), ['0', ['a', '1', 'b', '2', 'c', 'inf']]);
   assert.deepEqual(h.run('ZSCAN', 'nokey', '0'), ['0', []]);
 });
+
+test('ZRANDMEMBER refuses a negative count whose reply could never be built, instead of spinning', () => {
+  const h = new Harness();
+  h.run('ZADD', 'z', 1, 'a', 2, 'b');
+  assert.equal(text(h.run('ZRANDMEMBER', 'z', '-9223372036854775807')), 'ERR value is out of range');
+  assert.equal(text(h.run('ZRANDMEMBER', 'z', '-1000000000')), 'ERR value is out of range');
+  assert.deepEqual(h.run('ZRANDMEMBER', 'nokey', '-9223372036854775807'), []);
+  const picks = h.run('ZRANDMEMBER', 'z', -4, 'WITHSCORES') as string[];
+  assert.equal(picks.length, 8);
+  for (let i = 0; i < 8; i += 2) assert.equal(picks[i + 1], picks[i] === 'a' ? '1' : '2');
+});
+
+test('ZSCAN of a listpack writes an integral score up to 2^62 in full digits, as the listpack holds it', () => {
+  const h = new Harness();
+  h.run('ZADD', 'z', '123456789012345678', 'a', '4611686018427387904', 'b', '9.2e18', 'c', '0.1', 'd', '-0', 'e');
+  assert.deepEqual((h.run('ZSCAN', 'z', 0) as [string, string[]])[1], ['e', '0', 'd', '0.10000000000000001', 'a', '123456789012345680', 'b', '4611686018427387904', 'c', '9.2e+18']);
+  // ZSCORE answers with a reply double, and a skiplist's ZSCAN too.
+  assert.equal(h.run('ZSCORE', 'z', 'a'), '1.2345678901234568e+17');
+  h.run('CONFIG', 'SET', 'zset-max-listpack-entries', '0');
+  h.run('ZADD', 'big', '123456789012345678', 'a');
+  assert.deepEqual((h.run('ZSCAN', 'big', 0) as [string, string[]])[1], ['a', '1.2345678901234568e+17']);
+});

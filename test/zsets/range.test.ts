@@ -97,3 +97,16 @@ test('range options are checked in Redis order with its texts', () => {
   assert.equal(text(h.run('ZRANGE', 'str', 'x', 1, 'BYSCORE')), 'ERR min or max is not a float');
   assert.match(text(h.run('ZRANGE', 'str', 0, 1)), /^WRONGTYPE/);
 });
+
+forEachEncoding((make, encoding) => {
+  test(`an index range takes LIMIT with a count of -1 and ignores its offset (${encoding})`, () => {
+    const h = make();
+    fill(h);
+    assert.deepEqual(h.run('ZRANGE', 'z', 0, -1, 'LIMIT', 1, -1), ['a', 'b', 'c', 'd', 'e']);
+    assert.equal(h.run('ZRANGESTORE', 'd', 'z', 0, 1, 'LIMIT', 0, -1), 2);
+    assert.equal(text(h.run('ZRANGE', 'z', 0, -1, 'LIMIT', 0, 2)), 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+    assert.equal(text(h.run('ZRANGE', 'z', ' 1', -1, 'LIMIT', 0, -1)), 'ERR value is not an integer or out of range');
+    h.run('SET', 's', 'x');
+    assert.match(text(h.run('ZRANGE', 's', 0, -1, 'LIMIT', 0, -1)), /^WRONGTYPE/);
+  });
+});

@@ -1,6 +1,6 @@
 // CLIENT: naming, listing, killing, pausing and reply control of connections.
 
-import { CommandError, SYNTAX } from '../../errors.ts';
+import { CommandError, quoteArg, SYNTAX } from '../../errors.ts';
 import type { Client } from '../../server/client.ts';
 import type { Server } from '../../server/server.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../../util/numbers.ts';
@@ -14,7 +14,7 @@ const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master'])
 
 function clientType(name: Buffer): string {
   const type = name.toString().toLowerCase();
-  if (!CLIENT_TYPES.has(type)) throw new CommandError(`ERR Unknown client type '${name.toString('latin1')}'`);
+  if (!CLIENT_TYPES.has(type)) throw new CommandError(`ERR Unknown client type '${quoteArg(name)}'`);
   return type === 'slave' ? 'replica' : type;
 }
 
@@ -192,7 +192,7 @@ function onOff(arg: Buffer): boolean {
 function clientSetinfo({ argv, client, w }: CommandContext): void {
   const attribute = argv[2]!.toString().toLowerCase();
   if (attribute !== 'lib-name' && attribute !== 'lib-ver') {
-    throw new CommandError(`ERR Unrecognized option '${argv[2]!.toString('latin1')}'`);
+    throw new CommandError(`ERR Unrecognized option '${quoteArg(argv[2]!)}'`);
   }
   for (const byte of argv[3]!) {
     if (byte < 0x21 || byte > 0x7e) {

@@ -2,7 +2,7 @@
 
 import { Buffer } from 'node:buffer';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { CommandError, SYNTAX } from '../../errors.ts';
+import { CommandError, quoteArg, SYNTAX } from '../../errors.ts';
 import { ConfigError, quoteConfigValue, type ConfigDef } from '../../server/config.ts';
 import type { Server } from '../../server/server.ts';
 import { stringMatch } from '../../util/glob.ts';
@@ -48,7 +48,7 @@ function configSet({ argv, server, w }: CommandContext): void {
     const name = argv[i]!.toString();
     const def = config.def(name);
     if (def === undefined) {
-      unknown ??= name;
+      unknown ??= quoteArg(argv[i]!);
       continue;
     }
     if (unknown !== null || failure !== null) continue;

@@ -3,7 +3,7 @@
 
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { CommandError, NO_SUCH_KEY } from '../../errors.ts';
+import { CommandError, NO_SUCH_KEY, quoteArg } from '../../errors.ts';
 import type { Database } from '../../store/database.ts';
 import type { HashValue } from '../../store/types/hash.ts';
 import type { ListValue } from '../../store/types/list.ts';
@@ -315,7 +315,7 @@ function debug(ctx: CommandContext): void {
     console.log(`DEBUG LISTPACK ${argv[2]!.toString()}: ${TYPE_NAMES[ctx.db.typeOf(id)]}, ${ctx.db.memoryUsage(id)} bytes`);
     return w.simple('Listpack structure printed on stdout');
   }
-  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
+  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${quoteArg(argv[1]!)}'. Try DEBUG HELP.`);
 }
 
 export const debugCommands: CommandSpec[] = [

@@ -54,11 +54,15 @@ export class ReplyWriter {
     this.raw(OK);
   }
 
-  /** An error line; `message` starts with its code (ERR, WRONGTYPE, ...). */
+  /**
+   * An error line; `message` starts with its code (ERR, WRONGTYPE, ...). As addReplyErrorFormat
+   * does, CR and LF at either end are dropped and the others become spaces. (Client bytes
+   * quoted in a message are cut at a NUL where the message is made: see errors.ts argText.)
+   */
   error(message: string): void {
     this.errorCount++;
     this.onError?.(message);
-    this.textLine(0x2d, message);
+    this.textLine(0x2d, trimLineBreaks(message));
   }
 
   int(value: number): void {
@@ -297,6 +301,19 @@ function digitCount(value: number): number {
   let digits = 1;
   for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
   return digits;
+}
+
+/** `text` without the CRs and LFs at its ends. */
+function trimLineBreaks(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isLineBreak(text.charCodeAt(start))) start++;
+  while (end > start && isLineBreak(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 0x0d || c === 0x0a;
 }
 
 function isLatin1(text: string): boolean {
