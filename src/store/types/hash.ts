@@ -177,11 +177,6 @@ export class HashValue extends Meter implements StoredObject {
     this.ttls ??= new FieldTtls(this);
   }
 
-  /** Whether any field has a TTL. */
-  get hasFieldTtls(): boolean {
-    return this.ttls !== null && this.ttls.size > 0;
-  }
-
   /** The field's expiry time in ms, or -1 when it has none. */
   fieldExpireAt(field: Uint8Array): number {
     if (this.ttls === null || this.ttls.size === 0) return -1;
