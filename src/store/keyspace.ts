@@ -230,7 +230,8 @@ export class Keyspace {
    * Redis's active expire cycle: visits databases in turn, samples keys with a TTL and
    * deletes the expired ones, repeating on a database while many samples had expired, and
    * stops when `budgetMs` is spent. Before each database, as Redis 7.4, it expires up to
-   * `fieldQuota` due hash fields (activeExpireFields). Returns the keys it removed by their TTL.
+   * `fieldQuota` due hash fields (activeExpireFields; the default is Redis's at hz 10).
+   * Returns the keys it removed by their TTL.
    */
   activeExpireCycle(budgetMs: number, fieldQuota = ACTIVE_EXPIRE_FIELDS_PER_SECOND / 10): number {
     const started = performance.now();
