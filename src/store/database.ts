@@ -866,8 +866,9 @@ export class Database implements ByteSink {
 
   private storeObject(object: StoredObject, id: number): number {
     object.owner = this;
-    if (object instanceof HashValue) object.trackFieldExpiry(this.fieldExpiry, id);
     this.adjust(object.bytes);
+    // After its bytes are counted here: reporting may change them (stale heap entries go).
+    if (object instanceof HashValue) object.trackFieldExpiry(this.fieldExpiry, id);
     const handle = this.freeHandles.pop();
     if (handle !== undefined) {
       this.objects[handle] = object;

@@ -56,6 +56,8 @@ test('each database indexes exactly its hashes with field TTLs, and the cron lea
           if (argv[0] === 'cron') assert.equal(due, 0, `db ${database.index} after the cron`);
           const counted = database.recountMemory();
           assert.equal(database.overheadBytes, counted.overhead, `overhead of db ${database.index} after ${argv.join(' ')}`);
+          assert.equal(database.datasetBytes, counted.dataset, `dataset of db ${database.index} after ${argv.join(' ')}`);
+          assert.deepEqual(counted.mismatched, [], `objects of db ${database.index} after ${argv.join(' ')}`);
         }
       }
     }),
