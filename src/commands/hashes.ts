@@ -3,8 +3,9 @@
 // hash-max-listpack-entries fields or a field or value longer than hash-max-listpack-value bytes.
 //
 // A field past its expiry time is removed when its hash is next looked up (findHash), before
-// any command sees it, and by a cron cycle over the hashes known to hold field TTLs; a hash
-// whose last field expires is deleted.
+// any command sees it, and by the keyspace's active expire cycle; a hash whose last field
+// expires is deleted. The store does both and reports them; effects.ts turns that into events
+// and propagation.
 //
 // Effects follow Redis 7.0 (hset, hdel, hincrby, hincrbyfloat propagated as HSET) and, for
 // field expiry, Redis 7.4: hexpire, hpersist and hexpired events; HEXPIRE and its kin
@@ -12,7 +13,6 @@
 // because their time has come (or was given in the past) propagate as HDEL key field.
 
 import { Buffer } from 'node:buffer';
-import { performance } from 'node:perf_hooks';
 import { Notify } from '../server/effects.ts';
 import {
   CommandError,
@@ -38,8 +38,6 @@ import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
 import { checkPairedCount, checkRepeatCount, isWord, longArg } from './args.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
-import type { Database } from '../store/database.ts';
-import type { Server } from '../server/server.ts';
 
 const range = newByteRange();
 const HSET = Buffer.from('HSET');
@@ -56,56 +54,17 @@ function findHash(ctx: CommandContext, key: Buffer, forRead = false): number {
   if (id < 0) return id;
   if (db.typeOf(id) !== ValueType.Hash) throw new CommandError(WRONGTYPE);
   const hash = db.objectOf(id) as HashValue;
-  if (!hash.hasFieldTtls) return id;
-  // A hash renamed, moved or copied is tracked again under its new name once used.
-  trackFieldTtls(ctx, key);
-  const now = db.keyspace.now;
-  if (!hash.expiresBy(now)) return id;
+  if (!hash.expiresBy(db.keyspace.now)) return id;
   // The expiry propagates as HDELs of its own; the command itself only if it then writes
   // (see written), as in Redis, where removing expired fields leaves the command's dirty alone.
   ctx.preventPropagation();
-  return expireDueFields(ctx.server, db, id, key, hash, now) ? -1 : id;
+  db.expireFields(id);
+  return hash.size === 0 ? -1 : id;
 }
 
 /** The command changed the hash: it propagates, even after findHash removed expired fields. */
 function written(ctx: CommandContext): void {
   ctx.forcePropagation();
-}
-
-/**
- * Removes a hash's fields that are due, as Redis 7.4's hashTypeExpire: each field propagates as
- * HDEL key field, then one "hexpired" event, and the hash's deletion with "del" once empty.
- * Returns true when the hash was deleted.
- */
-function expireDueFields(server: Server, db: Database, id: number, key: Buffer, hash: HashValue, now: number): boolean {
-  const { effects } = server;
-  const due = effects.propagating ? dueFields(hash, now) : null;
-  db.objectForWrite(id);
-  hash.expireFields(now);
-  // Each HDEL is a unit of its own from the cron, part of the command's unit otherwise.
-  if (due !== null) {
-    for (const field of due) {
-      effects.beginUnit();
-      effects.propagate(db.index, [HDEL, key, field]);
-      effects.endUnit();
-    }
-  }
-  effects.notify(Notify.Hash, 'hexpired', db.index, key);
-  if (hash.size > 0) return false;
-  db.deleteId(id);
-  effects.notify(Notify.Generic, 'del', db.index, key);
-  return true;
-}
-
-/** The fields whose time is `now` or earlier, soonest first (the order Redis expires them in). */
-function dueFields(hash: HashValue, now: number): Buffer[] {
-  const due: [Buffer, number][] = [];
-  hash.forEach((f, fs, fe) => {
-    const field = Buffer.from(f.subarray(fs, fe));
-    const at = hash.fieldExpireAt(field);
-    if (at >= 0 && at <= now) due.push([field, at]);
-  });
-  return due.sort((a, b) => a[1] - b[1]).map(([field]) => field);
 }
 
 function readHash(ctx: CommandContext, id: number): HashValue {
@@ -511,7 +470,6 @@ function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relat
   }
   if (updated.length + deleted > 0) ctx.notify(Notify.Hash, deleted > 0 ? 'hdel' : 'hexpire', key);
   if (hash.size === 0) deleteHash(ctx, key, id);
-  else if (hash.hasFieldTtls) trackFieldTtls(ctx, key);
   propagateExpire(ctx, first, updated, at);
 }
 
@@ -586,67 +544,6 @@ function hpersist(ctx: CommandContext): void {
   if (!changed) return;
   ctx.notify(Notify.Hash, 'hpersist', argv[1]!);
   written(ctx);
-}
-
-// ---- active field expiry ---------------------------------------------------------------------
-
-/** How long one cron may spend expiring fields, in ms. */
-const FIELD_EXPIRE_BUDGET_MS = 1;
-
-/**
- * The keys (latin1, by database index) of hashes that may hold field TTLs. It is only a hint:
- * the cycle looks each key up and forgets it unless it is still such a hash, so renames,
- * deletes, SWAPDB and FLUSHALL need no bookkeeping here.
- */
-const tracked = new WeakMap<Server, Map<number, Set<string>>>();
-
-function trackFieldTtls(ctx: CommandContext, key: Buffer): void {
-  let dbs = tracked.get(ctx.server);
-  if (dbs === undefined) {
-    dbs = new Map();
-    tracked.set(ctx.server, dbs);
-    const server = ctx.server;
-    server.onCron(() => activeExpireFields(server));
-  }
-  let keys = dbs.get(ctx.client.db);
-  if (keys === undefined) {
-    keys = new Set();
-    dbs.set(ctx.client.db, keys);
-  }
-  keys.add(key.toString('latin1'));
-}
-
-/** Visits tracked hashes in turn, each at most once per run, expiring their due fields. */
-export function activeExpireFields(server: Server): void {
-  // Like the key cycle: off by DEBUG SET-ACTIVE-EXPIRE 0, frozen by CLIENT PAUSE.
-  const dbs = tracked.get(server);
-  if (dbs === undefined || !server.activeExpire || server.pause !== null) return;
-  const { keyspace } = server;
-  const started = performance.now();
-  const touch = keyspace.touchKeys;
-  keyspace.touchKeys = false;
-  keyspace.refreshTime();
-  let visited = 0;
-  for (const [index, keys] of dbs) {
-    const db = keyspace.dbs[index];
-    let left = keys.size;
-    for (const key of keys) {
-      // Reading the time is not free: like Redis's cycle, look every 16 hashes.
-      if (db === undefined || left-- === 0 || ((++visited & 15) === 0 && performance.now() - started > FIELD_EXPIRE_BUDGET_MS)) break;
-      // Taken out and put back at the end, so the next run starts where this one stopped.
-      keys.delete(key);
-      const bytes = Buffer.from(key, 'latin1');
-      const id = db.find(bytes);
-      if (id < 0 || db.typeOf(id) !== ValueType.Hash) continue;
-      const hash = db.objectOf(id) as HashValue;
-      if (!hash.hasFieldTtls) continue;
-      const now = keyspace.now;
-      if (hash.expiresBy(now) && expireDueFields(server, db, id, bytes, hash, now)) continue;
-      if (hash.hasFieldTtls) keys.add(key);
-    }
-    if (keys.size === 0 || db === undefined) dbs.delete(index);
-  }
-  keyspace.touchKeys = touch;
 }
 
 export const hashCommands: CommandSpec[] = [

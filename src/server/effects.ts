@@ -99,6 +99,7 @@ const MULTI = [Buffer.from('MULTI')];
 const EXEC = [Buffer.from('EXEC')];
 const DEL = Buffer.from('DEL');
 const UNLINK = Buffer.from('UNLINK');
+const HDEL = Buffer.from('HDEL');
 
 export class Effects {
   /** notify-keyspace-events as bits. */
@@ -115,7 +116,11 @@ export class Effects {
   /** Stops observing the keyspace; null while nobody needs expired or new keys reported. */
   private stopObserving: (() => void) | null = null;
 
-  constructor(private readonly keyspace: Keyspace) {}
+  constructor(private readonly keyspace: Keyspace) {
+    // Field expiry is rare and its events are of the hash and generic classes: observed always,
+    // with nothing on the write path.
+    keyspace.observe({ fieldsExpired: (db, id, fields, emptied) => this.fieldsExpired(db, id, fields, emptied) });
+  }
 
   setNotifyFlags(flags: number): void {
     this.notifyFlags = flags;
@@ -217,6 +222,24 @@ export class Effects {
     this.beginUnit();
     this.pending.push({ db: db.index, argv: [this.lazyExpire ? UNLINK : DEL, key] });
     this.endUnit();
+  }
+
+  /**
+   * Hash fields past their time were removed: as Redis 7.4's hashTypeExpire, each field
+   * propagates as HDEL key field, then one "hexpired" event, and "del" when the hash goes.
+   */
+  private fieldsExpired(db: Database, id: number, fields: readonly Buffer[], emptied: boolean): void {
+    const key = db.keyOf(id);
+    if (this.propagationListeners.length > 0) {
+      // Each HDEL is a unit of its own from the cron, part of the command's unit otherwise.
+      for (const field of fields) {
+        this.beginUnit();
+        this.pending.push({ db: db.index, argv: [HDEL, key, field] });
+        this.endUnit();
+      }
+    }
+    this.notify(Notify.Hash, 'hexpired', db.index, key);
+    if (emptied) this.notify(Notify.Generic, 'del', db.index, key);
   }
 }
 

@@ -14,7 +14,7 @@ import { ALL_COMMANDS } from '../commands/index.ts';
 import { CommandTable, Flag, type RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';
 import { CommandError, EXECABORT_BECAUSE, NOAUTH, NO_MULTI, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
-import { Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
+import { ACTIVE_EXPIRE_FIELDS_PER_SECOND, Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
 import { Effects, parseNotifyFlags } from './effects.ts';
 import { WatchRegistry } from './watch.ts';
 import { InstantaneousMetric, randomHex } from './rates.ts';
@@ -146,7 +146,6 @@ export class Server {
   pause: { all: boolean; until: number } | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly unpauseListeners: (() => void)[] = [];
-  private readonly cronHooks: (() => void)[] = [];
   /** Clients blocked by BLPOP and the like, and the keys that may serve them. */
   readonly blocking: BlockingRegistry;
   /** Commands running, nested ones (EXEC's) included. */
@@ -440,20 +439,15 @@ export class Server {
     this.keyspace.clock.resync?.();
     const timeout = this.config.number('timeout');
     if (timeout > 0) this.listener?.closeIdle(timeout * 1000);
-    // Redis gives the slow expire cycle 25% of each cron period. As in Redis, a CLIENT PAUSE
-    // also freezes expiry, so the dataset stays as the pauser saw it.
-    if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25);
+    // Redis gives the slow expire cycle 25% of each cron period, and hash fields their own
+    // quota per second. As in Redis, a CLIENT PAUSE also freezes expiry, keys' and fields',
+    // so the dataset stays as the pauser saw it.
+    if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
     const now = this.keyspace.clock.now();
     this.rates.ops.sample(now, this.stats.commandsProcessed);
     this.rates.netInput.sample(now, this.stats.netInputBytes);
     this.rates.netOutput.sample(now, this.stats.netOutputBytes);
-    for (const hook of this.cronHooks) hook();
-  }
-
-  /** Periodic work of other modules (INFO's instantaneous metrics), run after each cron. */
-  onCron(hook: () => void): void {
-    this.cronHooks.push(hook);
   }
 
   startCron(): void {

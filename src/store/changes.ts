@@ -1,5 +1,6 @@
 // What the keyspace tells its observers about changes to keys (see Keyspace.observe).
 
+import type { Buffer } from 'node:buffer';
 import type { Database } from './database.ts';
 
 /** Why a key is about to go away; NotRemoved when it only changes. */
@@ -31,4 +32,9 @@ export interface KeyspaceObserver {
   beforeFlush?(db: Database): void;
   /** After two databases swapped their contents (SWAPDB). */
   swapped?(a: Database, b: Database): void;
+  /**
+   * After fields of the hash under `id` expired (by a lookup or the active cycle), in the order
+   * they went; `emptied` when no field is left, and the hash is deleted right after.
+   */
+  fieldsExpired?(db: Database, id: number, fields: readonly Buffer[], emptied: boolean): void;
 }

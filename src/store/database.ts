@@ -15,6 +15,9 @@
 //   in Redis: the list holds doubles, exact up to 2^53 ms (year 287396); a time beyond that
 //   is rounded there, which cannot change an expiry check, and kept exact in `wideExpiry`. Memcached flags and
 //   CAS values live in sparse columns too, so the many keys without them cost nothing.
+// - Hashes holding field TTLs are indexed by their earliest field time (field-expiry.ts); a
+//   stored hash keeps its entry there current, so the index follows renames, moves, copies,
+//   deletes, flushes and swaps with no help from commands.
 // - Memory (memory.ts): the dataset (records and objects) and the overhead (this database's
 //   own structures) are running totals, kept per database and for the keyspace; stored
 //   objects report their size changes here (adjust).
@@ -23,6 +26,7 @@
 
 import { Buffer } from 'node:buffer';
 import { Arena, MAX_CLASS_BYTES } from './arena.ts';
+import { FieldExpiryIndex } from './field-expiry.ts';
 import { hashBytes } from './hash.ts';
 import { ARRAY_SLOT_BYTES, type ByteSink } from './memory.ts';
 import { keyHashSlot, SlotIndex } from './slots.ts';
@@ -33,6 +37,7 @@ import type { Keyspace } from './keyspace.ts';
 import { Removal } from './changes.ts';
 import type { Int64 } from '../util/numbers.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
+import { HashValue } from './types/hash.ts';
 
 const STRIDE = 4;
 const F_HASH = 0;
@@ -98,6 +103,8 @@ export class Database implements ByteSink {
   private flags = new SparseColumn(Int32Array, this.structures);
   /** CAS values handed out, by entry id; 0 = none since the last change. */
   private cas = new SparseColumn(Float64Array, this.structures);
+  /** Hashes holding field TTLs, by their earliest field time. */
+  private fieldExpiry = new FieldExpiryIndex(this.structures);
 
   /** Keys by cluster hash slot; kept only once enableSlotIndex() was called (cluster mode). */
   private slots: SlotIndex | null = null;
@@ -248,7 +255,7 @@ export class Database implements ByteSink {
     const keyLength = Rec.keyLength(words, w);
     if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
     if (value.length > INLINE_VALUE_MAX) {
-      const handle = this.storeObject(new LargeString(value));
+      const handle = this.storeObject(new LargeString(value), id);
       this.resizeRecord(id, rec, keyLength, EXTERNAL);
       this.writeHandle(id, handle);
     } else {
@@ -412,7 +419,11 @@ export class Database implements ByteSink {
       this.arena.free(rec, Rec.recordBytesAt(this.arena.wordsOf(rec), Arena.wordOf(rec)));
     }
     // A value a caller still holds must not report to a database it has left.
-    for (const object of this.objects) if (object !== undefined && object.owner === this) object.owner = null;
+    for (const object of this.objects) {
+      if (object === undefined || object.owner !== this) continue;
+      object.owner = null;
+      if (object instanceof HashValue) object.trackFieldExpiry(null, -1);
+    }
     this.adjust(-this.datasetBytes);
     this.size = 0;
     this.pagesI = [];
@@ -430,6 +441,7 @@ export class Database implements ByteSink {
     this.wideExpiry = null;
     this.flags = new SparseColumn(Int32Array, this.structures);
     this.cas = new SparseColumn(Float64Array, this.structures);
+    this.fieldExpiry = new FieldExpiryIndex(this.structures);
     if (this.slots !== null) this.slots = new SlotIndex(this.structures);
     this.addOverhead(this.structureBytes() - this.overheadBytes);
   }
@@ -494,6 +506,51 @@ export class Database implements ByteSink {
         this.expireNow(this.volIds.get(pos));
         expired++;
       }
+    }
+    return expired;
+  }
+
+  /** How many hashes hold field TTLs. */
+  get fieldExpiringCount(): number {
+    return this.fieldExpiry.size;
+  }
+
+  /**
+   * Removes the fields of the hash under `id` whose time has come, at most `max` (Redis 7.4's
+   * hashTypeExpire): the keyspace's observers are told which, then the hash, if left empty,
+   * is deleted. Returns how many fields went.
+   */
+  expireFields(id: number, max = Infinity): number {
+    const hash = this.objectOf(id) as HashValue;
+    const now = this.keyspace.now;
+    if (!hash.expiresBy(now)) return 0;
+    this.objectForWrite(id);
+    const fields = hash.expireFields(now, max);
+    const emptied = hash.size === 0;
+    this.keyspace.fieldsExpired(this, id, fields, emptied);
+    if (emptied) this.deleteId(id);
+    return fields.length;
+  }
+
+  /**
+   * The active cycle's share of field expiry (Redis 7.4's hashTypeDbActiveExpire): expires
+   * the due fields of the hashes whose earliest time has come, soonest first, at most `max`
+   * fields. A hash whose own TTL has passed goes as an expired key instead. Returns how many
+   * fields went.
+   */
+  expireDueFields(max: number): number {
+    const now = this.keyspace.now;
+    let expired = 0;
+    while (expired < max && this.fieldExpiry.nextAt <= now) {
+      const id = this.fieldExpiry.nextId;
+      if (this.isExpired(id)) {
+        this.expireNow(id);
+        continue;
+      }
+      const fields = this.expireFields(id, max - expired);
+      // The index is exact, so a due hash always loses a field; this only guards the loop.
+      if (fields === 0) break;
+      expired += fields;
     }
     return expired;
   }
@@ -650,7 +707,7 @@ export class Database implements ByteSink {
   /** The overhead from the structures' sizes (what overheadBytes keeps a running total of). */
   private structureBytes(): number {
     const tables = (this.t0.length + (this.t1?.length ?? 0)) * 4;
-    const columns = this.volIds.byteSize + this.volAt.byteSize + this.volPos.byteSize + this.flags.byteSize + this.cas.byteSize;
+    const columns = this.volIds.byteSize + this.volAt.byteSize + this.volPos.byteSize + this.flags.byteSize + this.cas.byteSize + this.fieldExpiry.byteSize;
     const handles = this.objects.length * ARRAY_SLOT_BYTES;
     return this.pagesI.length * PAGE_SIZE * STRIDE * 4 + tables + columns + handles + (this.slots?.byteSize ?? 0);
   }
@@ -756,7 +813,7 @@ export class Database implements ByteSink {
     page[base + F_REC] = rec;
     page[base + F_META] = type | (encoding << 4) | ((this.keyspace.lruClock & 0xffffff) << 8);
     if (external) {
-      words[Rec.handleWord(words, w)] = this.storeObject(object ?? new LargeString(value!));
+      words[Rec.handleWord(words, w)] = this.storeObject(object ?? new LargeString(value!), id);
     } else {
       copyInto(chunk, at + key.length, value);
     }
@@ -822,9 +879,11 @@ export class Database implements ByteSink {
     words[Rec.handleWord(words, w)] = handle;
   }
 
-  private storeObject(object: StoredObject): number {
+  private storeObject(object: StoredObject, id: number): number {
     object.owner = this;
     this.adjust(object.bytes);
+    // After its bytes are counted here: reporting may change them (stale heap entries go).
+    if (object instanceof HashValue) object.trackFieldExpiry(this.fieldExpiry, id);
     const handle = this.freeHandles.pop();
     if (handle !== undefined) {
       this.objects[handle] = object;
@@ -845,7 +904,11 @@ export class Database implements ByteSink {
     const w = Arena.wordOf(rec);
     const handle = words[Rec.handleWord(words, w)]!;
     const object = this.objects[handle]!;
-    if (object.owner === this) object.owner = null;
+    this.fieldExpiry.remove(id);
+    if (object.owner === this) {
+      object.owner = null;
+      if (object instanceof HashValue) object.trackFieldExpiry(null, -1);
+    }
     this.adjust(-object.bytes);
     this.objects[handle] = undefined;
     this.freeHandles.push(handle);

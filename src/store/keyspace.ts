@@ -1,6 +1,7 @@
 // The keyspace: the databases, the clock they read, and the work they share (active expiry,
 // resize steps, statistics). It knows nothing of protocols; the server drives it.
 
+import type { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
 import { Database } from './database.ts';
@@ -52,6 +53,11 @@ export interface KeyspaceStats {
 const ACTIVE_EXPIRE_SAMPLES = 20;
 /** Like Redis: keep sampling a database while more than 10% of a sample had expired. */
 const ACTIVE_EXPIRE_STALE_PERCENT = 10;
+/** Hash fields the active cycle expires per second at most, as Redis 7.4, spread over the crons. */
+export const ACTIVE_EXPIRE_FIELDS_PER_SECOND = 10_000;
+/** Fields expired in a row in one database after which each run may expire more (Redis 7.4). */
+const FIELD_BACKLOG_STEP = 1_000_000;
+const FIELD_BACKLOG_MAX_FACTOR = 32;
 
 export class Keyspace {
   readonly arena = new Arena();
@@ -75,6 +81,7 @@ export class Keyspace {
   private observers: KeyspaceObserver[] = [];
   private changeObservers: KeyspaceObserver[] = [];
   private createObservers: KeyspaceObserver[] = [];
+  private fieldObservers: KeyspaceObserver[] = [];
   /**
    * Keys changed by callers so far (expiry excluded: it is not the caller's change). The gate
    * reads the difference around a command: that is how many keys it really changed.
@@ -85,6 +92,10 @@ export class Keyspace {
   private lastChangedId = -1;
   private casCounter = 0;
   private activeExpireDb = 0;
+  /** The database whose hash fields the active cycle expires next, as Redis 7.4 keeps apart. */
+  private fieldExpireDb = 0;
+  /** Fields expired by the cycle in fieldExpireDb while each run used its whole quota. */
+  private fieldBacklog = 0;
 
   constructor(
     databases: number,
@@ -148,6 +159,7 @@ export class Keyspace {
   private sortObservers(): void {
     this.changeObservers = this.observers.filter((o) => o.beforeChange !== undefined);
     this.createObservers = this.observers.filter((o) => o.created !== undefined);
+    this.fieldObservers = this.observers.filter((o) => o.fieldsExpired !== undefined);
   }
 
   /** A new command (or unit of work) starts: its first change counts even on the last key changed. */
@@ -168,6 +180,12 @@ export class Keyspace {
     this.countChange(db, id);
     const observers = this.createObservers;
     for (let i = 0; i < observers.length; i++) observers[i]!.created!(db, id, replaced);
+  }
+
+  /** The store calls this after fields of a hash expired, before it deletes an emptied hash. */
+  fieldsExpired(db: Database, id: number, fields: readonly Buffer[], emptied: boolean): void {
+    const observers = this.fieldObservers;
+    for (let i = 0; i < observers.length; i++) observers[i]!.fieldsExpired!(db, id, fields, emptied);
   }
 
   private countChange(db: Database, id: number): void {
@@ -212,9 +230,11 @@ export class Keyspace {
   /**
    * Redis's active expire cycle: visits databases in turn, samples keys with a TTL and
    * deletes the expired ones, repeating on a database while many samples had expired, and
-   * stops when `budgetMs` is spent. Returns the keys it removed.
+   * stops when `budgetMs` is spent. Before each database, as Redis 7.4, it expires up to
+   * `fieldQuota` due hash fields (activeExpireFields; the default is Redis's at hz 10).
+   * Returns the keys it removed by their TTL.
    */
-  activeExpireCycle(budgetMs: number): number {
+  activeExpireCycle(budgetMs: number, fieldQuota = ACTIVE_EXPIRE_FIELDS_PER_SECOND / 10): number {
     const started = performance.now();
     this.refreshTime();
     let removed = 0;
@@ -222,6 +242,7 @@ export class Keyspace {
     for (let visited = 0; visited < this.dbs.length; visited++) {
       const db = this.dbs[this.activeExpireDb]!;
       this.activeExpireDb = (this.activeExpireDb + 1) % this.dbs.length;
+      if (this.activeExpireFields(fieldQuota) > 0 && performance.now() - started > budgetMs) break;
       while (db.volatileCount > 0) {
         const sampled = Math.min(ACTIVE_EXPIRE_SAMPLES, db.volatileCount);
         const expired = db.expireSample(sampled);
@@ -237,6 +258,25 @@ export class Keyspace {
     this.stats.expiredByCycle += removed;
     this.stats.expireCycleMs += performance.now() - started;
     return removed;
+  }
+
+  /**
+   * Redis 7.4's activeExpireHashFieldCycle: expires up to `quota` due hash fields in one
+   * database, and moves to the next once that database has none left due. A database that
+   * keeps using the whole quota gets a larger one, up to 32 times, as its backlog grows.
+   */
+  private activeExpireFields(quota: number): number {
+    const db = this.dbs[this.fieldExpireDb]!;
+    let max = quota;
+    if (this.fieldBacklog > FIELD_BACKLOG_STEP) max *= Math.min(Math.floor(this.fieldBacklog / FIELD_BACKLOG_STEP), FIELD_BACKLOG_MAX_FACTOR);
+    const expired = db.fieldExpiringCount === 0 ? 0 : db.expireDueFields(max);
+    if (expired === max) {
+      this.fieldBacklog += max;
+    } else {
+      this.fieldBacklog = 0;
+      this.fieldExpireDb = (this.fieldExpireDb + 1) % this.dbs.length;
+    }
+    return expired;
   }
 
   /** Moves resize work along in every database for about `budgetMs`. */

@@ -2,10 +2,13 @@
 // hash is small (hash-max-listpack-entries / -value), then a hash table. The command layer
 // owns the thresholds (they are config) and calls convert(); this type only holds the data.
 // Per-field expiry (Redis 7.4) lives beside the pairs, in a map that exists only once a
-// field-expiry command has touched the hash, so hashes without TTLs pay nothing for it.
+// field-expiry command has touched the hash, so hashes without TTLs pay nothing for it. A stored
+// hash reports its earliest field time to its database's index (field-expiry.ts), which the
+// active expire cycle reads.
 
 import { Buffer } from 'node:buffer';
 import { ARRAY_SLOT_BYTES, Meter, objectBytes, stringBytes, type ByteSink } from '../memory.ts';
+import type { FieldExpiryIndex } from '../field-expiry.ts';
 import { Encoding, type ByteRange, type StoredObject } from '../types.ts';
 import { Listpack } from './listpack.ts';
 import { RecordTable, type RecordVisitor } from './records.ts';
@@ -14,14 +17,17 @@ import { latin1 } from './slotted.ts';
 /** Visits one field and its value in place (valid until the hash changes). */
 export type PairVisitor = RecordVisitor;
 
-/** The HashValue object: its three parts and the Meter's fields. */
-const HASH_BYTES = objectBytes(5);
+/** The HashValue object: its three parts, its index and entry id, and the Meter's fields. */
+const HASH_BYTES = objectBytes(7);
 
 export class HashValue extends Meter implements StoredObject {
   private lp: Listpack | null;
   private table: RecordTable | null = null;
   /** Expiry times by field; null (one empty slot) until HEXPIRE and the like first ran. */
   private ttls: FieldTtls | null = null;
+  /** The index of the database storing this hash, and its entry id there; null when not stored. */
+  private expiryIndex: FieldExpiryIndex | null = null;
+  private entryId = -1;
 
   constructor() {
     super();
@@ -67,6 +73,7 @@ export class HashValue extends Meter implements StoredObject {
   set(field: Uint8Array, value: Uint8Array, keepTtl = false): boolean {
     const lostTtl = this.ttls !== null && !keepTtl && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length));
     const lp = this.lp;
+    if (lostTtl) this.reportNextExpiry();
     if (lp === null) {
       if (lostTtl) this.releaseEmptyTtls();
       return this.table!.put(field, 0, field.length, value, 0, value.length);
@@ -84,7 +91,10 @@ export class HashValue extends Meter implements StoredObject {
 
   /** Removes a field; true when it was there. */
   delete(field: Uint8Array): boolean {
-    if (this.ttls !== null && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length))) this.releaseEmptyTtls();
+    if (this.ttls !== null && this.ttls.size > 0 && this.ttls.delete(latin1(field, 0, field.length))) {
+      this.releaseEmptyTtls();
+      this.reportNextExpiry();
+    }
     const lp = this.lp;
     if (lp === null) return this.table!.delete(field);
     const at = findField(lp, field);
@@ -167,11 +177,6 @@ export class HashValue extends Meter implements StoredObject {
     this.ttls ??= new FieldTtls(this);
   }
 
-  /** Whether any field has a TTL. */
-  get hasFieldTtls(): boolean {
-    return this.ttls !== null && this.ttls.size > 0;
-  }
-
   /** The field's expiry time in ms, or -1 when it has none. */
   fieldExpireAt(field: Uint8Array): number {
     if (this.ttls === null || this.ttls.size === 0) return -1;
@@ -182,6 +187,7 @@ export class HashValue extends Meter implements StoredObject {
   setFieldExpireAt(field: Uint8Array, atMs: number): void {
     this.ttls!.expire(latin1(field, 0, field.length), atMs);
     this.placeInListpack(field, atMs);
+    this.reportNextExpiry();
   }
 
   /** Removes a field's TTL; false when it had none. */
@@ -189,7 +195,23 @@ export class HashValue extends Meter implements StoredObject {
     if (this.ttls === null || !this.ttls.delete(latin1(field, 0, field.length))) return false;
     this.placeInListpack(field, -1);
     this.releaseEmptyTtls();
+    this.reportNextExpiry();
     return true;
+  }
+
+  /**
+   * The database storing this hash under entry `id` gives it its index of hashes with field
+   * TTLs, to report its earliest field time to as it changes; null when the hash leaves it.
+   */
+  trackFieldExpiry(index: FieldExpiryIndex | null, id: number): void {
+    this.expiryIndex = index;
+    this.entryId = id;
+    this.reportNextExpiry();
+  }
+
+  private reportNextExpiry(): void {
+    const index = this.expiryIndex;
+    if (index !== null) index.update(this.entryId, this.ttls === null ? Infinity : this.ttls.next);
   }
 
   /**
@@ -234,12 +256,35 @@ export class HashValue extends Meter implements StoredObject {
     return this.ttls !== null && this.ttls.next <= now;
   }
 
-  /** Deletes the fields whose time is `now` or earlier. */
-  expireFields(now: number): void {
+  /**
+   * Deletes the fields whose time is `now` or earlier, at most `max`, and returns them in the
+   * order Redis 7.4 expires them: soonest first; among equal times, a listpack's order.
+   */
+  expireFields(now: number, max = Infinity): Buffer[] {
     const ttls = this.ttls;
-    if (ttls === null) return;
-    for (let field = ttls.popDue(now); field !== null; field = ttls.popDue(now)) this.delete(Buffer.from(field, 'latin1'));
-    this.releaseEmptyTtls();
+    const expired: Buffer[] = [];
+    if (ttls === null) return expired;
+    const lp = this.lp;
+    if (lp !== null) {
+      // A listpackex keeps the fields with a TTL first, soonest first: the due ones lead it.
+      for (let at = lp.start; at < lp.end && expired.length < max; at = lp.next(lp.next(at))) {
+        const time = ttls.get(latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at)));
+        if (time === undefined || time > now) break;
+        expired.push(Buffer.from(lp.buf.subarray(lp.dataStart(at), lp.dataEnd(at))));
+      }
+      for (const field of expired) this.delete(field);
+    } else {
+      while (expired.length < max) {
+        const field = ttls.popDue(now);
+        if (field === null) break;
+        const bytes = Buffer.from(field, 'latin1');
+        this.table!.delete(bytes);
+        expired.push(bytes);
+      }
+      this.releaseEmptyTtls();
+    }
+    this.reportNextExpiry();
+    return expired;
   }
 
   clone(): HashValue {
