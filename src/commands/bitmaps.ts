@@ -3,7 +3,17 @@
 // in BigInt because its fields go up to 64 bits.
 
 import { Buffer } from 'node:buffer';
-import { BIT_OFFSET, BIT_VALUE, CommandError, SYNTAX } from '../errors.ts';
+import {
+  BIT_ARGUMENT,
+  BIT_OFFSET,
+  BIT_VALUE,
+  BITFIELD_OVERFLOW,
+  BITFIELD_RO_GET_ONLY,
+  BITFIELD_TYPE,
+  BITOP_NOT_ARITY,
+  CommandError,
+  SYNTAX,
+} from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
 import { INT64_MAX, parseInt64 } from '../util/numbers.ts';
 import { Notify } from '../server/effects.ts';
@@ -15,11 +25,6 @@ import type { CommandContext, CommandSpec } from './spec.ts';
 const range = newByteRange();
 const EMPTY = new Uint8Array(0);
 
-const BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
-const BITOP_NOT_ARITY = 'ERR BITOP NOT must be called with a single source key.';
-const BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
-const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
-const BITFIELD_RO_GET_ONLY = 'ERR BITFIELD_RO only supports the GET subcommand';
 
 /**
  * Redis's getBitOffsetFromArgument: a non-negative int64 whose byte lies within

@@ -4,7 +4,24 @@
 // string is never copied per operation.
 
 import { Buffer } from 'node:buffer';
-import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
+import {
+  CommandError,
+  DECREMENT_OVERFLOW,
+  INCR_NAN_OR_INFINITY,
+  INVALID_EXPIRE,
+  LCS_LEN_AND_IDX,
+  LCS_NO_MEMORY,
+  LCS_NOT_STRINGS,
+  LCS_TOO_MUCH_MEMORY,
+  NOT_FLOAT,
+  NOT_INTEGER,
+  OFFSET_RANGE,
+  OVERFLOW,
+  STRING_TOO_LONG,
+  SYNTAX,
+  wrongArity,
+  WRONGTYPE,
+} from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { Database } from '../store/database.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, toInt64, type Int64 } from '../util/numbers.ts';
@@ -18,12 +35,6 @@ import type { CommandContext, CommandSpec } from './spec.ts';
 const range = newByteRange();
 const EMPTY = Buffer.alloc(0);
 
-const DECREMENT_OVERFLOW = 'ERR decrement would overflow';
-const NOT_FINITE_RESULT = 'ERR increment would produce NaN or Infinity';
-const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
-const LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
-const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
-const LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
 /** Redis's embstr limit: results of INCRBYFLOAT are never int-encoded, only embstr or raw. */
 const EMBSTR_MAX = 44;
 
@@ -397,7 +408,7 @@ function incrbyfloat(ctx: CommandContext): void {
   }
   const text = addLongDoubleText(current, argv[2]!);
   if (text === NOT_A_NUMBER) throw new CommandError(NOT_FLOAT);
-  if (text === NOT_FINITE) throw new CommandError(NOT_FINITE_RESULT);
+  if (text === NOT_FINITE) throw new CommandError(INCR_NAN_OR_INFINITY);
   const bytes = Buffer.from(text, 'latin1');
   const encoding = bytes.length <= EMBSTR_MAX ? Encoding.Embstr : Encoding.Raw;
   if (id >= 0) db.replaceString(id, bytes, encoding);
