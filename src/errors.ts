@@ -61,6 +61,119 @@ export const WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
 /** What a client blocked in BLPOP and the like gets from CLIENT UNBLOCK <id> ERROR. */
 export const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
+// The RESP request parser.
+export const PROTOCOL_MBULK_COUNT_TOO_BIG = 'ERR Protocol error: too big mbulk count string';
+export const PROTOCOL_INVALID_MULTIBULK_LENGTH = 'ERR Protocol error: invalid multibulk length';
+export const PROTOCOL_UNAUTHENTICATED_MULTIBULK_LENGTH = 'ERR Protocol error: unauthenticated multibulk length';
+export const PROTOCOL_BULK_COUNT_TOO_BIG = 'ERR Protocol error: too big bulk count string';
+export const PROTOCOL_INVALID_BULK_LENGTH = 'ERR Protocol error: invalid bulk length';
+export const PROTOCOL_UNAUTHENTICATED_BULK_LENGTH = 'ERR Protocol error: unauthenticated bulk length';
+export const PROTOCOL_INLINE_TOO_BIG = 'ERR Protocol error: too big inline request';
+export const PROTOCOL_UNBALANCED_QUOTES = 'ERR Protocol error: unbalanced quotes in request';
+export const protocolExpectedBulk = (got: string) => `ERR Protocol error: expected '$', got '${got}'`;
+
+// The gate.
+/** A handler that failed with something other than a CommandError (a bug): its message as an error reply. */
+export const handlerFailure = (message: string) => `ERR ${message}`;
+
+// Connection and server commands: HELLO, AUTH, CLIENT, COMMAND GETKEYS, CONFIG, DEBUG, SHUTDOWN.
+export const PROTOCOL_VERSION_NOT_INTEGER = 'ERR Protocol version is not an integer or out of range';
+export const UNSUPPORTED_PROTOCOL = 'NOPROTO unsupported protocol version';
+export const helloSyntax = (option: string) => `ERR Syntax error in HELLO option '${option}'`;
+export const HELLO_NOAUTH =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
+export const AUTH_WITHOUT_PASSWORD =
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
+export const unknownSubcommandOrArity = (sub: string, container: string) =>
+  `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container} HELP.`;
+/** CLIENT SETNAME's and CLIENT SETINFO's refusal of a value with spaces or control bytes. */
+export const invalidCharacters = (what: string) => `ERR ${what} cannot contain spaces, newlines or special characters.`;
+export const unknownClientType = (type: string) => `ERR Unknown client type '${type}'`;
+export const INVALID_CLIENT_ID = 'ERR Invalid client ID';
+export const CLIENT_ID_POSITIVE = 'ERR client-id should be greater than 0';
+export const noSuchUser = (user: string) => `ERR No such user '${user}'`;
+export const NO_SUCH_CLIENT = 'ERR No such client';
+export const TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const CLIENT_PAUSE_MODE = 'ERR CLIENT PAUSE mode must be WRITE or ALL';
+export const CLIENT_UNBLOCK_REASON = 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR';
+export const unrecognizedOption = (option: string) => `ERR Unrecognized option '${option}'`;
+export const GETKEYS_INVALID_COMMAND = 'ERR Invalid command specified';
+export const GETKEYS_NO_KEYS = 'ERR The command has no key arguments';
+export const GETKEYS_ARITY = 'ERR Invalid number of arguments specified for command';
+export const GETKEYS_INVALID_ARGUMENTS = 'ERR Invalid arguments specified for command';
+export const configSetUnknown = (option: string) =>
+  `ERR Unknown option or number of arguments for CONFIG SET - '${option}'`;
+export const configSetFailed = (argument: string, reason: string) =>
+  `ERR CONFIG SET failed (possibly related to argument '${argument}') - ${reason}`;
+export const NO_CONFIG_FILE = 'ERR The server is running without a config file';
+export const configRewriteFailed = (reason: string) => `ERR Rewriting config file: ${reason}`;
+export const DEBUG_NOT_ALLOWED =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+export const DEBUG_PROTOCOL_TYPES =
+  'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false';
+export const debugDigestUnsupported = (typeName: string) =>
+  `ERR DEBUG DIGEST does not support ${typeName} values in Mnemo yet`;
+export const RESP2_NOT_SUPPORTED = 'ERR RESP2 is not supported by this command';
+export const DEBUG_MEMORY_VALUE_RANGE = 'ERR argument must be a memory value bigger than 1 and smaller than 4gb';
+export const NOT_LISTPACK = 'ERR Not a listpack encoded object.';
+export const NO_SHUTDOWN_IN_PROGRESS = 'ERR No shutdown in progress.';
+export const SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';
+
+// Keys and databases.
+/** getIntFromObjectOrReply's text for a value outside int32. */
+export const INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
+export const COPY_DB_IN_CLUSTER = 'ERR Copying to another database is not allowed in cluster mode';
+export const MOVE_IN_CLUSTER = 'ERR MOVE is not allowed in cluster mode';
+export const EXPIRE_NX_XX_GT_LT = 'ERR NX and XX, GT or LT options at the same time are not compatible';
+export const EXPIRE_GT_AND_LT = 'ERR GT and LT options at the same time are not compatible';
+export const unsupportedOption = (option: string) => `ERR Unsupported option ${option}`;
+export const SWAPDB_IN_CLUSTER = 'ERR SWAPDB is not allowed in cluster mode';
+export const SWAPDB_FIRST_INDEX = 'ERR invalid first DB index';
+export const SWAPDB_SECOND_INDEX = 'ERR invalid second DB index';
+export const IDLETIME_UNDER_LFU =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+export const FREQ_WITHOUT_LFU =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+
+// Strings and bitmaps.
+export const DECREMENT_OVERFLOW = 'ERR decrement would overflow';
+export const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
+export const LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
+export const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+export const LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
+export const BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
+export const BITOP_NOT_ARITY = 'ERR BITOP NOT must be called with a single source key.';
+export const BITFIELD_TYPE =
+  'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+export const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
+export const BITFIELD_RO_GET_ONLY = 'ERR BITFIELD_RO only supports the GET subcommand';
+
+// Hash field expiry.
+export const HASH_FIELDS_ARGUMENT_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
+export const HASH_NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
+export const HEXPIRE_NUMFIELDS_POSITIVE = 'ERR Parameter `numFields` should be greater than 0';
+export const HASH_FIELD_COUNT_POSITIVE = 'ERR Number of fields must be a positive integer';
+export const FIELD_EXPIRE_NEGATIVE = 'ERR invalid expire time, must be >= 0';
+
+// Sets and sorted sets.
+export const NUMKEYS_EXCEED_ARGS = "ERR Number of keys can't be greater than number of args";
+export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+export const ZSET_SCORE_NAN = 'ERR resulting score is not a number (NaN)';
+export const MIN_MAX_NOT_FLOAT = 'ERR min or max is not a float';
+export const MIN_MAX_NOT_LEX = 'ERR min or max not valid string range item';
+export const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+export const XX_AND_NX = 'ERR XX and NX options at the same time are not compatible';
+export const GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ZADD_INCR_ONE_PAIR = 'ERR INCR option supports a single increment-element pair';
+export const LIMIT_NEEDS_BY = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+export const atLeastOneKey = (name: string) => `ERR at least 1 input key is needed for '${name}' command`;
+
+// SORT.
+export const SORT_SCORES_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
+export const SORT_BY_IN_CLUSTER = 'ERR BY option of SORT denied in Cluster mode.';
+export const SORT_GET_IN_CLUSTER = 'ERR GET option of SORT denied in Cluster mode.';
+
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;
 }

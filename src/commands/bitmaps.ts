@@ -3,22 +3,28 @@
 // in BigInt because its fields go up to 64 bits.
 
 import { Buffer } from 'node:buffer';
-import { BIT_OFFSET, BIT_VALUE, CommandError, SYNTAX } from '../errors.ts';
+import {
+  BIT_ARGUMENT,
+  BIT_OFFSET,
+  BIT_VALUE,
+  BITFIELD_OVERFLOW,
+  BITFIELD_RO_GET_ONLY,
+  BITFIELD_TYPE,
+  BITOP_NOT_ARITY,
+  CommandError,
+  SYNTAX,
+} from '../errors.ts';
 import { Encoding, newByteRange, type ByteRange } from '../store/types.ts';
 import { INT64_MAX, parseInt64 } from '../util/numbers.ts';
 import { Notify } from '../server/effects.ts';
-import { findString, findStringForWrite, growString, int64Arg, integerArg, maxStringLength, optionIs } from './strings.ts';
+import { isWord, longArg } from './args.ts';
+import { findString, findStringForWrite, growString, int64Arg, maxStringLength } from './strings.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const range = newByteRange();
 const EMPTY = new Uint8Array(0);
 
-const BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
-const BITOP_NOT_ARITY = 'ERR BITOP NOT must be called with a single source key.';
-const BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
-const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
-const BITFIELD_RO_GET_ONLY = 'ERR BITFIELD_RO only supports the GET subcommand';
 
 /**
  * Redis's getBitOffsetFromArgument: a non-negative int64 whose byte lies within
@@ -36,7 +42,7 @@ function bitOffset(ctx: CommandContext, arg: Buffer, fieldBits = 0): number {
 function setbit(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const offset = bitOffset(ctx, argv[2]!);
-  const on = integerArg(argv[3]!, BIT_VALUE);
+  const on = longArg(argv[3]!, BIT_VALUE);
   if (on !== 0 && on !== 1) throw new CommandError(BIT_VALUE);
   const key = argv[1]!;
   const id = findStringForWrite(db, key);
@@ -71,8 +77,8 @@ function getbit(ctx: CommandContext): void {
 
 /** Whether a BIT/BYTE unit argument says BIT. */
 function isBitUnit(arg: Buffer): boolean {
-  if (optionIs(arg, 'bit')) return true;
-  if (optionIs(arg, 'byte')) return false;
+  if (isWord(arg, 'bit')) return true;
+  if (isWord(arg, 'byte')) return false;
   throw new CommandError(SYNTAX);
 }
 
@@ -135,8 +141,8 @@ function bitcount(ctx: CommandContext): void {
   const length = r.end - r.start;
   if (argv.length === 2) return w.int(popcount(r.buf, r.start, r.end));
   if (argv.length !== 4 && argv.length !== 5) throw new CommandError(SYNTAX);
-  const rawStart = integerArg(argv[2]!);
-  const rawEnd = integerArg(argv[3]!);
+  const rawStart = longArg(argv[2]!);
+  const rawEnd = longArg(argv[3]!);
   if (rawStart < 0 && rawEnd < 0 && rawStart > rawEnd) return w.int(0);
   const isBit = argv.length === 5 && isBitUnit(argv[4]!);
   const [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
@@ -153,7 +159,7 @@ function bitcount(ctx: CommandContext): void {
 
 function bitpos(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
-  const bit = integerArg(argv[2]!);
+  const bit = longArg(argv[2]!);
   if (bit !== 0 && bit !== 1) throw new CommandError(BIT_ARGUMENT);
   const id = findString(db, argv[1]!);
   if (id < 0) return w.int(bit ? -1 : 0);
@@ -164,9 +170,9 @@ function bitpos(ctx: CommandContext): void {
   let end = length * 8 - 1;
   const endGiven = argv.length >= 5;
   if (argv.length >= 4) {
-    const rawStart = integerArg(argv[3]!);
+    const rawStart = longArg(argv[3]!);
     const isBit = argv.length === 6 && isBitUnit(argv[5]!);
-    const rawEnd = endGiven ? integerArg(argv[4]!) : length - 1;
+    const rawEnd = endGiven ? longArg(argv[4]!) : length - 1;
     [start, end] = clampRange(rawStart, rawEnd, isBit ? length * 8 : length);
     if (start > end) return w.int(-1);
     if (!isBit) {
@@ -198,10 +204,10 @@ function bitop(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const opName = argv[1]!;
   let op: number;
-  if (optionIs(opName, 'and')) op = AND;
-  else if (optionIs(opName, 'or')) op = OR;
-  else if (optionIs(opName, 'xor')) op = XOR;
-  else if (optionIs(opName, 'not')) op = NOT;
+  if (isWord(opName, 'and')) op = AND;
+  else if (isWord(opName, 'or')) op = OR;
+  else if (isWord(opName, 'xor')) op = XOR;
+  else if (isWord(opName, 'not')) op = NOT;
   else throw new CommandError(SYNTAX);
   if (op === NOT && argv.length !== 4) throw new CommandError(BITOP_NOT_ARITY);
   const sources: Uint8Array[] = [];
@@ -348,14 +354,14 @@ function bitfield(ctx: CommandContext, readonlyCommand: boolean): void {
     const arg = argv[i]!;
     const remaining = argv.length - i - 1;
     let op: number;
-    if (optionIs(arg, 'get') && remaining >= 2) op = OP_GET;
-    else if (optionIs(arg, 'set') && remaining >= 3) op = OP_SET;
-    else if (optionIs(arg, 'incrby') && remaining >= 3) op = OP_INCRBY;
-    else if (optionIs(arg, 'overflow') && remaining >= 1) {
+    if (isWord(arg, 'get') && remaining >= 2) op = OP_GET;
+    else if (isWord(arg, 'set') && remaining >= 3) op = OP_SET;
+    else if (isWord(arg, 'incrby') && remaining >= 3) op = OP_INCRBY;
+    else if (isWord(arg, 'overflow') && remaining >= 1) {
       const kind = argv[++i]!;
-      if (optionIs(kind, 'wrap')) overflow = WRAP;
-      else if (optionIs(kind, 'sat')) overflow = SAT;
-      else if (optionIs(kind, 'fail')) overflow = FAIL;
+      if (isWord(kind, 'wrap')) overflow = WRAP;
+      else if (isWord(kind, 'sat')) overflow = SAT;
+      else if (isWord(kind, 'fail')) overflow = FAIL;
       else throw new CommandError(BITFIELD_OVERFLOW);
       continue;
     } else throw new CommandError(SYNTAX);

@@ -7,7 +7,16 @@
 // same (Redis 7.0's rewrites in t_list.c, t_zset.c and blocked.c): BLPOP as LPOP key, BLMPOP
 // as LPOP key count, BLMOVE as LMOVE, BZPOPMIN as ZPOPMIN key, BZMPOP as ZPOPMIN key count.
 
-import { CommandError, NOT_INTEGER, quoteArg, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from '../errors.ts';
+import {
+  CommandError,
+  NOT_INTEGER,
+  quoteArg,
+  TIMEOUT_NEGATIVE,
+  TIMEOUT_NOT_FLOAT,
+  CLIENT_UNBLOCK_REASON,
+  unknownSubcommandOrArity,
+  WRONGTYPE,
+} from '../errors.ts';
 import { ValueType } from '../store/types.ts';
 import { LIST_HEAD, LIST_TAIL, type ListEnd } from '../store/types/list.ts';
 import type { ZSetValue } from '../store/types/zset.ts';
@@ -144,9 +153,9 @@ export function clientUnblock({ argv, server, w }: CommandContext): void {
   let withError = false;
   if (argv.length === 4) {
     if (isWord(argv[3]!, 'error')) withError = true;
-    else if (!isWord(argv[3]!, 'timeout')) throw new CommandError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    else if (!isWord(argv[3]!, 'timeout')) throw new CommandError(CLIENT_UNBLOCK_REASON);
   } else if (argv.length > 4) {
-    throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${quoteArg(argv[1]!)}'. Try CLIENT HELP.`);
+    throw new CommandError(unknownSubcommandOrArity(quoteArg(argv[1]!), 'CLIENT'));
   }
   const id = parseSafeInt(argv[2]!);
   if (id === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);

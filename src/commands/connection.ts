@@ -1,7 +1,21 @@
 // Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.
 
 import { Buffer } from 'node:buffer';
-import { DB_INDEX_RANGE, CommandError, NOT_INTEGER, quoteArg, WRONGPASS } from '../errors.ts';
+import {
+  AUTH_WITHOUT_PASSWORD,
+  CommandError,
+  DB_INDEX_RANGE,
+  HELLO_NOAUTH,
+  helloSyntax,
+  invalidCharacters,
+  NOT_INTEGER,
+  PROTOCOL_VERSION_NOT_INTEGER,
+  quoteArg,
+  SYNTAX,
+  UNSUPPORTED_PROTOCOL,
+  wrongArity,
+  WRONGPASS,
+} from '../errors.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../util/numbers.ts';
 import { REDIS_VERSION } from '../version.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
@@ -25,8 +39,8 @@ function hello(ctx: CommandContext): void {
   let i = 1;
   if (argv.length > 1) {
     const v = parseSafeInt(argv[1]!);
-    if (v === NOT_A_NUMBER) throw new CommandError('ERR Protocol version is not an integer or out of range');
-    if (v < 2 || v > 3) throw new CommandError('NOPROTO unsupported protocol version');
+    if (v === NOT_A_NUMBER) throw new CommandError(PROTOCOL_VERSION_NOT_INTEGER);
+    if (v < 2 || v > 3) throw new CommandError(UNSUPPORTED_PROTOCOL);
     version = v;
     i = 2;
   }
@@ -41,13 +55,11 @@ function hello(ctx: CommandContext): void {
       name = validClientName(argv[i + 1]!);
       i += 1;
     } else {
-      throw new CommandError(`ERR Syntax error in HELLO option '${quoteArg(argv[i]!)}'`);
+      throw new CommandError(helloSyntax(quoteArg(argv[i]!)));
     }
   }
   if (!client.authenticated) {
-    throw new CommandError(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
-    );
+    throw new CommandError(HELLO_NOAUTH);
   }
   if (name !== null) client.name = name;
   client.resp = version as 2 | 3;
@@ -72,7 +84,7 @@ function hello(ctx: CommandContext): void {
 export function validClientName(name: Buffer): string {
   for (const byte of name) {
     if (byte < 0x21 || byte > 0x7e) {
-      throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.');
+      throw new CommandError(invalidCharacters('Client names'));
     }
   }
   return name.toString('latin1');
@@ -82,7 +94,7 @@ export const connectionCommands: CommandSpec[] = [
   {
     name: 'ping',
     handler: ({ argv, w }) => {
-      if (argv.length > 2) throw new CommandError("ERR wrong number of arguments for 'ping' command");
+      if (argv.length > 2) throw new CommandError(wrongArity('ping'));
       if (argv.length === 1) w.raw(PONG);
       else w.bulk(argv[1]!);
     },
@@ -106,11 +118,9 @@ export const connectionCommands: CommandSpec[] = [
     name: 'auth',
     handler: (ctx) => {
       const { argv, w, server } = ctx;
-      if (argv.length > 3) throw new CommandError('ERR syntax error');
+      if (argv.length > 3) throw new CommandError(SYNTAX);
       if (argv.length === 2 && server.config.get('requirepass') === '') {
-        throw new CommandError(
-          'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
-        );
+        throw new CommandError(AUTH_WITHOUT_PASSWORD);
       }
       const user = argv.length === 3 ? argv[1]!.toString() : 'default';
       checkPassword(ctx, user, argv[argv.length - 1]!);

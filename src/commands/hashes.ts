@@ -16,6 +16,9 @@ import { Buffer } from 'node:buffer';
 import { Notify } from '../server/effects.ts';
 import {
   CommandError,
+  HEXPIRE_NUMFIELDS_POSITIVE,
+  FIELD_EXPIRE_NEGATIVE,
+  HASH_FIELDS_ARGUMENT_MISSING,
   HASH_NOT_FLOAT,
   HASH_NOT_INTEGER,
   INCR_NAN_OR_INFINITY,
@@ -25,10 +28,12 @@ import {
   NAN_OR_INFINITY,
   NOT_FLOAT,
   NOT_INTEGER,
+  HASH_NUMFIELDS_MISMATCH,
   OVERFLOW,
+  HASH_FIELD_COUNT_POSITIVE,
   SYNTAX,
-  WRONGTYPE,
   wrongArity,
+  WRONGTYPE,
 } from '../errors.ts';
 import { Encoding, newByteRange, ValueType } from '../store/types.ts';
 import { HashValue, type PairVisitor } from '../store/types/hash.ts';
@@ -378,11 +383,6 @@ function parseCursor(arg: Buffer): number {
 
 // ---- per-field expiry (Redis 7.4) -----------------------------------------------------------
 
-const FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
-const NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
-const EXPIRE_NUMFIELDS = 'ERR Parameter `numFields` should be greater than 0';
-const QUERY_NUMFIELDS = 'ERR Number of fields must be a positive integer';
-const EXPIRE_NEGATIVE = 'ERR invalid expire time, must be >= 0';
 /** Redis keeps two bits of its 48-bit field expiry times spare (HFE_MAX_ABS_TIME_MSEC). */
 const MAX_FIELD_EXPIRE_MS = 2 ** 46 - 1;
 
@@ -395,10 +395,10 @@ const DELETED = 2;
 
 /** Checks `FIELDS numfields field...` starting at `at`; returns the first field's index. */
 function fieldsAt(argv: Buffer[], at: number, countError: string): number {
-  if (!isWord(argv[at]!, 'fields')) throw new CommandError(FIELDS_MISSING);
+  if (!isWord(argv[at]!, 'fields')) throw new CommandError(HASH_FIELDS_ARGUMENT_MISSING);
   const n = parseInt64(argv[at + 1]!);
   if (n === NOT_A_NUMBER || n < 1) throw new CommandError(countError);
-  if (Number(n) !== argv.length - at - 2) throw new CommandError(NUMFIELDS_MISMATCH);
+  if (Number(n) !== argv.length - at - 2) throw new CommandError(HASH_NUMFIELDS_MISMATCH);
   return at + 2;
 }
 
@@ -420,7 +420,7 @@ function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relat
   const id = findHash(ctx, argv[1]!);
   const raw = parseInt64(argv[2]!);
   if (raw === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
-  if (raw < 0) throw new CommandError(EXPIRE_NEGATIVE);
+  if (raw < 0) throw new CommandError(FIELD_EXPIRE_NEGATIVE);
   const now = ctx.keyspace.now;
   const base = relative ? now : 0;
   // Beyond 2^53 the value is a bigint, and far past the limit anyway.
@@ -430,7 +430,7 @@ function hexpireGeneric(ctx: CommandContext, name: string, unitMs: number, relat
   const at = Number(raw) * unitMs + base;
   let condition = 0;
   for (const [word, value] of CONDITIONS) if (isWord(argv[3]!, word)) condition = value;
-  const first = fieldsAt(argv, condition === 0 ? 3 : 4, EXPIRE_NUMFIELDS);
+  const first = fieldsAt(argv, condition === 0 ? 3 : 4, HEXPIRE_NUMFIELDS_POSITIVE);
   if (id < 0) return replyEach(ctx, first, NO_FIELD);
   const key = argv[1]!;
   const hash = readHash(ctx, id);
@@ -496,7 +496,7 @@ const hpexpireat = (ctx: CommandContext) => hexpireGeneric(ctx, 'hpexpireat', 1,
 function httlGeneric(ctx: CommandContext, unitMs: number, relative: boolean): void {
   const { argv, w } = ctx;
   const id = findHash(ctx, argv[1]!, true);
-  const first = fieldsAt(argv, 2, QUERY_NUMFIELDS);
+  const first = fieldsAt(argv, 2, HASH_FIELD_COUNT_POSITIVE);
   if (id < 0) return replyEach(ctx, first, NO_FIELD);
   const hash = readHash(ctx, id);
   const base = relative ? ctx.keyspace.now : 0;
@@ -521,7 +521,7 @@ const hpexpiretime = (ctx: CommandContext) => httlGeneric(ctx, 1, false);
 function hpersist(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const id = findHash(ctx, argv[1]!);
-  const first = fieldsAt(argv, 2, QUERY_NUMFIELDS);
+  const first = fieldsAt(argv, 2, HASH_FIELD_COUNT_POSITIVE);
   if (id < 0) return replyEach(ctx, first, NO_FIELD);
   const hash = readHash(ctx, id);
   let changed = false;

@@ -5,14 +5,25 @@
 import { Buffer } from 'node:buffer';
 import {
   CommandError,
+  COPY_DB_IN_CLUSTER,
   DB_INDEX_RANGE,
+  EXPIRE_GT_AND_LT,
+  EXPIRE_NX_XX_GT_LT,
+  FREQ_WITHOUT_LFU,
+  IDLETIME_UNDER_LFU,
+  INT_RANGE,
   INVALID_CURSOR,
   INVALID_EXPIRE,
+  MOVE_IN_CLUSTER,
   NO_SUCH_KEY,
   NOT_INTEGER,
   quoteArg,
   SAME_OBJECT,
+  SWAPDB_FIRST_INDEX,
+  SWAPDB_IN_CLUSTER,
+  SWAPDB_SECOND_INDEX,
   SYNTAX,
+  unsupportedOption,
 } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { ENCODING_NAMES, Encoding, newByteRange, TYPE_NAMES } from '../store/types.ts';
@@ -41,7 +52,7 @@ function intArg(arg: Uint8Array, error?: string): number {
   const n = parseSafeInt(arg);
   if (n === NOT_A_NUMBER) throw new CommandError(error ?? NOT_INTEGER);
   if (n > 0x7fffffff || n < -0x80000000) {
-    throw new CommandError(error ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+    throw new CommandError(error ?? INT_RANGE);
   }
   return n;
 }
@@ -165,7 +176,7 @@ function copy(ctx: CommandContext): void {
     else throw new CommandError(SYNTAX);
   }
   if (db !== ctx.keyspace.dbs[0] || target !== db) {
-    denyInCluster(ctx, 'ERR Copying to another database is not allowed in cluster mode');
+    denyInCluster(ctx, COPY_DB_IN_CLUSTER);
   }
   const source = argv[1]!;
   const destination = argv[2]!;
@@ -180,7 +191,7 @@ function copy(ctx: CommandContext): void {
 }
 
 function move(ctx: CommandContext): void {
-  denyInCluster(ctx, 'ERR MOVE is not allowed in cluster mode');
+  denyInCluster(ctx, MOVE_IN_CLUSTER);
   const { argv, db } = ctx;
   const target = databaseArg(ctx, argv[2]!);
   if (target === db) throw new CommandError(SAME_OBJECT);
@@ -318,9 +329,7 @@ function objectIdletime(ctx: CommandContext): void {
   const id = objectLookup(ctx);
   if (id < 0) return;
   if (usesLfu(ctx)) {
-    throw new CommandError(
-      'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-    );
+    throw new CommandError(IDLETIME_UNDER_LFU);
   }
   const clock = ctx.keyspace.lruClock;
   const lru = ctx.db.lruOf(id);
@@ -332,9 +341,7 @@ function objectFreq(ctx: CommandContext): void {
   const id = objectLookup(ctx);
   if (id < 0) return;
   if (!usesLfu(ctx)) {
-    throw new CommandError(
-      'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-    );
+    throw new CommandError(FREQ_WITHOUT_LFU);
   }
   // The engine keeps an LRU clock, not LFU counters; Redis too reports 0 for keys whose
   // access data predates the switch to an LFU policy.
@@ -379,13 +386,13 @@ function expireFlags(argv: Buffer[]): number {
     else if (isWord(arg, 'xx')) flags |= EXPIRE_XX;
     else if (isWord(arg, 'gt')) flags |= EXPIRE_GT;
     else if (isWord(arg, 'lt')) flags |= EXPIRE_LT;
-    else throw new CommandError(`ERR Unsupported option ${quoteArg(arg)}`);
+    else throw new CommandError(unsupportedOption(quoteArg(arg)));
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
-    throw new CommandError('ERR NX and XX, GT or LT options at the same time are not compatible');
+    throw new CommandError(EXPIRE_NX_XX_GT_LT);
   }
   if (flags & EXPIRE_GT && flags & EXPIRE_LT) {
-    throw new CommandError('ERR GT and LT options at the same time are not compatible');
+    throw new CommandError(EXPIRE_GT_AND_LT);
   }
   return flags;
 }
@@ -467,10 +474,10 @@ function checkFlushMode(argv: Buffer[]): void {
 }
 
 function swapdb(ctx: CommandContext): void {
-  denyInCluster(ctx, 'ERR SWAPDB is not allowed in cluster mode');
+  denyInCluster(ctx, SWAPDB_IN_CLUSTER);
   const { argv, keyspace } = ctx;
-  const a = intArg(argv[1]!, 'ERR invalid first DB index');
-  const b = intArg(argv[2]!, 'ERR invalid second DB index');
+  const a = intArg(argv[1]!, SWAPDB_FIRST_INDEX);
+  const b = intArg(argv[2]!, SWAPDB_SECOND_INDEX);
   if (a < 0 || b < 0 || a >= keyspace.dbs.length || b >= keyspace.dbs.length) throw new CommandError(DB_INDEX_RANGE);
   keyspace.swap(a, b);
   // Redis counts a swap as a change even of a database with itself.

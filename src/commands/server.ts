@@ -1,7 +1,7 @@
 // Server administration: INFO, CONFIG, CLIENT, COMMAND, DEBUG (each in ./server/), and the
 // small ones here: TIME, LASTSAVE, SHUTDOWN, MEMORY.
 
-import { CommandError, NOT_INTEGER, SYNTAX } from '../errors.ts';
+import { CommandError, NO_SHUTDOWN_IN_PROGRESS, NOT_INTEGER, SHUTDOWN_FAILED, SYNTAX } from '../errors.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../util/numbers.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 import { clientCommands } from './server/client.ts';
@@ -30,8 +30,8 @@ function shutdown({ argv, client, server }: CommandContext): void {
     throw new CommandError(SYNTAX);
   }
   // Shutdown is immediate (no replicas to wait for), so there is never one to abort.
-  if (options.has('abort')) throw new CommandError('ERR No shutdown in progress.');
-  if (server.shutdown === null) throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
+  if (options.has('abort')) throw new CommandError(NO_SHUTDOWN_IN_PROGRESS);
+  if (server.shutdown === null) throw new CommandError(SHUTDOWN_FAILED);
   // The caller gets no reply: its connection closes with the rest.
   client.killed = true;
   void requestShutdown(server, shutdownSaves(server, options));

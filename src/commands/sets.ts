@@ -4,7 +4,17 @@
 // intsets, their sorted order) comes out as Redis's does.
 
 import { Buffer } from 'node:buffer';
-import { CommandError, LONG_RANGE, MUST_BE_POSITIVE, NOT_INTEGER, NUMKEYS_POSITIVE, SYNTAX, WRONGTYPE } from '../errors.ts';
+import {
+  CommandError,
+  LIMIT_NEGATIVE,
+  LONG_RANGE,
+  MUST_BE_POSITIVE,
+  NOT_INTEGER,
+  NUMKEYS_EXCEED_ARGS,
+  NUMKEYS_POSITIVE,
+  SYNTAX,
+  WRONGTYPE,
+} from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import { Notify } from '../server/effects.ts';
 import { ValueType } from '../store/types.ts';
@@ -366,8 +376,6 @@ function unionOrDiffCommand(op: number, store: boolean) {
   };
 }
 
-const NUMKEYS_EXCEED_ARGS = "ERR Number of keys can't be greater than number of args";
-const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
 // ---- the table -----------------------------------------------------------------------------------
 

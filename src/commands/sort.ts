@@ -4,7 +4,15 @@
 // compares whole byte strings, and sorting a sorted set leaves it skiplist-encoded.
 
 import { Buffer } from 'node:buffer';
-import { CommandError, NOT_INTEGER, SYNTAX, WRONGTYPE } from '../errors.ts';
+import {
+  CommandError,
+  NOT_INTEGER,
+  SORT_BY_IN_CLUSTER,
+  SORT_GET_IN_CLUSTER,
+  SORT_SCORES_NOT_DOUBLE,
+  SYNTAX,
+  WRONGTYPE,
+} from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { HashValue } from '../store/types/hash.ts';
 import { LIST_TAIL, ListValue } from '../store/types/list.ts';
@@ -16,7 +24,6 @@ import { isWord, longArg } from './args.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
-const SCORES_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
 const STAR = 0x2a;
 const NUL = 0;
 
@@ -192,10 +199,10 @@ function parseRequest(ctx: CommandContext, readonly: boolean): SortRequest {
         request.dontSort = true;
         continue;
       }
-      if (cluster) throw new CommandError('ERR BY option of SORT denied in Cluster mode.');
+      if (cluster) throw new CommandError(SORT_BY_IN_CLUSTER);
       request.by = compilePattern(pattern);
     } else if (isWord(arg, 'get') && left >= 1) {
-      if (cluster) throw new CommandError('ERR GET option of SORT denied in Cluster mode.');
+      if (cluster) throw new CommandError(SORT_GET_IN_CLUSTER);
       request.gets.push(compilePattern(argv[++j]!));
     } else {
       throw new CommandError(SYNTAX);
@@ -367,7 +374,7 @@ function sortGeneric(ctx: CommandContext, readonly: boolean): void {
     end -= start;
     start = 0;
   } else if (!request.dontSort) {
-    if (!scoreItems(ctx, elements, request)) throw new CommandError(SCORES_NOT_DOUBLE);
+    if (!scoreItems(ctx, elements, request)) throw new CommandError(SORT_SCORES_NOT_DOUBLE);
     // A stable sort, like glibc's qsort. With BY and a LIMIT short of the whole, Redis sorts
     // partially (pqsort), which may order elements whose ALPHA BY values tie differently.
     items.sort(comparator(request, elements.data));

@@ -4,11 +4,29 @@
 // string is never copied per operation.
 
 import { Buffer } from 'node:buffer';
-import { CommandError, SYNTAX, WRONGTYPE, NOT_INTEGER, NOT_FLOAT, OVERFLOW, INVALID_EXPIRE, STRING_TOO_LONG, OFFSET_RANGE, wrongArity } from '../errors.ts';
+import {
+  CommandError,
+  DECREMENT_OVERFLOW,
+  INCR_NAN_OR_INFINITY,
+  INVALID_EXPIRE,
+  LCS_LEN_AND_IDX,
+  LCS_NO_MEMORY,
+  LCS_NOT_STRINGS,
+  LCS_TOO_MUCH_MEMORY,
+  NOT_FLOAT,
+  NOT_INTEGER,
+  OFFSET_RANGE,
+  OVERFLOW,
+  STRING_TOO_LONG,
+  SYNTAX,
+  wrongArity,
+  WRONGTYPE,
+} from '../errors.ts';
 import { Encoding, newByteRange, ValueType, type ByteRange } from '../store/types.ts';
 import type { Database } from '../store/database.ts';
-import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseIntLoose, toInt64, type Int64 } from '../util/numbers.ts';
+import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, toInt64, type Int64 } from '../util/numbers.ts';
 import { addLongDoubleText, NOT_FINITE } from '../util/longdouble.ts';
+import { isWord, longArg } from './args.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
 import { Notify } from '../server/effects.ts';
 import { deleteAndPropagate, expireTimeText, PEXPIREAT } from './keys.ts';
@@ -17,12 +35,6 @@ import type { CommandContext, CommandSpec } from './spec.ts';
 const range = newByteRange();
 const EMPTY = Buffer.alloc(0);
 
-const DECREMENT_OVERFLOW = 'ERR decrement would overflow';
-const NOT_FINITE_RESULT = 'ERR increment would produce NaN or Infinity';
-const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
-const LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
-const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
-const LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
 /** Redis's embstr limit: results of INCRBYFLOAT are never int-encoded, only embstr or raw. */
 const EMBSTR_MAX = 44;
 
@@ -68,13 +80,6 @@ export function growString(db: Database, key: Buffer, id: number, length: number
   return db.resizeString(target, Math.max(length, db.stringLength(target)), out);
 }
 
-/** Lower-case keyword match without making strings. */
-export function optionIs(arg: Buffer, name: string): boolean {
-  if (arg.length !== name.length) return false;
-  for (let i = 0; i < arg.length; i++) if ((arg[i]! | 0x20) !== name.charCodeAt(i)) return false;
-  return true;
-}
-
 function replyString(ctx: CommandContext, id: number): void {
   if (id < 0) return ctx.w.null();
   ctx.db.stringRange(id, range);
@@ -85,13 +90,6 @@ function replyString(ctx: CommandContext, id: number): void {
 export function int64Arg(arg: Buffer): number | bigint {
   const n = parseInt64(arg);
   if (n === NOT_A_NUMBER) throw new CommandError(NOT_INTEGER);
-  return n;
-}
-
-/** An int64 argument where only its range matters (indexes, offsets): past 2^53 it may round. */
-export function integerArg(arg: Buffer, error = NOT_INTEGER): number {
-  const n = parseIntLoose(arg);
-  if (n === NOT_A_NUMBER) throw new CommandError(error);
   return n;
 }
 
@@ -126,19 +124,19 @@ function parseStringOptions(argv: Buffer[], forSet: boolean): number {
     const hasNext = i + 1 < argv.length;
     let expire = 0;
     if (arg.length === 2 || arg.length === 4) {
-      if (optionIs(arg, 'ex')) expire = EX;
-      else if (optionIs(arg, 'px')) expire = PX;
-      else if (optionIs(arg, 'exat')) expire = EXAT;
-      else if (optionIs(arg, 'pxat')) expire = PXAT;
+      if (isWord(arg, 'ex')) expire = EX;
+      else if (isWord(arg, 'px')) expire = PX;
+      else if (isWord(arg, 'exat')) expire = EXAT;
+      else if (isWord(arg, 'pxat')) expire = PXAT;
     }
     if (expire !== 0 && hasNext && !(flags & (KEEPTTL | PERSIST | (ANY_EXPIRE & ~expire)))) {
       flags |= expire;
       expireArg = argv[++i]!;
-    } else if (forSet && optionIs(arg, 'nx') && !(flags & XX)) flags |= NX;
-    else if (forSet && optionIs(arg, 'xx') && !(flags & NX)) flags |= XX;
-    else if (forSet && optionIs(arg, 'get')) flags |= GET;
-    else if (forSet && optionIs(arg, 'keepttl') && !(flags & ANY_EXPIRE)) flags |= KEEPTTL;
-    else if (!forSet && optionIs(arg, 'persist') && !(flags & ANY_EXPIRE)) flags |= PERSIST;
+    } else if (forSet && isWord(arg, 'nx') && !(flags & XX)) flags |= NX;
+    else if (forSet && isWord(arg, 'xx') && !(flags & NX)) flags |= XX;
+    else if (forSet && isWord(arg, 'get')) flags |= GET;
+    else if (forSet && isWord(arg, 'keepttl') && !(flags & ANY_EXPIRE)) flags |= KEEPTTL;
+    else if (!forSet && isWord(arg, 'persist') && !(flags & ANY_EXPIRE)) flags |= PERSIST;
     else throw new CommandError(SYNTAX);
   }
   return flags;
@@ -214,7 +212,7 @@ function setGeneric(ctx: CommandContext, flags: number, valueAt: number, asInt: 
 /** SET ... GET propagates without its GET options (replicas have no one to answer); GETSET as SET. */
 function withoutGet(argv: Buffer[]): Buffer[] {
   const kept = [SET_WORD, argv[1]!, argv[2]!];
-  for (let i = 3; i < argv.length; i++) if (!optionIs(argv[i]!, 'get')) kept.push(argv[i]!);
+  for (let i = 3; i < argv.length; i++) if (!isWord(argv[i]!, 'get')) kept.push(argv[i]!);
   return kept;
 }
 
@@ -261,8 +259,8 @@ function getdel(ctx: CommandContext): void {
 
 function getrange(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
-  let start = integerArg(argv[2]!);
-  let end = integerArg(argv[3]!);
+  let start = longArg(argv[2]!);
+  let end = longArg(argv[3]!);
   const id = findString(db, argv[1]!);
   if (id < 0) return w.bulk(EMPTY);
   if (start < 0 && end < 0 && start > end) return w.bulk(EMPTY);
@@ -300,7 +298,7 @@ function append(ctx: CommandContext): void {
 
 function setrange(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
-  const offset = integerArg(argv[2]!);
+  const offset = longArg(argv[2]!);
   if (offset < 0) throw new CommandError(OFFSET_RANGE);
   const key = argv[1]!;
   const value = argv[3]!;
@@ -410,7 +408,7 @@ function incrbyfloat(ctx: CommandContext): void {
   }
   const text = addLongDoubleText(current, argv[2]!);
   if (text === NOT_A_NUMBER) throw new CommandError(NOT_FLOAT);
-  if (text === NOT_FINITE) throw new CommandError(NOT_FINITE_RESULT);
+  if (text === NOT_FINITE) throw new CommandError(INCR_NAN_OR_INFINITY);
   const bytes = Buffer.from(text, 'latin1');
   const encoding = bytes.length <= EMBSTR_MAX ? Encoding.Embstr : Encoding.Raw;
   if (id >= 0) db.replaceString(id, bytes, encoding);
@@ -439,11 +437,11 @@ function lcs(ctx: CommandContext): void {
   let minMatchLen = 0;
   for (let i = 3; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (optionIs(arg, 'idx')) getIdx = true;
-    else if (optionIs(arg, 'len')) getLen = true;
-    else if (optionIs(arg, 'withmatchlen')) withMatchLen = true;
-    else if (optionIs(arg, 'minmatchlen') && i + 1 < argv.length) {
-      minMatchLen = Math.max(0, integerArg(argv[++i]!));
+    if (isWord(arg, 'idx')) getIdx = true;
+    else if (isWord(arg, 'len')) getLen = true;
+    else if (isWord(arg, 'withmatchlen')) withMatchLen = true;
+    else if (isWord(arg, 'minmatchlen') && i + 1 < argv.length) {
+      minMatchLen = Math.max(0, longArg(argv[++i]!));
     } else throw new CommandError(SYNTAX);
   }
   if (getLen && getIdx) throw new CommandError(LCS_LEN_AND_IDX);

@@ -5,15 +5,25 @@
 
 import { Buffer } from 'node:buffer';
 import {
+  atLeastOneKey,
   CommandError,
   COUNT_POSITIVE,
+  GT_LT_NX,
+  LIMIT_NEEDS_BY,
   LONG_RANGE,
+  MIN_MAX_NOT_FLOAT,
+  MIN_MAX_NOT_LEX,
   MUST_BE_POSITIVE,
   NOT_FLOAT,
   NOT_INTEGER,
   NUMKEYS_POSITIVE,
+  ZSET_SCORE_NAN,
   SYNTAX,
+  WEIGHT_NOT_FLOAT,
+  WITHSCORES_BYLEX,
   WRONGTYPE,
+  XX_AND_NX,
+  ZADD_INCR_ONE_PAIR,
 } from '../errors.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import { Notify } from '../server/effects.ts';
@@ -27,18 +37,6 @@ import { parseScanCursor } from './keys.ts';
 import { numkeysKeys } from './keyspec.ts';
 import { cardLimit, NUMKEYS_KEYS, replyScan, scanOptions } from './sets.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
-
-
-const SCORE_NAN = 'ERR resulting score is not a number (NaN)';
-const RANGE_NOT_FLOAT = 'ERR min or max is not a float';
-const RANGE_NOT_LEX = 'ERR min or max not valid string range item';
-const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
-const XX_AND_NX = 'ERR XX and NX options at the same time are not compatible';
-const GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
-const INCR_ONE_PAIR = 'ERR INCR option supports a single increment-element pair';
-const LIMIT_NEEDS_BY = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
-const WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
-const needsKey = (name: string) => `ERR at least 1 input key is needed for '${name}' command`;
 
 // ---- lookup, creation and encoding ---------------------------------------------------------------
 
@@ -210,7 +208,7 @@ function zadd(ctx: CommandContext): void {
   if ((flags & NX) && (flags & XX)) throw new CommandError(XX_AND_NX);
   const exclusive = flags & (NX | GT | LT);
   if ((exclusive & (exclusive - 1)) !== 0) throw new CommandError(GT_LT_NX);
-  if ((flags & INCR) && elements > 2) throw new CommandError(INCR_ONE_PAIR);
+  if ((flags & INCR) && elements > 2) throw new CommandError(ZADD_INCR_ONE_PAIR);
   const scores: number[] = [];
   for (let j = i; j < argv.length; j += 2) scores.push(parseScore(argv[j]!));
   const key = argv[1]!;
@@ -256,7 +254,7 @@ function applyScore(ctx: CommandContext, limit: Limits, id: number, member: Uint
   let next = score;
   if (flags & INCR) {
     next = current + score;
-    if (Number.isNaN(next)) throw new CommandError(SCORE_NAN);
+    if (Number.isNaN(next)) throw new CommandError(ZSET_SCORE_NAN);
   }
   if ((flags & LT && next >= current) || (flags & GT && next <= current)) return null;
   if (next === current) return { score: next, added: false, changed: false };
@@ -356,7 +354,7 @@ function scoreBound(arg: Uint8Array): [number, boolean] {
   // empty text (as in "(") converts nothing, which reads as 0.
   if (body.length === 0) return [0, exclusive];
   const r = strtod(body.replace(C_SPACE, ''));
-  if (r === null) throw new CommandError(RANGE_NOT_FLOAT);
+  if (r === null) throw new CommandError(MIN_MAX_NOT_FLOAT);
   return [r.value, exclusive];
 }
 
@@ -370,7 +368,7 @@ function lexBound(arg: Uint8Array): LexBound {
   if (arg.length === 1 && arg[0] === 0x2d) return { kind: 'min' };
   if (arg.length === 1 && arg[0] === 0x2b) return { kind: 'max' };
   if (arg[0] === 0x28 || arg[0] === 0x5b) return { kind: 'value', value: arg.subarray(1), exclusive: arg[0] === 0x28 };
-  throw new CommandError(RANGE_NOT_LEX);
+  throw new CommandError(MIN_MAX_NOT_LEX);
 }
 
 /** A parsed range, resolved against a zset into ascending ranks [lo, hi). */
@@ -768,7 +766,7 @@ function combineCommand(c: Combine) {
     const { argv, w } = ctx;
     const name = argv[0]!.toString('latin1').toLowerCase();
     const numkeys = longArg(argv[c.at]!);
-    if (numkeys < 1) throw new CommandError(needsKey(name));
+    if (numkeys < 1) throw new CommandError(atLeastOneKey(name));
     if (numkeys > argv.length - c.at - 1) throw new CommandError(SYNTAX);
     const sources: (Source | null)[] = [];
     for (let k = 0; k < numkeys; k++) sources.push(sourceOf(ctx, argv[c.at + 1 + k]!, c.store !== null));

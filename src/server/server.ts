@@ -13,7 +13,16 @@ import { performance } from 'node:perf_hooks';
 import { ALL_COMMANDS } from '../commands/index.ts';
 import { CommandTable, Flag, type RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';
-import { CommandError, EXECABORT_BECAUSE, NOAUTH, NO_MULTI, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
+import {
+  CommandError,
+  EXECABORT_BECAUSE,
+  handlerFailure,
+  NO_MULTI,
+  NOAUTH,
+  unknownCommand,
+  unknownSubcommand,
+  wrongArity,
+} from '../errors.ts';
 import { ACTIVE_EXPIRE_FIELDS_PER_SECOND, Keyspace, systemClock, type Clock } from '../store/keyspace.ts';
 import { Effects, parseNotifyFlags } from './effects.ts';
 import { WatchRegistry } from './watch.ts';
@@ -383,7 +392,7 @@ export class Server {
       w.rewind(replyMark);
       if (error instanceof CommandError) w.error(error.message);
       else {
-        w.error(`ERR ${error instanceof Error ? error.message : String(error)}`);
+        w.error(handlerFailure(error instanceof Error ? error.message : String(error)));
         console.error(error);
       }
     }

@@ -47,12 +47,6 @@ export function parseSafeInt(bytes: Uint8Array): number | typeof NOT_A_NUMBER {
   return typeof v === 'number' ? v : NOT_A_NUMBER;
 }
 
-/** An int64 argument, clamped into the double range; use where Redis takes a long long and only compares it. */
-export function parseIntLoose(bytes: Uint8Array): number | typeof NOT_A_NUMBER {
-  const v = parseInt64(bytes);
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
 const FLOAT_FORM = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INF_FORM = /^[+-]?inf(?:inity)?$/i;
 

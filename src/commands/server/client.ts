@@ -1,6 +1,20 @@
 // CLIENT: naming, listing, killing, pausing and reply control of connections.
 
-import { CommandError, quoteArg, SYNTAX } from '../../errors.ts';
+import {
+  CLIENT_ID_POSITIVE,
+  CommandError,
+  INVALID_CLIENT_ID,
+  invalidCharacters,
+  NO_SUCH_CLIENT,
+  noSuchUser,
+  CLIENT_PAUSE_MODE,
+  quoteArg,
+  SYNTAX,
+  TIMEOUT_NEGATIVE,
+  TIMEOUT_NOT_INTEGER,
+  unknownClientType,
+  unrecognizedOption,
+} from '../../errors.ts';
 import type { Client } from '../../server/client.ts';
 import type { Server } from '../../server/server.ts';
 import { NOT_A_NUMBER, parseSafeInt } from '../../util/numbers.ts';
@@ -14,7 +28,7 @@ const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master'])
 
 function clientType(name: Buffer): string {
   const type = name.toString().toLowerCase();
-  if (!CLIENT_TYPES.has(type)) throw new CommandError(`ERR Unknown client type '${quoteArg(name)}'`);
+  if (!CLIENT_TYPES.has(type)) throw new CommandError(unknownClientType(quoteArg(name)));
   return type === 'slave' ? 'replica' : type;
 }
 
@@ -79,7 +93,7 @@ function clientList({ argv, server, w }: CommandContext): void {
     clients = [];
     for (let i = 3; i < argv.length; i++) {
       const id = parseSafeInt(argv[i]!);
-      if (id === NOT_A_NUMBER) throw new CommandError('ERR Invalid client ID');
+      if (id === NOT_A_NUMBER) throw new CommandError(INVALID_CLIENT_ID);
       const client = server.clients.get(id);
       if (client !== undefined) clients.push(client);
     }
@@ -106,7 +120,7 @@ function parseKillFilter(argv: readonly Buffer[]): KillFilter {
     const value = argv[i + 1]!;
     if (option === 'id') {
       const id = parseSafeInt(value);
-      if (id === NOT_A_NUMBER || id <= 0) throw new CommandError('ERR client-id should be greater than 0');
+      if (id === NOT_A_NUMBER || id <= 0) throw new CommandError(CLIENT_ID_POSITIVE);
       filter.id = id;
     } else if (option === 'type') {
       filter.type = clientType(value);
@@ -117,7 +131,7 @@ function parseKillFilter(argv: readonly Buffer[]): KillFilter {
     } else if (option === 'user') {
       const user = value.toString();
       // Only the default user exists until ACL users do.
-      if (user !== 'default') throw new CommandError(`ERR No such user '${user}'`);
+      if (user !== 'default') throw new CommandError(noSuchUser(user));
       filter.user = user;
     } else if (option === 'skipme') {
       const answer = value.toString().toLowerCase();
@@ -152,7 +166,7 @@ function clientKill({ argv, client: caller, server, w }: CommandContext): void {
     // The old form: CLIENT KILL ip:port, one client or an error.
     const addr = argv[2]!.toString();
     const target = [...server.clients.values()].find((client) => client.addr === addr);
-    if (target === undefined) throw new CommandError('ERR No such client');
+    if (target === undefined) throw new CommandError(NO_SUCH_CLIENT);
     kill(target, caller);
     return w.ok();
   }
@@ -168,12 +182,12 @@ function clientKill({ argv, client: caller, server, w }: CommandContext): void {
 
 function clientPause({ argv, server, w }: CommandContext): void {
   const timeout = parseSafeInt(argv[2]!);
-  if (timeout === NOT_A_NUMBER) throw new CommandError('ERR timeout is not an integer or out of range');
-  if (timeout < 0) throw new CommandError('ERR timeout is negative');
+  if (timeout === NOT_A_NUMBER) throw new CommandError(TIMEOUT_NOT_INTEGER);
+  if (timeout < 0) throw new CommandError(TIMEOUT_NEGATIVE);
   let all = true;
   if (argv.length === 4) {
     const mode = argv[3]!.toString().toLowerCase();
-    if (mode !== 'write' && mode !== 'all') throw new CommandError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+    if (mode !== 'write' && mode !== 'all') throw new CommandError(CLIENT_PAUSE_MODE);
     all = mode === 'all';
   } else if (argv.length > 4) {
     throw new CommandError(SYNTAX);
@@ -192,11 +206,11 @@ function onOff(arg: Buffer): boolean {
 function clientSetinfo({ argv, client, w }: CommandContext): void {
   const attribute = argv[2]!.toString().toLowerCase();
   if (attribute !== 'lib-name' && attribute !== 'lib-ver') {
-    throw new CommandError(`ERR Unrecognized option '${quoteArg(argv[2]!)}'`);
+    throw new CommandError(unrecognizedOption(quoteArg(argv[2]!)));
   }
   for (const byte of argv[3]!) {
     if (byte < 0x21 || byte > 0x7e) {
-      throw new CommandError(`ERR ${attribute} cannot contain spaces, newlines or special characters.`);
+      throw new CommandError(invalidCharacters(attribute));
     }
   }
   if (attribute === 'lib-name') client.libName = argv[3]!.toString('latin1');

@@ -3,7 +3,14 @@
 // arrays, which fields are left out), so the replies are Redis's byte for byte.
 
 import { Buffer } from 'node:buffer';
-import { CommandError, SYNTAX } from '../../errors.ts';
+import {
+  CommandError,
+  GETKEYS_ARITY,
+  GETKEYS_INVALID_ARGUMENTS,
+  GETKEYS_INVALID_COMMAND,
+  GETKEYS_NO_KEYS,
+  SYNTAX,
+} from '../../errors.ts';
 import type { ReplyWriter } from '../../protocol/resp/writer.ts';
 import type { Server } from '../../server/server.ts';
 import { stringMatch } from '../../util/glob.ts';
@@ -228,14 +235,14 @@ const found = new KeyResult();
 function commandGetkeys({ argv, server, w }: CommandContext, withFlags: boolean): void {
   const args = argv.slice(2);
   const cmd = server.resolve(args);
-  if (cmd === undefined) throw new CommandError('ERR Invalid command specified');
-  if (!cmd.hasKeys) throw new CommandError('ERR The command has no key arguments');
+  if (cmd === undefined) throw new CommandError(GETKEYS_INVALID_COMMAND);
+  if (!cmd.hasKeys) throw new CommandError(GETKEYS_NO_KEYS);
   const arity = cmd.arity;
   if ((arity > 0 && args.length !== arity) || args.length < -arity) {
-    throw new CommandError('ERR Invalid number of arguments specified for command');
+    throw new CommandError(GETKEYS_ARITY);
   }
   const count = extractKeys(cmd, args, found);
-  if (count === 0 && !cmd.has(Flag.NoMandatoryKeys)) throw new CommandError('ERR Invalid arguments specified for command');
+  if (count === 0 && !cmd.has(Flag.NoMandatoryKeys)) throw new CommandError(GETKEYS_INVALID_ARGUMENTS);
   w.array(count);
   for (let i = 0; i < count; i++) {
     const key = args[found.positions[i]!]!;

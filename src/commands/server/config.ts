@@ -2,7 +2,15 @@
 
 import { Buffer } from 'node:buffer';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { CommandError, quoteArg, SYNTAX } from '../../errors.ts';
+import {
+  CommandError,
+  configRewriteFailed,
+  configSetFailed,
+  configSetUnknown,
+  NO_CONFIG_FILE,
+  quoteArg,
+  SYNTAX,
+} from '../../errors.ts';
 import { ConfigError, quoteConfigValue, type ConfigDef } from '../../server/config.ts';
 import type { Server } from '../../server/server.ts';
 import { stringMatch } from '../../util/glob.ts';
@@ -56,7 +64,7 @@ function configSet({ argv, server, w }: CommandContext): void {
     else if (pairs.some(([seen]) => seen === def)) failure = [name, 'duplicate parameter'];
     pairs.push([def, argv[i + 1]!.toString(), config.get(def.name)]);
   }
-  if (unknown !== null) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
+  if (unknown !== null) throw new CommandError(configSetUnknown(unknown));
   if (failure === null) {
     const applied: [ConfigDef, string, string][] = [];
     for (const pair of pairs) {
@@ -72,7 +80,7 @@ function configSet({ argv, server, w }: CommandContext): void {
     }
   }
   if (failure !== null) {
-    throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${failure[0]}') - ${failure[1]}`);
+    throw new CommandError(configSetFailed(failure[0], failure[1]));
   }
   w.ok();
 }
@@ -132,7 +140,7 @@ export function rewriteConfigText(server: Server, original: string): string {
 
 function configRewrite({ server, w }: CommandContext): void {
   const file = server.configFile;
-  if (file === null) throw new CommandError('ERR The server is running without a config file');
+  if (file === null) throw new CommandError(NO_CONFIG_FILE);
   try {
     const text = rewriteConfigText(server, readFileSync(file, 'utf8'));
     // Written aside and renamed, so a crash never leaves a half-written config.
@@ -140,7 +148,7 @@ function configRewrite({ server, w }: CommandContext): void {
     writeFileSync(temp, text);
     renameSync(temp, file);
   } catch (error) {
-    throw new CommandError(`ERR Rewriting config file: ${(error as Error).message}`);
+    throw new CommandError(configRewriteFailed((error as Error).message));
   }
   w.ok();
 }

@@ -3,7 +3,18 @@
 
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { CommandError, NO_SUCH_KEY, quoteArg } from '../../errors.ts';
+import {
+  CommandError,
+  DEBUG_MEMORY_VALUE_RANGE,
+  DEBUG_NOT_ALLOWED,
+  DEBUG_PROTOCOL_TYPES,
+  debugDigestUnsupported,
+  NO_SUCH_KEY,
+  NOT_LISTPACK,
+  quoteArg,
+  RESP2_NOT_SUPPORTED,
+  unknownSubcommandOrArity,
+} from '../../errors.ts';
 import type { Database } from '../../store/database.ts';
 import type { HashValue } from '../../store/types/hash.ts';
 import type { ListValue } from '../../store/types/list.ts';
@@ -16,9 +27,6 @@ import { stringMatch } from '../../util/glob.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
 import { randomHex } from '../../server/rates.ts';
-
-const NOT_ALLOWED =
-  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
 function allowed(ctx: CommandContext): boolean {
   const setting = ctx.server.config.get('enable-debug-command');
@@ -92,7 +100,7 @@ function objectDigest(db: Database, id: number, digest: Buffer): void {
       });
       break;
     default:
-      throw new CommandError(`ERR DEBUG DIGEST does not support ${TYPE_NAMES[type]} values in Mnemo yet`);
+      throw new CommandError(debugDigestUnsupported(TYPE_NAMES[type]));
   }
   if (db.expireAt(id) !== -1) xorDigest(digest, EXPIRE_MARK);
 }
@@ -129,8 +137,6 @@ function peek(ctx: CommandContext, key: Buffer): number {
 // ---- DEBUG PROTOCOL -----------------------------------------------------------------------------
 
 const BIGNUM = '1234567999999999999999999999999999999';
-const PROTOCOL_TYPES =
-  'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false';
 
 function protocol({ argv, client, w }: CommandContext): void {
   const resp3 = client.resp === 3;
@@ -168,7 +174,7 @@ function protocol({ argv, client, w }: CommandContext): void {
       }
       return w.bulkString('Some real reply following the attribute');
     case 'push':
-      if (!resp3) throw new CommandError('ERR RESP2 is not supported by this command');
+      if (!resp3) throw new CommandError(RESP2_NOT_SUPPORTED);
       w.push(2);
       w.bulkString('server-cpu-usage');
       w.int(42);
@@ -180,7 +186,7 @@ function protocol({ argv, client, w }: CommandContext): void {
     case 'false':
       return w.bool(false);
     default:
-      throw new CommandError(PROTOCOL_TYPES);
+      throw new CommandError(DEBUG_PROTOCOL_TYPES);
   }
 }
 
@@ -264,7 +270,7 @@ const HELP = [
 ];
 
 function debug(ctx: CommandContext): void {
-  if (!allowed(ctx)) throw new CommandError(NOT_ALLOWED);
+  if (!allowed(ctx)) throw new CommandError(DEBUG_NOT_ALLOWED);
   const { argv, server, w } = ctx;
   const sub = argv[1]!.toString().toLowerCase();
   const argc = argv.length;
@@ -303,7 +309,7 @@ function debug(ctx: CommandContext): void {
   if (sub === 'quicklist-packed-threshold' && argc === 3) {
     const size = parseMemory(argv[2]!.toString());
     if (size === null || size < 0 || size > 4 * 1024 ** 3) {
-      throw new CommandError('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+      throw new CommandError(DEBUG_MEMORY_VALUE_RANGE);
     }
     // Mnemo's lists have no plain-node threshold to set; the value is checked and accepted.
     return w.ok();
@@ -311,11 +317,11 @@ function debug(ctx: CommandContext): void {
   if (sub === 'listpack' && argc === 3) {
     const id = peek(ctx, argv[2]!);
     if (id < 0) throw new CommandError(NO_SUCH_KEY);
-    if (ctx.db.encodingOf(id) !== Encoding.Listpack) throw new CommandError('ERR Not a listpack encoded object.');
+    if (ctx.db.encodingOf(id) !== Encoding.Listpack) throw new CommandError(NOT_LISTPACK);
     console.log(`DEBUG LISTPACK ${argv[2]!.toString()}: ${TYPE_NAMES[ctx.db.typeOf(id)]}, ${ctx.db.memoryUsage(id)} bytes`);
     return w.simple('Listpack structure printed on stdout');
   }
-  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${quoteArg(argv[1]!)}'. Try DEBUG HELP.`);
+  throw new CommandError(unknownSubcommandOrArity(quoteArg(argv[1]!), 'DEBUG'));
 }
 
 export const debugCommands: CommandSpec[] = [

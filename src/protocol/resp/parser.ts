@@ -3,6 +3,17 @@
 // large to wait for by concatenation is filled into a buffer of its exact size instead.
 
 import { Buffer } from 'node:buffer';
+import {
+  PROTOCOL_BULK_COUNT_TOO_BIG,
+  PROTOCOL_INLINE_TOO_BIG,
+  PROTOCOL_INVALID_BULK_LENGTH,
+  PROTOCOL_INVALID_MULTIBULK_LENGTH,
+  PROTOCOL_MBULK_COUNT_TOO_BIG,
+  PROTOCOL_UNAUTHENTICATED_BULK_LENGTH,
+  PROTOCOL_UNAUTHENTICATED_MULTIBULK_LENGTH,
+  PROTOCOL_UNBALANCED_QUOTES,
+  protocolExpectedBulk,
+} from '../../errors.ts';
 
 const CR = 13;
 const LF = 10;
@@ -131,16 +142,16 @@ export class RespParser {
     const data = this.data;
     const lineEnd = findLineEnd(data, this.pos, CR);
     if (lineEnd < 0 || lineEnd + 1 >= data.length) {
-      if (lineEnd < 0 && data.length - this.pos > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big mbulk count string';
+      if (lineEnd < 0 && data.length - this.pos > INLINE_MAX_SIZE) this.error = PROTOCOL_MBULK_COUNT_TOO_BIG;
       return false;
     }
     const count = parseLength(data, this.pos + 1, lineEnd);
     if (count === BAD_NUMBER || count > 0x7fffffff) {
-      this.error = 'ERR Protocol error: invalid multibulk length';
+      this.error = PROTOCOL_INVALID_MULTIBULK_LENGTH;
       return false;
     }
     if (count > UNAUTHENTICATED_MAX_COUNT && !this.isAuthenticated()) {
-      this.error = 'ERR Protocol error: unauthenticated multibulk length';
+      this.error = PROTOCOL_UNAUTHENTICATED_MULTIBULK_LENGTH;
       return false;
     }
     this.pos = lineEnd + 2;
@@ -159,20 +170,20 @@ export class RespParser {
       if (start >= data.length) return this.release(), false;
       const lineEnd = findLineEnd(data, start, CR);
       if (lineEnd < 0 || lineEnd + 1 >= data.length) {
-        if (lineEnd < 0 && data.length - start > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big bulk count string';
+        if (lineEnd < 0 && data.length - start > INLINE_MAX_SIZE) this.error = PROTOCOL_BULK_COUNT_TOO_BIG;
         return false;
       }
       if (data[start] !== 0x24 /* '$' */) {
-        this.error = `ERR Protocol error: expected '$', got '${String.fromCharCode(data[start]!)}'`;
+        this.error = protocolExpectedBulk(String.fromCharCode(data[start]!));
         return false;
       }
       const len = parseLength(data, start + 1, lineEnd);
       if (len === BAD_NUMBER || len < 0 || len > this.limits.maxBulkLength) {
-        this.error = 'ERR Protocol error: invalid bulk length';
+        this.error = PROTOCOL_INVALID_BULK_LENGTH;
         return false;
       }
       if (len > UNAUTHENTICATED_MAX_BULK && !this.isAuthenticated()) {
-        this.error = 'ERR Protocol error: unauthenticated bulk length';
+        this.error = PROTOCOL_UNAUTHENTICATED_BULK_LENGTH;
         return false;
       }
       const bodyStart = lineEnd + 2;
@@ -208,14 +219,14 @@ export class RespParser {
     const data = this.data;
     const lineEnd = findLineEnd(data, this.pos, LF);
     if (lineEnd < 0) {
-      if (data.length - this.pos > INLINE_MAX_SIZE) this.error = 'ERR Protocol error: too big inline request';
+      if (data.length - this.pos > INLINE_MAX_SIZE) this.error = PROTOCOL_INLINE_TOO_BIG;
       return null;
     }
     let end = lineEnd;
     if (end > this.pos && data[end - 1] === CR) end--;
     const args = splitInlineArgs(data, this.pos, end);
     if (args === null) {
-      this.error = 'ERR Protocol error: unbalanced quotes in request';
+      this.error = PROTOCOL_UNBALANCED_QUOTES;
       return null;
     }
     this.pos = lineEnd + 1;
