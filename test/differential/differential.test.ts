@@ -4,26 +4,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { startServer } from '../../src/server/run.ts';
 import { skipWithout, startRedisReference, type ReferenceServer } from '../helpers/reference.ts';
-import { WireConnection, encodeCommand, escapeBytes } from '../helpers/wire.ts';
-import { parseCaseFile, type CaseCommand, type Scenario } from './cases.ts';
+import { WireConnection, escapeBytes } from '../helpers/wire.ts';
+import { changesServerState, commandName, loadScenarios, scenarioName, sendCase, type CaseCommand, type Scenario } from './cases.ts';
 
-const CASES = new URL('./cases/', import.meta.url);
-const REPLY_TIMEOUT_MS = 2000;
-/** Pub/Sub (un)subscriptions answer once per channel: their replies are read until quiet. */
-const MULTI_REPLY = /^[ps]?(un)?subscribe$/;
-const QUIET_MS = 150;
-/** Commands whose effects outlive FLUSHALL and the connection: the reference restarts after them. */
-const SERVER_STATE = new Set(['config', 'acl', 'client', 'debug', 'replicaof', 'slaveof', 'shutdown']);
 /** Start-up settings for both servers: DEBUG (PROTOCOL, DIGEST-VALUE, ...) makes good cases. */
 const STARTUP: [string, string][] = [['enable-debug-command', 'local']];
 
-const scenarios: Scenario[] = readdirSync(CASES)
-  .filter((name) => name.endsWith('.redis'))
-  .sort()
-  .flatMap((name) => parseCaseFile(name, readFileSync(new URL(name, CASES), 'utf8')));
+const scenarios: Scenario[] = loadScenarios();
 
 const skip = skipWithout('redis-server');
 let reference: ReferenceServer | null = null;
@@ -51,20 +40,12 @@ after(async () => {
   await reference?.close();
 });
 
-function commandName(command: CaseCommand): string {
-  return command.args[0]?.toString('latin1').toLowerCase() ?? '';
-}
-
 /** What a server answered to one command, as printable text (or why it did not). */
 async function exchange(conn: WireConnection, command: CaseCommand): Promise<string> {
   try {
-    if (MULTI_REPLY.test(commandName(command))) {
-      conn.send(encodeCommand(command.args));
-      const replies = await conn.repliesUntilQuiet(QUIET_MS);
-      return replies.length === 0 ? '<no reply>' : replies.map((r) => normalize(command, r)).join('');
-    }
-    const reply = await conn.command(command.args, REPLY_TIMEOUT_MS);
-    return reply === null ? '<connection closed>' : normalize(command, reply);
+    const replies = await sendCase(conn, command);
+    if (replies === null) return '<connection closed>';
+    return replies.length === 0 ? '<no reply>' : replies.map((r) => normalize(command, r)).join('');
   } catch (error) {
     return `<${(error as Error).message}>`;
   }
@@ -85,7 +66,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
     // The closing PING exposes a stray extra reply to the scenario's last command.
     const closing: CaseCommand = { line: scenario.commands.at(-1)!.line, text: 'PING (after the scenario)', args: [Buffer.from('PING')] };
     for (const command of [...scenario.commands, closing]) {
-      if (SERVER_STATE.has(commandName(command))) referenceTouched = true;
+      if (changesServerState(command)) referenceTouched = true;
       const [got, expected] = await Promise.all([exchange(mine, command), exchange(theirs, command)]);
       if (got !== expected) {
         assert.fail(`${scenario.file}:${command.line}: ${command.text}\n  mnemo: ${got}\n  redis: ${expected}`);
@@ -98,8 +79,4 @@ async function runScenario(scenario: Scenario): Promise<void> {
   }
 }
 
-for (const scenario of scenarios) {
-  const first = scenario.commands[0]!.text;
-  const name = `${scenario.file}:${scenario.line} ${first.length > 60 ? `${first.slice(0, 57)}...` : first}`;
-  test(name, { skip }, () => runScenario(scenario));
-}
+for (const scenario of scenarios) test(scenarioName(scenario), { skip }, () => runScenario(scenario));

@@ -11,20 +11,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
 import { startServer } from '../../src/server/run.ts';
 import { CommandStreamEncoder } from '../../src/server/effects.ts';
 import { decodeAll } from '../helpers/resp.ts';
 import { skipWithout, startRedisReference, type ReferenceServer } from '../helpers/reference.ts';
 import { ReplyReader, WireConnection, encodeCommand, escapeBytes } from '../helpers/wire.ts';
-import { parseCaseFile, type CaseCommand, type Scenario } from './cases.ts';
+import { changesServerState, loadScenarios, scenarioName, sendCase, type CaseCommand, type Scenario } from './cases.ts';
 
-const CASES = new URL('./cases/', import.meta.url);
-const REPLY_TIMEOUT_MS = 2000;
 const MARKER_TIMEOUT_MS = 3000;
-const MULTI_REPLY = /^[ps]?(un)?subscribe$/;
-const QUIET_MS = 150;
-const SERVER_STATE = new Set(['config', 'acl', 'client', 'debug', 'replicaof', 'slaveof', 'shutdown']);
 const NOTIFY = 'AEn';
 const STARTUP: [string, string][] = [
   ['enable-debug-command', 'local'],
@@ -32,10 +26,7 @@ const STARTUP: [string, string][] = [
 ];
 const MARKER_CHANNEL = '__keyevent@0__:mnemo-scenario-marker';
 
-const scenarios: Scenario[] = readdirSync(CASES)
-  .filter((name) => name.endsWith('.redis'))
-  .sort()
-  .flatMap((name) => parseCaseFile(name, readFileSync(new URL(name, CASES), 'utf8')));
+const scenarios: Scenario[] = loadScenarios();
 
 /** One decoded command of a propagation stream or one event, as comparable text. */
 type Line = string;
@@ -54,6 +45,15 @@ function commandLine(argv: readonly Buffer[]): Line {
   return argv.map((arg) => maskTime(escapeBytes(arg))).join(' ');
 }
 
+async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
 /** Reads Redis's replication stream as a replica: the RDB payload skipped, then commands. */
 class ReplicaStream {
   readonly lines: Line[] = [];
@@ -70,11 +70,7 @@ class ReplicaStream {
   }
 
   static async open(port: number): Promise<ReplicaStream> {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await connect(port);
     const stream = new ReplicaStream(socket);
     socket.write(encodeCommand(['SYNC']));
     await stream.synced;
@@ -127,11 +123,7 @@ class EventStream {
   }
 
   static async open(port: number): Promise<EventStream> {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await connect(port);
     const stream = new EventStream(socket);
     socket.write(encodeCommand(['PSUBSCRIBE', '__keyevent@*__:*']));
     return stream;
@@ -203,18 +195,9 @@ async function freshReference(): Promise<Reference> {
 
 after(closeReference);
 
-function commandName(command: CaseCommand): string {
-  return command.args[0]?.toString('latin1').toLowerCase() ?? '';
-}
-
 async function send(conn: WireConnection, command: CaseCommand): Promise<void> {
   try {
-    if (MULTI_REPLY.test(commandName(command))) {
-      conn.send(encodeCommand(command.args));
-      await conn.repliesUntilQuiet(QUIET_MS);
-    } else {
-      await conn.command(command.args, REPLY_TIMEOUT_MS);
-    }
+    await sendCase(conn, command);
   } catch {
     // A command that times out (a blocking one) or closes the connection still has effects to compare.
   }
@@ -247,7 +230,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
   try {
     const start = await mark(ref);
     for (const command of scenario.commands) {
-      if (SERVER_STATE.has(commandName(command))) referenceTouched = true;
+      if (changesServerState(command)) referenceTouched = true;
       await Promise.all([send(mine, command), send(theirs, command)]);
     }
     const end = await mark(ref);
@@ -265,8 +248,4 @@ async function runScenario(scenario: Scenario): Promise<void> {
   }
 }
 
-for (const scenario of scenarios) {
-  const first = scenario.commands[0]!.text;
-  const name = `${scenario.file}:${scenario.line} ${first.length > 60 ? `${first.slice(0, 57)}...` : first}`;
-  test(name, { skip }, () => runScenario(scenario));
-}
+for (const scenario of scenarios) test(scenarioName(scenario), { skip }, () => runScenario(scenario));
