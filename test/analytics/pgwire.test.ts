@@ -10,17 +10,7 @@ import { SqlEngine } from '../../src/analytics/engine.ts';
 import { PgListener } from '../../src/analytics/pgwire/listener.ts';
 import { startServer } from '../../src/server/run.ts';
 import { skipWithoutPostgres } from '../helpers/postgres.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/reference.ts';
 
 /** A raw protocol connection: send framed messages, read replies as [type, body] pairs. */
 class RawClient {

@@ -6,9 +6,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './reference.ts';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
@@ -22,17 +22,6 @@ export interface PostgresReference {
 export function skipWithoutPostgres(): string | false {
   if (existsSync(join(BIN, 'initdb')) || process.env.MNEMO_REQUIRE_REFERENCE === '1') return false;
   return `PostgreSQL 15 is not installed (apt-get install postgresql; set MNEMO_REQUIRE_REFERENCE=1 to make this a failure)`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a PostgreSQL program, as the postgres user when we are root. */

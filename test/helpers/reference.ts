@@ -35,7 +35,7 @@ export function skipWithout(binary: string): string | false {
 }
 
 /** A port nobody listened on a moment ago (the spawn retries if someone takes it meanwhile). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
