@@ -137,8 +137,6 @@ export class Server {
   listener: RedisListener | null = null;
   /** client-output-buffer-limit, parsed once per change rather than per reply. */
   outputLimits: OutputLimits;
-  /** The keyspace's change counter at the last save. */
-  private changesAtSave = 0;
   /** The config file the server started from (CONFIG REWRITE writes it), if any. */
   configFile: string | null = null;
   /** Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off). */
@@ -147,8 +145,6 @@ export class Server {
   shutdown: (() => Promise<void>) | null = null;
   private nextClientId = 1;
   private cronTimer: NodeJS.Timeout | null = null;
-  /** Called by the gate after a command ran (MONITOR and the like hook in here). */
-  private readonly afterCommandHooks: ((client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void)[] = [];
   /** Checks capabilities added to the gate's check step (ACL, cluster, out-of-memory, ...). */
   private checks: CommandCheck[] = [];
   /** CLIENT PAUSE in force: `all` pauses every command, otherwise only writes; `until` in ms. */
@@ -201,14 +197,12 @@ export class Server {
     };
   }
 
-  /** Keys changed since the last save (INFO rdb_changes_since_last_save, save points). */
+  /**
+   * Keys changed since start-up (INFO rdb_changes_since_last_save): with no persistence yet
+   * there is no save to count from, so it is the keyspace's change counter itself.
+   */
   get dirty(): number {
-    return this.keyspace.changes - this.changesAtSave;
-  }
-
-  /** A save covered every change so far. */
-  markSaved(): void {
-    this.changesAtSave = this.keyspace.changes;
+    return this.keyspace.changes;
   }
 
   get needsAuth(): boolean {
@@ -226,10 +220,6 @@ export class Server {
     this.clients.delete(client.id);
     this.blocking.remove(client);
     this.watches.unwatch(client);
-  }
-
-  onAfterCommand(hook: (client: Client, cmd: RegisteredCommand, argv: Buffer[]) => void): void {
-    this.afterCommandHooks.push(hook);
   }
 
   /** Adds a check to the gate's check step; returns the function that removes it. */
@@ -416,8 +406,6 @@ export class Server {
     }
     if (w.errorCount !== errorsBefore) stats.failed++;
     client.lastCommand = cmd.fullName;
-    const hooks = this.afterCommandHooks;
-    for (let i = 0; i < hooks.length; i++) hooks[i]!(client, cmd, argv);
   }
 
   /** Answers an error for a command that the gate turned away (before it ran). */
