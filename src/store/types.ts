@@ -11,6 +11,8 @@ export const ValueType = {
   ZSet: 4,
   Hash: 5,
   Stream: 6,
+  /** A RedisTimeSeries series (src/analytics/timeseries): a module type to Redis. */
+  TimeSeries: 7,
 } as const;
 export type ValueType = (typeof ValueType)[keyof typeof ValueType];
 
@@ -22,6 +24,7 @@ export const TYPE_NAMES: Record<ValueType, string> = {
   4: 'zset',
   5: 'hash',
   6: 'stream',
+  7: 'TSDB-TYPE',
 };
 
 export const Encoding = {
