@@ -10,7 +10,7 @@ import { configWords } from './config.ts';
 import { applyLines, type StartupLine } from './startup.ts';
 import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
-import { SqlEngine } from '../analytics/engine.ts';
+import { sqlEngineOf } from '../commands/sql.ts';
 
 /** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
 export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
@@ -138,7 +138,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   // sql-port 0 (the default) keeps the PostgreSQL front off.
   const sqlPort = server.config.number('sql-port');
-  const sql = sqlPort > 0 ? new PgListener(new SqlEngine(), () => server.config.get('requirepass')) : null;
+  const sql = sqlPort > 0 ? new PgListener(sqlEngineOf(server), () => server.config.get('requirepass')) : null;
   if (sql !== null) {
     await sql.listen(sqlPort, hosts, server.config.number('tcp-backlog'));
     log.notice(`PostgreSQL protocol on ${hosts.join(' ')} port ${sqlPort}`);
