@@ -11,6 +11,7 @@ import { parse } from './sql/parser.ts';
 import { planQuery, type OutputColumn } from './sql/planner.ts';
 import { castValue } from './sql/vectorops.ts';
 import { Catalog, Table, type ColumnDef } from './table.ts';
+import { foreignTable, type ForeignData } from './foreign.ts';
 import { isNumeric, isText, isTime, typeByName, typeName, type SqlType } from './types.ts';
 import { textAt, type Batch, type Value, type Vector } from './vector.ts';
 
@@ -55,6 +56,9 @@ export interface ExecuteOptions {
 export class SqlEngine {
   readonly catalog = new Catalog();
 
+  /** `foreignData` gives foreign tables their rows: a server's keyspace (see src/commands/sql.ts). */
+  constructor(private readonly foreignData: ForeignData | null = null) {}
+
   /** Runs every statement of `sql`; stops at the first error (earlier statements stay done). */
   execute(sql: string, options: ExecuteOptions = {}): QueryResult[] {
     return parse(sql).map((statement) => this.run(statement, options));
@@ -67,6 +71,7 @@ export class SqlEngine {
 
   /** The columns a statement would return (Describe), without running it. */
   describe(statement: Statement, options: ExecuteOptions = {}): readonly OutputColumn[] | null {
+    this.catalog.beginStatement();
     const context = this.context(options);
     switch (statement.kind) {
       case 'Select':
@@ -87,6 +92,7 @@ export class SqlEngine {
   }
 
   run(statement: Statement, options: ExecuteOptions = {}): QueryResult {
+    this.catalog.beginStatement();
     const context = this.context(options);
     switch (statement.kind) {
       case 'Select':
@@ -106,7 +112,7 @@ export class SqlEngine {
         return this.addColumn(statement);
       case 'DropTable': {
         for (const name of statement.names) {
-          if (this.catalog.get(name) === undefined && !statement.ifExists) throw new SqlError('42P01', `table "${name}" does not exist`);
+          if (!this.catalog.has(name) && !statement.ifExists) throw new SqlError('42P01', `table "${name}" does not exist`);
         }
         for (const name of statement.names) this.catalog.drop(name);
         return noRows('DROP TABLE');
@@ -150,8 +156,9 @@ export class SqlEngine {
   }
 
   private createTable(statement: Extract<Statement, { kind: 'CreateTable' }>): QueryResult {
-    if (this.catalog.get(statement.name) !== undefined) {
-      if (statement.ifNotExists) return noRows('CREATE TABLE');
+    const tag = statement.foreign === null ? 'CREATE TABLE' : 'CREATE FOREIGN TABLE';
+    if (this.catalog.has(statement.name)) {
+      if (statement.ifNotExists) return noRows(tag);
       throw new SqlError('42P07', `relation "${statement.name}" already exists`);
     }
     const defs: ColumnDef[] = [];
@@ -170,8 +177,9 @@ export class SqlEngine {
       if (index < 0) throw new SqlError('42703', `column "${name}" named in key does not exist`);
       return index;
     });
-    this.catalog.add(new Table(statement.name, defs, primaryKey));
-    return noRows('CREATE TABLE');
+    if (statement.foreign === null) this.catalog.add(new Table(statement.name, defs, primaryKey));
+    else this.catalog.addForeign(foreignTable(statement.name, defs, primaryKey, statement.foreign, this.foreignData));
+    return noRows(tag);
   }
 
   private addColumn(statement: Extract<Statement, { kind: 'AlterTableAddColumn' }>): QueryResult {

@@ -252,14 +252,35 @@ export class Table {
   }
 }
 
+/** A table whose rows live elsewhere (Redis keys): read afresh by each statement that names it. */
+export interface ForeignTable {
+  readonly name: string;
+  /** A new table holding the source's rows as they are now. */
+  load(): Table;
+}
+
 export class Catalog {
   private readonly tables = new Map<string, Table>();
+  private readonly foreign = new Map<string, ForeignTable>();
+  /** The current statement's reads of foreign tables, so one statement sees one state. */
+  private readonly snapshots = new Map<string, Table>();
 
-  get(name: string): Table | undefined {
-    return this.tables.get(name);
+  /** A statement starts: foreign tables are read again when it names them. */
+  beginStatement(): void {
+    this.snapshots.clear();
   }
 
+  get(name: string): Table | undefined {
+    return this.tables.get(name) ?? this.snapshot(name);
+  }
+
+  has(name: string): boolean {
+    return this.tables.has(name) || this.foreign.has(name);
+  }
+
+  /** A table to change: foreign tables are read-only views. */
   require(name: string): Table {
+    if (this.foreign.has(name)) throw new SqlError('42809', `cannot change foreign table "${name}"`);
     const table = this.tables.get(name);
     if (table === undefined) throw new SqlError('42P01', `relation "${name}" does not exist`);
     return table;
@@ -269,11 +290,25 @@ export class Catalog {
     this.tables.set(table.name, table);
   }
 
+  addForeign(table: ForeignTable): void {
+    this.foreign.set(table.name, table);
+  }
+
   drop(name: string): boolean {
-    return this.tables.delete(name);
+    return this.tables.delete(name) || this.foreign.delete(name);
   }
 
   names(): string[] {
-    return [...this.tables.keys()].sort();
+    return [...this.tables.keys(), ...this.foreign.keys()].sort();
+  }
+
+  private snapshot(name: string): Table | undefined {
+    const cached = this.snapshots.get(name);
+    if (cached !== undefined) return cached;
+    const source = this.foreign.get(name);
+    if (source === undefined) return undefined;
+    const table = source.load();
+    this.snapshots.set(name, table);
+    return table;
   }
 }

@@ -63,3 +63,60 @@ test('a table made over the PostgreSQL protocol is queried with SQL from a RESP3
     await running.close();
   }
 });
+
+test('a foreign table over hashes reads live hashes, typed per the declaration, with missing or bad fields as NULL', () => {
+  const h = new Harness();
+  h.run('HSET', 'user:1', 'name', 'ann', 'age', '31');
+  h.run('HSET', 'user:2', 'name', 'bob', 'age', 'unknown');
+  h.run('HSET', 'user:3', 'name', 'cy');
+  h.run('SET', 'user:9', 'a string is not a row');
+  h.run('HSET', 'other:1', 'name', 'dee', 'age', '50');
+  assert.deepEqual(h.run('SQL', "CREATE FOREIGN TABLE users (id text KEY, name text, age integer) FROM HASHES 'user:*'"), ['CREATE FOREIGN TABLE', [], []]);
+  assert.deepEqual(h.run('SQL', 'SELECT id, name, age FROM users ORDER BY id'), [
+    'SELECT 3',
+    ['id', 'name', 'age'],
+    [
+      ['user:1', 'ann', '31'],
+      ['user:2', 'bob', null],
+      ['user:3', 'cy', null],
+    ],
+  ]);
+  h.run('HSET', 'user:3', 'age', '40');
+  h.run('DEL', 'user:2');
+  assert.deepEqual(h.run('SQL', 'SELECT sum(age) FROM users'), ['SELECT 1', ['sum'], [['71']]]);
+  const refused = h.run('SQL', "INSERT INTO users VALUES ('user:4', 'eve', 1)") as { text: string };
+  assert.equal(refused.text, 'ERR cannot change foreign table "users" (SQLSTATE 42809)');
+});
+
+test('a foreign table over time series has a row per sample, labels as columns, and joins columnar tables', () => {
+  const h = new Harness();
+  h.run('TS.CREATE', 'temp:1', 'LABELS', 'room', 'hall');
+  h.run('TS.CREATE', 'temp:2', 'LABELS', 'room', 'attic');
+  h.run('TS.ADD', 'temp:1', 1000, 20);
+  h.run('TS.ADD', 'temp:1', 2000, 21);
+  h.run('TS.ADD', 'temp:2', 1500, 30);
+  h.run('SQL', "CREATE FOREIGN TABLE temps (key text KEY, timestamp timestamptz, value double precision, room text) FROM SERIES 'temp:*'");
+  assert.deepEqual(h.run('SQL', 'SELECT room, count(*), max(value), min(timestamp) FROM temps GROUP BY room ORDER BY room'), [
+    'SELECT 2',
+    ['room', 'count', 'max', 'min'],
+    [
+      ['attic', '1', '30', '1970-01-01 00:00:01.5+00'],
+      ['hall', '2', '21', '1970-01-01 00:00:01+00'],
+    ],
+  ]);
+  h.run('SQL', "CREATE TABLE rooms (room text, floor integer); INSERT INTO rooms VALUES ('hall', 0), ('attic', 2)");
+  assert.deepEqual(h.run('SQL', 'SELECT r.floor, avg(t.value) FROM temps t JOIN rooms r ON r.room = t.room GROUP BY r.floor ORDER BY r.floor'), [
+    'SELECT 2',
+    ['floor', 'avg'],
+    [
+      ['0', '20.5'],
+      ['2', '30'],
+    ],
+  ]);
+});
+
+test('KEY marks a column only in foreign tables', () => {
+  const h = new Harness();
+  const reply = h.run('SQL', 'CREATE TABLE t (id text KEY)') as { text: string };
+  assert.match(reply.text, /^ERR syntax error at or near "KEY"/);
+});

@@ -188,6 +188,14 @@ export interface CreateTable {
   readonly columns: readonly ColumnSpec[];
   /** Columns of a table-level PRIMARY KEY (...). */
   readonly primaryKey: readonly string[];
+  /** CREATE FOREIGN TABLE ... FROM HASHES|SERIES 'pattern': a view of live Redis keys. */
+  readonly foreign: ForeignSource | null;
+}
+
+export interface ForeignSource {
+  readonly kind: 'hashes' | 'series';
+  /** A glob over key names, as KEYS and SCAN MATCH take it. */
+  readonly pattern: string;
 }
 export interface AlterTableAddColumn {
   readonly kind: 'AlterTableAddColumn';

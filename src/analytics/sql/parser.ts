@@ -7,6 +7,7 @@ import {
   node,
   type ColumnSpec,
   type Expr,
+  type ForeignSource,
   type FromItem,
   type OrderItem,
   type Query,
@@ -168,6 +169,7 @@ class Parser {
 
   private createTable(): Statement {
     this.expectWord('create');
+    const foreign = this.acceptWord('foreign');
     this.expectWord('table');
     let ifNotExists = false;
     if (this.acceptWord('if')) {
@@ -190,14 +192,29 @@ class Parser {
         this.expectOp(')');
         continue;
       }
-      columns.push(this.columnSpec());
+      columns.push(this.columnSpec(foreign));
     } while (this.acceptOp(','));
     this.expectOp(')');
-    return node({ kind: 'CreateTable', name, ifNotExists, columns, primaryKey });
+    return node({ kind: 'CreateTable', name, ifNotExists, columns, primaryKey, foreign: foreign ? this.foreignSource() : null });
   }
 
-  /** A column definition: name, type, then NOT NULL / NULL / PRIMARY KEY in any order. */
-  private columnSpec(): ColumnSpec {
+  /** FROM HASHES 'pattern' or FROM SERIES 'pattern', after a foreign table's columns. */
+  private foreignSource(): ForeignSource {
+    this.expectWord('from');
+    let kind: ForeignSource['kind'];
+    if (this.acceptWord('hashes')) kind = 'hashes';
+    else if (this.acceptWord('series')) kind = 'series';
+    else throw this.unexpected();
+    const pattern = this.next();
+    if (pattern.kind !== 'string') throw this.unexpected(pattern);
+    return { kind, pattern: pattern.text };
+  }
+
+  /**
+   * A column definition: name, type, then NOT NULL / NULL / PRIMARY KEY in any order; in a
+   * foreign table also KEY, the column that holds the key's name.
+   */
+  private columnSpec(foreign = false): ColumnSpec {
     const at = this.peek().at;
     const name = this.identifier();
     const typeName = this.typeName();
@@ -209,7 +226,7 @@ class Parser {
         notNull = true;
       } else if (this.acceptWord('null')) {
         notNull = false;
-      } else if (this.acceptWord('primary')) {
+      } else if (this.acceptWord('primary') || (foreign && this.isWord('key'))) {
         this.expectWord('key');
         primaryKey = true;
         notNull = true;
@@ -260,6 +277,7 @@ class Parser {
 
   private dropTable(): Statement {
     this.expectWord('drop');
+    this.acceptWord('foreign');
     this.expectWord('table');
     let ifExists = false;
     if (this.acceptWord('if')) {
