@@ -57,8 +57,8 @@ export function datasetCommands(options: { fieldTtls?: boolean } = {}): Command[
 export interface KeyFacts {
   type: string;
   encoding: string;
-  /** PTTL, rounded down to the minute so two servers' readings agree. */
-  ttlMinutes: number;
+  /** PEXPIRETIME: the absolute time, so servers read at different moments agree. */
+  expireAt: number;
   value: string;
 }
 
@@ -74,19 +74,21 @@ export async function describe(ask: Ask, databases = 16): Promise<Map<string, Ke
     for (const key of keys) {
       const type = String(await ask('type', key));
       const encoding = String(await ask('object', 'encoding', key));
-      const pttl = Number(await ask('pttl', key));
+      const expireAt = Number(await ask('pexpiretime', key));
       let value: unknown;
       if (type === 'string') value = await ask('get', key);
       else if (type === 'list') value = await ask('lrange', key, '0', '-1');
       else if (type === 'set') value = ((await ask('smembers', key)) as unknown[]).map(String).sort();
       else if (type === 'zset') value = await ask('zrange', key, '0', '-1', 'withscores');
       else if (type === 'hash') {
-        const flat = ((await ask('hgetall', key)) as unknown[]).map(String);
+        const reply = await ask('hgetall', key);
+        // ioredis turns HGETALL into an object; the harness gives the flat array.
+        const flat = (Array.isArray(reply) ? reply : Object.entries(reply as object).flat()).map(String);
         const pairs: string[] = [];
         for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
         value = pairs.sort();
       }
-      facts.set(`${db}:${key}`, { type, encoding, ttlMinutes: pttl < 0 ? pttl : Math.floor(pttl / 60000), value: JSON.stringify(value, binaryJson) });
+      facts.set(`${db}:${key}`, { type, encoding, expireAt, value: JSON.stringify(value, binaryJson) });
     }
   }
   await ask('select', '0');
