@@ -15,6 +15,7 @@ import { blockingCommands } from './blocking.ts';
 import { sortCommands } from './sort.ts';
 import { timeseriesCommands } from './timeseries.ts';
 import { sqlCommands } from './sql.ts';
+import { persistenceCommands } from './persistence.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -31,4 +32,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...sortCommands,
   ...timeseriesCommands,
   ...sqlCommands,
+  ...persistenceCommands,
 ];

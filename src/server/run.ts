@@ -119,6 +119,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
+  // As redis-server: the dataset is loaded before "Ready to accept connections" (the AOF,
+  // when appendonly is on, has its own loader).
+  try {
+    if (!config.bool('appendonly')) server.persistence.load();
+  } catch (error) {
+    log.warning(`Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    await listener.close();
+    throw error;
+  }
   server.startCron();
 
   // memcached-port 0 (the default) keeps the Memcached front off.
