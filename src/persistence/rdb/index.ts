@@ -5,3 +5,6 @@ export { dumpPayload, readDumpPayload, type DumpPayloadError } from './dump.ts';
 export { DEFAULT_LIMITS, limitsFrom, registerValueCodec, type ValueLimits, type LoadedValue } from './values.ts';
 export { RDB_VERSION, RdbFormatError } from './format.ts';
 export { crc64, Crc64 } from './crc64.ts';
+
+// Value types outside the store's own register their codecs on import.
+import './timeseries.ts';
