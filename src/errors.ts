@@ -148,6 +148,15 @@ export const BITFIELD_TYPE =
 export const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
 export const BITFIELD_RO_GET_ONLY = 'ERR BITFIELD_RO only supports the GET subcommand';
 
+// HyperLogLog.
+export const HLL_INVALID = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
+export const HLL_CORRUPTED = 'INVALIDOBJ Corrupted HLL object detected';
+export const HLL_NO_KEY = 'ERR The specified key does not exist';
+export const HLL_NOT_SPARSE = 'ERR HLL encoding is not sparse';
+export const pfdebugUnknown = (sub: string) => `ERR Unknown PFDEBUG subcommand '${sub}'`;
+/** PFSELFTEST's report of a failed check ("TESTFAILED ..."), under ERR as Redis sends it. */
+export const pfselftestFailed = (failure: string) => `ERR ${failure}`;
+
 // Hash field expiry.
 export const HASH_FIELDS_ARGUMENT_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
 export const HASH_NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
