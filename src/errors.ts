@@ -178,6 +178,21 @@ export const LIMIT_NEEDS_BY = 'ERR syntax error, LIMIT is only supported in comb
 export const WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
 export const atLeastOneKey = (name: string) => `ERR at least 1 input key is needed for '${name}' command`;
 
+// Geo.
+export const invalidLongLat = (longitude: string, latitude: string) => `ERR invalid longitude,latitude pair ${longitude},${latitude}`;
+export const GEO_UNIT = 'ERR unsupported unit provided. please use M, KM, FT, MI';
+export const GEO_NEED_RADIUS = 'ERR need numeric radius';
+export const GEO_NEED_WIDTH = 'ERR need numeric width';
+export const GEO_NEED_HEIGHT = 'ERR need numeric height';
+export const GEO_RADIUS_NEGATIVE = 'ERR radius cannot be negative';
+export const GEO_BOX_NEGATIVE = 'ERR height or width cannot be negative';
+export const GEO_MEMBER_UNDECODABLE = 'ERR could not decode requested zset member';
+export const GEO_COUNT_POSITIVE = 'ERR COUNT must be > 0';
+export const GEO_ANY_NEEDS_COUNT = 'ERR the ANY argument requires COUNT argument';
+export const geoStoreWithOptions = (what: string) => `ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`;
+export const geoNeedsFrom = (command: string) => `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${command}`;
+export const geoNeedsBy = (command: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${command}`;
+
 // SORT.
 export const SORT_SCORES_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
 export const SORT_BY_IN_CLUSTER = 'ERR BY option of SORT denied in Cluster mode.';

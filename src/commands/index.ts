@@ -14,6 +14,7 @@ import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { sortCommands } from './sort.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
+import { geoCommands } from './geo.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -29,4 +30,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...blockingCommands,
   ...sortCommands,
   ...hyperloglogCommands,
+  ...geoCommands,
 ];
