@@ -36,6 +36,7 @@ import {
 import { STOP } from '../store/types/set.ts';
 import type { ZSetValue } from '../store/types/zset.ts';
 import { NOT_A_NUMBER, parseDouble, parseInt64 } from '../util/numbers.ts';
+import { partialSort } from '../util/pqsort.ts';
 import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import { isWord } from './args.ts';
 import { isCWord, KeyFlag, type KeyResult } from './keyspec.ts';
@@ -315,9 +316,13 @@ function search(ctx: CommandContext, sourceAt: number, flags: number): void {
   const found = membersInShape(z, shape, any ? count : 0);
   if (found.length === 0 && storeKey === null) return w.array(0);
   const returned = count === 0 || found.length < count ? found.length : count;
-  // Array.prototype.sort is stable, as glibc's qsort (a merge sort) is for Redis.
-  if (sort === SORT_ASC) found.sort((a, b) => a.distance - b.distance);
-  else if (sort === SORT_DESC) found.sort((a, b) => b.distance - a.distance);
+  if (sort !== SORT_NONE) {
+    const compare = sort === SORT_ASC ? nearerFirst : fartherFirst;
+    // A whole sort is glibc's qsort, a merge sort, stable as Array.prototype.sort is; a partial
+    // one is Redis's pqsort, whose order among equal distances only its own steps give.
+    if (returned === found.length) found.sort(compare);
+    else partialSort(found, compare, 0, returned - 1);
+  }
 
   if (storeKey !== null) {
     const members = new Map<string, number>();
@@ -342,6 +347,9 @@ function search(ctx: CommandContext, sourceAt: number, flags: number): void {
     }
   }
 }
+
+const nearerFirst = (a: Found, b: Found): number => (a.distance > b.distance ? 1 : a.distance === b.distance ? 0 : -1);
+const fartherFirst = (a: Found, b: Found): number => -nearerFirst(a, b);
 
 /** The members inside the shape, cell by cell in Redis's order; with a limit (ANY), the first that many. */
 function membersInShape(z: ZSetValue, shape: GeoShape, limit: number): Found[] {
