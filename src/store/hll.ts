@@ -259,6 +259,36 @@ function ensureCapacity(sketch: Sketch, length: number): void {
 }
 
 /**
+ * Walks the opcodes of a sparse value in buf[start, end): `visit(first, run, value)` for each
+ * run of registers that ends within the 16384 (value 0 for ZERO and XZERO runs). Returns how
+ * many registers the opcodes cover: a value is corrupt unless that is exactly 16384 (Redis
+ * 7.0.15 as Debian ships it, with the CVE-2025-32023 fix, refuses any run past the end).
+ */
+function walkSparse(buf: Uint8Array, start: number, end: number, visit: (first: number, run: number, value: number) => void): number {
+  let index = 0;
+  let p = start + HLL_HEADER_BYTES;
+  while (p < end) {
+    const op = buf[p]!;
+    let run: number;
+    let value = 0;
+    if (isZero(op)) {
+      run = zeroRun(op);
+      p++;
+    } else if (isXZero(op)) {
+      run = xzeroRun(buf, p);
+      p += 2;
+    } else {
+      run = valRun(op);
+      value = valValue(op);
+      p++;
+    }
+    if (index + run <= HLL_REGISTERS) visit(index, run, value);
+    index += run;
+  }
+  return index;
+}
+
+/**
  * Rewrites a sparse sketch as dense, keeping the header (magic and cached cardinality).
  * False, leaving it as it was, when the opcodes do not cover exactly 16384 registers.
  */
@@ -268,24 +298,10 @@ export function sparseToDense(sketch: Sketch): boolean {
   const dense = new Uint8Array(HLL_DENSE_BYTES);
   dense.set(bytes.subarray(0, HLL_HEADER_BYTES));
   dense[ENCODING_BYTE] = HLL_DENSE;
-  let index = 0;
-  let p = HLL_HEADER_BYTES;
-  while (p < length) {
-    const op = bytes[p]!;
-    if (isZero(op)) {
-      index += zeroRun(op);
-      p++;
-    } else if (isXZero(op)) {
-      index += xzeroRun(bytes, p);
-      p += 2;
-    } else {
-      const run = valRun(op);
-      if (index + run > HLL_REGISTERS) break;
-      const value = valValue(op);
-      for (let i = 0; i < run; i++) setDenseRegister(dense, HLL_HEADER_BYTES, index++, value);
-      p++;
-    }
-  }
+  const index = walkSparse(bytes, 0, length, (first, run, value) => {
+    if (value === 0) return;
+    for (let i = first; i < first + run; i++) setDenseRegister(dense, HLL_HEADER_BYTES, i, value);
+  });
   if (index !== HLL_REGISTERS) return false;
   sketch.bytes = dense;
   sketch.length = HLL_DENSE_BYTES;
@@ -435,28 +451,7 @@ function denseHistogram(buf: Uint8Array, base: number): void {
 
 /** False when the opcodes do not cover exactly 16384 registers. */
 function sparseHistogram(buf: Uint8Array, start: number, end: number): boolean {
-  let index = 0;
-  let p = start + HLL_HEADER_BYTES;
-  while (p < end) {
-    const op = buf[p]!;
-    if (isZero(op)) {
-      const run = zeroRun(op);
-      index += run;
-      histogram[0]! += run;
-      p++;
-    } else if (isXZero(op)) {
-      const run = xzeroRun(buf, p);
-      index += run;
-      histogram[0]! += run;
-      p += 2;
-    } else {
-      const run = valRun(op);
-      index += run;
-      histogram[valValue(op)]! += run;
-      p++;
-    }
-  }
-  return index === HLL_REGISTERS;
+  return walkSparse(buf, start, end, (_first, run, value) => (histogram[value]! += run)) === HLL_REGISTERS;
 }
 
 function sigma(x: number): number {
@@ -535,25 +530,10 @@ export function mergeInto(registers: Uint8Array, buf: Uint8Array, start: number,
     }
     return true;
   }
-  let index = 0;
-  let p = start + HLL_HEADER_BYTES;
-  while (p < end) {
-    const op = buf[p]!;
-    if (isZero(op)) {
-      index += zeroRun(op);
-      p++;
-    } else if (isXZero(op)) {
-      index += xzeroRun(buf, p);
-      p += 2;
-    } else {
-      const run = valRun(op);
-      if (index + run > HLL_REGISTERS) break;
-      const value = valValue(op);
-      for (let i = 0; i < run; i++, index++) if (value > registers[index]!) registers[index] = value;
-      p++;
-    }
-  }
-  return index === HLL_REGISTERS;
+  const covered = walkSparse(buf, start, end, (first, run, value) => {
+    for (let i = first; i < first + run; i++) if (value > registers[i]!) registers[i] = value;
+  });
+  return covered === HLL_REGISTERS;
 }
 
 /** Raises every register of a sketch to at least `registers` (PFMERGE's write), in index order. */
