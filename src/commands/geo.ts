@@ -137,15 +137,21 @@ function geoadd(ctx: CommandContext): void {
   zaddArgs(ctx, zaddArgv);
 }
 
-function geopos(ctx: CommandContext): void {
+/** An array with one reply per member argument: `found` with its score, or `missing` (GEOPOS, GEOHASH). */
+function replyPerMember(ctx: CommandContext, missing: () => void, found: (score: number) => void): void {
   const { argv, w } = ctx;
   const z = zsetOf(ctx, argv[1]!);
   w.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
     const score = z?.score(argv[i]!);
-    if (score === undefined) w.nullArray();
-    else replyPosition(w, score);
+    if (score === undefined) missing();
+    else found(score);
   }
+}
+
+function geopos(ctx: CommandContext): void {
+  const { w } = ctx;
+  replyPerMember(ctx, () => w.nullArray(), (score) => replyPosition(w, score));
 }
 
 function geodist(ctx: CommandContext): void {
@@ -165,14 +171,8 @@ function geodist(ctx: CommandContext): void {
 }
 
 function geohash(ctx: CommandContext): void {
-  const { argv, w } = ctx;
-  const z = zsetOf(ctx, argv[1]!);
-  w.array(argv.length - 2);
-  for (let i = 2; i < argv.length; i++) {
-    const score = z?.score(argv[i]!);
-    if (score === undefined) w.null();
-    else w.bulkString(geohashString(score));
-  }
+  const { w } = ctx;
+  replyPerMember(ctx, () => w.null(), (score) => w.bulkString(geohashString(score)));
 }
 
 // ---- searches ------------------------------------------------------------------------------

@@ -4,58 +4,31 @@
 // and RESP3. Every reply must be byte for byte Redis's, which covers the cells scanned and
 // their order (unsorted and ANY results), distances, positions, hashes and stored scores.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from '../helpers/harness.ts';
-import { skipWithout, startRedisReference, type ReferenceServer } from '../helpers/reference.ts';
 import { decodeAll } from '../helpers/resp.ts';
-import { escapeBytes, WireConnection } from '../helpers/wire.ts';
+import { referenceSkip as skip, SideBySide, useRedisReference } from '../helpers/side-by-side.ts';
 import { Rng } from '../fuzz/rng.ts';
 
-const skip = skipWithout('redis-server');
-let reference: ReferenceServer;
-let redis: WireConnection;
-
-before(async () => {
-  if (skip) return;
-  reference = await startRedisReference();
-  redis = await WireConnection.connect(reference.port);
-});
-
-after(async () => {
-  if (skip) return;
-  redis.close();
-  await reference.close();
-});
-
-const recent: string[] = [];
-
-async function both(h: Harness, args: string[]): Promise<void> {
-  const mine = h.raw(args);
-  const theirs = (await redis.command(args))!;
-  recent.push(args.join(' '));
-  if (recent.length > 4) recent.shift();
-  if (!mine.equals(theirs)) {
-    assert.fail(`replies differ after:\n${recent.join('\n')}\nmnemo: ${escapeBytes(mine).slice(0, 600)}\nredis: ${escapeBytes(theirs).slice(0, 600)}`);
-  }
-}
+const reference = useRedisReference();
 
 /**
  * Distances stored by STOREDIST keep every bit of the haversine result, where V8's sin, cos and
  * asin and glibc's differ in the last place now and then (about 2% of cos and asin results): the
  * stored set must hold the same members in the same order, with scores equal to 1e-12.
  */
-async function sameDistances(h: Harness): Promise<void> {
+async function sameDistances(pair: SideBySide): Promise<void> {
   const args = ['ZRANGE', 'dest', '0', '-1', 'WITHSCORES'];
   const flat = (reply: unknown): string[] => (reply as unknown[]).flat().map(String);
-  const mine = flat(decodeAll(h.raw(args))[0]);
-  const theirs = flat(decodeAll((await redis.command(args))!)[0]);
-  assert.equal(mine.length, theirs.length, `${recent.join('\n')}\nstored sizes differ`);
+  const mine = flat(decodeAll(pair.h.raw(args))[0]);
+  const theirs = flat(decodeAll((await pair.redis.command(args))!)[0]);
+  assert.equal(mine.length, theirs.length, `${pair.history}\nstored sizes differ`);
   for (let i = 0; i < mine.length; i += 2) {
-    assert.equal(mine[i], theirs[i], `${recent.join('\n')}\nmember ${i / 2} differs`);
+    assert.equal(mine[i], theirs[i], `${pair.history}\nmember ${i / 2} differs`);
     const a = Number(mine[i + 1]);
     const b = Number(theirs[i + 1]);
-    assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${recent.join('\n')}\n${mine[i]}: ${a} vs ${b}`);
+    assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${pair.history}\n${mine[i]}: ${a} vs ${b}`);
   }
 }
 
@@ -93,7 +66,9 @@ function optionArgs(rng: Rng, withReplyOptions: boolean): string[] {
 for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`random geo searches answer as Redis does (seed ${seed})`, { skip }, async () => {
     const rng = new Rng(seed);
+    const redis = reference();
     const h = new Harness();
+    const pair = new SideBySide(h, redis);
     await redis.command(['FLUSHALL']);
     // Seed 3 speaks RESP3 (HELLO's reply holds a client id, so it is not compared).
     const protocol = seed % 3 === 0 ? '3' : '2';
@@ -108,11 +83,11 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
           const [lon, lat] = rng.pick(centers);
           args.push(coordinate(rng, global ? 0 : lon, global ? 360 : 4, 180), coordinate(rng, global ? 0 : lat, global ? 170 : 4, 85.05), `m${j}`);
         }
-        await both(h, args);
+        await pair.both(args);
       }
     }
-    await both(h, ['OBJECT', 'ENCODING', 'small']);
-    await both(h, ['OBJECT', 'ENCODING', 'large']);
+    await pair.both(['OBJECT', 'ENCODING', 'small']);
+    await pair.both(['OBJECT', 'ENCODING', 'large']);
     for (let step = 0; step < 150; step++) {
       const key = rng.pick(['small', 'large']);
       const [lon, lat] = rng.pick(centers);
@@ -121,28 +96,28 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
         : ['FROMLONLAT', coordinate(rng, lon, 6, 180), coordinate(rng, lat, 6, 85.05)];
       const roll = rng.next();
       if (roll < 0.45) {
-        await both(h, ['GEOSEARCH', key, ...from, ...shapeArgs(rng), ...optionArgs(rng, true)]);
+        await pair.both(['GEOSEARCH', key, ...from, ...shapeArgs(rng), ...optionArgs(rng, true)]);
       } else if (roll < 0.6) {
         const store = ['GEOSEARCHSTORE', 'dest', key, ...from, ...shapeArgs(rng), ...optionArgs(rng, false)];
         const storeDist = rng.chance(0.5);
         if (storeDist) store.push('STOREDIST');
-        await both(h, store);
-        if (storeDist) await sameDistances(h);
-        else await both(h, ['ZRANGE', 'dest', '0', '-1', 'WITHSCORES']);
+        await pair.both(store);
+        if (storeDist) await sameDistances(pair);
+        else await pair.both(['ZRANGE', 'dest', '0', '-1', 'WITHSCORES']);
       } else if (roll < 0.8) {
         const radius = shapeArgs(rng);
         const unit = radius[radius.length - 1]!;
         const around = rng.chance(0.5) ? ['GEORADIUS', key, coordinate(rng, lon, 6, 180), coordinate(rng, lat, 6, 85.05)] : ['GEORADIUSBYMEMBER', key, `m${rng.int(60)}`];
         const options = optionArgs(rng, rng.chance(0.7));
         if (!options.some((o) => o.startsWith('WITH')) && rng.chance(0.3)) options.push(rng.pick(['STORE', 'STOREDIST']), 'dest');
-        await both(h, [...around, radius[1]!, unit, ...options]);
-        if (options.includes('STOREDIST')) await sameDistances(h);
-        else if (options.includes('STORE')) await both(h, ['ZRANGE', 'dest', '0', '-1', 'WITHSCORES']);
+        await pair.both([...around, radius[1]!, unit, ...options]);
+        if (options.includes('STOREDIST')) await sameDistances(pair);
+        else if (options.includes('STORE')) await pair.both(['ZRANGE', 'dest', '0', '-1', 'WITHSCORES']);
       } else if (roll < 0.9) {
-        await both(h, ['GEODIST', key, `m${rng.int(60)}`, `m${rng.int(60)}`, rng.pick(UNITS)]);
+        await pair.both(['GEODIST', key, `m${rng.int(60)}`, `m${rng.int(60)}`, rng.pick(UNITS)]);
       } else {
         const members = Array.from({ length: 4 }, () => `m${rng.int(70)}`);
-        await both(h, [rng.pick(['GEOPOS', 'GEOHASH']), key, ...members]);
+        await pair.both([rng.pick(['GEOPOS', 'GEOHASH']), key, ...members]);
       }
     }
   });
