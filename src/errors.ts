@@ -148,6 +148,15 @@ export const BITFIELD_TYPE =
 export const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
 export const BITFIELD_RO_GET_ONLY = 'ERR BITFIELD_RO only supports the GET subcommand';
 
+// HyperLogLog.
+export const HLL_INVALID = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
+export const HLL_CORRUPTED = 'INVALIDOBJ Corrupted HLL object detected';
+export const HLL_NO_KEY = 'ERR The specified key does not exist';
+export const HLL_NOT_SPARSE = 'ERR HLL encoding is not sparse';
+export const pfdebugUnknown = (sub: string) => `ERR Unknown PFDEBUG subcommand '${sub}'`;
+/** PFSELFTEST's report of a failed check ("TESTFAILED ..."), under ERR as Redis sends it. */
+export const pfselftestFailed = (failure: string) => `ERR ${failure}`;
+
 // Hash field expiry.
 export const HASH_FIELDS_ARGUMENT_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
 export const HASH_NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
@@ -168,6 +177,21 @@ export const ZADD_INCR_ONE_PAIR = 'ERR INCR option supports a single increment-e
 export const LIMIT_NEEDS_BY = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
 export const WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
 export const atLeastOneKey = (name: string) => `ERR at least 1 input key is needed for '${name}' command`;
+
+// Geo.
+export const invalidLongLat = (longitude: string, latitude: string) => `ERR invalid longitude,latitude pair ${longitude},${latitude}`;
+export const GEO_UNIT = 'ERR unsupported unit provided. please use M, KM, FT, MI';
+export const GEO_NEED_RADIUS = 'ERR need numeric radius';
+export const GEO_NEED_WIDTH = 'ERR need numeric width';
+export const GEO_NEED_HEIGHT = 'ERR need numeric height';
+export const GEO_RADIUS_NEGATIVE = 'ERR radius cannot be negative';
+export const GEO_BOX_NEGATIVE = 'ERR height or width cannot be negative';
+export const GEO_MEMBER_UNDECODABLE = 'ERR could not decode requested zset member';
+export const GEO_COUNT_POSITIVE = 'ERR COUNT must be > 0';
+export const GEO_ANY_NEEDS_COUNT = 'ERR the ANY argument requires COUNT argument';
+export const geoStoreWithOptions = (what: string) => `ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`;
+export const geoNeedsFrom = (command: string) => `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${command}`;
+export const geoNeedsBy = (command: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${command}`;
 
 // SORT.
 export const SORT_SCORES_NOT_DOUBLE = "ERR One or more scores can't be converted into double";

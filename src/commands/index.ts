@@ -16,6 +16,8 @@ import { sortCommands } from './sort.ts';
 import { timeseriesCommands } from './timeseries.ts';
 import { sqlCommands } from './sql.ts';
 import { persistenceCommands } from './persistence.ts';
+import { hyperloglogCommands } from './hyperloglog.ts';
+import { geoCommands } from './geo.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -33,4 +35,6 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...timeseriesCommands,
   ...sqlCommands,
   ...persistenceCommands,
+  ...hyperloglogCommands,
+  ...geoCommands,
 ];

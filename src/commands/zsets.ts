@@ -81,7 +81,7 @@ function setScore(ctx: CommandContext, limit: Limits, id: number, z: ZSetValue, 
  * it fits the limits, a skiplist otherwise) and raises `event`; an empty result deletes the
  * key instead, raising "del" if there was one. Returns its size.
  */
-function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number>, event: string): number {
+export function storeZset(ctx: CommandContext, key: Buffer, members: Map<string, number>, event: string): number {
   if (members.size === 0) {
     if (ctx.db.delete(key)) ctx.notify(Notify.Generic, 'del', key);
     return 0;
@@ -190,7 +190,12 @@ const CH = 16;
 const INCR = 32;
 
 function zadd(ctx: CommandContext): void {
-  const { argv, w } = ctx;
+  zaddArgs(ctx, ctx.argv);
+}
+
+/** ZADD over `argv` rather than the command's own (GEOADD calls it with the scores it computed). */
+export function zaddArgs(ctx: CommandContext, argv: readonly Buffer[]): void {
+  const { w } = ctx;
   let flags = 0;
   let i = 2;
   for (; i < argv.length; i++) {

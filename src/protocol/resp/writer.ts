@@ -156,7 +156,11 @@ export class ReplyWriter {
 
   /** A double: RESP3's double type, or a bulk string of the same text in RESP2. */
   double(value: number): void {
-    const text = formatDouble(value);
+    this.doubleText(formatDouble(value));
+  }
+
+  /** A double in a form the caller formatted (Redis's human-friendly long doubles, GEOPOS). */
+  doubleText(text: string): void {
     if (this.resp === 3) this.simpleLine(0x2c, text);
     else this.bulkString(text);
   }
