@@ -11,6 +11,7 @@ import { applyLines, type StartupLine } from './startup.ts';
 import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
 import { SqlEngine } from '../analytics/engine.ts';
+import { AppendOnlyFile } from '../persistence/aof/aof.ts';
 
 /** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
 export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
@@ -119,6 +120,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
+  try {
+    // With appendonly yes the dataset comes from the append-only directory, as in Redis.
+    AppendOnlyFile.of(server).startup();
+  } catch (error) {
+    await listener.close();
+    throw error;
+  }
   server.startCron();
 
   // memcached-port 0 (the default) keeps the Memcached front off.
@@ -157,6 +165,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       }
       if (unixsocket !== '') log.notice('Removing the unix socket file.');
       await listener.close();
+      AppendOnlyFile.existing(server)?.close();
       await memcached?.close();
       await sql?.close();
       // Redis's own words: scripts and harnesses wait for this line to know the server is gone.

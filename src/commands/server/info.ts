@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { MNEMO_VERSION, REDIS_VERSION } from '../../version.ts';
 import type { Server } from '../../server/server.ts';
+import { aofInfoFields } from '../../persistence/aof/aof.ts';
 import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
 
@@ -143,14 +144,7 @@ const persistenceSection: Section = (server) => [
   ['rdb_last_bgsave_time_sec', -1],
   ['rdb_current_bgsave_time_sec', -1],
   ['rdb_saves', 0],
-  ['aof_enabled', server.config.bool('appendonly') ? 1 : 0],
-  ['aof_rewrite_in_progress', 0],
-  ['aof_rewrite_scheduled', 0],
-  ['aof_last_rewrite_time_sec', -1],
-  ['aof_current_rewrite_time_sec', -1],
-  ['aof_last_bgrewrite_status', 'ok'],
-  ['aof_rewrites', 0],
-  ['aof_last_write_status', 'ok'],
+  ...aofInfoFields(server),
 ];
 
 const statsSection: Section = (server) => {
