@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import { AppendOnlyFile } from '../../src/persistence/aof/aof.ts';
 import { connect, diffDumps, dumpDataset, fillDataset, waitUntil } from './dataset.ts';
+import { freePort } from '../helpers/reference.ts';
+import { textExchange } from '../memcached/helpers.ts';
 
 function freshDir(): string {
   return mkdtempSync(join(tmpdir(), 'mnemo-aof-'));
@@ -215,4 +217,26 @@ test('the manifest round-trips and refuses what Redis refuses', async () => {
   refused('file a seq 2 type i\nfile b seq 2 type i\n', 'Found a non-monotonic sequence number');
   refused('file a seq 1 type x\n', 'Unknown AOF file type');
   refused('file dir/a seq 1 type b\n', "File can't be a path, just a filename");
+});
+
+test('Memcached writes and expirations reach the AOF like any other write', async () => {
+  const dir = freshDir();
+  const port = await freePort();
+  const running = await start(dir, { 'memcached-port': String(port) });
+  assert.equal(
+    await textExchange(port, 'set kept 5 0 5\r\nhello\r\nset gone 0 1 3\r\nbye\r\nincr n 1\r\nset n 0 0 1\r\n7\r\nincr n 3\r\n'),
+    'STORED\r\nSTORED\r\nNOT_FOUND\r\nSTORED\r\n10\r\nMN\r\n',
+  );
+  // Past its exptime the item goes on the next read, which propagates its DEL.
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  assert.equal(await textExchange(port, 'get gone\r\n'), 'END\r\nMN\r\n');
+  const incr = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  assert.match(incr, /\$3\r\nDEL\r\n\$4\r\ngone\r\n/);
+  await running.close();
+  const again = await start(dir);
+  const r = connect(again.port);
+  assert.deepEqual((await r.keys('*')).sort(), ['kept', 'n']);
+  assert.equal(await r.get('n'), '10');
+  r.disconnect();
+  await again.close();
 });
