@@ -585,6 +585,23 @@ export class Database implements ByteSink {
     return id >= this.highWater ? 0 : id;
   }
 
+  /**
+   * Visits up to `count` keys from entry slot `cursor` in slot order, expired ones included and
+   * left in place (a snapshot writes them with their TTL, as Redis does); returns the slot to
+   * go on from, or -1 past the last. Keys created later take free slots anywhere, so callers
+   * that need a point in time track creations themselves (see keyspace.observe).
+   */
+  walk(cursor: number, count: number, visit: (id: number) => void): number {
+    const end = this.highWater;
+    let id = cursor;
+    for (let seen = 0; id < end && seen < count; id++) {
+      if (this.meta(id) === 0) continue;
+      seen++;
+      visit(id);
+    }
+    return id >= end ? -1 : id;
+  }
+
   /** Every live key's id, for KEYS and FLUSH-style walks. */
   forEach(visit: (id: number) => void): void {
     this.scan(0, Number.MAX_SAFE_INTEGER, visit);

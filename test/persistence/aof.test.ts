@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import { AppendOnlyFile } from '../../src/persistence/aof/aof.ts';
-import { connect, diffDumps, dumpDataset, fillDataset, waitUntil } from './dataset.ts';
+import { connect, diffDumps, dumpDataset, fillDataset, waitUntil } from './aof-dataset.ts';
 import { freePort } from '../helpers/reference.ts';
 import { textExchange } from '../memcached/helpers.ts';
 

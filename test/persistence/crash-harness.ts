@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { connect } from './dataset.ts';
+import { connect } from './aof-dataset.ts';
 
 export type FsyncPolicy = 'always' | 'everysec';
 
