@@ -209,3 +209,20 @@ export function quoteArg(bytes: Uint8Array, max = bytes.length): string {
   const length = Math.min(nul < 0 ? bytes.length : nul, max);
   return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
 }
+
+// ---- persistence (RDB snapshots, DUMP/RESTORE) ----
+export const MISCONF_BGSAVE =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+export const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
+/** Redis's shared.err: a bare ERR (SAVE, BGSAVE and DEBUG RELOAD that could not write). */
+export const BARE_ERR = 'ERR';
+export const BGSAVE_SCHEDULED = 'Background saving scheduled';
+export const BGSAVE_STARTED = 'Background saving started';
+export const DUMP_PAYLOAD_WRONG = 'ERR DUMP payload version or checksum are wrong';
+export const BAD_DATA_FORMAT = 'ERR Bad data format';
+export const BUSYKEY = 'BUSYKEY Target key name already exists.';
+export const INVALID_TTL = 'ERR Invalid TTL value, must be >= 0';
+export const INVALID_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
+export const INVALID_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
+export const RELOAD_LOAD_FAILED = 'ERR Error trying to load the RDB dump';
+export const RELOAD_BAD_OPTION = 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.';

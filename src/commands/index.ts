@@ -13,6 +13,7 @@ import { setCommands } from './sets.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { sortCommands } from './sort.ts';
+import { persistenceCommands } from './persistence.ts';
 import { aofCommands } from '../persistence/aof/commands.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
@@ -28,5 +29,6 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...zsetCommands,
   ...blockingCommands,
   ...sortCommands,
+  ...persistenceCommands,
   ...aofCommands,
 ];

@@ -10,14 +10,15 @@ import { configCommands } from './server/config.ts';
 import { debugCommands } from './server/debug.ts';
 import { helpReply } from './server/help.ts';
 import { infoCommands, memoryFacts } from './server/info.ts';
-import { requestShutdown, shutdownSaves } from '../server/shutdown.ts';
+import { requestShutdown } from '../server/shutdown.ts';
 
 const SHUTDOWN_OPTIONS = new Set(['nosave', 'save', 'now', 'force', 'abort']);
 
 /**
  * SHUTDOWN closes the listeners and every connection; the CLI process then exits because
- * nothing keeps it alive, while an embedding process carries on. There is no persistence
- * engine yet, so SAVE (explicit or implied by save points) has nothing to write.
+ * nothing keeps it alive, while an embedding process carries on. It saves first when told to
+ * or when save points are configured (unless NOSAVE); a failed save keeps the server up unless
+ * FORCE.
  */
 function shutdown({ argv, client, server }: CommandContext): void {
   const options = new Set<string>();
@@ -32,9 +33,9 @@ function shutdown({ argv, client, server }: CommandContext): void {
   // Shutdown is immediate (no replicas to wait for), so there is never one to abort.
   if (options.has('abort')) throw new CommandError(NO_SHUTDOWN_IN_PROGRESS);
   if (server.shutdown === null) throw new CommandError(SHUTDOWN_FAILED);
+  if (!requestShutdown(server, options)) throw new CommandError(SHUTDOWN_FAILED);
   // The caller gets no reply: its connection closes with the rest.
   client.killed = true;
-  void requestShutdown(server, shutdownSaves(server, options));
 }
 
 /**
@@ -123,8 +124,7 @@ export const serverCommands: CommandSpec[] = [
   },
   {
     name: 'lastsave',
-    // Nothing has been saved since start, which is what Redis reports before its first save.
-    handler: ({ server, w }) => w.int(Math.floor(server.stats.startedAt / 1000)),
+    handler: ({ server, w }) => w.int(server.persistence.lastSave),
   },
   {
     name: 'shutdown',

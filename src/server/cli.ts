@@ -6,7 +6,7 @@ import { Config } from './config.ts';
 import { startServer, type RunningServer } from './run.ts';
 import { StartupError, applyLines, linesFromArgs, type StartupLine } from './startup.ts';
 import { MNEMO_VERSION } from '../version.ts';
-import { requestShutdown, shutdownSaves } from './shutdown.ts';
+import { requestShutdown } from './shutdown.ts';
 
 /** Set in the environment of the process a daemonizing parent starts. */
 const DAEMON_CHILD = 'MNEMO_DAEMON_CHILD';
@@ -76,7 +76,10 @@ if (daemonize && process.env[DAEMON_CHILD] === undefined) {
     stopping = true;
     server.log.warning(`Received ${signal} scheduling shutdown...`);
     const flags = server.config.get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm').split(' ');
-    void requestShutdown(server, shutdownSaves(server, flags));
+    if (!requestShutdown(server, flags)) {
+      stopping = false;
+      server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
+    }
   };
   // Installed before the server says it is ready: a signal sent on that line must find them.
   process.on('SIGINT', () => onSignal('SIGINT'));

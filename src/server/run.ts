@@ -120,10 +120,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
+  // As redis-server: the dataset is loaded before "Ready to accept connections", from the
+  // append-only directory when appendonly is on (its own loader), from dump.rdb otherwise.
   try {
-    // With appendonly yes the dataset comes from the append-only directory, as in Redis.
+    if (!config.bool('appendonly')) server.persistence.load();
     AppendOnlyFile.of(server).startup();
   } catch (error) {
+    log.warning(`Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     await listener.close();
     throw error;
   }

@@ -34,6 +34,7 @@ import { Config } from './config.ts';
 import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
 import { Logger } from './log.ts';
+import { Snapshots } from '../persistence/snapshots.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -159,6 +160,10 @@ export class Server {
   private readonly unpauseListeners: (() => void)[] = [];
   /** Clients blocked by BLPOP and the like, and the keys that may serve them. */
   readonly blocking: BlockingRegistry;
+  /** The keyspace's change counter at the last save: dirty counts from there. */
+  saveBaseline = 0;
+  /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
+  readonly persistence: Snapshots;
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
   /**
@@ -191,6 +196,7 @@ export class Server {
     this.config.onChange((name) => {
       if (name === 'notify-keyspace-events' || name === 'lazyfree-lazy-expire') applyEffectsConfig();
     });
+    this.persistence = new Snapshots(this);
     this.stats = {
       startedAt: clock.now(),
       connectionsReceived: 0,
@@ -203,12 +209,9 @@ export class Server {
     };
   }
 
-  /**
-   * Keys changed since start-up (INFO rdb_changes_since_last_save): with no persistence yet
-   * there is no save to count from, so it is the keyspace's change counter itself.
-   */
+  /** Keys changed since the last save (INFO rdb_changes_since_last_save; what save points count). */
   get dirty(): number {
-    return this.keyspace.changes;
+    return this.keyspace.changes - this.saveBaseline;
   }
 
   get needsAuth(): boolean {
@@ -447,6 +450,7 @@ export class Server {
     // so the dataset stays as the pauser saw it.
     if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
+    this.persistence.cron();
     const now = this.keyspace.clock.now();
     this.rates.ops.sample(now, this.stats.commandsProcessed);
     this.rates.netInput.sample(now, this.stats.netInputBytes);

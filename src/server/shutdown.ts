@@ -3,14 +3,24 @@
 
 import type { Server } from './server.ts';
 
-/** Whether a shutdown with these flags (SAVE, NOSAVE, ...) saves: explicitly, or because save points are configured. */
-export function shutdownSaves(server: Server, flags: Iterable<string>): boolean {
+/**
+ * Stops a running BGSAVE, saves when `flags` (SHUTDOWN's options, or shutdown-on-sigterm's
+ * words) say so or save points are configured (unless NOSAVE), then closes the server. Returns
+ * false, leaving the server up, when the save failed and FORCE was not given.
+ */
+export function requestShutdown(server: Server, flags: Iterable<string>): boolean {
   const set = new Set(flags);
-  return set.has('save') || (!set.has('nosave') && server.config.get('save') !== '');
-}
-
-export function requestShutdown(server: Server, save: boolean): Promise<void> {
+  const save = set.has('save') || (!set.has('nosave') && server.config.get('save') !== '');
   server.log.warning('User requested shutdown...');
-  if (save) server.log.notice('Not saving the final snapshot: this build has no persistence engine.');
-  return server.shutdown!();
+  server.persistence.abortBackgroundSave('There is a child saving an .rdb. Killing it!');
+  if (save) {
+    server.log.notice('Saving the final RDB snapshot before exiting.');
+    if (!server.persistence.save() && !set.has('force')) {
+      server.log.warning("Error trying to save the DB, can't exit.");
+      server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      return false;
+    }
+  }
+  void server.shutdown!();
+  return true;
 }

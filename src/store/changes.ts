@@ -30,6 +30,10 @@ export interface KeyspaceObserver {
   created?(db: Database, id: number, replaced: boolean): void;
   /** Before a database is emptied at once (FLUSHDB, FLUSHALL, flush_all). */
   beforeFlush?(db: Database): void;
+  /** Before every database is emptied by FLUSHALL (each also gets beforeFlush). */
+  beforeFlushAll?(): void;
+  /** After FLUSHALL emptied every database. */
+  flushedAll?(): void;
   /** After two databases swapped their contents (SWAPDB). */
   swapped?(a: Database, b: Database): void;
   /**

@@ -222,8 +222,10 @@ export class Keyspace {
   }
 
   flushAll(): number {
+    for (const observer of this.observers) observer.beforeFlushAll?.();
     let removed = 0;
     for (const db of this.dbs) removed += this.flush(db);
+    for (const observer of this.observers) observer.flushedAll?.();
     return removed;
   }
 

@@ -3,11 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Buffer } from 'node:buffer';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { Harness } from '../helpers/harness.ts';
 import { skipWithout, startRedisReference } from '../helpers/reference.ts';
 import { limitsFrom, loadRdb, rdbImage } from '../../src/persistence/rdb/index.ts';

@@ -106,7 +106,7 @@ test('INFO memory counts collections as they change, with MEMORY USAGE the key s
   assert.equal(memory(h).get('used_memory_dataset'), 0);
 });
 
-test('INFO persistence says nothing is being saved, and counts changes since start', () => {
+test('INFO persistence says no save is running, and counts changes since start', () => {
   const h = new Harness();
   h.run('SET', 'a', '1');
   h.run('SET', 'b', '2');
@@ -116,7 +116,7 @@ test('INFO persistence says nothing is being saved, and counts changes since sta
   assert.equal(p.get('rdb_changes_since_last_save'), '2');
   assert.equal(p.get('rdb_bgsave_in_progress'), '0');
   assert.equal(p.get('aof_enabled'), '0');
-  assert.equal(p.get('persistence_engine'), 'none');
+  assert.equal(p.get('persistence_engine'), 'rdb');
 });
 
 test('INFO stats counts commands, keyspace hits and misses, and error replies', () => {

@@ -8,6 +8,9 @@ import {
   DEBUG_MEMORY_VALUE_RANGE,
   DEBUG_NOT_ALLOWED,
   DEBUG_PROTOCOL_TYPES,
+  BARE_ERR,
+  RELOAD_BAD_OPTION,
+  RELOAD_LOAD_FAILED,
   debugDigestUnsupported,
   NO_SUCH_KEY,
   NOT_LISTPACK,
@@ -192,6 +195,35 @@ function protocol({ argv, client, w }: CommandContext): void {
 
 // ---- the other subcommands ------------------------------------------------------------------
 
+/**
+ * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the RDB file, empties the keyspace and loads
+ * the file again, as Redis does. With NOFLUSH the file's keys replace existing ones of the
+ * same name (Redis's MERGE; without MERGE Redis would stop on such a key).
+ */
+function reload(ctx: CommandContext): void {
+  const { argv, server, keyspace } = ctx;
+  const options = new Set<string>();
+  for (let i = 2; i < argv.length; i++) {
+    const option = argv[i]!.toString().toLowerCase();
+    if (option !== 'merge' && option !== 'noflush' && option !== 'nosave') throw new CommandError(RELOAD_BAD_OPTION);
+    options.add(option);
+  }
+  const snapshots = server.persistence;
+  if (!options.has('nosave')) {
+    snapshots.abortBackgroundSave();
+    if (!snapshots.save()) throw new CommandError(BARE_ERR);
+  }
+  if (!options.has('noflush')) for (const db of keyspace.dbs) keyspace.flush(db);
+  try {
+    snapshots.load();
+  } catch (error) {
+    server.log.warning(`Error loading the RDB dump: ${(error as Error).message}`);
+    throw new CommandError(RELOAD_LOAD_FAILED);
+  }
+  server.log.notice('DB reloaded by DEBUG RELOAD');
+  ctx.w.ok();
+}
+
 function debugObject(ctx: CommandContext): void {
   const id = peek(ctx, ctx.argv[2]!);
   if (id < 0) throw new CommandError(NO_SUCH_KEY);
@@ -251,6 +283,19 @@ const HELP = [
   '    Reply with a test value of the specified type. <type> can be: string,',
   '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
   '    true, false.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
@@ -285,6 +330,7 @@ function debug(ctx: CommandContext): void {
     return w.ok();
   }
   if (sub === 'object' && argc === 3) return debugObject(ctx);
+  if (sub === 'reload') return reload(ctx);
   if (sub === 'memory-recount' && argc === 2) return memoryRecount(ctx);
   if (sub === 'protocol' && argc === 3) return protocol(ctx);
   if (sub === 'digest' && argc === 2) return w.simple(datasetDigest(ctx));

@@ -1,6 +1,6 @@
 // INFO: Redis's sections, field names and formats, filled with what this server really does.
 // Where Mnemo has no such machinery yet (RDB/AOF writing, replicas, forks) the fields say so
-// with Redis's "nothing happened" values, and `persistence_engine:none` states it plainly.
+// with Redis's "nothing happened" values.
 
 import os from 'node:os';
 import { MNEMO_VERSION, REDIS_VERSION } from '../../version.ts';
@@ -133,19 +133,30 @@ const memorySection: Section = (server) => {
   ];
 };
 
-const persistenceSection: Section = (server) => [
+const persistenceSection: Section = (server) => {
+  const rdb = server.persistence;
+  const current = rdb.currentKeys;
+  return [
   ['loading', 0],
   ['async_loading', 0],
-  ['persistence_engine', 'none'],
+  ['persistence_engine', 'rdb'],
+  // Forkless: a snapshot's extra memory is what it kept of keys written before its walk reached them.
+  ['current_cow_size', rdb.currentCowBytes],
+  ['current_save_keys_processed', current.processed],
+  ['current_save_keys_total', current.total],
   ['rdb_changes_since_last_save', server.dirty],
-  ['rdb_bgsave_in_progress', 0],
-  ['rdb_last_save_time', Math.floor(server.stats.startedAt / 1000)],
-  ['rdb_last_bgsave_status', 'ok'],
-  ['rdb_last_bgsave_time_sec', -1],
-  ['rdb_current_bgsave_time_sec', -1],
-  ['rdb_saves', 0],
+  ['rdb_bgsave_in_progress', rdb.inProgress ? 1 : 0],
+  ['rdb_last_save_time', rdb.lastSave],
+  ['rdb_last_bgsave_status', rdb.lastBgsaveOk ? 'ok' : 'err'],
+  ['rdb_last_bgsave_time_sec', rdb.lastBgsaveSeconds],
+  ['rdb_current_bgsave_time_sec', rdb.currentSeconds],
+  ['rdb_saves', rdb.saves],
+  ['rdb_last_cow_size', rdb.lastCowBytes],
+  ['rdb_last_load_keys_expired', rdb.lastLoad.expiredSkipped],
+  ['rdb_last_load_keys_loaded', rdb.lastLoad.keysLoaded],
   ...aofInfoFields(server),
-];
+  ];
+};
 
 const statsSection: Section = (server) => {
   const s = server.stats;

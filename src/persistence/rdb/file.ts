@@ -80,6 +80,8 @@ export class RdbSnapshot {
   /** Bytes handed to the sink so far. */
   written = 0;
   keysWritten = 0;
+  /** Keys the keyspace held at the start. */
+  readonly keysTotal: number;
 
   constructor(
     readonly keyspace: Keyspace,
@@ -102,6 +104,7 @@ export class RdbSnapshot {
       }))
       .filter((walk) => !walk.finished);
     for (const walk of this.walks) this.byDb.set(walk.db, walk);
+    this.keysTotal = this.walks.reduce((total, walk) => total + walk.keys, 0);
     this.stopObserving =
       this.walks.length === 0
         ? null
