@@ -34,7 +34,7 @@ async function writeWithRewrite(port: number, rewriteDone: () => Promise<boolean
   r.disconnect();
 }
 
-for (const preamble of ['no'] as const) {
+for (const preamble of ['yes', 'no'] as const) {
   test(`an appendonly directory written by redis-server 7.0.15 (aof-use-rdb-preamble ${preamble}) loads into Mnemo`, { skip }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mnemo-interop-'));
     const redis = await startRedisReference(['--appendonly', 'yes', '--dir', dir, '--aof-use-rdb-preamble', preamble]);

@@ -58,6 +58,22 @@ test('the incremental file holds the propagation stream with SELECTs, and a rest
   await restartAndCompare(dir, running);
 });
 
+test('with aof-use-rdb-preamble yes the base is an RDB image marked as an AOF base, and a restart loads it', async () => {
+  const dir = freshDir();
+  const running = await start(dir, { 'aof-use-rdb-preamble': 'yes' });
+  await fillDataset(running.port);
+  const r = connect(running.port);
+  await r.call('BGREWRITEAOF');
+  await waitUntil(() => AppendOnlyFile.of(running.server).rewrite === null);
+  await r.set('after', 'rewrite');
+  r.disconnect();
+  assert.equal(manifestOf(dir), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+  const base = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.base.rdb'));
+  assert.equal(base.subarray(0, 9).toString('latin1'), 'REDIS0010');
+  assert.ok(base.includes(Buffer.from('aof-base')));
+  await restartAndCompare(dir, running, { 'aof-use-rdb-preamble': 'yes' });
+});
+
 test('BGREWRITEAOF writes a new base, starts a new incremental file and removes the history', async () => {
   const dir = freshDir();
   const running = await start(dir);

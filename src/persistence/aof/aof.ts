@@ -19,23 +19,12 @@ import { ConfigError } from '../../server/config.ts';
 import { ReplyWriter } from '../../protocol/resp/writer.ts';
 import { CommandStreamEncoder } from '../../server/effects.ts';
 import type { Server } from '../../server/server.ts';
-import { BaseWrite, CommandsEncoder, type BaseEncoder } from './base.ts';
-import { LoadStatus, loadAofFile, type RdbPreambleLoader } from './loader.ts';
+import { BaseWrite, CommandsSnapshot, rdbBaseSnapshot, type Sink, type SnapshotWriter } from './base.ts';
+import { LoadStatus, loadAofFile } from './loader.ts';
 import { Manifest, ManifestError, type AofFile } from './manifest.ts';
 
 export const AofState = { Off: 0, On: 1, WaitRewrite: 2 } as const;
 export type AofState = (typeof AofState)[keyof typeof AofState];
-
-/** Makes the RDB encoder of a base written with aof-use-rdb-preamble yes; null: no RDB codec. */
-export type RdbBaseEncoderFactory = (server: Server) => BaseEncoder;
-
-/** The RDB codec's parts the AOF uses, once an RDB codec is plugged in (see useRdbCodec). */
-const rdbCodec: { encoder: RdbBaseEncoderFactory | null; loader: RdbPreambleLoader | null } = { encoder: null, loader: null };
-
-export function useRdbCodec(encoder: RdbBaseEncoderFactory, loader: RdbPreambleLoader): void {
-  rdbCodec.encoder = encoder;
-  rdbCodec.loader = loader;
-}
 
 /** A start-up that must stop: the AOF cannot be read (Redis exits with status 1). */
 export class AofLoadError extends Error {}
@@ -189,7 +178,6 @@ export class AppendOnlyFile {
       status = loadAofFile(this.server, this.path(file.name), file.name, {
         truncatedOk: this.server.config.bool('aof-load-truncated'),
         oldStyle: false,
-        rdb: rdbCodec.loader,
       });
       if (status === LoadStatus.Ok || (status === LoadStatus.Truncated && last)) {
         log.notice(`DB loaded from ${file === this.manifest.base ? 'base' : 'incr'} file ${file.name}: ${seconds(performance.now() - started)} seconds`);
@@ -213,10 +201,10 @@ export class AppendOnlyFile {
     const hadIncr = this.manifest.incr.length > 0;
     if (this.manifest.isEmpty) {
       // Start-up with nothing on disk: the base is written now, before any command runs.
-      const encoder = this.baseEncoder();
-      const base = this.manifest.newBase(encoder.rdb);
       const temp = this.tempBasePath(`temp-rewriteaof-${process.pid}.aof`);
-      new BaseWrite(this.server.keyspace, encoder, temp, () => {}).runNow();
+      const write = new BaseWrite((sink) => this.baseSnapshot(sink), temp, () => {});
+      write.runNow();
+      const base = this.manifest.newBase(write.snapshot.rdb);
       renameSync(temp, this.path(base.name));
       log.notice(`Creating AOF base file ${base.name} on server start`);
     }
@@ -446,9 +434,10 @@ export class AppendOnlyFile {
     }
     this.rewrites++;
     const tempName = `temp-rewriteaof-bg-${process.pid}.aof`;
-    const encoder = this.baseEncoder();
     try {
-      const write = new BaseWrite(this.server.keyspace, encoder, this.tempBasePath(tempName), (error) => this.rewriteDone(encoder.rdb, error));
+      const write: BaseWrite = new BaseWrite((sink) => this.baseSnapshot(sink), this.tempBasePath(tempName), (error) =>
+        this.rewriteDone(write.snapshot.rdb, error),
+      );
       this.rewrite = { write, tempName, startedAt: Date.now() };
       write.runInBackground();
     } catch (error) {
@@ -461,10 +450,11 @@ export class AppendOnlyFile {
     return true;
   }
 
-  private baseEncoder(): BaseEncoder {
+  /** A base as aof-use-rdb-preamble asks: an RDB image, or commands. */
+  private baseSnapshot(sink: Sink): SnapshotWriter {
     const config = this.server.config;
-    if (config.bool('aof-use-rdb-preamble') && rdbCodec.encoder !== null) return rdbCodec.encoder(this.server);
-    return new CommandsEncoder(config.bool('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : null);
+    if (config.bool('aof-use-rdb-preamble')) return rdbBaseSnapshot(this.server, sink);
+    return new CommandsSnapshot(this.server.keyspace, config.bool('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : null, sink);
   }
 
   /** Redis's openNewIncrAofForAppend. */

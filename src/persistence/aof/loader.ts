@@ -8,22 +8,16 @@ import { Buffer } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync, truncateSync } from 'node:fs';
 import { Client } from '../../server/client.ts';
 import type { Server } from '../../server/server.ts';
+import { limitsFrom, loadRdb } from '../rdb/index.ts';
 
 export const LoadStatus = { Ok: 0, Empty: 1, NotExist: 2, OpenError: 3, Failed: 4, Truncated: 5 } as const;
 export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
-
-/**
- * Loads an RDB image that starts at the beginning of `bytes` into the server's keyspace and
- * returns how many bytes it took, or throws when it is malformed. Supplied by the RDB codec.
- */
-export type RdbPreambleLoader = (server: Server, bytes: Buffer) => number;
 
 export interface LoadOptions {
   /** aof-load-truncated: a torn last command is dropped instead of failing the load. */
   truncatedOk: boolean;
   /** The file is an old single-file AOF (its RDB part is a preamble, not a base). */
   oldStyle: boolean;
-  rdb: RdbPreambleLoader | null;
 }
 
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -76,6 +70,29 @@ class FileReader {
     while (this.ensure(this.buf.length - this.pos + READ_CHUNK));
     return this.buf.subarray(this.pos);
   }
+}
+
+/**
+ * Loads the RDB image at the start of `bytes` (a base, or an old-style preamble) with Redis's
+ * log lines; returns its length. Keys whose TTL passed load too: the AOF's DELs follow.
+ */
+function loadRdbPart(server: Server, bytes: Buffer): number {
+  const { log, config, keyspace } = server;
+  const result = loadRdb(keyspace, bytes, {
+    limits: limitsFrom(config),
+    checksum: config.bool('rdbchecksum'),
+    now: null,
+    warn: (message) => log.warning(message),
+  });
+  const version = result.aux.get('redis-ver');
+  if (version !== undefined) log.notice(`Loading RDB produced by version ${version}`);
+  const ctime = Number(result.aux.get('ctime'));
+  if (Number.isFinite(ctime)) log.notice(`RDB age ${Math.floor(keyspace.clock.now() / 1000) - ctime} seconds`);
+  const usedMem = Number(result.aux.get('used-mem'));
+  if (Number.isFinite(usedMem)) log.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
+  if (result.aux.get('aof-base') === '1') log.notice('RDB is base AOF');
+  log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.expiredSkipped}.`);
+  return result.end;
 }
 
 class FormatError extends Error {}
@@ -133,8 +150,7 @@ function replayFile(server: Server, fd: number, path: string, file: string, opti
     if (reader.ensure(RDB_SIGNATURE.length) && reader.buf.subarray(0, RDB_SIGNATURE.length).equals(RDB_SIGNATURE)) {
       log.notice(options.oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
       try {
-        if (options.rdb === null) throw new Error('this build has no RDB codec');
-        reader.pos += options.rdb(server, reader.rest());
+        reader.pos += loadRdbPart(server, reader.rest());
       } catch (error) {
         log.warning(
           options.oldStyle
