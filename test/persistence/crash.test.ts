@@ -7,7 +7,16 @@ import { runCrashRounds, type FsyncPolicy } from './crash-harness.ts';
 
 for (const policy of ['always', 'everysec'] as FsyncPolicy[]) {
   test(`appendfsync ${policy}: after SIGKILL the server starts again with no value corrupted and ${policy === 'always' ? 'every acknowledged write' : 'all but the last ~2 s of writes'}`, async () => {
-    const reports = await runCrashRounds({ policy, rounds: 3, writers: 4, minRunMs: 300, maxRunMs: 1200, seed: policy === 'always' ? 7 : 11 });
+    const reports = await runCrashRounds({
+      policy,
+      rounds: 3,
+      writers: 4,
+      minRunMs: 300,
+      maxRunMs: 1200,
+      seed: policy === 'always' ? 7 : 11,
+      // Small thresholds, so automatic rewrites also run (and get killed) between the BGREWRITEAOFs.
+      args: ['--auto-aof-rewrite-min-size', '64kb', '--auto-aof-rewrite-percentage', '50'],
+    });
     assert.equal(reports.length, 3);
     for (const report of reports) {
       assert.deepEqual(report.problems, [], `round ${report.round}`);

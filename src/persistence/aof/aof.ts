@@ -14,6 +14,7 @@ import { Buffer } from 'node:buffer';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlink, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flag, type RegisteredCommand } from '../../commands/registry.ts';
+import { resetStats } from '../../commands/server/config.ts';
 import { AOF_TURN_ON_FAILED, aofWriteError } from '../../errors.ts';
 import { ConfigError } from '../../server/config.ts';
 import { ReplyWriter } from '../../protocol/resp/writer.ts';
@@ -78,9 +79,15 @@ export class AppendOnlyFile {
   private rewriteRetryAt = 0;
   private rewriteDelayMinutes = 0;
 
+  /** appendfsync and aof-timestamp-enabled, read on every write: kept here, updated on change. */
+  private fsyncPolicy = 'everysec';
+  private timestamps = false;
+
   private constructor(private readonly server: Server) {
     this.manifest = new Manifest(server.config.get('appendfilename'));
+    this.readWriteSettings();
     server.config.onChange((name, value) => {
+      if (name === 'appendfsync' || name === 'aof-timestamp-enabled') this.readWriteSettings();
       if (name !== 'appendonly') return;
       if (value === 'yes' && this.state === AofState.Off) this.start();
       else if (value === 'no' && this.state !== AofState.Off) this.stop();
@@ -89,6 +96,11 @@ export class AppendOnlyFile {
     // As Redis's writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and
     // PING, which monitoring uses to notice) are refused.
     server.addCheck((_client, cmd) => (this.lastWriteError !== null && refusedOnDiskError(cmd) ? aofWriteError(this.lastWriteError) : null));
+  }
+
+  private readWriteSettings(): void {
+    this.fsyncPolicy = this.server.config.get('appendfsync');
+    this.timestamps = this.server.config.bool('aof-timestamp-enabled');
   }
 
   /** The server's AOF (made on first use). */
@@ -134,6 +146,8 @@ export class AppendOnlyFile {
     const started = performance.now();
     const status = this.loadFiles();
     if (status === LoadStatus.Ok || status === LoadStatus.Truncated) {
+      // Replaying ran the commands through the gate; Redis counts none of them in its stats.
+      resetStats(this.server);
       this.server.log.notice(`DB loaded from append only file: ${seconds(performance.now() - started)} seconds`);
     } else if (status === LoadStatus.Failed || status === LoadStatus.OpenError) {
       throw new AofLoadError('The AOF could not be loaded; see the log above.');
@@ -296,7 +310,7 @@ export class AppendOnlyFile {
   private append(db: number, argv: readonly Buffer[]): void {
     if (this.state !== AofState.On && !(this.state === AofState.WaitRewrite && this.rewrite !== null)) return;
     const empty = this.buffer.pendingLength === 0;
-    if (this.server.config.bool('aof-timestamp-enabled')) {
+    if (this.timestamps) {
       const now = Math.floor(Date.now() / 1000);
       if (now > this.timestamp) {
         this.timestamp = now;
@@ -316,7 +330,7 @@ export class AppendOnlyFile {
    */
   flush(force: boolean): void {
     if (this.fd < 0) return;
-    const policy = this.server.config.get('appendfsync');
+    const policy = this.fsyncPolicy;
     const now = Date.now();
     if (this.buffer.pendingLength === 0 && this.unwritten === null) {
       // Nothing new, but writes from before may still wait for their once-a-second fsync.

@@ -47,7 +47,7 @@ export class PointInTimeWalk {
       created: (db, id) => markHandled(this.walks.get(db)!, id),
       beforeFlush: (db) => {
         const walk = this.walks.get(db)!;
-        db.forEach((id) => this.visit(walk, db, id));
+        for (let cursor = walk.cursor; cursor >= 0; ) cursor = db.walk(cursor, KEYS_PER_SCAN, (id) => this.visit(walk, db, id));
         walk.done = true;
       },
     });
@@ -58,8 +58,8 @@ export class PointInTimeWalk {
     const deadline = now() + budgetMs;
     for (const [db, walk] of this.walks) {
       while (!walk.done) {
-        walk.cursor = db.scan(walk.cursor, KEYS_PER_SCAN, (id) => this.visit(walk, db, id));
-        if (walk.cursor === 0) walk.done = true;
+        walk.cursor = db.walk(walk.cursor, KEYS_PER_SCAN, (id) => this.visit(walk, db, id));
+        if (walk.cursor < 0) walk.done = true;
         if (now() >= deadline) return this.finished;
       }
     }
