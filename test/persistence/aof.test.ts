@@ -256,3 +256,25 @@ test('Memcached writes and expirations reach the AOF like any other write', asyn
   r.disconnect();
   await again.close();
 });
+
+test('a single appendonly.aof of Redis before 7.0 (RDB preamble and commands tail) moves into the directory as its base and loads', async () => {
+  const dir = freshDir();
+  // An old-style file: an RDB preamble (as BGREWRITEAOF of Redis 6 wrote it), then commands.
+  const source = await start(freshDir(), { 'aof-use-rdb-preamble': 'yes' });
+  const r = connect(source.port);
+  await r.set('from-preamble', '1');
+  await r.call('BGREWRITEAOF');
+  await waitUntil(() => AppendOnlyFile.of(source.server).rewrite === null);
+  r.disconnect();
+  const base = AppendOnlyFile.of(source.server).manifest.base!.name;
+  const preamble = readFileSync(join(source.server.config.get('dir'), 'appendonlydir', base));
+  await source.close();
+  writeFileSync(join(dir, 'appendonly.aof'), Buffer.concat([preamble, Buffer.from('*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$9\r\nfrom-tail\r\n$1\r\n2\r\n')]));
+  const running = await start(dir);
+  const a = connect(running.port);
+  assert.deepEqual((await a.keys('*')).sort(), ['from-preamble', 'from-tail']);
+  a.disconnect();
+  await running.close();
+  assert.equal(existsSync(join(dir, 'appendonly.aof')), false);
+  assert.match(manifestOf(dir), /^file appendonly\.aof seq 1 type b\nfile appendonly\.aof\.1\.incr\.aof seq 1 type i\n$/);
+});

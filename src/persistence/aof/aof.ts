@@ -22,7 +22,7 @@ import { CommandStreamEncoder } from '../../server/effects.ts';
 import type { Server } from '../../server/server.ts';
 import { BaseWrite, CommandsSnapshot, rdbBaseSnapshot, type Sink, type SnapshotWriter } from './base.ts';
 import { LoadStatus, loadAofFile } from './loader.ts';
-import { Manifest, ManifestError, type AofFile } from './manifest.ts';
+import { FileType, Manifest, ManifestError, type AofFile } from './manifest.ts';
 
 export const AofState = { Off: 0, On: 1, WaitRewrite: 2 } as const;
 export type AofState = (typeof AofState)[keyof typeof AofState];
@@ -143,6 +143,7 @@ export class AppendOnlyFile {
     const config = this.server.config;
     if (!config.bool('appendonly')) return;
     this.readManifest();
+    this.upgradeOldStyle();
     const started = performance.now();
     const status = this.loadFiles();
     if (status === LoadStatus.Ok || status === LoadStatus.Truncated) {
@@ -169,6 +170,27 @@ export class AppendOnlyFile {
     }
   }
 
+  /**
+   * Redis's aofUpgradePrepare: a single appendonly.aof of Redis before 7.0, in `dir`, becomes the
+   * base of a new directory (RDB preamble and commands tail alike). Safe to redo after a crash.
+   */
+  private upgradeOldStyle(): void {
+    const { stem } = this.manifest;
+    const old = join(this.server.config.get('dir'), stem);
+    if (!existsSync(old)) return;
+    const m = this.manifest;
+    const onlyOldBase = m.base !== null && m.base.name === stem && m.incr.length === 0 && !existsSync(this.path(stem));
+    if (existsSync(this.dir) && !m.isEmpty && !onlyOldBase) return;
+    mkdirSync(this.dir, { recursive: true });
+    const upgraded = new Manifest(stem);
+    upgraded.base = { name: stem, seq: 1, type: FileType.Base };
+    upgraded.baseSeq = 1;
+    if (!this.persistManifest(upgraded)) throw new AofLoadError('cannot write the AOF manifest');
+    renameSync(old, this.path(stem));
+    this.manifest = upgraded;
+    this.server.log.notice(`Successfully migrated an old-style AOF file (${stem}) into the AOF directory (${this.server.config.get('appenddirname')}).`);
+  }
+
   /** Redis's loadAppendOnlyFiles. */
   private loadFiles(): LoadStatus {
     const log = this.server.log;
@@ -191,7 +213,7 @@ export class AppendOnlyFile {
       const started = performance.now();
       status = loadAofFile(this.server, this.path(file.name), file.name, {
         truncatedOk: this.server.config.bool('aof-load-truncated'),
-        oldStyle: false,
+        oldStyle: file.name === this.manifest.stem,
       });
       if (status === LoadStatus.Ok || (status === LoadStatus.Truncated && last)) {
         log.notice(`DB loaded from ${file === this.manifest.base ? 'base' : 'incr'} file ${file.name}: ${seconds(performance.now() - started)} seconds`);
