@@ -17,6 +17,7 @@ import { Flag, type RegisteredCommand } from '../../commands/registry.ts';
 import { resetStats } from '../../commands/server/config.ts';
 import { AOF_TURN_ON_FAILED, aofWriteError } from '../../errors.ts';
 import { ConfigError } from '../../server/config.ts';
+import { describeError } from '../../server/startup.ts';
 import { ReplyWriter } from '../../protocol/resp/writer.ts';
 import { CommandStreamEncoder } from '../../server/effects.ts';
 import type { Server } from '../../server/server.ts';
@@ -88,6 +89,11 @@ export class AppendOnlyFile {
     this.readWriteSettings();
     server.config.onChange((name, value) => {
       if (name === 'appendfsync' || name === 'aof-timestamp-enabled') this.readWriteSettings();
+      // Switching to always: what was written under the old policy reaches the disk now.
+      if (name === 'appendfsync' && value === 'always' && this.fd >= 0) {
+        this.flush(true);
+        this.fsyncNow();
+      }
       if (name !== 'appendonly') return;
       if (value === 'yes' && this.state === AofState.Off) this.start();
       else if (value === 'no' && this.state !== AofState.Off) this.stop();
@@ -201,7 +207,7 @@ export class AppendOnlyFile {
       try {
         total += statSync(this.path(file.name)).size;
       } catch (error) {
-        log.warning(`Unable to obtain the AOF file ${file.name} length. stat: ${describe(error)}`);
+        log.warning(`Unable to obtain the AOF file ${file.name} length. stat: ${describeError(error)}`);
         return LoadStatus.Failed;
       }
     }
@@ -395,7 +401,7 @@ export class AppendOnlyFile {
   }
 
   private writeFailed(error: unknown, rest: Buffer, policy: string): void {
-    const reason = describe(error);
+    const reason = describeError(error);
     this.server.log.warning(`Error writing to the AOF file: ${reason}`);
     if (policy === 'always') {
       // The replies acknowledging these writes are about to leave: the promise cannot be kept.
@@ -413,7 +419,7 @@ export class AppendOnlyFile {
       try {
         fdatasyncSync(this.fd);
       } catch (error) {
-        this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${describe(error)}. Exiting...`);
+        this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${describeError(error)}. Exiting...`);
         process.exit(1);
       }
       this.fsyncedSize = this.currentSize;
@@ -427,12 +433,17 @@ export class AppendOnlyFile {
   /** fsync in libuv's thread pool; `close` for a file replaced by a new incremental one. */
   private fsyncInBackground(fd: number, close: boolean): void {
     const size = this.currentSize;
-    this.fsyncInProgress = true;
+    // Only the current file's fsync holds writes back; a replaced file's does not (Redis keeps
+    // the two on separate background queues).
+    if (!close) this.fsyncInProgress = true;
     fdatasync(fd, (error) => {
-      this.fsyncInProgress = false;
       if (error) this.server.log.warning(`Fail to fsync the AOF file: ${error.message}`);
-      else if (!close) this.fsyncedSize = Math.max(this.fsyncedSize, size);
-      if (close) closeSync(fd);
+      if (close) {
+        closeSync(fd);
+        return;
+      }
+      this.fsyncInProgress = false;
+      if (!error) this.fsyncedSize = Math.max(this.fsyncedSize, size);
     });
   }
 
@@ -442,7 +453,7 @@ export class AppendOnlyFile {
       this.fsyncedSize = this.currentSize;
       this.lastFsyncAt = Date.now();
     } catch (error) {
-      this.server.log.warning(`Fail to fsync the AOF file: ${describe(error)}`);
+      this.server.log.warning(`Fail to fsync the AOF file: ${describeError(error)}`);
     }
   }
 
@@ -458,7 +469,7 @@ export class AppendOnlyFile {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
-      log.warning(`Can't open or create append-only dir ${this.server.config.get('appenddirname')}: ${describe(error)}`);
+      log.warning(`Can't open or create append-only dir ${this.server.config.get('appenddirname')}: ${describeError(error)}`);
       this.lastRewriteOk = false;
       return false;
     }
@@ -477,7 +488,7 @@ export class AppendOnlyFile {
       this.rewrite = { write, tempName, startedAt: Date.now() };
       write.runInBackground();
     } catch (error) {
-      log.warning(`Can't rewrite append only file in background: ${describe(error)}`);
+      log.warning(`Can't rewrite append only file in background: ${describeError(error)}`);
       this.lastRewriteOk = false;
       return false;
     }
@@ -508,7 +519,7 @@ export class AppendOnlyFile {
     try {
       fd = openSync(this.path(name), 'w', 0o644);
     } catch (error) {
-      this.server.log.warning(`Can't open the append-only file ${name}: ${describe(error)}`);
+      this.server.log.warning(`Can't open the append-only file ${name}: ${describeError(error)}`);
       return false;
     }
     if (next !== null && !this.persistManifest(next)) {
@@ -545,7 +556,7 @@ export class AppendOnlyFile {
     try {
       renameSync(tempPath, this.path(base.name));
     } catch (cause) {
-      log.warning(`Error trying to rename the temporary AOF base file ${rewrite.tempName} into ${base.name}: ${describe(cause)}`);
+      log.warning(`Error trying to rename the temporary AOF base file ${rewrite.tempName} into ${base.name}: ${describeError(cause)}`);
       rmSync(tempPath, { force: true });
       this.rewriteFailed();
       return;
@@ -558,7 +569,7 @@ export class AppendOnlyFile {
       try {
         renameSync(this.path(temp), this.path(incr.name));
       } catch (cause) {
-        log.warning(`Error trying to rename the temporary AOF incr file ${temp} into ${incr.name}: ${describe(cause)}`);
+        log.warning(`Error trying to rename the temporary AOF incr file ${temp} into ${incr.name}: ${describeError(cause)}`);
         rmSync(this.path(base.name), { force: true });
         this.rewriteFailed();
         return;
@@ -645,7 +656,7 @@ export class AppendOnlyFile {
       }
       return true;
     } catch (error) {
-      this.server.log.warning(`Error trying to write the AOF manifest file ${manifest.fileName}: ${describe(error)}`);
+      this.server.log.warning(`Error trying to write the AOF manifest file ${manifest.fileName}: ${describeError(error)}`);
       return false;
     }
   }
@@ -730,13 +741,6 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-function describe(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'No such file or directory';
-  if (code === 'ENOSPC') return 'No space left on device';
-  if (code === 'EACCES') return 'Permission denied';
-  return (error as Error).message;
-}
 
 /** INFO persistence's aof_* fields, in Redis 7.0's order (the size fields only while the AOF is on). */
 export function aofInfoFields(server: Server): [string, string | number][] {
