@@ -1,6 +1,6 @@
 // Mnemo under benchmark: a server in its own process (so that /proc shows its CPU and memory
 // alone), plus a record of garbage-collection pauses that the parent reads over IPC.
-// Usage (from bench/servers.ts): node --import tsx bench/mnemo-child.ts <port>
+// Usage (from bench/servers.ts): node --import tsx bench/mnemo-child.ts <port> [config line ...]
 
 import { PerformanceObserver } from 'node:perf_hooks';
 import { startServer } from '../src/server/run.ts';
@@ -19,8 +19,9 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) pausesMs.push(entry.duration);
 }).observe({ entryTypes: ['gc'] });
 
-// The same persistence settings as the redis-server it is compared with: none.
-const lines = ['save ""', 'appendonly no'].map((text, i) => ({ text, lineNumber: i + 1 }));
+// The same persistence settings as the redis-server it is compared with: none, unless the
+// arguments after the port (config lines) say otherwise.
+const lines = ['save ""', 'appendonly no', ...process.argv.slice(3)].map((text, i) => ({ text, lineNumber: i + 1 }));
 const running = await startServer({ port: Number(process.argv[2]), host: '127.0.0.1', lines });
 
 process.on('message', (request: ChildRequest) => {

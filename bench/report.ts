@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
+import { formatAofRows, type AofBenchRow } from './aof.ts';
 import type { PauseSummary } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
 
@@ -88,6 +89,9 @@ export interface BenchReport {
   /** Mnemo's Memcached front against memcached (bench/memcached.ts). */
   memcached?: MemcachedBenchRow[];
   memcachedError?: string;
+  /** Writes with appendonly yes against redis-server with the same settings (bench/aof.ts). */
+  aof?: AofBenchRow[];
+  aofError?: string;
 }
 
 
@@ -180,6 +184,8 @@ export function formatReport(report: BenchReport): string {
     parts.push(formatMemcachedRows(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.memcached));
   }
   if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
+  if (report.aof !== undefined) parts.push(formatAofRows(report.aof));
+  if (report.aofError !== undefined) parts.push(`Append-only file: failed: ${report.aofError}\n`);
   return parts.join('\n');
 }
 

@@ -11,13 +11,15 @@
 // 10M keys: memory and a large-keyspace latency run), BENCH_FULL_KEYS (10000000),
 // BENCH_SECONDS (60, per latency run),
 // BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_MEMCACHED=0 (skips the Memcached
-// comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3), BENCH_OUT (bench/results/latest.json).
+// comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3, also the rounds of bench/aof.ts),
+// BENCH_AOF=0 (skips the appendonly-yes writes of bench/aof.ts), BENCH_OUT (bench/results/latest.json).
 
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FIELDS_PER_HASH, probe, VALUE_BYTES, ZADD_PAIRS } from './load.ts';
 import { benchMemcached } from './memcached.ts';
+import { benchAof } from './aof.ts';
 import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
 import { runBenchmark, type RunOptions, type RunResult } from './redis-benchmark.ts';
 import {
@@ -321,6 +323,13 @@ async function main(): Promise<void> {
       });
     } catch (error) {
       report.memcachedError = errorText(error);
+    }
+  }
+  if (process.env.BENCH_AOF !== '0') {
+    try {
+      report.aof = await benchAof({ rounds: settings.memcachedRounds, requests: Math.max(1000, Math.floor(settings.requests / 2)), clients: settings.clients, log });
+    } catch (error) {
+      report.aofError = errorText(error);
     }
   }
   report.machine.loadAverageEnd = loadavg();

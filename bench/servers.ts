@@ -109,10 +109,11 @@ async function waitForPong(port: number, deadline: number): Promise<void> {
   }
 }
 
-export async function startRedis(): Promise<BenchServer> {
+/** `settings` (redis.conf words, e.g. ['appendonly', 'yes']) come after the defaults and win. */
+export async function startRedis(settings: readonly string[][] = []): Promise<BenchServer> {
   const port = await freePort();
   const child = track(
-    spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'], {
+    spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', ...settings.flatMap(([name, ...values]) => [`--${name}`, ...values])], {
       stdio: 'ignore',
     }),
   );
@@ -137,11 +138,11 @@ function replyFrom<T extends ChildReply['type']>(child: ChildProcess, type: T): 
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./mnemo-child.ts', import.meta.url));
 
-export async function startMnemo(): Promise<BenchServer> {
+export async function startMnemo(settings: readonly string[][] = []): Promise<BenchServer> {
   const port = await freePort();
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const child = track(
-    spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD_SCRIPT, String(port)], {
+    spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD_SCRIPT, String(port), ...settings.map((words) => words.join(' '))], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

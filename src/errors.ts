@@ -198,6 +198,16 @@ export const SORT_SCORES_NOT_DOUBLE = "ERR One or more scores can't be converted
 export const SORT_BY_IN_CLUSTER = 'ERR BY option of SORT denied in Cluster mode.';
 export const SORT_GET_IN_CLUSTER = 'ERR GET option of SORT denied in Cluster mode.';
 
+// Append-only file.
+export const AOF_REWRITE_IN_PROGRESS = 'ERR Background append only file rewriting already in progress';
+export const AOF_REWRITE_FAILED = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
+export const AOF_TURN_ON_FAILED = 'Unable to turn on AOF. Check server logs.';
+
+/** Writes refused while the AOF cannot be written (writeCommandsGetDiskErrorMessage). */
+export function aofWriteError(reason: string): string {
+  return `MISCONF Errors writing to the AOF file: ${reason}`;
+}
+
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;
 }

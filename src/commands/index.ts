@@ -18,6 +18,7 @@ import { sqlCommands } from './sql.ts';
 import { persistenceCommands } from './persistence.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
 import { geoCommands } from './geo.ts';
+import { aofCommands } from '../persistence/aof/commands.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -37,4 +38,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...persistenceCommands,
   ...hyperloglogCommands,
   ...geoCommands,
+  ...aofCommands,
 ];

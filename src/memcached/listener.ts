@@ -56,7 +56,10 @@ export class MemcachedListener implements Front {
   private flush({ socket, conn }: Link): void {
     if (socket.destroyed) return;
     const out = conn.take();
-    if (out !== null) socket.write(out);
+    if (out !== null) {
+      this.server.beforeReplies();
+      socket.write(out);
+    }
     if (conn.ending) socket.end();
   }
 

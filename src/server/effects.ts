@@ -14,6 +14,7 @@
 import { Buffer } from 'node:buffer';
 import type { Database } from '../store/database.ts';
 import { Removal, type Keyspace } from '../store/keyspace.ts';
+import { ReplyWriter } from '../protocol/resp/writer.ts';
 
 /** Classes of keyspace events: Redis's NOTIFY_* bits, by their notify-keyspace-events letters. */
 export const Notify = {
@@ -248,26 +249,36 @@ export class Effects {
  * SELECT whenever the database changes (each consumer keeps its own, as in Redis).
  */
 export class CommandStreamEncoder {
+  private scratch: ReplyWriter | null = null;
+
   constructor(
     /** The database the consumer already has selected; -1 for none. */
     private selected = -1,
   ) {}
 
+  /** The command (after a SELECT if needed) as a buffer of its own. */
   encode(db: number, argv: readonly Buffer[]): Buffer {
-    const parts: Buffer[] = [];
+    const w = (this.scratch ??= new ReplyWriter());
+    this.write(w, db, argv);
+    return w.take()!;
+  }
+
+  /** Appends the command (after a SELECT if needed) to `w`, a consumer's own buffer (the AOF's). */
+  write(w: ReplyWriter, db: number, argv: readonly Buffer[]): void {
     if (db >= 0 && db !== this.selected) {
-      parts.push(encodeArray([Buffer.from('SELECT'), Buffer.from(String(db))]));
+      w.array(2);
+      w.bulk(SELECT);
+      w.bulkString(String(db));
       this.selected = db;
     }
-    parts.push(encodeArray(argv));
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    w.array(argv.length);
+    for (let i = 0; i < argv.length; i++) w.bulk(argv[i]!);
+  }
+
+  /** The next command comes with a SELECT, whatever its database (a new AOF file starts). */
+  forgetSelection(): void {
+    this.selected = -1;
   }
 }
 
-function encodeArray(argv: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
-  for (const arg of argv) parts.push(Buffer.from(`$${arg.length}\r\n`), arg, CRLF);
-  return Buffer.concat(parts);
-}
-
-const CRLF = Buffer.from('\r\n');
+const SELECT = Buffer.from('SELECT');

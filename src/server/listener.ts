@@ -144,6 +144,7 @@ export class RedisListener {
     }
     const out = client.w.take();
     if (out !== null) {
+      this.server.beforeReplies();
       this.server.stats.netOutputBytes += out.length;
       socket.write(out);
       this.enforceOutputLimit(conn);

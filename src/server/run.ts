@@ -11,6 +11,7 @@ import { applyLines, type StartupLine } from './startup.ts';
 import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
 import { sqlEngineOf } from '../commands/sql.ts';
+import { AppendOnlyFile } from '../persistence/aof/aof.ts';
 
 /** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
 export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
@@ -119,10 +120,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
-  // As redis-server: the dataset is loaded before "Ready to accept connections" (the AOF,
-  // when appendonly is on, has its own loader).
+  // As redis-server: the dataset is loaded before "Ready to accept connections", from the
+  // append-only directory when appendonly is on (its own loader), from dump.rdb otherwise.
   try {
     if (!config.bool('appendonly')) server.persistence.load();
+    AppendOnlyFile.of(server).startup();
   } catch (error) {
     log.warning(`Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     await listener.close();
@@ -166,6 +168,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       }
       if (unixsocket !== '') log.notice('Removing the unix socket file.');
       await listener.close();
+      AppendOnlyFile.existing(server)?.close();
       await memcached?.close();
       await sql?.close();
       // Redis's own words: scripts and harnesses wait for this line to know the server is gone.

@@ -142,6 +142,12 @@ export class Server {
   configFile: string | null = null;
   /** Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off). */
   activeExpire = true;
+  /**
+   * Runs before replies leave for their sockets, once per flush: the AOF writes (and under
+   * appendfsync always fsyncs) the writes those replies acknowledge, as Redis's beforeSleep
+   * flushes the AOF before it writes to clients.
+   */
+  beforeReplies: () => void = () => {};
   /** Closes the listeners; set by startServer (SHUTDOWN). Embedded without a socket it stays null. */
   shutdown: (() => Promise<void>) | null = null;
   private nextClientId = 1;

@@ -30,10 +30,11 @@ export interface StartupNote {
 }
 
 /** strerror's words for the common cases, as redis-server prints them. */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'No such file or directory';
   if (code === 'EACCES') return 'Permission denied';
+  if (code === 'ENOSPC') return 'No space left on device';
   if (code === 'EISDIR') return 'Is a directory';
   return (error as Error).message;
 }

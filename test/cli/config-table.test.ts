@@ -154,15 +154,15 @@ test('settings with no equivalent in Node are logged as ignored, only when set t
 });
 
 test('settings of capabilities not built yet are logged as having no effect yet when set', () => {
-  const { notes } = load('appendonly yes\nappendfsync everysec\n');
-  assert.deepEqual(notes, [{ level: 'notice', message: "'appendonly yes' is kept but has no effect yet: persistence is not built yet." }]);
+  const { notes } = load('replica-priority 50\nrepl-timeout 60\n');
+  assert.deepEqual(notes, [{ level: 'notice', message: "'replica-priority 50' is kept but has no effect yet: replication is not built yet." }]);
 });
 
 test('settings of capabilities not built yet are stored and shown', () => {
   const h = new Harness();
-  h.run('CONFIG', 'SET', 'appendonly', 'yes', 'cluster-node-timeout', '5000', 'tls-port', '0', 'acllog-max-len', '64');
+  h.run('CONFIG', 'SET', 'replica-priority', '50', 'cluster-node-timeout', '5000', 'tls-port', '0', 'acllog-max-len', '64');
   const all = configGetAll(h);
-  assert.equal(all.get('appendonly'), 'yes');
+  assert.equal(all.get('replica-priority'), '50');
   assert.equal(all.get('cluster-node-timeout'), '5000');
   assert.equal(all.get('acllog-max-len'), '64');
 });

@@ -107,7 +107,7 @@ test('INFO memory counts collections as they change, with MEMORY USAGE the key s
 });
 
 test('INFO persistence says no save is running, and counts changes since start', () => {
-  const h = new Harness({ appendonly: 'yes' });
+  const h = new Harness();
   h.run('SET', 'a', '1');
   h.run('SET', 'b', '2');
   h.run('GET', 'a');
@@ -115,7 +115,7 @@ test('INFO persistence says no save is running, and counts changes since start',
   assert.equal(p.get('loading'), '0');
   assert.equal(p.get('rdb_changes_since_last_save'), '2');
   assert.equal(p.get('rdb_bgsave_in_progress'), '0');
-  assert.equal(p.get('aof_enabled'), '1');
+  assert.equal(p.get('aof_enabled'), '0');
   assert.equal(p.get('persistence_engine'), 'rdb');
 });
 

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { MNEMO_VERSION, REDIS_VERSION } from '../../version.ts';
 import type { Server } from '../../server/server.ts';
+import { aofInfoFields } from '../../persistence/aof/aof.ts';
 import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
 
@@ -153,14 +154,7 @@ const persistenceSection: Section = (server) => {
   ['rdb_last_cow_size', rdb.lastCowBytes],
   ['rdb_last_load_keys_expired', rdb.lastLoad.expiredSkipped],
   ['rdb_last_load_keys_loaded', rdb.lastLoad.keysLoaded],
-  ['aof_enabled', server.config.bool('appendonly') ? 1 : 0],
-  ['aof_rewrite_in_progress', 0],
-  ['aof_rewrite_scheduled', 0],
-  ['aof_last_rewrite_time_sec', -1],
-  ['aof_current_rewrite_time_sec', -1],
-  ['aof_last_bgrewrite_status', 'ok'],
-  ['aof_rewrites', 0],
-  ['aof_last_write_status', 'ok'],
+  ...aofInfoFields(server),
   ];
 };
 
