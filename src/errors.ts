@@ -199,3 +199,28 @@ export function quoteArg(bytes: Uint8Array, max = bytes.length): string {
   const length = Math.min(nul < 0 ? bytes.length : nul, max);
   return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
 }
+
+// Scripting (EVAL, FCALL and the commands scripts run).
+export const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+export const NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
+export const NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+export const NOTBUSY = 'NOTBUSY No scripts in execution right now.';
+export const UNKILLABLE =
+  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+export const SCRIPT_FLUSH_OPTION = 'ERR SCRIPT FLUSH only support SYNC|ASYNC option';
+export const SCRIPT_WRITE_FLAG_RO = 'ERR Can not execute a script with write flag using *_ro command.';
+export const SHEBANG_INVALID = 'ERR Invalid script shebang';
+export const SHEBANG_UNKNOWN_ENGINE = (engine: string) => `ERR Unexpected engine in script shebang: ${engine}`;
+export const SHEBANG_UNKNOWN_FLAG = (flag: string) => `ERR Unexpected flag in script shebang: ${flag}`;
+export const SHEBANG_UNKNOWN_OPTION = (option: string) => `ERR Unknown lua shebang option: ${option}`;
+/** Errors of redis.call inside a script (without their ERR code, which Lua's error table adds). */
+export const SCRIPT_NO_ARGS = 'Please specify at least one argument for this redis lib call';
+export const SCRIPT_ARGS_NOT_STRINGS = 'Lua redis lib command arguments must be strings or integers';
+export const SCRIPT_UNKNOWN_COMMAND = 'Unknown Redis command called from script';
+export const SCRIPT_WRONG_ARITY = 'Wrong number of args calling Redis command from script';
+export const SCRIPT_NOSCRIPT_COMMAND = 'This Redis command is not allowed from script';
+export const SCRIPT_READONLY_WRITE = 'Write commands are not allowed from read-only scripts.';
+export const SCRIPT_DEBUG_MODE = 'ERR Use SCRIPT DEBUG YES/SYNC/NO';
+export const SCRIPT_DEBUG_UNSUPPORTED = 'ERR SCRIPT DEBUG (the Lua debugger) is not supported by this server';
