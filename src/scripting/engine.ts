@@ -508,9 +508,9 @@ export class LuaEngine {
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.globalsRef);
     pushArray(L, keys);
-    lua.lua_setfield(L, -2, toLuaString('KEYS'));
+    lua.lua_setfield(L, -2, KEYS);
     pushArray(L, args);
-    lua.lua_setfield(L, -2, toLuaString('ARGV'));
+    lua.lua_setfield(L, -2, ARGV);
     lua.lua_pop(L, 1);
   }
 
@@ -520,7 +520,6 @@ export class LuaEngine {
    */
   start(ref: number, args: readonly (readonly Uint8Array[])[]): RunStatus {
     const co = this.coroutine();
-    lua.lua_sethook(co, this.hook, lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
     for (const list of args) pushArray(co, list);
     return this.resumeWith(co, args.length);
@@ -547,7 +546,6 @@ export class LuaEngine {
   /** Tidies the coroutine after a finished run (a failed one is dropped: it is dead). */
   finish(failed: boolean): void {
     const co = this.thread!;
-    lua.lua_sethook(co, null, 0, 0);
     if (failed) {
       lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, this.threadRef);
       this.thread = null;
@@ -602,9 +600,11 @@ export class LuaEngine {
   private coroutine(): LuaState {
     if (this.thread !== null) return this.thread;
     const L = this.L;
-    this.thread = lua.lua_newthread(L);
+    const co = lua.lua_newthread(L);
     this.threadRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    return this.thread!;
+    lua.lua_sethook(co, this.hook, lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    this.thread = co;
+    return co;
   }
 
   private onHook(L: LuaState): void {
@@ -621,6 +621,9 @@ export class LuaEngine {
   }
 
 }
+
+const KEYS = toLuaString('KEYS');
+const ARGV = toLuaString('ARGV');
 
 /** Bits of redis.set_repl (Redis's PROPAGATE_AOF and PROPAGATE_REPL). */
 export const Repl = { Aof: 1, Replica: 2 } as const;
