@@ -224,3 +224,15 @@ export const SCRIPT_NOSCRIPT_COMMAND = 'This Redis command is not allowed from s
 export const SCRIPT_READONLY_WRITE = 'Write commands are not allowed from read-only scripts.';
 export const SCRIPT_DEBUG_MODE = 'ERR Use SCRIPT DEBUG YES/SYNC/NO';
 export const SCRIPT_DEBUG_UNSUPPORTED = 'ERR SCRIPT DEBUG (the Lua debugger) is not supported by this server';
+export const FUNCTION_NOT_FOUND = 'ERR Function not found';
+export const FUNCTION_BAD_NUMKEYS = 'ERR Bad number of keys provided';
+export const FUNCTION_FLUSH_OPTION = 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option';
+export const FUNCTION_LIST_NAME_MISSING = 'ERR library name argument was not given';
+export const FUNCTION_UNKNOWN_ARGUMENT = (arg: string) => `ERR Unknown argument ${arg}`;
+export const FUNCTION_UNKNOWN_OPTION = (arg: string) => `ERR Unknown option given: ${arg}`;
+export const LIBRARY_METADATA_MISSING = 'ERR Missing library metadata';
+export const LIBRARY_METADATA_INVALID = (part: string) => `ERR Invalid metadata value given: ${part}`;
+export const LIBRARY_ENGINE_NOT_FOUND = (engine: string) => `ERR Engine '${engine}' not found`;
+export const LIBRARY_NAME_MISSING = 'ERR Library name was not given';
+export const LIBRARY_NAME_INVALID = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+export const LIBRARY_NOT_FOUND = 'ERR Library not found';

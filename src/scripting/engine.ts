@@ -104,6 +104,14 @@ export class LuaEngine {
   /** The table behind the read-only globals: KEYS and ARGV are set here for each EVAL. */
   private globalsRef = lua.LUA_NOREF;
   private readonly hook: (L: LuaState) => void;
+  /** The globals proxy scripts see, and the environments of function libraries. */
+  private globalsProxyRef = lua.LUA_NOREF;
+  private functionEnvRef = lua.LUA_NOREF;
+  private functionEnvMetaRef = lua.LUA_NOREF;
+  private loadEnvRef = lua.LUA_NOREF;
+  private runtimeIndexRef = lua.LUA_NOREF;
+  /** The functions a FUNCTION LOAD in progress has registered. */
+  private registering: { functions: LibraryFunction[]; parseFlag: (name: string) => number | undefined } | null = null;
   /** The PRNG behind math.random (Redis's redisLrand48); as in Redis 7, not reseeded per script. */
   private randState = 0x330en;
 
@@ -170,6 +178,18 @@ export class LuaEngine {
     else lua.lua_setfield(L, index - 1, toLuaString(name));
   }
 
+  private readonly redisLog = (S: LuaState): number => {
+    const argc = lua.lua_gettop(S);
+    if (argc < 2) return raise(S, 'redis.log() requires two arguments or more.');
+    if (!lua.lua_isnumber(S, 1)) return raise(S, 'First argument must be a number (log level).');
+    const level = Math.trunc(lua.lua_tonumber(S, 1));
+    if (level < LogLevel.Debug || level > LogLevel.Warning) return raise(S, 'Invalid debug level.');
+    const parts: string[] = [];
+    for (let i = 2; i <= argc; i++) if (lua.lua_isstring(S, i)) parts.push(luaBytes(S, i).toString('latin1'));
+    this.host.log(level, parts.join(' '));
+    return 0;
+  };
+
   private registerRedisApi(): void {
     const L = this.L;
     const host = this.host;
@@ -192,17 +212,7 @@ export class LuaEngine {
       requireRun(S, 'redis.call/pcall');
       return host.call(S, false);
     });
-    set('log', (S) => {
-      const argc = lua.lua_gettop(S);
-      if (argc < 2) return raise(S, 'redis.log() requires two arguments or more.');
-      if (!lua.lua_isnumber(S, 1)) return raise(S, 'First argument must be a number (log level).');
-      const level = Math.trunc(lua.lua_tonumber(S, 1));
-      if (level < LogLevel.Debug || level > LogLevel.Warning) return raise(S, 'Invalid debug level.');
-      const parts: string[] = [];
-      for (let i = 2; i <= argc; i++) if (lua.lua_isstring(S, i)) parts.push(luaBytes(S, i).toString('latin1'));
-      host.log(level, parts.join(' '));
-      return 0;
-    });
+    set('log', this.redisLog);
     number('LOG_DEBUG', LogLevel.Debug);
     number('LOG_VERBOSE', LogLevel.Verbose);
     number('LOG_NOTICE', LogLevel.Notice);
@@ -471,10 +481,10 @@ export class LuaEngine {
       lua.lua_setfield(L, globals, toLuaString(name));
     }
     // A missing global is an error, not nil.
+    const missingGlobal = (S: LuaState) =>
+      lauxlib.luaL_error(S, toLuaString("Script attempted to access nonexistent global variable '%s'"), lua.lua_tostring(S, 2) ?? toLuaString('?'));
     lua.lua_newtable(L);
-    lua.lua_pushcfunction(L, (S: LuaState) =>
-      lauxlib.luaL_error(S, toLuaString("Script attempted to access nonexistent global variable '%s'"), lua.lua_tostring(S, 2) ?? toLuaString('?')),
-    );
+    lua.lua_pushcfunction(L, missingGlobal);
     lua.lua_setfield(L, -2, toLuaString('__index'));
     lua.lua_setmetatable(L, globals);
     lua.lua_pushvalue(L, globals);
@@ -484,8 +494,182 @@ export class LuaEngine {
     // _G names the proxy, and chunks loaded from now on see the proxy as their globals.
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, globals, toLuaString('_G'));
+    lua.lua_pushvalue(L, -1);
+    this.globalsProxyRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    this.buildFunctionEnvironments(readonlyError, missingGlobal);
     lua.lua_settop(L, 0);
+  }
+
+  /**
+   * Function libraries see their own read-only globals: while FUNCTION LOAD runs a library's
+   * code, only a `redis` table with register_function, log and the version constants (as
+   * Redis 7.0's library API); when a function runs, everything a script sees, but no KEYS or
+   * ARGV (a function gets its keys and arguments as parameters).
+   */
+  private buildFunctionEnvironments(readonlyError: (L: LuaState) => number, missingGlobal: (L: LuaState) => number): void {
+    const L = this.L;
+    const missingMeta = () => {
+      lua.lua_newtable(L);
+      lua.lua_pushcfunction(L, missingGlobal);
+      lua.lua_setfield(L, -2, toLuaString('__index'));
+      lua.lua_pushcfunction(L, readonlyError);
+      lua.lua_setfield(L, -2, toLuaString('__newindex'));
+      lua.lua_setmetatable(L, -2);
+    };
+    // The load-time environment.
+    lua.lua_newtable(L);
+    lua.lua_newtable(L);
+    this.registerFunction(-1, 'register_function', (S) => this.registerLibraryFunction(S));
+    this.registerFunction(-1, 'log', this.redisLog);
+    for (const [name, value] of Object.entries(LogLevel)) {
+      lua.lua_pushnumber(L, value);
+      lua.lua_setfield(L, -2, toLuaString(`LOG_${name.toUpperCase()}`));
+    }
+    lua.lua_pushnumber(L, REDIS_VERSION_NUM);
+    lua.lua_setfield(L, -2, toLuaString('REDIS_VERSION_NUM'));
+    lua.lua_pushstring(L, toLuaString(REDIS_VERSION));
+    lua.lua_setfield(L, -2, toLuaString('REDIS_VERSION'));
+    missingMeta();
+    lua.lua_setfield(L, -2, toLuaString('redis'));
+    missingMeta();
+    this.loadEnvRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    // The runtime environment: KEYS and ARGV are hidden behind it.
+    lua.lua_newtable(L);
+    lua.lua_pushboolean(L, 1);
+    lua.lua_setfield(L, -2, KEYS);
+    lua.lua_pushboolean(L, 1);
+    lua.lua_setfield(L, -2, ARGV);
+    lua.lua_pushcclosure(
+      L,
+      (S: LuaState) => {
+        if (lua.lua_type(S, 2) === lua.LUA_TSTRING) {
+          lua.lua_pushvalue(S, 2);
+          const hidden = lua.lua_rawget(S, lua.lua_upvalueindex(1)) !== lua.LUA_TNIL;
+          lua.lua_pop(S, 1);
+          if (hidden) return missingGlobal(S);
+        }
+        lua.lua_rawgeti(S, lua.LUA_REGISTRYINDEX, this.globalsProxyRef);
+        lua.lua_pushvalue(S, 2);
+        lua.lua_gettable(S, -2);
+        return 1;
+      },
+      1,
+    );
+    this.runtimeIndexRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    // The libraries' globals: an empty read-only table whose reads go to one of the two.
+    lua.lua_newtable(L);
+    lua.lua_newtable(L);
+    lua.lua_pushcfunction(L, readonlyError);
+    lua.lua_setfield(L, -2, toLuaString('__newindex'));
+    lua.lua_pushvalue(L, -1);
+    this.functionEnvMetaRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_setmetatable(L, -2);
+    this.functionEnvRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.setFunctionEnvIndex(this.runtimeIndexRef);
+  }
+
+  private setFunctionEnvIndex(ref: number): void {
+    const L = this.L;
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.functionEnvMetaRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+    lua.lua_setfield(L, -2, toLuaString('__index'));
+    lua.lua_pop(L, 1);
+  }
+
+  /**
+   * FUNCTION LOAD: compiles a library's code and runs it in the load-time environment; the
+   * functions it registered, or the error to answer.
+   */
+  loadLibrary(code: Uint8Array, parseFlag: (name: string) => number | undefined): LibraryFunction[] | string {
+    const L = this.L;
+    if (lauxlib.luaL_loadbuffer(L, code, code.length, toLuaString('@user_function')) !== lua.LUA_OK) {
+      const message = lua.lua_tojsstring(L, -1) as string;
+      lua.lua_settop(L, 0);
+      return `ERR Error compiling function: ${lua51ParseMessage(message)}`;
+    }
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.functionEnvRef);
+    lua.lua_setupvalue(L, -2, 1);
+    const registered: LibraryFunction[] = [];
+    this.registering = { functions: registered, parseFlag };
+    this.setFunctionEnvIndex(this.loadEnvRef);
+    const status = lua.lua_pcall(L, 0, 0, 0);
+    this.setFunctionEnvIndex(this.runtimeIndexRef);
+    this.registering = null;
+    if (status === lua.LUA_OK) {
+      lua.lua_settop(L, 0);
+      return registered;
+    }
+    for (const fn of registered) this.release(fn.ref);
+    let message: string;
+    if (lua.lua_istable(L, -1)) {
+      lua.lua_getfield(L, -1, toLuaString('err'));
+      message = lua.lua_isstring(L, -1) ? luaBytes(L, -1).toString('latin1') : 'ERR unknown error';
+    } else {
+      lauxlib.luaL_tolstring(L, -1);
+      message = 'ERR ' + lua51RuntimeMessage(luaBytes(L, -1).toString('latin1'));
+    }
+    lua.lua_settop(L, 0);
+    return `ERR Error registering functions: ${message}`;
+  }
+
+  /** redis.register_function(name, callback) or redis.register_function{function_name=..., callback=..., flags=..., description=...}. */
+  private registerLibraryFunction(L: LuaState): number {
+    const registering = this.registering;
+    if (registering === null) return raise(L, 'redis.register_function can only be called on FUNCTION LOAD command');
+    const argc = lua.lua_gettop(L);
+    let name: string | null = null;
+    let description: string | null = null;
+    let flags = 0;
+    let hasCallback = false;
+    if (argc === 1) {
+      if (!lua.lua_istable(L, 1)) return raise(L, 'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
+      // Slot 2 keeps the callback while the table is walked.
+      lua.lua_settop(L, 2);
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, 1)) {
+        if (lua.lua_type(L, -2) !== lua.LUA_TSTRING) return raise(L, 'named argument key given to redis.register_function is not a string');
+        const key = luaBytes(L, -2).toString('latin1');
+        if (key === 'function_name') {
+          if (!lua.lua_isstring(L, -1)) return raise(L, 'function_name argument given to redis.register_function must be a string');
+          name = luaBytes(L, -1).toString('latin1');
+        } else if (key === 'description') {
+          if (!lua.lua_isstring(L, -1)) return raise(L, 'description argument given to redis.register_function must be a string');
+          description = luaBytes(L, -1).toString('latin1');
+        } else if (key === 'callback') {
+          if (lua.lua_type(L, -1) !== lua.LUA_TFUNCTION) return raise(L, 'callback argument given to redis.register_function must be a function');
+          lua.lua_pushvalue(L, -1);
+          lua.lua_replace(L, 2);
+          hasCallback = true;
+        } else if (key === 'flags') {
+          if (!lua.lua_istable(L, -1)) return raise(L, 'flags argument to redis.register_function must be a table representing function flags');
+          for (let i = 1; ; i++) {
+            lua.lua_rawgeti(L, -1, i);
+            if (lua.lua_isnil(L, -1)) {
+              lua.lua_pop(L, 1);
+              break;
+            }
+            const flag = lua.lua_isstring(L, -1) ? registering.parseFlag(luaBytes(L, -1).toString('latin1')) : undefined;
+            if (flag === undefined) return raise(L, 'unknown flag given');
+            flags |= flag;
+            lua.lua_pop(L, 1);
+          }
+        } else return raise(L, 'unknown argument given to redis.register_function');
+        lua.lua_pop(L, 1);
+      }
+      if (name === null) return raise(L, 'redis.register_function must get a function name argument');
+      if (!hasCallback) return raise(L, 'redis.register_function must get a callback argument');
+    } else {
+      if (argc !== 2) return raise(L, 'wrong number of arguments to redis.register_function');
+      if (!lua.lua_isstring(L, 1)) return raise(L, 'first argument to redis.register_function must be a string');
+      if (lua.lua_type(L, 2) !== lua.LUA_TFUNCTION) return raise(L, 'second argument to redis.register_function must be a function');
+      name = luaBytes(L, 1).toString('latin1');
+    }
+    if (!/^[A-Za-z0-9_]+$/.test(name)) return raise(L, 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+    if (registering.functions.some((fn) => fn.name === name)) return raise(L, 'Function already exists in the library');
+    lua.lua_pushvalue(L, 2);
+    registering.functions.push({ name, ref: lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX), flags, description });
+    return 0;
   }
 
   /** Compiles a chunk; its registry reference, or Lua's error message. */
@@ -624,6 +808,20 @@ export class LuaEngine {
 
 const KEYS = toLuaString('KEYS');
 const ARGV = toLuaString('ARGV');
+
+/** A function a library registered (redis.register_function). */
+export interface LibraryFunction {
+  readonly name: string;
+  /** Registry reference of its callback. */
+  readonly ref: number;
+  readonly flags: number;
+  readonly description: string | null;
+}
+
+/** Lua 5.3 writes "near <eof>" where Lua 5.1 (and so Redis) writes "near '<eof>'". */
+export function lua51ParseMessage(message: string): string {
+  return message.replace(/ near <eof>$/, " near '<eof>'");
+}
 
 /** Bits of redis.set_repl (Redis's PROPAGATE_AOF and PROPAGATE_REPL). */
 export const Repl = { Aof: 1, Replica: 2 } as const;

@@ -15,7 +15,7 @@ import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import { errorInfo, luaBytes, pushErrorTable, pushReply, writeLuaValue } from './convert.ts';
-import { Interrupt, LogLevel, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type ScriptHost } from './engine.ts';
+import { Interrupt, LogLevel, lua51ParseMessage, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type ScriptHost } from './engine.ts';
 import { formatG } from '../util/numbers.ts';
 import { lua, toLuaString, type LuaState } from './lua.ts';
 import {
@@ -65,6 +65,8 @@ interface Run {
   readonly target: Runnable;
   readonly isEval: boolean;
   readonly readOnly: boolean;
+  /** The command that started it (FUNCTION STATS). */
+  readonly argv: readonly Buffer[];
   readonly started: number;
   /** Reply protocol of redis.call's replies and of the script's booleans (redis.setresp). */
   resp: 2 | 3;
@@ -117,7 +119,7 @@ export function scriptingMemoryFields(server: Server, human: (bytes: number) => 
     ['used_memory_lua_human', human(vm)],
     ['used_memory_scripts_eval', scripts],
     ['number_of_cached_scripts', scripting?.scripts.size ?? 0],
-    ['number_of_functions', scripting?.functionCount ?? 0],
+    ['number_of_functions', scripting?.functions.size ?? 0],
     ['used_memory_vm_functions', vm],
     ['used_memory_vm_total', vm * 2],
     ['used_memory_vm_total_human', human(vm * 2)],
@@ -125,6 +127,19 @@ export function scriptingMemoryFields(server: Server, human: (bytes: number) => 
     ['used_memory_scripts', scripts + functions],
     ['used_memory_scripts_human', human(scripts + functions)],
   ];
+}
+
+/** A function of a library (FCALL runs it). */
+export interface LibraryFunctionEntry extends Runnable {
+  readonly description: string | null;
+  readonly library: Library;
+}
+
+/** A library FUNCTION LOAD made. */
+export interface Library {
+  readonly name: string;
+  readonly code: Buffer;
+  readonly functions: LibraryFunctionEntry[];
 }
 
 export interface CachedScript extends Runnable {
@@ -137,9 +152,9 @@ export class Scripting implements ScriptHost {
   readonly scripts = new Map<string, CachedScript>();
   /** Bytes of the cached scripts' bodies (INFO used_memory_scripts_eval). */
   scriptBytes = 0;
-  /** Bytes of the function libraries' code, and their functions (INFO). */
-  functionBytes = 0;
-  functionCount = 0;
+  /** Function libraries by name, and their functions by name. */
+  readonly libraries = new Map<string, Library>();
+  readonly functions = new Map<string, LibraryFunctionEntry>();
   private run: Run | null = null;
   private readonly client: Client;
 
@@ -161,9 +176,10 @@ export class Scripting implements ScriptHost {
   }
 
   /** The running script's kind and whether it wrote, for SCRIPT KILL / FUNCTION KILL. */
-  get current(): { isEval: boolean; wrote: boolean; name: string } | null {
+  get current(): { isEval: boolean; wrote: boolean; name: string; argv: readonly Buffer[]; durationMs: number } | null {
     const run = this.run;
-    return run === null ? null : { isEval: run.isEval, wrote: run.wrote, name: run.target.name };
+    if (run === null) return null;
+    return { isEval: run.isEval, wrote: run.wrote, name: run.target.name, argv: run.argv, durationMs: Math.floor(performance.now() - run.started) };
   }
 
   kill(): void {
@@ -208,13 +224,64 @@ export class Scripting implements ScriptHost {
     this.scriptBytes = 0;
   }
 
+  /** Bytes of the function libraries' code (INFO used_memory_functions). */
+  get functionBytes(): number {
+    let bytes = 0;
+    for (const library of this.libraries.values()) bytes += library.code.length;
+    return bytes;
+  }
+
+  /**
+   * FUNCTION LOAD: runs the library's code (after its shebang line) and keeps what it
+   * registered; null, or the error to answer. A library replaced keeps its place.
+   */
+  loadLibrary(name: string, code: Buffer, luaCode: Buffer, replace: boolean): string | null {
+    const existing = this.libraries.get(name);
+    if (existing !== undefined && !replace) return `ERR Library '${name}' already exists`;
+    const registered = this.engine.loadLibrary(luaCode, (flag) => SHEBANG_FLAGS.get(flag));
+    if (typeof registered === 'string') return registered;
+    const release = () => registered.forEach((fn) => this.engine.release(fn.ref));
+    if (registered.length === 0) {
+      release();
+      return 'ERR No functions registered';
+    }
+    for (const fn of registered) {
+      const owner = this.functions.get(fn.name)?.library;
+      if (owner !== undefined && owner !== existing) {
+        release();
+        return `ERR Function ${fn.name} already exists`;
+      }
+    }
+    if (existing !== undefined) this.deleteLibrary(existing);
+    const library: Library = { name, code: Buffer.from(code), functions: [] };
+    for (const fn of registered) {
+      const entry: LibraryFunctionEntry = { ...fn, library };
+      library.functions.push(entry);
+      this.functions.set(fn.name, entry);
+    }
+    this.libraries.set(name, library);
+    return null;
+  }
+
+  deleteLibrary(library: Library): void {
+    for (const fn of library.functions) {
+      this.functions.delete(fn.name);
+      this.engine.release(fn.ref);
+    }
+    this.libraries.delete(library.name);
+  }
+
+  flushFunctions(): void {
+    for (const library of [...this.libraries.values()]) this.deleteLibrary(library);
+  }
+
   /**
    * Runs a script or function for `caller`, answering on `w`. Returns false when it ran
    * past busy-reply-threshold and goes on asynchronously (it answers when it ends).
    */
-  execute(caller: Client, w: ReplyWriter, target: Runnable, isEval: boolean, readOnly: boolean, keys: readonly Buffer[], args: readonly Buffer[]): boolean {
+  execute(caller: Client, w: ReplyWriter, argv: readonly Buffer[], target: Runnable, isEval: boolean, readOnly: boolean, keys: readonly Buffer[], args: readonly Buffer[]): boolean {
     const now = performance.now();
-    const run: Run = { caller, w, target, isEval, readOnly, started: now, resp: 2, wrote: false, killed: false, busy: false, sliceStarted: now };
+    const run: Run = { caller, w, argv, target, isEval, readOnly, started: now, resp: 2, wrote: false, killed: false, busy: false, sliceStarted: now };
     this.run = run;
     this.server.scriptCaller = caller;
     const client = this.client;
@@ -355,10 +422,6 @@ function numberArgument(value: number): string {
   return Number.isNaN(value) ? '-nan' : formatG(value, 17);
 }
 
-/** Lua 5.3 writes "near <eof>" where Lua 5.1 (and so Redis) writes "near '<eof>'". */
-function lua51ParseMessage(message: string): string {
-  return message.replace(/ near <eof>$/, " near '<eof>'");
-}
 
 const IGNORE_ERROR_STATS = toLuaString('ignore_error_stats_update');
 

@@ -41,6 +41,7 @@ test('a script past busy-reply-threshold makes other clients get BUSY, and SCRIP
   const other = h.newClient();
   assert.equal(errorText(h.runAs(other, 'GET', 'a')), BUSY);
   assert.equal(errorText(h.runAs(other, 'EVAL', 'return 1', '0')), BUSY);
+  assert.equal(errorText(h.runAs(other, 'FUNCTION', 'KILL')), BUSY);
   assert.equal(h.runAs(other, 'SCRIPT', 'KILL'), 'OK');
   const reply = errorText(await callerReply(h));
   assert.match(reply, /^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$/);
@@ -101,4 +102,23 @@ test("the caller's next commands wait for its busy script to end", async () => {
   assert.equal(await callerReply(h), 1);
   assert.equal(h.server.mustWait(h.client, [Buffer.from('GET'), Buffer.from('k')]), false);
   assert.equal(h.run('GET', 'k'), 'from script');
+});
+
+test('a busy function shows in FUNCTION STATS and FUNCTION KILL stops it (SCRIPT KILL refuses it)', async () => {
+  const h = new Harness({ 'busy-reply-threshold': '20' });
+  h.run('FUNCTION', 'LOAD', `#!lua name=spin\nredis.register_function('spin', function() ${LOOP} end)`);
+  h.raw(['FCALL', 'spin', '0']);
+  const other = h.newClient();
+  for (let turns = 0; !(h.runAs(other, 'PING') instanceof ReplyError); turns++) {
+    assert.ok(turns < 10_000, 'the function never became busy');
+    await nextTurn();
+  }
+  const busyFunction = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+  assert.equal(errorText(h.runAs(other, 'GET', 'a')), busyFunction);
+  assert.equal(errorText(h.runAs(other, 'SCRIPT', 'KILL')), busyFunction);
+  const stats = h.runAs(other, 'FUNCTION', 'STATS') as unknown[];
+  const running = stats[1] as unknown[];
+  assert.deepEqual(running.slice(0, 4), ['name', 'spin', 'command', ['FCALL', 'spin', '0']]);
+  assert.equal(h.runAs(other, 'FUNCTION', 'KILL'), 'OK');
+  assert.match(errorText(await callerReply(h)), /^ERR Script killed by user with SCRIPT KILL\.\.\. script: spin, on @user_function:2\.$/);
 });
