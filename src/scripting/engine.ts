@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { REDIS_VERSION } from '../version.ts';
 import { luaBytes, pushErrorTable } from './convert.ts';
-import { lauxlib, lua, lualib, luaNumberText, toLuaString, type LuaState } from './lua.ts';
+import { lauxlib, lua, lua51Source, lualib, luaNumberText, toLuaString, type LuaState } from './lua.ts';
 import { openLibraries } from './libs/index.ts';
 
 /** What the engine asks of the server while a script runs (implemented by scripting.ts). */
@@ -581,8 +581,9 @@ export class LuaEngine {
    * FUNCTION LOAD: compiles a library's code and runs it in the load-time environment; the
    * functions it registered, or the error to answer.
    */
-  loadLibrary(code: Uint8Array, parseFlag: (name: string) => number | undefined): LibraryFunction[] | string {
+  loadLibrary(source: Uint8Array, parseFlag: (name: string) => number | undefined): LibraryFunction[] | string {
     const L = this.L;
+    const code = lua51Source(source);
     if (lauxlib.luaL_loadbuffer(L, code, code.length, toLuaString('@user_function')) !== lua.LUA_OK) {
       const message = lua.lua_tojsstring(L, -1) as string;
       lua.lua_settop(L, 0);
@@ -673,8 +674,9 @@ export class LuaEngine {
   }
 
   /** Compiles a chunk; its registry reference, or Lua's error message. */
-  compile(body: Uint8Array, chunkName: string): number | string {
+  compile(source: Uint8Array, chunkName: string): number | string {
     const L = this.L;
+    const body = lua51Source(source);
     if (lauxlib.luaL_loadbuffer(L, body, body.length, toLuaString(chunkName)) !== lua.LUA_OK) {
       const message = lua.lua_tojsstring(L, -1) as string;
       lua.lua_pop(L, 1);

@@ -3,6 +3,7 @@
 // literals as fengari's 32-bit integers, which wrap), and numbers print as %.14g ("5", not
 // "5.0"; "1e+15"). fengari reads its configuration from FENGARICONF once, at load.
 
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { formatG } from '../util/numbers.ts';
 
@@ -40,3 +41,53 @@ lobject.luaO_str2num = (text: Uint8Array, out: { ttisinteger(): boolean; value: 
 lobject.luaO_tostring = (L: LuaState, obj: { value: number; setsvalue(s: unknown): void }): void => {
   obj.setsvalue(lstring.luaS_bless(L, toLuaString(luaNumberText(obj.value))));
 };
+
+const LUA51_ESCAPES = new Set([...'abfnrtv\\"\'\n\r0123456789'].map((c) => c.charCodeAt(0)));
+
+/**
+ * Lua 5.1 reads a backslash before any other character in a quoted string as that character
+ * ("\." is "."; "\x41" is "x41"), where 5.3 reads \x, \z and \u as escapes and refuses the
+ * rest. Scripts written for Redis rely on 5.1's reading, so those backslashes are dropped
+ * before compiling (comments and long strings are left as they are; lines keep their numbers).
+ */
+export function lua51Source(source: Uint8Array): Uint8Array {
+  if (source.indexOf(0x5c) < 0) return source;
+  const out: number[] = [];
+  let i = 0;
+  const n = source.length;
+  const longBracket = (at: number): number => {
+    // "[" "="* "[": the level, or -1.
+    let j = at + 1;
+    while (source[j] === 0x3d) j++;
+    return source[j] === 0x5b ? j - at - 1 : -1;
+  };
+  const copyLong = (level: number): void => {
+    const close = `]${'='.repeat(level)}]`;
+    const end = Buffer.from(source.buffer, source.byteOffset, source.length).indexOf(close, i + level + 2, 'latin1');
+    const stop = end < 0 ? n : end + close.length;
+    while (i < stop) out.push(source[i++]!);
+  };
+  while (i < n) {
+    const c = source[i]!;
+    if (c === 0x2d && source[i + 1] === 0x2d) {
+      if (source[i + 2] === 0x5b && longBracket(i + 2) >= 0) {
+        out.push(0x2d, 0x2d);
+        i += 2;
+        copyLong(longBracket(i));
+      } else while (i < n && source[i] !== 0x0a) out.push(source[i++]!);
+    } else if (c === 0x5b && longBracket(i) >= 0) {
+      copyLong(longBracket(i));
+    } else if (c === 0x22 || c === 0x27) {
+      out.push(source[i++]!);
+      while (i < n && source[i] !== c && source[i] !== 0x0a) {
+        if (source[i] === 0x5c && i + 1 < n) {
+          if (LUA51_ESCAPES.has(source[i + 1]!)) out.push(source[i]!, source[i + 1]!);
+          else out.push(source[i + 1]!);
+          i += 2;
+        } else out.push(source[i++]!);
+      }
+      if (i < n) out.push(source[i++]!);
+    } else out.push(source[i++]!);
+  }
+  return Uint8Array.from(out);
+}
