@@ -104,6 +104,9 @@ export class LuaEngine {
   /** The table behind the read-only globals: KEYS and ARGV are set here for each EVAL. */
   private globalsRef = lua.LUA_NOREF;
   private readonly hook: (L: LuaState) => void;
+  /** The Lua strings "KEYS" and "ARGV", kept to be pushed without being made again. */
+  private readonly keysNameRef: number;
+  private readonly argvNameRef: number;
   /** The globals proxy scripts see, and the environments of function libraries. */
   private globalsProxyRef = lua.LUA_NOREF;
   private functionEnvRef = lua.LUA_NOREF;
@@ -161,6 +164,10 @@ export class LuaEngine {
     lua.lua_pop(L, 1);
     this.protect();
     this.hook = (S) => this.onHook(S);
+    lua.lua_pushstring(L, KEYS);
+    this.keysNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_pushstring(L, ARGV);
+    this.argvNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
   private run(code: string, name: string): void {
@@ -692,11 +699,15 @@ export class LuaEngine {
   /** Sets the KEYS and ARGV globals of an EVAL script. */
   setKeysAndArgs(keys: readonly Uint8Array[], args: readonly Uint8Array[]): void {
     const L = this.L;
+    // The names are pushed from the registry: the same Lua strings every time, whose hashes
+    // fengari has already computed (a new string would be hashed byte by byte for each call).
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.globalsRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.keysNameRef);
     pushArray(L, keys);
-    lua.lua_setfield(L, -2, KEYS);
+    lua.lua_rawset(L, -3);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.argvNameRef);
     pushArray(L, args);
-    lua.lua_setfield(L, -2, ARGV);
+    lua.lua_rawset(L, -3);
     lua.lua_pop(L, 1);
   }
 
