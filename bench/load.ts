@@ -131,7 +131,7 @@ export function encodeCommand(args: readonly string[]): string {
 const padded = (value: number, digits: number) => String(value).padStart(digits, '0');
 
 /** A load whose command `i` has the arguments `argsOf(i)`. */
-function argsLoad(command: string, count: number, perWrite: number, argsOf: (i: number) => string[]): Load {
+export function argsLoad(command: string, count: number, perWrite: number, argsOf: (i: number) => string[]): Load {
   return {
     command,
     count,

@@ -1,7 +1,8 @@
 // What `npm run bench` measures: the redis-benchmark tests of the throughput phase and the
 // data sets of the memory phase.
 
-import { FIELDS_PER_HASH, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, VALUE_BYTES } from './load.ts';
+import { createHash } from 'node:crypto';
+import { argsLoad, FIELDS_PER_HASH, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, VALUE_BYTES } from './load.ts';
 import type { BenchServer } from './servers.ts';
 
 export interface ThroughputTest {
@@ -36,6 +37,32 @@ const lrange = (elements: number, scale: ThroughputTest['scale']): ThroughputTes
   prepare: fillLrangeList,
 });
 
+/** redlock 5's release script (GET, compare, DEL), run by its SHA as redlock runs it. */
+const REDLOCK_RELEASE = `local count = 0
+for _, key in ipairs(KEYS) do
+  if redis.call("get", key) == ARGV[1] then
+    redis.call("del", key)
+    count = count + 1
+  end
+end
+return count`;
+const REDLOCK_RELEASE_SHA = createHash('sha1').update(REDLOCK_RELEASE).digest('hex');
+
+/** Lock keys held before the first run: the even ones of redis-benchmark's default -r range. */
+const HELD_LOCKS = 50_000;
+
+/**
+ * EVALSHA of the release script on random lock keys (the probe's EVAL caches the script): a
+ * held lock is compared and deleted, so the first pass releases about half of the calls' keys
+ * and later ones mostly find them released (GET, compare).
+ */
+const evalshaRelease: ThroughputTest = {
+  probe: ['EVAL', REDLOCK_RELEASE, '1', 'bench:probe:lock', 'token'],
+  scale: [0.5, 2],
+  command: ['EVALSHA', REDLOCK_RELEASE_SHA, '1', 'lock:__rand_int__', 'token'],
+  prepare: (server) => pipeline(server, argsLoad('SET', HELD_LOCKS, 1000, (i) => ['SET', `lock:${String(i * 2).padStart(12, '0')}`, 'token'])),
+};
+
 export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
   set: { probe: ['SET', 'bench:probe', 'x'], scale: [1, 10] },
   get: { probe: ['GET', 'bench:probe'], scale: [1, 10] },
@@ -49,6 +76,7 @@ export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
   zadd: { probe: ['ZADD', 'bench:probe:zset', '1', 'x'], scale: [0.5, 2] },
   lrange_100: lrange(100, [0.5, 1]),
   lrange_300: lrange(300, [0.2, 0.4]),
+  evalsha_release: evalshaRelease,
 };
 
 export const DEFAULT_TESTS = Object.keys(THROUGHPUT_TESTS).join(',');

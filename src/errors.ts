@@ -250,3 +250,40 @@ export const INVALID_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
 export const INVALID_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
 export const RELOAD_LOAD_FAILED = 'ERR Error trying to load the RDB dump';
 export const RELOAD_BAD_OPTION = 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.';
+
+// Scripting (EVAL, FCALL and the commands scripts run).
+export const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+export const NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
+export const NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+export const NOTBUSY = 'NOTBUSY No scripts in execution right now.';
+export const UNKILLABLE =
+  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+export const SCRIPT_FLUSH_OPTION = 'ERR SCRIPT FLUSH only support SYNC|ASYNC option';
+export const SCRIPT_WRITE_FLAG_RO = 'ERR Can not execute a script with write flag using *_ro command.';
+export const SHEBANG_INVALID = 'ERR Invalid script shebang';
+export const SHEBANG_UNKNOWN_ENGINE = (engine: string) => `ERR Unexpected engine in script shebang: ${engine}`;
+export const SHEBANG_UNKNOWN_FLAG = (flag: string) => `ERR Unexpected flag in script shebang: ${flag}`;
+export const SHEBANG_UNKNOWN_OPTION = (option: string) => `ERR Unknown lua shebang option: ${option}`;
+/** Errors of redis.call inside a script (without their ERR code, which Lua's error table adds). */
+export const SCRIPT_NO_ARGS = 'Please specify at least one argument for this redis lib call';
+export const SCRIPT_ARGS_NOT_STRINGS = 'Lua redis lib command arguments must be strings or integers';
+export const SCRIPT_UNKNOWN_COMMAND = 'Unknown Redis command called from script';
+export const SCRIPT_WRONG_ARITY = 'Wrong number of args calling Redis command from script';
+export const SCRIPT_NOSCRIPT_COMMAND = 'This Redis command is not allowed from script';
+export const SCRIPT_READONLY_WRITE = 'Write commands are not allowed from read-only scripts.';
+export const SCRIPT_DEBUG_MODE = 'ERR Use SCRIPT DEBUG YES/SYNC/NO';
+export const SCRIPT_DEBUG_UNSUPPORTED = 'ERR SCRIPT DEBUG (the Lua debugger) is not supported by this server';
+export const FUNCTION_NOT_FOUND = 'ERR Function not found';
+export const FUNCTION_BAD_NUMKEYS = 'ERR Bad number of keys provided';
+export const FUNCTION_FLUSH_OPTION = 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option';
+export const FUNCTION_LIST_NAME_MISSING = 'ERR library name argument was not given';
+export const FUNCTION_UNKNOWN_ARGUMENT = (arg: string) => `ERR Unknown argument ${arg}`;
+export const FUNCTION_UNKNOWN_OPTION = (arg: string) => `ERR Unknown option given: ${arg}`;
+export const LIBRARY_METADATA_MISSING = 'ERR Missing library metadata';
+export const LIBRARY_METADATA_INVALID = (part: string) => `ERR Invalid metadata value given: ${part}`;
+export const LIBRARY_ENGINE_NOT_FOUND = (engine: string) => `ERR Engine '${engine}' not found`;
+export const LIBRARY_NAME_MISSING = 'ERR Library name was not given';
+export const LIBRARY_NAME_INVALID = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+export const LIBRARY_NOT_FOUND = 'ERR Library not found';

@@ -19,6 +19,7 @@ import { persistenceCommands } from './persistence.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
 import { geoCommands } from './geo.ts';
 import { aofCommands } from '../persistence/aof/commands.ts';
+import { scriptingCommands } from './scripting.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -39,4 +40,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...hyperloglogCommands,
   ...geoCommands,
   ...aofCommands,
+  ...scriptingCommands,
 ];

@@ -167,6 +167,13 @@ export class Server {
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
   /**
+   * The client whose script is running (scripting/), or null. Until the script ends, its
+   * caller's next commands wait, blocking commands answer at once, and neither the cron
+   * expires keys nor blocked clients are served: a script that runs past
+   * busy-reply-threshold hands the event loop back, and must still look atomic.
+   */
+  scriptCaller: Client | null = null;
+  /**
    * While a connection's received commands run back to back (between beginBackToBack and
    * endBackToBack), each command starts at the previous one's end: one clock read per command
    * instead of two, which is about 50 ns on this machine's kvm-clock. -1 = read the clock.
@@ -271,7 +278,7 @@ export class Server {
 
   /** Whether `argv` must wait for the pause to end (Redis's blockPostponeClient test). */
   mustWait(client: Client, argv: readonly Buffer[]): boolean {
-    if (client.blocked !== null) return true;
+    if (client.blocked !== null || client === this.scriptCaller) return true;
     const pause = this.pause;
     if (pause === null) return false;
     if (pause.all) return true;
@@ -302,7 +309,7 @@ export class Server {
     this.effects.endUnit();
     // As after call() in Redis's processCommand: clients blocked on keys the command (or a
     // whole EXEC) filled are served before the next command runs, each as a unit of its own.
-    if (this.callDepth === 0 && this.blocking.hasReady) this.blocking.serveReady();
+    if (this.callDepth === 0 && this.scriptCaller === null && this.blocking.hasReady) this.blocking.serveReady();
     if (client.replyMode === 'on') return;
     w.rewind(mark);
     if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
@@ -357,7 +364,7 @@ export class Server {
 
   /** Whether a blocking command must answer at once instead of blocking: inside EXEC (or a script). */
   get denyBlocking(): boolean {
-    return this.callDepth > 1;
+    return this.callDepth > 1 || this.scriptCaller !== null;
   }
 
   /** Runs a command that passed the gate's checks (EXEC calls this for queued commands). */
@@ -448,7 +455,7 @@ export class Server {
     // Redis gives the slow expire cycle 25% of each cron period, and hash fields their own
     // quota per second. As in Redis, a CLIENT PAUSE also freezes expiry, keys' and fields',
     // so the dataset stays as the pauser saw it.
-    if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
+    if (this.activeExpire && this.pause === null && this.scriptCaller === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
     this.persistence.cron();
     const now = this.keyspace.clock.now();

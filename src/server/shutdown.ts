@@ -2,6 +2,7 @@
 // redis-server's log lines in its order.
 
 import type { Server } from './server.ts';
+import { abortScripts } from '../scripting/scripting.ts';
 
 /**
  * Stops a running BGSAVE, saves when `flags` (SHUTDOWN's options, or shutdown-on-sigterm's
@@ -12,6 +13,8 @@ export function requestShutdown(server: Server, flags: Iterable<string>): boolea
   const set = new Set(flags);
   const save = set.has('save') || (!set.has('nosave') && server.config.get('save') !== '');
   server.log.warning('User requested shutdown...');
+  // SHUTDOWN NOSAVE during a busy script (the only SHUTDOWN it lets through): it never resumes.
+  abortScripts(server);
   server.persistence.abortBackgroundSave('There is a child saving an .rdb. Killing it!');
   if (save) {
     server.log.notice('Saving the final RDB snapshot before exiting.');

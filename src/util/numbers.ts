@@ -61,20 +61,24 @@ export function parseDouble(bytes: Uint8Array): number | typeof NOT_A_NUMBER {
 
 /** printf("%.17g"), which Redis 7.0 uses for double replies (scores and the like). */
 export function formatDouble(value: number): string {
+  return Number.isNaN(value) ? 'nan' : formatG(value, 17);
+}
+
+/** printf("%.<precision>g") of a number that is not NaN (Lua 5.1 prints with %.14g). */
+export function formatG(value: number, precision: number): string {
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
-  if (Number.isNaN(value)) return 'nan';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  const exponential = value.toExponential(16);
+  const exponential = value.toExponential(precision - 1);
   const e = exponential.indexOf('e');
   const exponent = Number(exponential.slice(e + 1));
-  if (exponent < -4 || exponent >= 17) {
+  if (exponent < -4 || exponent >= precision) {
     const mantissa = stripZeros(exponential.slice(0, e));
     const sign = exponent < 0 ? '-' : '+';
     const digits = Math.abs(exponent);
     return `${mantissa}e${sign}${digits < 10 ? '0' : ''}${digits}`;
   }
-  return stripZeros(value.toFixed(16 - exponent));
+  return stripZeros(value.toFixed(precision - 1 - exponent));
 }
 
 function stripZeros(text: string): string {

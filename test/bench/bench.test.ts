@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../src/server/run.ts';
@@ -153,13 +154,16 @@ test('built-in tests are passed with -t, LRANGE tests as their own command line'
   assert.ok(!args.includes('-t'));
 });
 
-test('the default run covers the collection tests, with shorter LRANGE runs', () => {
-  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,lrange_300');
+test('the default run covers the collection tests, with shorter LRANGE runs, and a script', () => {
+  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,lrange_300,evalsha_release');
   assert.equal(requestsFor('set', 16, 100_000), 1_000_000);
   assert.equal(requestsFor('zadd', 16, 100_000), 200_000);
   assert.equal(requestsFor('mset', 16, 100_000), 200_000);
   assert.equal(requestsFor('lrange_300', 1, 100_000), 20_000);
   assert.throws(() => requestsFor('lrange_500', 1, 100_000), /unknown test lrange_500/);
+  // redis-benchmark runs redlock's release script by the SHA its probe (an EVAL) cached.
+  const release = THROUGHPUT_TESTS.evalsha_release!;
+  assert.equal(release.command![1], createHash('sha1').update(release.probe[1]!).digest('hex'));
 });
 
 test('targets are checked on ops/s at -P 1 and on CPU at -P 16', () => {

@@ -8,6 +8,7 @@ import type { Server } from '../../server/server.ts';
 import { aofInfoFields } from '../../persistence/aof/aof.ts';
 import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
+import { scriptingMemoryFields } from '../../scripting/scripting.ts';
 
 type Field = [string, string | number];
 type Section = (server: Server) => Field[];
@@ -122,6 +123,7 @@ const memorySection: Section = (server) => {
     ['used_memory_js_heap', m.heap],
     ['used_memory_arena', m.arenaUsed],
     ['used_memory_arena_reserved', m.arenaReserved],
+    ...scriptingMemoryFields(server, bytesToHuman),
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
     ['maxmemory', maxmemory],

@@ -1,0 +1,93 @@
+// The Lua engine: fengari (Lua 5.3 in plain JS), loaded with the changes that give scripts
+// Lua 5.1's numbers, which Redis runs: every number is a double (5.3 would keep integer
+// literals as fengari's 32-bit integers, which wrap), and numbers print as %.14g ("5", not
+// "5.0"; "1e+15"). fengari reads its configuration from FENGARICONF once, at load.
+
+import { Buffer } from 'node:buffer';
+import { createRequire } from 'node:module';
+import { formatG } from '../util/numbers.ts';
+
+const require = createRequire(import.meta.url);
+
+const previousConf = process.env.FENGARICONF;
+process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
+// fengari has no type declarations: its API is C's, one function per call, used through these.
+const fengari = require('fengari') as any;
+const lobject = require('fengari/src/lobject.js') as any;
+const lstring = require('fengari/src/lstring.js') as any;
+if (previousConf === undefined) delete process.env.FENGARICONF;
+else process.env.FENGARICONF = previousConf;
+
+export const lua = fengari.lua as any;
+export const lauxlib = fengari.lauxlib as any;
+export const lualib = fengari.lualib as any;
+export const toLuaString = fengari.to_luastring as (text: string) => Uint8Array;
+
+/** A lua_State; opaque to us. */
+export type LuaState = object;
+
+/** How Lua 5.1 (and so Redis) prints a number: %.14g, with x86's "-nan" for NaN. */
+export function luaNumberText(value: number): string {
+  return Number.isNaN(value) ? '-nan' : formatG(value, 14);
+}
+
+// Numerals become doubles wherever they are read (source literals, tonumber, "10" + 1).
+const str2num = lobject.luaO_str2num;
+lobject.luaO_str2num = (text: Uint8Array, out: { ttisinteger(): boolean; value: number; setfltvalue(n: number): void }): number => {
+  const consumed = str2num(text, out);
+  if (consumed !== 0 && out.ttisinteger()) out.setfltvalue(out.value);
+  return consumed;
+};
+lobject.luaO_tostring = (L: LuaState, obj: { value: number; setsvalue(s: unknown): void }): void => {
+  obj.setsvalue(lstring.luaS_bless(L, toLuaString(luaNumberText(obj.value))));
+};
+
+const LUA51_ESCAPES = new Set([...'abfnrtv\\"\'\n\r0123456789'].map((c) => c.charCodeAt(0)));
+
+/**
+ * Lua 5.1 reads a backslash before any other character in a quoted string as that character
+ * ("\." is "."; "\x41" is "x41"), where 5.3 reads \x, \z and \u as escapes and refuses the
+ * rest. Scripts written for Redis rely on 5.1's reading, so those backslashes are dropped
+ * before compiling (comments and long strings are left as they are; lines keep their numbers).
+ */
+export function lua51Source(source: Uint8Array): Uint8Array {
+  if (source.indexOf(0x5c) < 0) return source;
+  const out: number[] = [];
+  let i = 0;
+  const n = source.length;
+  const longBracket = (at: number): number => {
+    // "[" "="* "[": the level, or -1.
+    let j = at + 1;
+    while (source[j] === 0x3d) j++;
+    return source[j] === 0x5b ? j - at - 1 : -1;
+  };
+  const copyLong = (level: number): void => {
+    const close = `]${'='.repeat(level)}]`;
+    const end = Buffer.from(source.buffer, source.byteOffset, source.length).indexOf(close, i + level + 2, 'latin1');
+    const stop = end < 0 ? n : end + close.length;
+    while (i < stop) out.push(source[i++]!);
+  };
+  while (i < n) {
+    const c = source[i]!;
+    if (c === 0x2d && source[i + 1] === 0x2d) {
+      if (source[i + 2] === 0x5b && longBracket(i + 2) >= 0) {
+        out.push(0x2d, 0x2d);
+        i += 2;
+        copyLong(longBracket(i));
+      } else while (i < n && source[i] !== 0x0a) out.push(source[i++]!);
+    } else if (c === 0x5b && longBracket(i) >= 0) {
+      copyLong(longBracket(i));
+    } else if (c === 0x22 || c === 0x27) {
+      out.push(source[i++]!);
+      while (i < n && source[i] !== c && source[i] !== 0x0a) {
+        if (source[i] === 0x5c && i + 1 < n) {
+          if (LUA51_ESCAPES.has(source[i + 1]!)) out.push(source[i]!, source[i + 1]!);
+          else out.push(source[i + 1]!);
+          i += 2;
+        } else out.push(source[i++]!);
+      }
+      if (i < n) out.push(source[i++]!);
+    } else out.push(source[i++]!);
+  }
+  return Uint8Array.from(out);
+}
