@@ -199,3 +199,10 @@ export function quoteArg(bytes: Uint8Array, max = bytes.length): string {
   const length = Math.min(nul < 0 ? bytes.length : nul, max);
   return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
 }
+
+// Pub/sub.
+/** A command a RESP2 connection in subscribed mode may not run (Redis's processCommand). */
+export const subscribedModeOnly = (command: string) =>
+  `ERR Can't execute '${command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
+/** (P|S)SUBSCRIBE where the client cannot wait for messages (inside EXEC, for SSUBSCRIBE). */
+export const denyBlockingClient = (command: string) => `ERR ${command} isn't allowed for a DENY BLOCKING client`;

@@ -34,6 +34,9 @@ import { Config } from './config.ts';
 import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
 import { Logger } from './log.ts';
+import { PubSub } from '../pubsub/pubsub.ts';
+import { refuseInSubscribedMode } from '../commands/pubsub.ts';
+import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -125,6 +128,8 @@ export class Server {
   readonly effects: Effects;
   /** WATCHed keys. */
   readonly watches: WatchRegistry;
+  /** Pub/sub channels, patterns and their subscribers; publish() is for other modules too. */
+  readonly pubsub = new PubSub();
   /** INFO run_id: random per server start. */
   readonly runId = randomHex();
   /** INFO master_replid; DEBUG CHANGE-REPL-ID replaces it. */
@@ -177,6 +182,7 @@ export class Server {
     this.effects = new Effects(this.keyspace);
     this.watches = new WatchRegistry(this.keyspace);
     this.blocking = new BlockingRegistry(this);
+    this.addCheck(refuseInSubscribedMode);
     const applyEffectsConfig = () => {
       this.effects.setNotifyFlags(parseNotifyFlags(this.config.givenValue('notify-keyspace-events')));
       this.effects.lazyExpire = this.config.bool('lazyfree-lazy-expire');
@@ -185,6 +191,7 @@ export class Server {
     this.config.onChange((name) => {
       if (name === 'notify-keyspace-events' || name === 'lazyfree-lazy-expire') applyEffectsConfig();
     });
+    publishKeyspaceEvents(this);
     this.stats = {
       startedAt: clock.now(),
       connectionsReceived: 0,
@@ -220,6 +227,7 @@ export class Server {
     this.clients.delete(client.id);
     this.blocking.remove(client);
     this.watches.unwatch(client);
+    this.pubsub.removeClient(client);
   }
 
   /** Adds a check to the gate's check step; returns the function that removes it. */

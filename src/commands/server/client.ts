@@ -23,7 +23,7 @@ import { validClientName } from '../connection.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
 
-/** Redis's getClientTypeByName; every Mnemo connection is a normal client for now. */
+/** Redis's getClientTypeByName; a Mnemo connection is a normal client or, while subscribed, a pubsub one. */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 
 function clientType(name: Buffer): string {
@@ -32,8 +32,14 @@ function clientType(name: Buffer): string {
   return type === 'slave' ? 'replica' : type;
 }
 
+/** Redis's getClientType for the kinds of clients Mnemo has. */
+function typeOf(client: Client): string {
+  return client.pubsub === null ? 'normal' : 'pubsub';
+}
+
 function flagsOf(client: Client): string {
   let flags = '';
+  if (client.pubsub !== null) flags += 'P';
   if (client.multi !== null) flags += 'x';
   if (client.blocked !== null) flags += 'b';
   if (client.closeAfterReply) flags += 'c';
@@ -60,9 +66,9 @@ export function clientInfoLine(server: Server, client: Client): string {
     `idle=${Math.floor((now - client.lastInteraction) / 1000)}`,
     `flags=${flagsOf(client)}`,
     `db=${client.db}`,
-    'sub=0',
-    'psub=0',
-    'ssub=0',
+    `sub=${client.pubsub?.channels.size ?? 0}`,
+    `psub=${client.pubsub?.patterns.size ?? 0}`,
+    `ssub=${client.pubsub?.shardChannels.size ?? 0}`,
     `multi=${client.multi === null ? -1 : client.multi.length}`,
     `qbuf=${server.listener?.connections.get(client.id)?.parser.pendingBytes ?? 0}`,
     'qbuf-free=0',
@@ -88,7 +94,7 @@ function clientList({ argv, server, w }: CommandContext): void {
   let clients = [...server.clients.values()];
   if (argv.length === 4 && argv[2]!.toString().toLowerCase() === 'type') {
     const type = clientType(argv[3]!);
-    if (type !== 'normal') clients = [];
+    clients = clients.filter((client) => typeOf(client) === type);
   } else if (argv.length > 3 && argv[2]!.toString().toLowerCase() === 'id') {
     clients = [];
     for (let i = 3; i < argv.length; i++) {
@@ -147,7 +153,7 @@ function parseKillFilter(argv: readonly Buffer[]): KillFilter {
 function matches(client: Client, caller: Client, filter: KillFilter): boolean {
   return (
     (filter.id === undefined || client.id === filter.id) &&
-    (filter.type === undefined || filter.type === 'normal') &&
+    (filter.type === undefined || filter.type === typeOf(client)) &&
     (filter.addr === undefined || client.addr === filter.addr) &&
     (filter.laddr === undefined || client.laddr === filter.laddr) &&
     (filter.user === undefined || client.user === filter.user) &&

@@ -1,0 +1,188 @@
+// Connection-level differential scenarios: several connections to Mnemo and to a real
+// redis-server 7.0.15 take the same steps, and after every step each connection must have
+// received the same bytes from both servers — replies, pub/sub messages, RESP3 pushes,
+// keyspace notifications, client-side-caching invalidations, in the same order.
+//
+// What a connection received is read until it has been quiet for a while after the step.
+// `{id:N}` in an argument is connection N's client id on the server at hand.
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type RunningServer } from '../../src/server/run.ts';
+import { skipWithout, startRedisReference, type ReferenceServer } from '../helpers/reference.ts';
+import { WireConnection, encodeCommand, escapeBytes } from '../helpers/wire.ts';
+
+/** One step: which connection sends, and what. */
+type Step = [connection: number, ...args: (string | Buffer)[]];
+
+interface ConnectionScenario {
+  name: string;
+  connections: number;
+  steps: Step[];
+}
+
+/**
+ * How long a connection must stay silent for a step's output to be complete. (A PING barrier
+ * cannot work: inside MULTI it is queued, and in RESP2 subscribed mode it answers differently.)
+ */
+const QUIET_MS = 60;
+
+const SCENARIOS: ConnectionScenario[] = [
+  {
+    name: 'RESP2 channel, pattern and shard subscribers of a publisher',
+    connections: 3,
+    steps: [
+      [0, 'SUBSCRIBE', 'news', 'sport'],
+      [1, 'PSUBSCRIBE', 'n*', 's[a-p]*'],
+      [2, 'PUBLISH', 'news', 'hello'],
+      [2, 'PUBLISH', 'sport', Buffer.from([0, 0xff, 13, 10])],
+      [2, 'PUBLISH', 'nothing', ''],
+      [0, 'UNSUBSCRIBE', 'news'],
+      [2, 'PUBLISH', 'news', 'again'],
+      [1, 'SSUBSCRIBE', 'news'],
+      [2, 'SPUBLISH', 'news', 'sharded'],
+      [2, 'PUBSUB', 'NUMSUB', 'news', 'sport'],
+      [2, 'PUBSUB', 'NUMPAT'],
+      [2, 'PUBSUB', 'SHARDNUMSUB', 'news'],
+      [1, 'PUNSUBSCRIBE', 'n*'],
+      [2, 'PUBLISH', 'news', 'last'],
+      [1, 'GET', 'k'],
+      [0, 'QUIT'],
+      [2, 'PUBSUB', 'NUMSUB', 'sport'],
+    ],
+  },
+  {
+    name: 'RESP3 subscribers get pushes between the replies to their own commands',
+    connections: 3,
+    steps: [
+      [0, 'HELLO', '3'],
+      [0, 'SUBSCRIBE', 'c'],
+      [1, 'SUBSCRIBE', 'c'],
+      [2, 'PUBLISH', 'c', 'one'],
+      [0, 'SET', 'k', 'v'],
+      [0, 'PUBLISH', 'c', 'self'],
+      [0, 'PSUBSCRIBE', '*'],
+      [2, 'PUBLISH', 'c', 'two'],
+      [0, 'MULTI'],
+      [0, 'PUBLISH', 'c', 'queued'],
+      [0, 'GET', 'k'],
+      [0, 'EXEC'],
+      [0, 'UNSUBSCRIBE'],
+      [0, 'PUNSUBSCRIBE'],
+      [2, 'PUBLISH', 'c', 'three'],
+      [0, 'HELLO', '2'],
+      [0, 'GET', 'k'],
+    ],
+  },
+  {
+    name: 'a client subscribed in RESP3 that switches to RESP2 is in subscribed mode',
+    connections: 2,
+    steps: [
+      [0, 'HELLO', '3'],
+      [0, 'SUBSCRIBE', 'c'],
+      [0, 'HELLO', '2'],
+      [0, 'GET', 'k'],
+      [1, 'PUBLISH', 'c', 'm'],
+      [0, 'RESET'],
+      [1, 'PUBLISH', 'c', 'gone'],
+      [0, 'GET', 'k'],
+    ],
+  },
+  {
+    name: 'keyspace notifications on __keyspace@__ and __keyevent@__ channels, as notify-keyspace-events selects',
+    connections: 2,
+    steps: [
+      [0, 'PSUBSCRIBE', '__key*__:*'],
+      [1, 'SET', 'before', 'enabled'],
+      [1, 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+      [1, 'SET', 'k', 'v'],
+      [1, 'APPEND', 'k', 'w'],
+      [1, 'LPUSH', 'l', 'a', 'b'],
+      [1, 'LPOP', 'l', '2'],
+      [1, 'HSET', 'h', 'f', 'v'],
+      [1, 'SADD', 's', 'a'],
+      [1, 'ZADD', 'z', '1', 'a'],
+      [1, 'INCR', 'n'],
+      [1, 'RENAME', 'n', 'm'],
+      [1, 'EXPIRE', 'm', '100'],
+      [1, 'PERSIST', 'm'],
+      [1, 'DEL', 'k', 'h', 'nosuch'],
+      [1, 'MULTI'],
+      [1, 'SET', 'a', '1'],
+      [1, 'SET', 'b', '2'],
+      [1, 'EXEC'],
+      [1, 'SELECT', '3'],
+      [1, 'SET', Buffer.from([0, 0xff]), 'x'],
+      [1, 'CONFIG', 'SET', 'notify-keyspace-events', 'E$'],
+      [1, 'SET', 'k', 'v'],
+      [1, 'SADD', 'set2', 'a'],
+      [1, 'CONFIG', 'SET', 'notify-keyspace-events', 'Kg'],
+      [1, 'SET', 'k', 'v'],
+      [1, 'DEL', 'k'],
+      [1, 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+      [1, 'HELLO', '3'],
+      [1, 'SUBSCRIBE', '__keyevent@3__:set'],
+      [1, 'SET', 'mine', 'v'],
+      [1, 'CONFIG', 'SET', 'notify-keyspace-events', ''],
+      [1, 'SET', 'mine', 'again'],
+    ],
+  },
+];
+
+const skip = skipWithout('redis-server');
+const servers: { mnemo: RunningServer | null; reference: ReferenceServer | null } = { mnemo: null, reference: null };
+
+after(async () => {
+  await servers.mnemo?.close();
+  await servers.reference?.close();
+});
+
+/** What one connection received for one step: everything until it has been quiet a while. */
+async function collect(conn: WireConnection): Promise<string> {
+  const replies = await conn.repliesUntilQuiet(QUIET_MS);
+  return escapeBytes(Buffer.concat(replies)) + (conn.isClosed ? '<closed>' : '');
+}
+
+/** Client ids differ between servers: HELLO's id field is masked. */
+function mask(text: string): string {
+  return text.replace(/(\$2\\r\\nid\\r\\n:)\d+/g, '$1<id>');
+}
+
+async function runOn(port: number, scenario: ConnectionScenario): Promise<string[]> {
+  const conns = await Promise.all(Array.from({ length: scenario.connections }, () => WireConnection.connect(port)));
+  const ids: string[] = [];
+  for (const conn of conns) ids.push((await conn.command(['CLIENT', 'ID']))!.toString().slice(1, -2));
+  const transcript: string[] = [];
+  try {
+    for (const [from, ...args] of scenario.steps) {
+      const argv = args.map((arg) => (typeof arg === 'string' ? arg.replace(/\{id:(\d+)\}/g, (_, n: string) => ids[Number(n)]!) : arg));
+      conns[from]!.send(encodeCommand(argv));
+      const outputs = (await Promise.all(conns.map(collect))).map(mask);
+      transcript.push(outputs.map((out, i) => `  [${i}] ${out}`).join('\n'));
+    }
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+  return transcript;
+}
+
+for (const scenario of SCENARIOS) {
+  test(scenario.name, { skip }, async () => {
+    servers.reference = await startRedisReference();
+    servers.mnemo = await startServer({ port: 0, host: '127.0.0.1' });
+    try {
+      const [mine, theirs] = await Promise.all([runOn(servers.mnemo.port, scenario), runOn(servers.reference.port, scenario)]);
+      scenario.steps.forEach((step, i) => {
+        if (mine[i] !== theirs[i]) {
+          const what = step.map((arg) => (Buffer.isBuffer(arg) ? escapeBytes(arg) : String(arg))).join(' ');
+          assert.fail(`step ${i + 1} (${what}):\n mnemo:\n${mine[i]}\n redis:\n${theirs[i]}`);
+        }
+      });
+    } finally {
+      await servers.mnemo.close();
+      await servers.reference.close();
+      servers.mnemo = null;
+      servers.reference = null;
+    }
+  });
+}
