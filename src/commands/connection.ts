@@ -159,6 +159,7 @@ export const connectionCommands: CommandSpec[] = [
       client.user = 'default';
       server.watches.unwatch(client);
       server.pubsub.removeClient(client);
+      server.tracking.disable(client);
       w.raw(RESET);
     },
   },

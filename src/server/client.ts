@@ -6,6 +6,7 @@ import type { RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';
 import type { BlockedWait } from './blocking.ts';
 import type { ClientSubscriptions } from '../pubsub/pubsub.ts';
+import type { TrackingState } from '../tracking/tracking.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -48,6 +49,8 @@ export class Client {
   resume: () => void = () => {};
   /** Channels, patterns and shard channels subscribed (see pubsub/); null while there are none. */
   pubsub: ClientSubscriptions | null = null;
+  /** CLIENT TRACKING's mode (see tracking/); null while tracking is off. */
+  tracking: TrackingState | null = null;
   /**
    * Sends what was written to this client while another one ran (pub/sub messages,
    * invalidations) at the end of the event-loop turn; set by the transport.

@@ -191,7 +191,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   memory('memcached-max-item-size', '1mb', 1024, 1024 * 1024 * 1024, FIXED),
   // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
   int('sql-port', 0, 0, 65535, FIXED),
-  // Pub/sub and keyspace notifications
+  // Pub/sub, keyspace notifications and client-side caching
+  int('tracking-table-max-keys', 1000000, 0, LONG_MAX),
   text('notify-keyspace-events', '', {
     validate: (value) => (parseNotifyFlags(value) < 0 ? INVALID_NOTIFY_CLASS : null),
     normalize: (value) => formatNotifyFlags(parseNotifyFlags(value)),
@@ -338,7 +339,6 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     int('stream-node-max-entries', 100, 0, LONG_MAX),
     memory('hll-sparse-max-bytes', '3000', 0, LONG_MAX),
     int('busy-reply-threshold', 5000, 0, LONG_MAX, { aliases: ['lua-time-limit'] }),
-    int('tracking-table-max-keys', 1000000, 0, LONG_MAX),
     int('slowlog-log-slower-than', 10000, -1, LONG_MAX),
     int('slowlog-max-len', 128, 0, LONG_MAX),
     int('latency-monitor-threshold', 0, 0, LONG_MAX),

@@ -37,6 +37,7 @@ import { Logger } from './log.ts';
 import { PubSub } from '../pubsub/pubsub.ts';
 import { refuseInSubscribedMode } from '../commands/pubsub.ts';
 import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
+import { Tracking } from '../tracking/tracking.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -130,6 +131,10 @@ export class Server {
   readonly watches: WatchRegistry;
   /** Pub/sub channels, patterns and their subscribers; publish() is for other modules too. */
   readonly pubsub = new PubSub();
+  /** Client-side caching: tracked keys, BCAST prefixes, invalidations. */
+  readonly tracking: Tracking;
+  /** The client whose command runs (Redis's current_client); null outside commands (cron, Memcached). */
+  currentClient: Client | null = null;
   /** INFO run_id: random per server start. */
   readonly runId = randomHex();
   /** INFO master_replid; DEBUG CHANGE-REPL-ID replaces it. */
@@ -183,6 +188,7 @@ export class Server {
     this.watches = new WatchRegistry(this.keyspace);
     this.blocking = new BlockingRegistry(this);
     this.addCheck(refuseInSubscribedMode);
+    this.tracking = new Tracking(this);
     const applyEffectsConfig = () => {
       this.effects.setNotifyFlags(parseNotifyFlags(this.config.givenValue('notify-keyspace-events')));
       this.effects.lazyExpire = this.config.bool('lazyfree-lazy-expire');
@@ -228,6 +234,7 @@ export class Server {
     this.blocking.remove(client);
     this.watches.unwatch(client);
     this.pubsub.removeClient(client);
+    this.tracking.disable(client);
   }
 
   /** Adds a check to the gate's check step; returns the function that removes it. */
@@ -296,15 +303,22 @@ export class Server {
     // the command that set it and the one after.
     const skipping = client.replyMode === 'skip';
     const mark = w.mark();
+    const tracking = this.tracking.clients > 0 ? this.tracking : null;
+    tracking?.limitUsedSlots();
+    this.currentClient = client;
     this.effects.beginUnit();
     this.dispatch(client, argv);
     this.effects.endUnit();
+    this.currentClient = null;
     // As after call() in Redis's processCommand: clients blocked on keys the command (or a
     // whole EXEC) filled are served before the next command runs, each as a unit of its own.
     if (this.callDepth === 0 && this.blocking.hasReady) this.blocking.serveReady();
-    if (client.replyMode === 'on') return;
-    w.rewind(mark);
-    if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
+    if (client.replyMode !== 'on') {
+      w.rewind(mark);
+      if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
+    }
+    // Invalidations of keys the client changed itself follow its reply, replies off or not.
+    tracking?.afterCommand(client, argv);
   }
 
   private dispatch(client: Client, argv: Buffer[]): void {
@@ -395,6 +409,7 @@ export class Server {
       }
     }
     this.callDepth--;
+    if (client.tracking !== null && cmd.has(Flag.Readonly)) this.tracking.remember(client, cmd, argv);
     const changed = keyspace.changes - changesBefore;
     const propagation = ctx.propagation;
     if (propagation === Propagation.Force || (changed > 0 && propagation === Propagation.AsChanged)) {
@@ -449,6 +464,7 @@ export class Server {
     // so the dataset stays as the pauser saw it.
     if (this.activeExpire && this.pause === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
+    if (this.tracking.clients > 0) this.tracking.limitUsedSlots();
     const now = this.keyspace.clock.now();
     this.rates.ops.sample(now, this.stats.commandsProcessed);
     this.rates.netInput.sample(now, this.stats.netInputBytes);

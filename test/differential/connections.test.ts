@@ -25,7 +25,7 @@ interface ConnectionScenario {
  * How long a connection must stay silent for a step's output to be complete. (A PING barrier
  * cannot work: inside MULTI it is queued, and in RESP2 subscribed mode it answers differently.)
  */
-const QUIET_MS = 60;
+const QUIET_MS = 100;
 
 const SCENARIOS: ConnectionScenario[] = [
   {
@@ -127,6 +127,140 @@ const SCENARIOS: ConnectionScenario[] = [
       [1, 'SET', 'mine', 'again'],
     ],
   },
+  {
+    name: 'client-side caching in RESP3: invalidation pushes, OPTIN/OPTOUT, NOLOOP, flushes, TRACKINGINFO',
+    connections: 3,
+    steps: [
+      [0, 'HELLO', '3'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+      [0, 'CLIENT', 'GETREDIR'],
+      [0, 'CLIENT', 'TRACKING', 'ON'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+      [0, 'CLIENT', 'GETREDIR'],
+      [0, 'MGET', 'a', 'b'],
+      [0, 'GET', 'c'],
+      [1, 'SET', 'a', '1'],
+      [1, 'SET', 'a', '2'],
+      [0, 'GET', 'a'],
+      [0, 'SET', 'a', 'mine'],
+      [0, 'GET', 'b'],
+      [1, 'MSET', 'b', '1', 'c', '2'],
+      [0, 'GET', 'a'],
+      [1, 'SELECT', '5'],
+      [1, 'DEL', 'a'],
+      [0, 'GET', 'a'],
+      [1, 'FLUSHDB'],
+      [0, 'GET', 'a'],
+      [0, 'FLUSHALL'],
+      [0, 'GET', 'x'],
+      [0, 'MULTI'],
+      [0, 'SET', 'x', '1'],
+      [0, 'GET', 'x'],
+      [0, 'SET', 'x', '2'],
+      [0, 'EXEC'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'NOLOOP'],
+      [0, 'GET', 'n'],
+      [0, 'SET', 'n', '1'],
+      [0, 'GET', 'n'],
+      [1, 'SELECT', '0'],
+      [1, 'SET', 'n', '2'],
+      [0, 'CLIENT', 'TRACKING', 'OFF'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTIN'],
+      [0, 'GET', 'o'],
+      [1, 'SET', 'o', '1'],
+      [0, 'CLIENT', 'CACHING', 'YES'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+      [0, 'GET', 'o'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+      [1, 'SET', 'o', '2'],
+      [0, 'CLIENT', 'CACHING', 'NO'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTOUT'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST'],
+      [0, 'CLIENT', 'TRACKING', 'OFF'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTOUT'],
+      [0, 'CLIENT', 'CACHING', 'NO'],
+      [0, 'GET', 'p'],
+      [0, 'GET', 'q'],
+      [1, 'MSET', 'p', '1', 'q', '1'],
+      [0, 'CLIENT', 'TRACKING', 'OFF'],
+      [1, 'SET', 'q', '2'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+    ],
+  },
+  {
+    name: 'CLIENT TRACKING option errors',
+    connections: 1,
+    steps: [
+      [0, 'CLIENT', 'TRACKING', 'MAYBE'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'NOSUCH'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'PREFIX', 'a'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'REDIRECT', 'x'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'REDIRECT', '999999'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'REDIRECT', '{id:0}', 'REDIRECT', '{id:0}'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'OPTIN'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTIN', 'OPTOUT'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'ab', 'PREFIX', 'a'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a', 'PREFIX', 'b'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'bc'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'c'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+      [0, 'CLIENT', 'TRACKING', 'ON'],
+      [0, 'CLIENT', 'CACHING', 'YES'],
+      [0, 'CLIENT', 'TRACKING', 'OFF'],
+      [0, 'CLIENT', 'CACHING', 'YES'],
+      [0, 'CLIENT', 'CACHING', 'MAYBE'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTIN'],
+      [0, 'CLIENT', 'CACHING', 'MAYBE'],
+      [0, 'CLIENT', 'CACHING', 'NO'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTOUT'],
+      [0, 'CLIENT', 'GETREDIR'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'OPTIN', 'REDIRECT', '{id:0}'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+    ],
+  },
+  {
+    name: 'client-side caching in RESP2: invalidations redirected to a subscribed connection, broken redirection',
+    connections: 3,
+    steps: [
+      [1, 'SUBSCRIBE', '__redis__:invalidate'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'REDIRECT', '{id:1}'],
+      [0, 'GET', 'k'],
+      [2, 'SET', 'k', 'v'],
+      [0, 'GET', 'k'],
+      [0, 'SET', 'k', 'mine'],
+      [0, 'GET', 'k'],
+      [2, 'FLUSHALL'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'REDIRECT', '{id:1}'],
+      [0, 'CLIENT', 'TRACKING', 'OFF'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'user:', 'PREFIX', 'job:', 'REDIRECT', '{id:1}'],
+      [2, 'MSET', 'user:2', 'a', 'user:1', 'b', 'other', 'c', 'job:9', 'd'],
+      [2, 'SET', 'user:1', 'again'],
+      [0, 'SET', 'user:3', 'x'],
+      [0, 'CLIENT', 'TRACKING', 'OFF'],
+      [0, 'HELLO', '3'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'REDIRECT', '{id:2}'],
+      [0, 'GET', 'k'],
+      [2, 'QUIT'],
+      [1, 'UNSUBSCRIBE'],
+      [1, 'SET', 'k', 'x'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+    ],
+  },
+  {
+    name: 'BCAST in RESP3 with NOLOOP: one array per prefix, sorted, own changes left out',
+    connections: 2,
+    steps: [
+      [0, 'HELLO', '3'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'NOLOOP', 'PREFIX', 'a', 'PREFIX', 'b'],
+      [1, 'MSET', 'b2', '1', 'a3', '1', 'a1', '1', 'c', '1'],
+      [0, 'MSET', 'a1', '2', 'a9', '2'],
+      [1, 'DEL', 'a1', 'b2'],
+      [0, 'CLIENT', 'TRACKINGINFO'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'c'],
+      [1, 'SET', 'c1', 'x'],
+      [0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a1'],
+    ],
+  },
 ];
 
 const skip = skipWithout('redis-server');
@@ -143,9 +277,9 @@ async function collect(conn: WireConnection): Promise<string> {
   return escapeBytes(Buffer.concat(replies)) + (conn.isClosed ? '<closed>' : '');
 }
 
-/** Client ids differ between servers: HELLO's id field is masked. */
+/** Client ids differ between servers: HELLO's id and redirection targets (when set) are masked. */
 function mask(text: string): string {
-  return text.replace(/(\$2\\r\\nid\\r\\n:)\d+/g, '$1<id>');
+  return text.replace(/(\$2\\r\\nid\\r\\n:)\d+/g, '$1<id>').replace(/((\$8\\r\\nredirect|tracking-redir-broken)\\r\\n:)[1-9]\d*/g, '$1<id>');
 }
 
 async function runOn(port: number, scenario: ConnectionScenario): Promise<string[]> {
@@ -157,7 +291,10 @@ async function runOn(port: number, scenario: ConnectionScenario): Promise<string
     for (const [from, ...args] of scenario.steps) {
       const argv = args.map((arg) => (typeof arg === 'string' ? arg.replace(/\{id:(\d+)\}/g, (_, n: string) => ids[Number(n)]!) : arg));
       conns[from]!.send(encodeCommand(argv));
+      // Every step answers its sender at least once: that reply first, then whatever follows.
+      const first = await conns[from]!.reply();
       const outputs = (await Promise.all(conns.map(collect))).map(mask);
+      outputs[from] = (first === null ? '<closed>' : mask(escapeBytes(first))) + outputs[from];
       transcript.push(outputs.map((out, i) => `  [${i}] ${out}`).join('\n'));
     }
   } finally {

@@ -22,6 +22,7 @@ import { clientUnblock } from '../blocking.ts';
 import { validClientName } from '../connection.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
+import { trackingSubcommands } from '../tracking.ts';
 
 /** Redis's getClientTypeByName; a Mnemo connection is a normal client or, while subscribed, a pubsub one. */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
@@ -42,6 +43,9 @@ function flagsOf(client: Client): string {
   if (client.pubsub !== null) flags += 'P';
   if (client.multi !== null) flags += 'x';
   if (client.blocked !== null) flags += 'b';
+  if (client.tracking !== null) flags += 't';
+  if (client.tracking?.brokenRedirect) flags += 'R';
+  if (client.tracking?.bcast) flags += 'B';
   if (client.closeAfterReply) flags += 'c';
   // A unix-socket client's address is the socket's path (TCP addresses never start with "/").
   if (client.addr.startsWith('/')) flags += 'U';
@@ -83,7 +87,7 @@ export function clientInfoLine(server: Server, client: Client): string {
     'events=r',
     `cmd=${client.lastCommand}`,
     `user=${client.user}`,
-    'redir=-1',
+    `redir=${client.tracking?.redirect ?? -1}`,
     `resp=${client.resp}`,
     `lib-name=${client.libName}`,
     `lib-ver=${client.libVersion}`,
@@ -229,6 +233,10 @@ function sub(name: string, handler: (ctx: CommandContext) => void): CommandSpec 
 }
 
 const HELP = [
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
   'GETNAME',
   '    Return the name of the current connection.',
   'ID',
@@ -267,6 +275,11 @@ const HELP = [
   '    * LIB-VER: the client lib version.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'NO-TOUCH (ON|OFF)',
@@ -312,6 +325,7 @@ export const clientCommands: CommandSpec[] = [
         w.ok();
       }),
       sub('help', ({ w }) => helpReply(w, 'CLIENT', HELP)),
+      ...trackingSubcommands,
     ],
   },
 ];
