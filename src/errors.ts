@@ -287,3 +287,28 @@ export const LIBRARY_ENGINE_NOT_FOUND = (engine: string) => `ERR Engine '${engin
 export const LIBRARY_NAME_MISSING = 'ERR Library name was not given';
 export const LIBRARY_NAME_INVALID = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 export const LIBRARY_NOT_FOUND = 'ERR Library not found';
+
+// Pub/sub.
+/** A command a RESP2 connection in subscribed mode may not run (Redis's processCommand). */
+export const subscribedModeOnly = (command: string) =>
+  `ERR Can't execute '${command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
+/** (P|S)SUBSCRIBE where the client cannot wait for messages (inside EXEC, for SSUBSCRIBE). */
+export const denyBlockingClient = (command: string) => `ERR ${command} isn't allowed for a DENY BLOCKING client`;
+
+// Client-side caching: CLIENT TRACKING and CLIENT CACHING.
+export const REDIRECT_ONCE = 'ERR A client can only redirect to a single other client';
+export const REDIRECT_NO_SUCH_CLIENT = 'ERR The client ID you want redirect to does not exist';
+export const TRACKING_PREFIX_NEEDS_BCAST = 'ERR PREFIX option requires BCAST mode to be enabled';
+export const TRACKING_BCAST_SWITCH =
+  "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+export const TRACKING_BCAST_WITH_OPTIN = 'ERR OPTIN and OPTOUT are not compatible with BCAST';
+export const TRACKING_OPTIN_AND_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+export const TRACKING_OPTIN_SWITCH =
+  "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+export const prefixOverlapsExisting = (prefix: string, existing: string) =>
+  `ERR Prefix '${prefix}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`;
+export const prefixOverlapsProvided = (prefix: string, other: string) =>
+  `ERR Prefix '${prefix}' overlaps with another provided prefix '${other}'. Prefixes for a single client must not overlap.`;
+export const CACHING_NEEDS_TRACKING = 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled';
+export const CACHING_YES_NEEDS_OPTIN = 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.';
+export const CACHING_NO_NEEDS_OPTOUT = 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.';

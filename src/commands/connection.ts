@@ -22,6 +22,8 @@ import type { CommandContext, CommandSpec } from './spec.ts';
 
 const PONG = Buffer.from('+PONG\r\n');
 const RESET = Buffer.from('+RESET\r\n');
+const PONG_WORD = Buffer.from('$4\r\npong\r\n');
+const EMPTY = Buffer.alloc(0);
 
 function checkPassword(ctx: CommandContext, user: string, password: Buffer): void {
   // Without requirepass the default user is "nopass": any password is accepted.
@@ -93,9 +95,14 @@ export function validClientName(name: Buffer): string {
 export const connectionCommands: CommandSpec[] = [
   {
     name: 'ping',
-    handler: ({ argv, w }) => {
+    handler: ({ argv, client, w }) => {
       if (argv.length > 2) throw new CommandError(wrongArity('ping'));
-      if (argv.length === 1) w.raw(PONG);
+      // A subscribed RESP2 connection reads only arrays: PING answers as a message would.
+      if (client.pubsub !== null && client.resp === 2) {
+        w.array(2);
+        w.raw(PONG_WORD);
+        w.bulk(argv.length === 1 ? EMPTY : argv[1]!);
+      } else if (argv.length === 1) w.raw(PONG);
       else w.bulk(argv[1]!);
     },
   },
@@ -151,6 +158,8 @@ export const connectionCommands: CommandSpec[] = [
       client.authenticated = !server.needsAuth;
       client.user = 'default';
       server.watches.unwatch(client);
+      server.pubsub.removeClient(client);
+      server.tracking.disable(client);
       w.raw(RESET);
     },
   },

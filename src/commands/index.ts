@@ -20,6 +20,7 @@ import { hyperloglogCommands } from './hyperloglog.ts';
 import { geoCommands } from './geo.ts';
 import { aofCommands } from '../persistence/aof/commands.ts';
 import { scriptingCommands } from './scripting.ts';
+import { pubsubCommands } from './pubsub.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -41,4 +42,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...geoCommands,
   ...aofCommands,
   ...scriptingCommands,
+  ...pubsubCommands,
 ];

@@ -5,6 +5,8 @@ import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
 import type { RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';
 import type { BlockedWait } from './blocking.ts';
+import type { ClientSubscriptions } from '../pubsub/pubsub.ts';
+import type { TrackingState } from '../tracking/tracking.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -45,6 +47,15 @@ export class Client {
   blocked: BlockedWait | null = null;
   /** Sends the replies written since and runs the commands held while blocked; set by the transport. */
   resume: () => void = () => {};
+  /** Channels, patterns and shard channels subscribed (see pubsub/); null while there are none. */
+  pubsub: ClientSubscriptions | null = null;
+  /** CLIENT TRACKING's mode (see tracking/); null while tracking is off. */
+  tracking: TrackingState | null = null;
+  /**
+   * Sends what was written to this client while another one ran (pub/sub messages,
+   * invalidations) at the end of the event-loop turn; set by the transport.
+   */
+  wake: () => void = () => {};
   /** Closes the connection now; set by the transport that owns it. */
   kill: () => void = () => {
     this.killed = true;

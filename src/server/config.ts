@@ -192,6 +192,12 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   memory('memcached-max-item-size', '1mb', 1024, 1024 * 1024 * 1024, FIXED),
   // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
   int('sql-port', 0, 0, 65535, FIXED),
+  // Pub/sub, keyspace notifications and client-side caching
+  int('tracking-table-max-keys', 1000000, 0, LONG_MAX),
+  text('notify-keyspace-events', '', {
+    validate: (value) => (parseNotifyFlags(value) < 0 ? INVALID_NOTIFY_CLASS : null),
+    normalize: (value) => formatNotifyFlags(parseNotifyFlags(value)),
+  }),
 
   ...stored(
     'ACLs, protected mode and modules are not built yet',
@@ -334,11 +340,6 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     memory('stream-node-max-bytes', '4096', 0, LONG_MAX),
     int('stream-node-max-entries', 100, 0, LONG_MAX),
     int('busy-reply-threshold', 5000, 0, LONG_MAX, { aliases: ['lua-time-limit'] }),
-    int('tracking-table-max-keys', 1000000, 0, LONG_MAX),
-    text('notify-keyspace-events', '', {
-      validate: (value) => (parseNotifyFlags(value) < 0 ? INVALID_NOTIFY_CLASS : null),
-      normalize: (value) => formatNotifyFlags(parseNotifyFlags(value)),
-    }),
     int('slowlog-log-slower-than', 10000, -1, LONG_MAX),
     int('slowlog-max-len', 128, 0, LONG_MAX),
     int('latency-monitor-threshold', 0, 0, LONG_MAX),

@@ -77,6 +77,7 @@ export class RedisListener {
       client.killed = true;
       socket.destroy();
     };
+    client.wake = () => this.queueFlush(conn);
     client.resume = () => {
       if (this.connections.has(client.id)) this.process(conn);
     };
@@ -156,7 +157,9 @@ export class RedisListener {
 
   /** Closes, as Redis does, a client whose unread replies pass client-output-buffer-limit. */
   private enforceOutputLimit(conn: Connection): void {
-    const limit = this.server.outputLimits.normal;
+    // Subscribed clients are of the pubsub class (Redis's getClientType).
+    const limits = this.server.outputLimits;
+    const limit = conn.client.pubsub === null ? limits.normal : limits.pubsub;
     if (limit.hard === 0 && limit.soft === 0) return;
     const state = checkOutputLimit(limit, conn.socket.writableLength, conn.softLimitSince, this.server.keyspace.clock.now());
     if (state >= 0) {

@@ -35,6 +35,10 @@ import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
 import { Logger } from './log.ts';
 import { Snapshots } from '../persistence/snapshots.ts';
+import { PubSub } from '../pubsub/pubsub.ts';
+import { refuseInSubscribedMode } from '../commands/pubsub.ts';
+import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
+import { Tracking } from '../tracking/tracking.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -126,6 +130,12 @@ export class Server {
   readonly effects: Effects;
   /** WATCHed keys. */
   readonly watches: WatchRegistry;
+  /** Pub/sub channels, patterns and their subscribers; publish() is for other modules too. */
+  readonly pubsub = new PubSub();
+  /** Client-side caching: tracked keys, BCAST prefixes, invalidations. */
+  readonly tracking: Tracking;
+  /** The client whose command runs (Redis's current_client); null outside commands (cron, Memcached). */
+  currentClient: Client | null = null;
   /** INFO run_id: random per server start. */
   readonly runId = randomHex();
   /** INFO master_replid; DEBUG CHANGE-REPL-ID replaces it. */
@@ -195,6 +205,8 @@ export class Server {
     this.effects = new Effects(this.keyspace);
     this.watches = new WatchRegistry(this.keyspace);
     this.blocking = new BlockingRegistry(this);
+    this.addCheck(refuseInSubscribedMode);
+    this.tracking = new Tracking(this);
     const applyEffectsConfig = () => {
       this.effects.setNotifyFlags(parseNotifyFlags(this.config.givenValue('notify-keyspace-events')));
       this.effects.lazyExpire = this.config.bool('lazyfree-lazy-expire');
@@ -204,6 +216,7 @@ export class Server {
       if (name === 'notify-keyspace-events' || name === 'lazyfree-lazy-expire') applyEffectsConfig();
     });
     this.persistence = new Snapshots(this);
+    publishKeyspaceEvents(this);
     this.stats = {
       startedAt: clock.now(),
       connectionsReceived: 0,
@@ -236,6 +249,8 @@ export class Server {
     this.clients.delete(client.id);
     this.blocking.remove(client);
     this.watches.unwatch(client);
+    this.pubsub.removeClient(client);
+    this.tracking.disable(client);
   }
 
   /** Adds a check to the gate's check step; returns the function that removes it. */
@@ -304,15 +319,22 @@ export class Server {
     // the command that set it and the one after.
     const skipping = client.replyMode === 'skip';
     const mark = w.mark();
+    const tracking = this.tracking.clients > 0 ? this.tracking : null;
+    tracking?.limitUsedSlots();
+    this.currentClient = client;
     this.effects.beginUnit();
     this.dispatch(client, argv);
     this.effects.endUnit();
+    this.currentClient = null;
     // As after call() in Redis's processCommand: clients blocked on keys the command (or a
     // whole EXEC) filled are served before the next command runs, each as a unit of its own.
     if (this.callDepth === 0 && this.scriptCaller === null && this.blocking.hasReady) this.blocking.serveReady();
-    if (client.replyMode === 'on') return;
-    w.rewind(mark);
-    if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
+    if (client.replyMode !== 'on') {
+      w.rewind(mark);
+      if (skipping && client.replyMode === 'skip') client.replyMode = 'on';
+    }
+    // Invalidations of keys the client changed itself follow its reply, replies off or not.
+    tracking?.afterCommand(client, argv);
   }
 
   private dispatch(client: Client, argv: Buffer[]): void {
@@ -403,6 +425,7 @@ export class Server {
       }
     }
     this.callDepth--;
+    if (client.tracking !== null && cmd.has(Flag.Readonly)) this.tracking.remember(client, cmd, argv);
     const changed = keyspace.changes - changesBefore;
     const propagation = ctx.propagation;
     if (propagation === Propagation.Force || (changed > 0 && propagation === Propagation.AsChanged)) {
@@ -458,6 +481,7 @@ export class Server {
     if (this.activeExpire && this.pause === null && this.scriptCaller === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
     this.persistence.cron();
+    if (this.tracking.clients > 0) this.tracking.limitUsedSlots();
     const now = this.keyspace.clock.now();
     this.rates.ops.sample(now, this.stats.commandsProcessed);
     this.rates.netInput.sample(now, this.stats.netInputBytes);

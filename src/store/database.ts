@@ -178,6 +178,11 @@ export class Database implements ByteSink {
     return this.find(key) >= 0;
   }
 
+  /** The entry for `key` even past its TTL (Redis's dictFind, for WATCH), or -1; nothing is deleted. */
+  findIncludingExpired(key: Uint8Array): number {
+    return this.findRaw(key, 0, key.length);
+  }
+
   typeOf(id: number): ValueType {
     return (this.meta(id) & 0xf) as ValueType;
   }

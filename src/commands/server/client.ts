@@ -22,8 +22,9 @@ import { clientUnblock } from '../blocking.ts';
 import { validClientName } from '../connection.ts';
 import type { CommandContext, CommandSpec } from '../spec.ts';
 import { helpReply } from './help.ts';
+import { trackingSubcommands } from '../tracking.ts';
 
-/** Redis's getClientTypeByName; every Mnemo connection is a normal client for now. */
+/** Redis's getClientTypeByName; a Mnemo connection is a normal client or, while subscribed, a pubsub one. */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 
 function clientType(name: Buffer): string {
@@ -32,10 +33,19 @@ function clientType(name: Buffer): string {
   return type === 'slave' ? 'replica' : type;
 }
 
+/** Redis's getClientType for the kinds of clients Mnemo has. */
+function typeOf(client: Client): string {
+  return client.pubsub === null ? 'normal' : 'pubsub';
+}
+
 function flagsOf(client: Client): string {
   let flags = '';
+  if (client.pubsub !== null) flags += 'P';
   if (client.multi !== null) flags += 'x';
   if (client.blocked !== null) flags += 'b';
+  if (client.tracking !== null) flags += 't';
+  if (client.tracking?.brokenRedirect) flags += 'R';
+  if (client.tracking?.bcast) flags += 'B';
   if (client.closeAfterReply) flags += 'c';
   // A unix-socket client's address is the socket's path (TCP addresses never start with "/").
   if (client.addr.startsWith('/')) flags += 'U';
@@ -60,9 +70,9 @@ export function clientInfoLine(server: Server, client: Client): string {
     `idle=${Math.floor((now - client.lastInteraction) / 1000)}`,
     `flags=${flagsOf(client)}`,
     `db=${client.db}`,
-    'sub=0',
-    'psub=0',
-    'ssub=0',
+    `sub=${client.pubsub?.channels.size ?? 0}`,
+    `psub=${client.pubsub?.patterns.size ?? 0}`,
+    `ssub=${client.pubsub?.shardChannels.size ?? 0}`,
     `multi=${client.multi === null ? -1 : client.multi.length}`,
     `qbuf=${server.listener?.connections.get(client.id)?.parser.pendingBytes ?? 0}`,
     'qbuf-free=0',
@@ -77,7 +87,7 @@ export function clientInfoLine(server: Server, client: Client): string {
     'events=r',
     `cmd=${client.lastCommand}`,
     `user=${client.user}`,
-    'redir=-1',
+    `redir=${client.tracking?.redirect ?? -1}`,
     `resp=${client.resp}`,
     `lib-name=${client.libName}`,
     `lib-ver=${client.libVersion}`,
@@ -88,7 +98,7 @@ function clientList({ argv, server, w }: CommandContext): void {
   let clients = [...server.clients.values()];
   if (argv.length === 4 && argv[2]!.toString().toLowerCase() === 'type') {
     const type = clientType(argv[3]!);
-    if (type !== 'normal') clients = [];
+    clients = clients.filter((client) => typeOf(client) === type);
   } else if (argv.length > 3 && argv[2]!.toString().toLowerCase() === 'id') {
     clients = [];
     for (let i = 3; i < argv.length; i++) {
@@ -147,7 +157,7 @@ function parseKillFilter(argv: readonly Buffer[]): KillFilter {
 function matches(client: Client, caller: Client, filter: KillFilter): boolean {
   return (
     (filter.id === undefined || client.id === filter.id) &&
-    (filter.type === undefined || filter.type === 'normal') &&
+    (filter.type === undefined || filter.type === typeOf(client)) &&
     (filter.addr === undefined || client.addr === filter.addr) &&
     (filter.laddr === undefined || client.laddr === filter.laddr) &&
     (filter.user === undefined || client.user === filter.user) &&
@@ -223,6 +233,10 @@ function sub(name: string, handler: (ctx: CommandContext) => void): CommandSpec 
 }
 
 const HELP = [
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
   'GETNAME',
   '    Return the name of the current connection.',
   'ID',
@@ -261,6 +275,11 @@ const HELP = [
   '    * LIB-VER: the client lib version.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'NO-TOUCH (ON|OFF)',
@@ -306,6 +325,7 @@ export const clientCommands: CommandSpec[] = [
         w.ok();
       }),
       sub('help', ({ w }) => helpReply(w, 'CLIENT', HELP)),
+      ...trackingSubcommands,
     ],
   },
 ];

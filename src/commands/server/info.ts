@@ -99,7 +99,7 @@ const clientsSection: Section = (server) => [
   ['client_recent_max_input_buffer', 0],
   ['client_recent_max_output_buffer', 0],
   ['blocked_clients', server.blocking.count],
-  ['tracking_clients', 0],
+  ['tracking_clients', server.tracking.clients],
   ['clients_in_timeout_table', server.blocking.timed],
 ];
 
@@ -182,8 +182,14 @@ const statsSection: Section = (server) => {
     ['evicted_clients', 0],
     ['keyspace_hits', ks.hits],
     ['keyspace_misses', ks.misses],
+    ['pubsub_channels', server.pubsub.channels.size],
+    ['pubsub_patterns', server.pubsub.patterns.size],
+    ['pubsubshard_channels', server.pubsub.shardChannels.size],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
+    ['tracking_total_keys', server.tracking.totalKeys],
+    ['tracking_total_items', server.tracking.totalItems],
+    ['tracking_total_prefixes', server.tracking.totalPrefixes],
     ['unexpected_error_replies', 0],
     ['total_error_replies', s.totalErrorReplies],
   ];
