@@ -5,6 +5,7 @@ import { ReplyWriter, type RespVersion } from '../protocol/resp/writer.ts';
 import type { RegisteredCommand } from '../commands/registry.ts';
 import type { CommandContext } from '../commands/spec.ts';
 import type { BlockedWait } from './blocking.ts';
+import type { User } from '../security/acl.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -20,7 +21,8 @@ export class Client {
   libName = '';
   libVersion = '';
   authenticated: boolean;
-  user = 'default';
+  /** The ACL user the client runs as; Server.createClient starts it as the default user. */
+  user!: User;
   replyMode: ReplyMode = 'on';
   noEvict = false;
   noTouch = false;

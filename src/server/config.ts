@@ -192,14 +192,15 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
   int('sql-port', 0, 0, 65535, FIXED),
 
+  // ACLs (src/security/)
+  text('aclfile', '', FIXED),
+  int('acllog-max-len', 128, 0, LONG_MAX),
+  choice('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
+  bool('protected-mode', true),
   ...stored(
-    'ACLs, protected mode and modules are not built yet',
-    bool('protected-mode', true),
+    'protected configs and the MODULE command are not built yet',
     choice('enable-protected-configs', 'no', PROTECTED_ACTION, FIXED),
     choice('enable-module-command', 'no', PROTECTED_ACTION, FIXED),
-    text('aclfile', '', FIXED),
-    int('acllog-max-len', 128, 0, LONG_MAX),
-    choice('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   ),
   ...stored(
     'persistence is not built yet',
@@ -437,6 +438,10 @@ export class Config {
   private readonly defaults = new Map<string, string>();
   private readonly numbers = new Map<string, number>();
   private readonly listeners: ((name: string, value: string) => void)[] = [];
+  /** The config file's `user` lines (name, then rules), loaded once the server exists. */
+  readonly userLines: string[][] = [];
+  /** The config file's `rename-command` lines: [original name, new name or "" to remove it]. */
+  readonly renamedCommands: [string, string][] = [];
 
   constructor(readonly table: readonly ConfigDef[] = CONFIG_DEFS) {
     for (const def of table) {

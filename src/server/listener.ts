@@ -7,6 +7,8 @@ import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 import { EndOfTurn, closeAll, listenOnAll, listenOnPath } from './tcp.ts';
 import { checkOutputLimit } from './output-limits.ts';
+import { protectedModeRefuses } from '../security/protected-mode.ts';
+import { PROTECTED_MODE_DENIED } from '../errors.ts';
 
 export interface Connection {
   client: Client;
@@ -63,6 +65,11 @@ export class RedisListener {
     if (this.connections.size >= server.config.number('maxclients')) {
       server.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (protectedModeRefuses(server, socket.remoteAddress)) {
+      server.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_DENIED);
       return;
     }
     const client = server.createClient(addr, laddr, (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);

@@ -7,7 +7,7 @@ import { MNEMO_VERSION, REDIS_VERSION } from '../version.ts';
 import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
 import { configWords } from './config.ts';
-import { applyLines, type StartupLine } from './startup.ts';
+import { applyLines, fatal, StartupError, type StartupLine } from './startup.ts';
 import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
 import { SqlEngine } from '../analytics/engine.ts';
@@ -83,6 +83,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : 'Warning: no config file specified, using the default config. In order to specify a config file use mnemo-server /path/to/redis.conf',
   );
   for (const note of notes) log.log(note.level, note.message);
+  for (const [from, to] of config.renamedCommands) {
+    const problem = server.commands.rename(from, to);
+    if (problem !== null) throw fatal(MNEMO_VERSION, problem, `>>> 'rename-command ${from} ${to === '' ? '""' : to}'\n`);
+  }
+  const aclProblem = server.acl.loadAtStartup(config.userLines);
+  if (aclProblem !== null) {
+    log.warning(aclProblem);
+    throw new StartupError(aclProblem);
+  }
   // CONFIG SET of such a setting is logged as at start-up.
   config.onChange((name) => {
     const note = config.unsupportedNote(name);
