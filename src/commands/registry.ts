@@ -201,6 +201,8 @@ export class RegisteredCommand implements KeyedCommand {
   readonly hasKeys: boolean;
   readonly getKeys: KeyProc | undefined;
   readonly stats: CommandStats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+  /** Index into ACL selectors' permission arrays, given by the server's access control (src/security/acl.ts). */
+  aclId = -1;
   readonly subcommands: readonly RegisteredCommand[];
 
   constructor(

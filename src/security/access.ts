@@ -29,6 +29,10 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import { AclCommands, applyUserRule, Denial, KeyCache, mergeSelectorArguments, RuleError, Selector, User, type DenialKind } from './acl.ts';
 
+// Module-local copies: imported bindings cost a getter call per use under tsx.
+const ALLOWED = Denial.None;
+const DENIED_COMMAND = Denial.Command;
+
 /** Where a denial happened (ACL LOG's context). */
 export type LogContext = 'toplevel' | 'multi' | 'lua';
 
@@ -159,17 +163,17 @@ export class AccessControl {
 
   /** Whether `user` may run `argv` (Redis's ACLCheckAllUserCommandPerm); for a key or channel denial, the argument is at deniedPosition. */
   checkUser(user: User, cmd: RegisteredCommand, argv: readonly Buffer[]): DenialKind {
-    if (user.unrestricted) return Denial.None;
+    if (user.unrestricted) return ALLOWED;
     const cache = this.keyCache;
     cache.ready = false;
     // With several selectors the one reported is the most specific failure, then the latest argument.
-    let relevant: DenialKind = Denial.Command;
+    let relevant: DenialKind = DENIED_COMMAND;
     let lastPosition = 0;
     const at = this.deniedAt;
     for (const selector of user.selectors) {
       at.position = 0;
       const result = selector.check(cmd, argv, cache, at);
-      if (result === Denial.None) return Denial.None;
+      if (result === ALLOWED) return ALLOWED;
       if (result > relevant || (result === relevant && at.position > lastPosition)) {
         relevant = result;
         lastPosition = at.position;
@@ -192,7 +196,7 @@ export class AccessControl {
     const user = client.user;
     if (user.unrestricted) return null;
     const denial = this.checkUser(user, cmd, argv);
-    if (denial === Denial.None) return null;
+    if (denial === ALLOWED) return null;
     this.logDenial(client, denial, this.contextOf(client), cmd, argv);
     if (denial === Denial.Command) return nopermCommand(cmd.fullName);
     return denial === Denial.Key ? NOPERM_KEY : NOPERM_CHANNEL;

@@ -11,6 +11,16 @@ import { stringMatch } from '../util/glob.ts';
 export const Denial = { None: 0, Command: 1, Key: 2, Auth: 3, Channel: 4 } as const;
 export type DenialKind = (typeof Denial)[keyof typeof Denial];
 
+// Imported bindings cost a getter call per use under tsx (the server runs through it), so the
+// check's hot path reads module-local copies.
+const NO_AUTH = Flag.NoAuth;
+const KEY_READS = KeyFlag.Access;
+const KEY_WRITES = KeyFlag.Insert | KeyFlag.Delete | KeyFlag.Update;
+const ALLOWED = 0;
+const DENIED_COMMAND = 1;
+const DENIED_KEY = 2;
+const DENIED_CHANNEL = 4;
+
 /** Key permissions of a pattern: %R~, %W~, or both (~ and %RW~). */
 const READ = 1;
 const WRITE = 2;
@@ -37,7 +47,8 @@ const FIRST_ARG_OF_SUBCOMMAND = 'Allowing first-arg of a subcommand is not suppo
 export class AclCommands {
   readonly byId: RegisteredCommand[] = [];
   readonly top: readonly RegisteredCommand[];
-  private readonly ids = new Map<RegisteredCommand, number>();
+  /** The channel arguments ACLs check, by command id. */
+  readonly channelArgs: (ChannelArgs | undefined)[] = [];
   private readonly byName = new Map<string, RegisteredCommand>();
 
   constructor(table: CommandTable) {
@@ -49,8 +60,9 @@ export class AclCommands {
   }
 
   private add(cmd: RegisteredCommand): void {
-    this.ids.set(cmd, this.byId.length);
+    cmd.aclId = this.byId.length;
     this.byId.push(cmd);
+    this.channelArgs.push(CHANNEL_COMMANDS.get(cmd.fullName));
     this.byName.set(cmd.fullName, cmd);
   }
 
@@ -59,7 +71,7 @@ export class AclCommands {
   }
 
   id(cmd: RegisteredCommand): number {
-    return this.ids.get(cmd)!;
+    return cmd.aclId;
   }
 
   /** "get" or "client|list", in any case; undefined for anything else. */
@@ -75,8 +87,33 @@ export class AclCommands {
 
 interface KeyPattern {
   text: string;
-  bytes: Buffer;
+  /** Matches a key against the pattern (see globMatcher). */
+  matches: (key: Uint8Array) => boolean;
   perms: number;
+}
+
+const GLOB_SPECIAL = /[*?[\\]/;
+
+/**
+ * A matcher for a glob: the common shapes (a literal, a literal prefix then "*", "*") are
+ * compared directly, since the gate matches every key of a restricted user's commands; any
+ * other pattern goes through Redis's glob matcher.
+ */
+export function globMatcher(text: string): (key: Uint8Array) => boolean {
+  const bytes = Buffer.from(text, 'latin1');
+  if (text === '*') return () => true;
+  if (!GLOB_SPECIAL.test(text)) return (key) => key.length === bytes.length && startsWith(key, bytes);
+  if (text.endsWith('*') && !GLOB_SPECIAL.test(text.slice(0, -1))) {
+    const prefix = bytes.subarray(0, bytes.length - 1);
+    return (key) => key.length >= prefix.length && startsWith(key, prefix);
+  }
+  return (key) => stringMatch(bytes, key);
+}
+
+/** A plain loop: Buffer.equals over a subarray costs more than the comparison for short keys. */
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
 }
 
 function patternString(pattern: KeyPattern): string {
@@ -84,8 +121,14 @@ function patternString(pattern: KeyPattern): string {
   return prefix + pattern.text;
 }
 
+interface ChannelArgs {
+  /** All arguments from the first (subscribe) or the first only (publish). */
+  all: boolean;
+  pattern: boolean;
+}
+
 /** Channel arguments of the commands whose channels ACLs check (Redis's getChannelsFromCommand, publish and subscribe only). */
-const CHANNEL_COMMANDS = new Map<string, { all: boolean; pattern: boolean }>([
+const CHANNEL_COMMANDS = new Map<string, ChannelArgs>([
   ['publish', { all: false, pattern: false }],
   ['spublish', { all: false, pattern: false }],
   ['subscribe', { all: true, pattern: false }],
@@ -200,7 +243,7 @@ export class Selector {
     if (this.allKeys) throw new RuleError(KEY_AFTER_ALL);
     const existing = this.keys.find((pattern) => pattern.text === text);
     if (existing !== undefined) existing.perms |= perms;
-    else this.keys.push({ text, bytes: Buffer.from(text, 'latin1'), perms });
+    else this.keys.push({ text, matches: globMatcher(text), perms });
   }
 
   private commandRule(name: string, allow: boolean): void {
@@ -334,13 +377,13 @@ export class Selector {
 
   /** Whether this selector lets `argv` run: Denial.None, or why not with the argument at fault in `at.position`. */
   check(cmd: RegisteredCommand, argv: readonly Buffer[], cache: KeyCache, at: { position: number }): DenialKind {
-    if (!this.allCommands && !cmd.has(Flag.NoAuth)) {
-      const id = this.commands.id(cmd);
+    if (!this.allCommands && !cmd.has(NO_AUTH)) {
+      const id = cmd.aclId;
       if (this.allowed[id] !== 1) {
         const args = this.firstArgs.get(id);
-        if (args === undefined || argv.length < 2) return Denial.Command;
+        if (args === undefined || argv.length < 2) return DENIED_COMMAND;
         const first = argv[1]!.toString('latin1').toLowerCase();
-        if (!args.some((arg) => arg.toLowerCase() === first)) return Denial.Command;
+        if (!args.some((arg) => arg.toLowerCase() === first)) return DENIED_COMMAND;
       }
     }
     if (!this.allKeys && cmd.hasKeys) {
@@ -353,31 +396,31 @@ export class Selector {
         const position = keys.positions[i]!;
         if (!this.keyAllowed(argv[position]!, keys.flags[i]!)) {
           at.position = position;
-          return Denial.Key;
+          return DENIED_KEY;
         }
       }
     }
     if (!this.allChannels) {
-      const channels = CHANNEL_COMMANDS.get(cmd.fullName);
+      const channels = this.commands.channelArgs[cmd.aclId];
       if (channels !== undefined) {
         const last = channels.all ? argv.length - 1 : 1;
         for (let i = 1; i <= last && i < argv.length; i++) {
           if (!this.channelAllowed(argv[i]!, channels.pattern)) {
             at.position = i;
-            return Denial.Channel;
+            return DENIED_CHANNEL;
           }
         }
       }
     }
-    return Denial.None;
+    return ALLOWED;
   }
 
   private keyAllowed(key: Buffer, specFlags: number): boolean {
     let needed = 0;
-    if (specFlags & KeyFlag.Access) needed |= READ;
-    if (specFlags & (KeyFlag.Insert | KeyFlag.Delete | KeyFlag.Update)) needed |= WRITE;
+    if (specFlags & KEY_READS) needed |= READ;
+    if (specFlags & KEY_WRITES) needed |= WRITE;
     for (const pattern of this.keys) {
-      if ((pattern.perms & needed) === needed && stringMatch(pattern.bytes, key)) return true;
+      if ((pattern.perms & needed) === needed && pattern.matches(key)) return true;
     }
     return false;
   }
