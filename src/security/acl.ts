@@ -101,7 +101,8 @@ const GLOB_SPECIAL = /[*?[\\]/;
  */
 export function globMatcher(text: string): (key: Uint8Array) => boolean {
   const bytes = Buffer.from(text, 'latin1');
-  if (text === '*') return () => true;
+  // Redis's matcher never matches an empty key with a non-empty pattern, "*" included.
+  if (text === '*') return (key) => key.length > 0;
   if (!GLOB_SPECIAL.test(text)) return (key) => key.length === bytes.length && startsWith(key, bytes);
   if (text.endsWith('*') && !GLOB_SPECIAL.test(text.slice(0, -1))) {
     const prefix = bytes.subarray(0, bytes.length - 1);
