@@ -72,6 +72,7 @@ export class AccessControl {
   readonly defaultUser: User;
   /** Newest first. */
   readonly log: LogEntry[] = [];
+  private readonly userChangeListeners: ((user: User) => void)[] = [];
   /** The argument a denial is about (the key or channel), set by checkUser. */
   private readonly deniedAt = { position: 0 };
   private readonly keyCache = new KeyCache();
@@ -125,8 +126,20 @@ export class AccessControl {
       }
     }
     if (existing === undefined) this.users.set(name, staged);
-    else existing.copyFrom(staged);
+    else {
+      existing.copyFrom(staged);
+      for (const listener of this.userChangeListeners) listener(existing);
+    }
     return null;
+  }
+
+  /**
+   * Told when an existing user's rules change (ACL SETUSER, and the default user on ACL LOAD):
+   * pub/sub closes the user's subscribers whose channels the new rules no longer allow
+   * (Redis's ACLKillPubsubClientsIfNeeded), using User.allowsChannel.
+   */
+  onUserChanged(listener: (user: User) => void): void {
+    this.userChangeListeners.push(listener);
   }
 
   /** Deletes a user and closes the connections authenticated as it; the caller gets its reply first. */
@@ -336,6 +349,7 @@ export class AccessControl {
     const newDefault = users.get('default');
     if (newDefault !== undefined) this.defaultUser.copyFrom(newDefault);
     else this.resetDefaultUser();
+    for (const listener of this.userChangeListeners) listener(this.defaultUser);
     users.set('default', this.defaultUser);
     this.users.clear();
     for (const [name, user] of users) this.users.set(name, user);

@@ -509,6 +509,11 @@ export class User {
     return parts.join(' ');
   }
 
+  /** Whether some selector lets the user publish or subscribe to `channel` (a pattern subscription needs that very pattern). */
+  allowsChannel(channel: Buffer, isPattern: boolean): boolean {
+    return this.selectors.some((selector) => selector.channelAllowed(channel, isPattern));
+  }
+
   /** Whether `password` authenticates this user (Redis's checkPasswordBasedAuth, less the lookup). */
   accepts(password: Uint8Array): boolean {
     if (!this.enabled) return false;

@@ -190,3 +190,14 @@ test('EXEC refuses a queued command the user may no longer run, with the reason,
   const [entry] = logEntries(h);
   assert.deepEqual([entry!.reason, entry!.context, entry!.object], ['command', 'multi', 'set']);
 });
+
+test('changing a user tells pub/sub, which can ask whether its channels are still allowed', () => {
+  const h = new Harness();
+  const changed: string[] = [];
+  h.server.acl.onUserChanged((user) => changed.push(`${user.name}:${user.allowsChannel(Buffer.from('news.1'), false)}:${user.allowsChannel(Buffer.from('news.*'), true)}`));
+  h.run('ACL', 'SETUSER', 'sub', 'on', 'nopass', '&news.*');
+  assert.deepEqual(changed, [], 'creating a user changes nobody');
+  h.run('ACL', 'SETUSER', 'sub', 'resetchannels', '&news.1');
+  h.run('ACL', 'SETUSER', 'sub', '(&news.*)');
+  assert.deepEqual(changed, ['sub:true:false', 'sub:true:true']);
+});
