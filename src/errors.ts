@@ -312,3 +312,45 @@ export const prefixOverlapsProvided = (prefix: string, other: string) =>
 export const CACHING_NEEDS_TRACKING = 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled';
 export const CACHING_YES_NEEDS_OPTIN = 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.';
 export const CACHING_NO_NEEDS_OPTOUT = 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.';
+
+// ---- ACLs (Redis 7.0's acl.c and processCommand) ---------------------------------------------
+
+export const nopermCommand = (name: string) => `NOPERM this user has no permissions to run the '${name}' command`;
+export const NOPERM_KEY = 'NOPERM this user has no permissions to access one of the keys used as arguments';
+export const NOPERM_CHANNEL = 'NOPERM this user has no permissions to access one of the channels used as arguments';
+/** ACL DRYRUN's answers (bulk strings, not errors). */
+export const dryrunCommand = (name: string) => `This user has no permissions to run the '${name}' command`;
+export const dryrunKey = (key: string) => `This user has no permissions to access the '${key}' key`;
+export const dryrunChannel = (channel: string) => `This user has no permissions to access the '${channel}' channel`;
+/** What a script's redis.call gets for a denied command (script_lua.c), by denial. */
+export const SCRIPT_DENIED_COMMAND = "The user executing the script can't run this command or subcommand";
+export const SCRIPT_DENIED_KEY = "The user executing the script can't access at least one of the keys mentioned in the command arguments";
+export const SCRIPT_DENIED_CHANNEL = "The user executing the script can't publish to the channel mentioned in the command";
+/** EXEC's answer for a queued command the user may no longer run (the reason depends on the denial). */
+export const execNoperm = (reason: string) =>
+  `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${reason}`;
+export const EXEC_DENIED_COMMAND = 'no permission to execute the command or subcommand';
+export const EXEC_DENIED_KEY = 'no permission to touch the specified keys';
+export const EXEC_DENIED_CHANNEL = 'no permission to access one of the channels used as arguments';
+export const aclModifierError = (op: string, reason: string) => `ERR Error in ACL SETUSER modifier '${op}': ${reason}`;
+export const aclUnmatchedParenthesis = (arg: string) => `ERR Unmatched parenthesis in acl selector starting at '${arg}'.`;
+export const ACL_USERNAME_SPACES = "ERR Usernames can't contain spaces or null characters";
+export const ACL_DELETE_DEFAULT = "ERR The 'default' user cannot be removed";
+export const aclUnknownCategory = (name: string) => `ERR Unknown category '${name}'`;
+export const ACL_GENPASS_BITS = 'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096';
+export const aclDryrunNoUser = (name: string) => `ERR User '${name}' not found`;
+export const aclDryrunNoCommand = (name: string) => `ERR Command '${name}' not found`;
+export const ACL_NO_FILE =
+  'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';
+export const ACL_SAVE_FAILED = 'ERR There was an error trying to save the ACLs. Please check the server logs for more information';
+export const aclFileOpenError = (path: string, reason: string) => `Error loading ACLs, opening file '${path}': ${reason}`;
+export const aclFileUserKeyword = (where: string) => `${where} should start with user keyword. `;
+export const aclFileUserName = (where: string, name: string) => `'${where}: username '${name}' contains invalid characters. `;
+export const aclDuplicateUser = (name: string, line: number) => `WARNING: Duplicate user '${name}' found on line ${line}. `;
+export const aclFileUnmatchedParenthesis = (where: string) => `${where}: Unmatched parenthesis in selector definition.`;
+export const aclFileLineError = (where: string, reason: string) => `${where}: ${reason}. `;
+/** Sent, as a raw line, to a non-loopback client refused by protected mode (with Redis 7.0.15's wording, typo included). */
+export const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+/** The Memcached front's answer to an operation the ACL user may not do (CLIENT_ERROR in text, Auth error in binary). */
+export const MEMCACHED_PERMISSION_DENIED = 'NOPERM this user has no permissions for this operation or key';

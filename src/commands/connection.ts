@@ -24,15 +24,10 @@ const PONG = Buffer.from('+PONG\r\n');
 const RESET = Buffer.from('+RESET\r\n');
 const PONG_WORD = Buffer.from('$4\r\npong\r\n');
 const EMPTY = Buffer.alloc(0);
+const DEFAULT_USER = Buffer.from('default');
 
-function checkPassword(ctx: CommandContext, user: string, password: Buffer): void {
-  // Without requirepass the default user is "nopass": any password is accepted.
-  const required = ctx.server.config.get('requirepass');
-  if (user !== 'default' || (required !== '' && password.toString() !== required)) {
-    throw new CommandError(WRONGPASS);
-  }
-  ctx.client.authenticated = true;
-  ctx.client.user = user;
+function checkPassword(ctx: CommandContext, user: Buffer, password: Buffer): void {
+  if (!ctx.server.acl.authenticate(ctx.client, user.toString('latin1'), password, ctx.argv[0]!)) throw new CommandError(WRONGPASS);
 }
 
 function hello(ctx: CommandContext): void {
@@ -51,7 +46,7 @@ function hello(ctx: CommandContext): void {
     const option = argv[i]!.toString().toLowerCase();
     const more = argv.length - i - 1;
     if (option === 'auth' && more >= 2) {
-      checkPassword(ctx, argv[i + 1]!.toString(), argv[i + 2]!);
+      checkPassword(ctx, argv[i + 1]!, argv[i + 2]!);
       i += 2;
     } else if (option === 'setname' && more >= 1) {
       name = validClientName(argv[i + 1]!);
@@ -126,11 +121,10 @@ export const connectionCommands: CommandSpec[] = [
     handler: (ctx) => {
       const { argv, w, server } = ctx;
       if (argv.length > 3) throw new CommandError(SYNTAX);
-      if (argv.length === 2 && server.config.get('requirepass') === '') {
+      if (argv.length === 2 && server.acl.defaultUser.nopass) {
         throw new CommandError(AUTH_WITHOUT_PASSWORD);
       }
-      const user = argv.length === 3 ? argv[1]!.toString() : 'default';
-      checkPassword(ctx, user, argv[argv.length - 1]!);
+      checkPassword(ctx, argv.length === 3 ? argv[1]! : DEFAULT_USER, argv[argv.length - 1]!);
       w.ok();
     },
   },
@@ -156,7 +150,7 @@ export const connectionCommands: CommandSpec[] = [
       client.noEvict = false;
       client.noTouch = false;
       client.authenticated = !server.needsAuth;
-      client.user = 'default';
+      client.user = server.acl.defaultUser;
       server.watches.unwatch(client);
       server.pubsub.removeClient(client);
       server.tracking.disable(client);

@@ -21,6 +21,7 @@ import { geoCommands } from './geo.ts';
 import { aofCommands } from '../persistence/aof/commands.ts';
 import { scriptingCommands } from './scripting.ts';
 import { pubsubCommands } from './pubsub.ts';
+import { aclCommands } from './acl.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -43,4 +44,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...aofCommands,
   ...scriptingCommands,
   ...pubsubCommands,
+  ...aclCommands,
 ];

@@ -201,6 +201,8 @@ export class RegisteredCommand implements KeyedCommand {
   readonly hasKeys: boolean;
   readonly getKeys: KeyProc | undefined;
   readonly stats: CommandStats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+  /** Index into ACL selectors' permission arrays, given by the server's access control (src/security/acl.ts). */
+  aclId = -1;
   readonly subcommands: readonly RegisteredCommand[];
 
   constructor(
@@ -305,10 +307,34 @@ export class CommandTable {
 
   lookup(name: Uint8Array): RegisteredCommand | undefined {
     const bucket = this.buckets[foldHash(name) & this.mask]!;
+    let found: RegisteredCommand | undefined;
     for (let i = 0; i < bucket.length; i++) {
-      if (foldEquals(bucket[i]!.fullName, name)) return bucket[i];
+      if (foldEquals(bucket[i]!.fullName, name)) {
+        found = bucket[i];
+        break;
+      }
     }
-    return undefined;
+    if (this.renamed === null) return found;
+    if (found !== undefined && !this.renamed.hidden.has(found)) return found;
+    return this.renamed.byNewName.get(Buffer.from(name).toString('latin1').toLowerCase());
+  }
+
+  /** rename-command renames: commands no longer found by their own name, and the names they answer to instead. */
+  private renamed: { hidden: Set<RegisteredCommand>; byNewName: Map<string, RegisteredCommand> } | null = null;
+
+  /**
+   * rename-command: `to` names the command from now on, or nothing when empty. The command keeps
+   * its own name in errors, statistics and ACL rules, as in Redis. Returns Redis's error text or null.
+   */
+  rename(from: string, to: string): string | null {
+    const cmd = this.lookupName(from);
+    if (cmd === undefined) return 'No such command in rename-command';
+    if (to !== '' && this.lookupName(to) !== undefined) return 'Target command name already exists';
+    this.renamed ??= { hidden: new Set(), byNewName: new Map() };
+    this.renamed.hidden.add(cmd);
+    for (const [name, renamed] of this.renamed.byNewName) if (renamed === cmd) this.renamed.byNewName.delete(name);
+    if (to !== '') this.renamed.byNewName.set(to.toLowerCase(), cmd);
+    return null;
   }
 
   lookupName(name: string): RegisteredCommand | undefined {

@@ -25,7 +25,12 @@ function exec(ctx: CommandContext): void {
   if (failed) throw new CommandError(EXECABORT);
   if (dirty) return w.nullArray();
   w.array(queue.length);
-  for (const { cmd, argv } of queue) server.call(client, cmd, argv);
+  for (const { cmd, argv } of queue) {
+    // The user's rules may have changed since the command was queued (Redis checks again too).
+    const denied = server.acl.execCheck(client, cmd, argv);
+    if (denied !== null) w.error(denied);
+    else server.call(client, cmd, argv);
+  }
 }
 
 export const transactionCommands: CommandSpec[] = [

@@ -5,6 +5,8 @@ import { Op, Status, STATUS_TEXT, writeResponseHeader, type BinaryRequest } from
 import { KEY_MAX_LENGTH } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import type { Front, Session } from './session.ts';
+import { MemcachedAccess } from '../security/memcached.ts';
+import { MEMCACHED_PERMISSION_DENIED as PERMISSION_DENIED } from '../errors.ts';
 import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
 import { KEEP_DEADLINE, NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
 
@@ -55,13 +57,14 @@ export function runBinary(front: Front, session: Session, req: BinaryRequest): v
   const op = req.opcode;
   const saslOp = op === Op.SaslListMechs || op === Op.SaslAuth || op === Op.SaslStep;
   // Without a password memcached has SASL off and does not know these opcodes.
-  if (saslOp && front.password() === '') return reply(out, req, Status.UnknownCommand);
+  if (saslOp && !front.permissions.authRequired) return reply(out, req, Status.UnknownCommand);
   if (op === Op.SaslListMechs) return reply(out, req, Status.Ok, 0, 'PLAIN');
   if (saslOp) return saslAuth(front, session, req);
   if (!session.authenticated) return reply(out, req, Status.AuthError);
   const base = QUIET[op] ?? op;
   const quiet = base !== op;
   if (req.key.length > KEY_MAX_LENGTH) return invalid(session, req);
+  if (!session.user.unrestricted && !permitted(front, session, base, req)) return reply(out, req, Status.AuthError, 0, PERMISSION_DENIED);
   store.begin();
   switch (base) {
     case Op.Get:
@@ -107,7 +110,33 @@ export function runBinary(front: Front, session: Session, req: BinaryRequest): v
   }
 }
 
-/** SASL PLAIN: "[authzid] NUL authcid NUL password"; only the password is checked. */
+/** What an opcode is checked as under ACLs (GAT reads and touches); opcodes not listed need no permission. */
+const ACCESS_BY_OP: Record<number, readonly MemcachedAccess[]> = {
+  [Op.Get]: [MemcachedAccess.Get],
+  [Op.GetK]: [MemcachedAccess.Get],
+  [Op.Gat]: [MemcachedAccess.Get, MemcachedAccess.Touch],
+  [Op.GatK]: [MemcachedAccess.Get, MemcachedAccess.Touch],
+  [Op.Set]: [MemcachedAccess.Set],
+  [Op.Add]: [MemcachedAccess.Set],
+  [Op.Replace]: [MemcachedAccess.Set],
+  [Op.Append]: [MemcachedAccess.Append],
+  [Op.Prepend]: [MemcachedAccess.Append],
+  [Op.Delete]: [MemcachedAccess.Delete],
+  [Op.Increment]: [MemcachedAccess.Incr],
+  [Op.Decrement]: [MemcachedAccess.Incr],
+  [Op.Touch]: [MemcachedAccess.Touch],
+  [Op.Flush]: [MemcachedAccess.Flush],
+};
+
+/** Whether the session's user may run this (non-quiet) opcode on its key. */
+function permitted(front: Front, session: Session, base: number, req: BinaryRequest): boolean {
+  const accesses = ACCESS_BY_OP[base];
+  if (accesses === undefined) return true;
+  const key = base === Op.Flush ? null : req.key;
+  return accesses.every((access) => front.permissions.allows(session.user, access, key));
+}
+
+/** SASL PLAIN: "[authzid] NUL authcid NUL password": the ACL user authcid (the default user when empty) with its password. */
 function saslAuth(front: Front, session: Session, req: BinaryRequest): void {
   const stats = front.store.stats;
   stats.authCmds++;
@@ -116,9 +145,10 @@ function saslAuth(front: Front, session: Session, req: BinaryRequest): void {
     return reply(session.out, req, Status.AuthError);
   }
   const parts = req.value.toString('latin1').split('\0');
-  const password = front.password();
-  if (parts.length === 3 && (password === '' || parts[2] === password)) {
+  const user = parts.length === 3 ? front.permissions.login(parts[1]!, Buffer.from(parts[2]!, 'latin1')) : null;
+  if (user !== null) {
     session.authenticated = true;
+    session.user = user;
     return reply(session.out, req, Status.Ok, 0, 'Authenticated');
   }
   stats.authErrors++;

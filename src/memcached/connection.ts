@@ -19,7 +19,8 @@ export class MemcachedConnection {
   private binary: BinaryParser | null = null;
 
   constructor(private readonly front: Front) {
-    this.session = { out: new OutBuffer(), authenticated: front.password() === '', closing: false };
+    const permissions = front.permissions;
+    this.session = { out: new OutBuffer(), authenticated: !permissions.authRequired, user: permissions.defaultUser, closing: false };
   }
 
   /**

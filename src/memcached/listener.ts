@@ -3,6 +3,7 @@
 // turn as the Redis front does.
 
 import type net from 'node:net';
+import { MemcachedPermissions } from '../security/memcached.ts';
 import type { Server } from '../server/server.ts';
 import { EndOfTurn, closeAll, listenOnAll } from '../server/tcp.ts';
 import { MemcachedConnection } from './connection.ts';
@@ -19,6 +20,7 @@ interface Link {
 
 export class MemcachedListener implements Front {
   readonly store: MemcachedStore;
+  readonly permissions: MemcachedPermissions;
   private readonly servers: net.Server[] = [];
   private readonly connections = new Map<net.Socket, Link>();
   private readonly unflushed = new EndOfTurn<Link>((link) => {
@@ -30,6 +32,7 @@ export class MemcachedListener implements Front {
 
   constructor(private readonly server: Server) {
     this.store = new MemcachedStore(server);
+    this.permissions = new MemcachedPermissions(server);
   }
 
   async listen(port: number, hosts: string[]): Promise<number> {
@@ -49,9 +52,6 @@ export class MemcachedListener implements Front {
     return { port: this.port, hosts: this.hosts, currConnections: this.connections.size };
   }
 
-  password(): string {
-    return this.server.config.get('requirepass');
-  }
 
   private flush({ socket, conn }: Link): void {
     if (socket.destroyed) return;

@@ -3,11 +3,15 @@
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import type { ListenerInfo } from './stats.ts';
 import type { MemcachedStore } from './store.ts';
+import type { User } from '../security/acl.ts';
+import type { MemcachedPermissions } from '../security/memcached.ts';
 
 export interface Session {
   readonly out: OutBuffer;
-  /** False until SASL (binary) or the ASCII auth set succeeds, when a password is configured. */
+  /** False until SASL (binary) or the ASCII auth set succeeds, when the default user has a password. */
   authenticated: boolean;
+  /** The ACL user the connection works as (the default user until a login names another). */
+  user: User;
   /** Set to close the connection once the replies so far are written. */
   closing: boolean;
 }
@@ -15,6 +19,6 @@ export interface Session {
 export interface Front {
   readonly store: MemcachedStore;
   info(): ListenerInfo;
-  /** The configured password (requirepass); empty when authentication is off. */
-  password(): string;
+  /** Logins and per-operation checks against the server's ACL users. */
+  readonly permissions: MemcachedPermissions;
 }

@@ -7,6 +7,8 @@ import { BAD_FORMAT, KEY_MAX_LENGTH, TOO_LARGE, type TextRequest } from '../prot
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { runMeta } from './meta.ts';
 import type { Front, Session } from './session.ts';
+import { MemcachedAccess } from '../security/memcached.ts';
+import { MEMCACHED_PERMISSION_DENIED as PERMISSION_DENIED } from '../errors.ts';
 import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
 import { KEEP_DEADLINE, NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
 
@@ -49,6 +51,7 @@ export function runText(front: Front, session: Session, req: TextRequest): void 
   if (req.count === 0) return line(out, ERROR);
   const name = req.name;
   if (!session.authenticated) return authenticate(front, session, name, req);
+  if (!session.user.unrestricted && !permitted(front, session, name, req)) return line(out, `CLIENT_ERROR ${PERMISSION_DENIED}`);
   store.begin();
   switch (name) {
     case 'get':
@@ -98,6 +101,42 @@ export function runText(front: Front, session: Session, req: TextRequest): void 
   }
 }
 
+/** What a text or meta command is checked as under ACLs, and where its keys start; others need no permission. */
+const ACCESS_BY_NAME: Record<string, { accesses: readonly MemcachedAccess[]; firstKey: number; allKeys: boolean }> = {
+  get: { accesses: [MemcachedAccess.Get], firstKey: 1, allKeys: true },
+  gets: { accesses: [MemcachedAccess.Get], firstKey: 1, allKeys: true },
+  gat: { accesses: [MemcachedAccess.Get, MemcachedAccess.Touch], firstKey: 2, allKeys: true },
+  gats: { accesses: [MemcachedAccess.Get, MemcachedAccess.Touch], firstKey: 2, allKeys: true },
+  set: { accesses: [MemcachedAccess.Set], firstKey: 1, allKeys: false },
+  add: { accesses: [MemcachedAccess.Set], firstKey: 1, allKeys: false },
+  replace: { accesses: [MemcachedAccess.Set], firstKey: 1, allKeys: false },
+  cas: { accesses: [MemcachedAccess.Set], firstKey: 1, allKeys: false },
+  append: { accesses: [MemcachedAccess.Append], firstKey: 1, allKeys: false },
+  prepend: { accesses: [MemcachedAccess.Append], firstKey: 1, allKeys: false },
+  incr: { accesses: [MemcachedAccess.Incr], firstKey: 1, allKeys: false },
+  decr: { accesses: [MemcachedAccess.Incr], firstKey: 1, allKeys: false },
+  delete: { accesses: [MemcachedAccess.Delete], firstKey: 1, allKeys: false },
+  touch: { accesses: [MemcachedAccess.Touch], firstKey: 1, allKeys: false },
+  flush_all: { accesses: [MemcachedAccess.Flush], firstKey: 0, allKeys: false },
+  mg: { accesses: [MemcachedAccess.Get], firstKey: 1, allKeys: false },
+  me: { accesses: [MemcachedAccess.Get], firstKey: 1, allKeys: false },
+  ms: { accesses: [MemcachedAccess.Set], firstKey: 1, allKeys: false },
+  md: { accesses: [MemcachedAccess.Delete], firstKey: 1, allKeys: false },
+  ma: { accesses: [MemcachedAccess.Incr], firstKey: 1, allKeys: false },
+};
+
+/** Whether the session's user may run this command on each of its keys. */
+function permitted(front: Front, session: Session, name: string, req: TextRequest): boolean {
+  const rule = ACCESS_BY_NAME[name];
+  if (rule === undefined) return true;
+  const { permissions } = front;
+  const allows = (key: Buffer | null) => rule.accesses.every((access) => permissions.allows(session.user, access, key));
+  if (rule.firstKey === 0) return allows(null);
+  const last = rule.allKeys ? req.count - 1 : Math.min(rule.firstKey, req.count - 1);
+  for (let i = rule.firstKey; i <= last; i++) if (!allows(req.token(i))) return false;
+  return true;
+}
+
 /**
  * memcached's ASCII authentication: until it succeeds every command is refused, and the
  * credentials arrive as the data of a set ("<user> <password>").
@@ -107,8 +146,10 @@ function authenticate(front: Front, session: Session, name: string, req: TextReq
   if (name !== 'set' || req.data === null) return line(out, UNAUTHENTICATED);
   front.store.stats.authCmds++;
   const credentials = req.data.toString('latin1').trim().split(' ');
-  if (credentials.length === 2 && credentials[1] === front.password()) {
+  const user = credentials.length === 2 ? front.permissions.login(credentials[0]!, Buffer.from(credentials[1]!, 'latin1')) : null;
+  if (user !== null) {
     session.authenticated = true;
+    session.user = user;
     return line(out, 'STORED');
   }
   front.store.stats.authErrors++;

@@ -7,6 +7,7 @@ import type { CommandContext } from '../commands/spec.ts';
 import type { BlockedWait } from './blocking.ts';
 import type { ClientSubscriptions } from '../pubsub/pubsub.ts';
 import type { TrackingState } from '../tracking/tracking.ts';
+import type { User } from '../security/acl.ts';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -22,7 +23,8 @@ export class Client {
   libName = '';
   libVersion = '';
   authenticated: boolean;
-  user = 'default';
+  /** The ACL user the client runs as; Server.createClient starts it as the default user. */
+  user!: User;
   replyMode: ReplyMode = 'on';
   noEvict = false;
   noTouch = false;

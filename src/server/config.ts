@@ -199,14 +199,15 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     normalize: (value) => formatNotifyFlags(parseNotifyFlags(value)),
   }),
 
+  // ACLs (src/security/)
+  text('aclfile', '', FIXED),
+  int('acllog-max-len', 128, 0, LONG_MAX),
+  choice('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
+  bool('protected-mode', true),
   ...stored(
-    'ACLs, protected mode and modules are not built yet',
-    bool('protected-mode', true),
+    'protected configs and the MODULE command are not built yet',
     choice('enable-protected-configs', 'no', PROTECTED_ACTION, FIXED),
     choice('enable-module-command', 'no', PROTECTED_ACTION, FIXED),
-    text('aclfile', '', FIXED),
-    int('acllog-max-len', 128, 0, LONG_MAX),
-    choice('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   ),
   ...stored(
     'persistence is not built yet',
@@ -302,29 +303,29 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     choice('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
     memory('cluster-link-sendbuf-limit', '0', 0, LONG_MAX),
   ),
+  // TLS (src/security/tls.ts); the tls-* context settings apply again on CONFIG SET.
+  int('tls-port', 0, 0, 65535),
+  text('tls-cert-file', ''),
+  text('tls-key-file', ''),
+  text('tls-key-file-pass', ''),
   ...stored(
-    'TLS is not built yet',
-    int('tls-port', 0, 0, 65535),
-    text('tls-cert-file', ''),
-    text('tls-key-file', ''),
-    text('tls-key-file-pass', ''),
+    'TLS for replication and cluster links is not built yet',
     text('tls-client-cert-file', ''),
     text('tls-client-key-file', ''),
     text('tls-client-key-file-pass', ''),
-    text('tls-dh-params-file', ''),
-    text('tls-ca-cert-file', ''),
-    text('tls-ca-cert-dir', ''),
-    text('tls-protocols', ''),
-    text('tls-ciphers', ''),
-    text('tls-ciphersuites', ''),
-    choice('tls-auth-clients', 'yes', ['no', 'yes', 'optional']),
-    bool('tls-replication', false),
-    bool('tls-cluster', false),
-    bool('tls-prefer-server-ciphers', false),
-    bool('tls-session-caching', true),
-    int('tls-session-cache-size', 20480, 0, INT_MAX),
-    int('tls-session-cache-timeout', 300, 0, INT_MAX),
   ),
+  text('tls-dh-params-file', ''),
+  text('tls-ca-cert-file', ''),
+  text('tls-ca-cert-dir', ''),
+  text('tls-protocols', ''),
+  text('tls-ciphers', ''),
+  text('tls-ciphersuites', ''),
+  choice('tls-auth-clients', 'yes', ['no', 'yes', 'optional']),
+  ...stored('TLS for replication and cluster links is not built yet', bool('tls-replication', false), bool('tls-cluster', false)),
+  bool('tls-prefer-server-ciphers', false),
+  bool('tls-session-caching', true),
+  ...ignored("Node's TLS server keeps no session cache to size (sessions resume by tickets)", int('tls-session-cache-size', 20480, 0, INT_MAX)),
+  int('tls-session-cache-timeout', 300, 0, INT_MAX),
   ...stored(
     'eviction is not built yet',
     int('maxmemory-samples', 5, 1, INT_MAX),
@@ -439,6 +440,10 @@ export class Config {
   private readonly defaults = new Map<string, string>();
   private readonly numbers = new Map<string, number>();
   private readonly listeners: ((name: string, value: string) => void)[] = [];
+  /** The config file's `user` lines (name, then rules), loaded once the server exists. */
+  readonly userLines: string[][] = [];
+  /** The config file's `rename-command` lines: [original name, new name or "" to remove it]. */
+  readonly renamedCommands: [string, string][] = [];
 
   constructor(readonly table: readonly ConfigDef[] = CONFIG_DEFS) {
     for (const def of table) {

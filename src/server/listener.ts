@@ -2,11 +2,14 @@
 // commands through the gate, and writes each batch of replies with one socket write.
 
 import type net from 'node:net';
+import tls from 'node:tls';
 import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 import { EndOfTurn, closeAll, listenOnAll, listenOnPath } from './tcp.ts';
 import { checkOutputLimit } from './output-limits.ts';
+import { protectedModeRefuses } from '../security/protected-mode.ts';
+import { PROTECTED_MODE_DENIED } from '../errors.ts';
 
 export interface Connection {
   client: Client;
@@ -22,6 +25,7 @@ export interface Connection {
 
 export class RedisListener {
   private readonly servers: net.Server[] = [];
+  private readonly tlsServers: tls.Server[] = [];
   readonly connections = new Map<number, Connection>();
   /** Connections with replies to send at the end of this event-loop turn. */
   private readonly unflushed = new EndOfTurn<Connection>((conn) => {
@@ -45,6 +49,32 @@ export class RedisListener {
     return bound.port;
   }
 
+  /**
+   * The TLS port (tls-port): the same sessions over TLS. `options` come from tlsServerOptions;
+   * setSecureContext replaces them on the open listeners when a tls-* setting changes.
+   */
+  async listenTls(port: number, hosts: string[], options: tls.TlsOptions): Promise<number> {
+    const bound = await listenOnAll(
+      hosts,
+      port,
+      this.server.config.number('tcp-backlog'),
+      (socket) => {
+        socket.setNoDelay(true);
+        const keepalive = this.server.config.number('tcp-keepalive');
+        if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+        this.accept(socket, `${socket.remoteAddress}:${socket.remotePort}`, `${socket.localAddress}:${socket.localPort}`);
+      },
+      (handler) => tls.createServer(options, handler),
+    );
+    this.tlsServers.push(...(bound.servers as tls.Server[]));
+    this.servers.push(...bound.servers);
+    return bound.port;
+  }
+
+  setSecureContext(options: tls.TlsOptions): void {
+    for (const server of this.tlsServers) server.setSecureContext(options);
+  }
+
   /** Listens on a unix socket too; its clients' addr and laddr read "<path>:0", as in Redis. */
   async listenUnix(path: string, perm: number): Promise<void> {
     const addr = `${path}:0`;
@@ -63,6 +93,11 @@ export class RedisListener {
     if (this.connections.size >= server.config.number('maxclients')) {
       server.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (protectedModeRefuses(server, socket.remoteAddress)) {
+      server.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_DENIED);
       return;
     }
     const client = server.createClient(addr, laddr, (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);

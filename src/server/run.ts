@@ -7,11 +7,13 @@ import { MNEMO_VERSION, REDIS_VERSION } from '../version.ts';
 import { RedisListener } from './listener.ts';
 import { MemcachedListener } from '../memcached/listener.ts';
 import { configWords } from './config.ts';
-import { applyLines, type StartupLine } from './startup.ts';
+import { applyLines, fatal, StartupError, type StartupLine } from './startup.ts';
 import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
 import { sqlEngineOf } from '../commands/sql.ts';
 import { AppendOnlyFile } from '../persistence/aof/aof.ts';
+import type tls from 'node:tls';
+import { TLS_CONTEXT_SETTINGS, TlsConfigError, tlsServerOptions } from '../security/tls.ts';
 
 /** Where a daemon writes its pid when no pidfile is configured (Redis: /var/run/redis.pid). */
 export const DEFAULT_PIDFILE = '/var/run/mnemo.pid';
@@ -84,6 +86,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : 'Warning: no config file specified, using the default config. In order to specify a config file use mnemo-server /path/to/redis.conf',
   );
   for (const note of notes) log.log(note.level, note.message);
+  for (const [from, to] of config.renamedCommands) {
+    const problem = server.commands.rename(from, to);
+    if (problem !== null) throw fatal(MNEMO_VERSION, problem, `>>> 'rename-command ${from} ${to === '' ? '""' : to}'\n`);
+  }
+  const aclProblem = server.acl.loadAtStartup(config.userLines);
+  if (aclProblem !== null) {
+    log.warning(aclProblem);
+    throw new StartupError(aclProblem);
+  }
   // CONFIG SET of such a setting is logged as at start-up.
   config.onChange((name) => {
     const note = config.unsupportedNote(name);
@@ -95,11 +106,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const listener = new RedisListener(server);
   server.listener = listener;
   let port = config.number('port');
-  // Port 0 with a unix socket listens on the socket only, as in Redis; without one it picks a
-  // free TCP port (Redis would have nowhere to listen and exit).
-  const tcp = port !== 0 || unixsocket === '';
+  const tlsPort = config.number('tls-port');
+  const tlsOptions = tlsPort > 0 ? configureTls(server) : null;
+  // Port 0 with a unix socket or a TLS port listens there only, as in Redis; without either it
+  // picks a free TCP port (Redis would have nowhere to listen and exit).
+  const tcp = port !== 0 || (unixsocket === '' && tlsOptions === null);
   try {
     if (tcp) port = await listener.listen(port, hosts);
+    if (tlsOptions !== null) await listener.listenTls(tlsPort, hosts, tlsOptions);
     if (unixsocket !== '') await listener.listenUnix(unixsocket, parseInt(config.get('unixsocketperm'), 8));
   } catch (error) {
     await listener.close();
@@ -154,7 +168,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await sql.listen(sqlPort, hosts, server.config.number('tcp-backlog'));
     log.notice(`PostgreSQL protocol on ${hosts.join(' ')} port ${sqlPort}`);
   }
-  if (tcp) log.notice('Ready to accept connections');
+  if (tcp || tlsOptions !== null) log.notice('Ready to accept connections');
   if (unixsocket !== '') log.notice(`The server is now ready to accept connections at ${unixsocket}`);
 
   let closed: Promise<void> | null = null;
@@ -192,6 +206,29 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 }
 
 /** An address a client can reach a bind address at ("-::1" is ::1, "*" is loopback). */
+/** The TLS options at start-up (a bad setting stops it, as in Redis), kept current on CONFIG SET. */
+function configureTls(server: Server): tls.TlsOptions {
+  const { config, log } = server;
+  let options: tls.TlsOptions;
+  try {
+    options = tlsServerOptions(config);
+  } catch (error) {
+    if (!(error instanceof TlsConfigError)) throw error;
+    log.warning(error.message);
+    log.warning('Failed to configure TLS. Check logs for more info.');
+    throw new StartupError(`Failed to configure TLS: ${error.message}`);
+  }
+  config.onChange((name) => {
+    if (!TLS_CONTEXT_SETTINGS.has(name)) return;
+    try {
+      server.listener?.setSecureContext(tlsServerOptions(config));
+    } catch (error) {
+      log.warning(`Unable to update TLS configuration: ${(error as Error).message}`);
+    }
+  });
+  return options;
+}
+
 function connectAddress(bind: string): string {
   const bare = bind.replace(/^-/, '');
   return bare === '*' || bare === '0.0.0.0' ? '127.0.0.1' : bare === '::*' || bare === '::' ? '::1' : bare;

@@ -39,6 +39,7 @@ import { PubSub } from '../pubsub/pubsub.ts';
 import { refuseInSubscribedMode } from '../commands/pubsub.ts';
 import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
 import { Tracking } from '../tracking/tracking.ts';
+import { AccessControl } from '../security/access.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -174,6 +175,8 @@ export class Server {
   saveBaseline = 0;
   /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
   readonly persistence: Snapshots;
+  /** ACL users, authentication and the ACL check at the gate. */
+  readonly acl: AccessControl;
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
   /**
@@ -207,6 +210,7 @@ export class Server {
     this.blocking = new BlockingRegistry(this);
     this.addCheck(refuseInSubscribedMode);
     this.tracking = new Tracking(this);
+    this.acl = new AccessControl(this);
     const applyEffectsConfig = () => {
       this.effects.setNotifyFlags(parseNotifyFlags(this.config.givenValue('notify-keyspace-events')));
       this.effects.lazyExpire = this.config.bool('lazyfree-lazy-expire');
@@ -235,12 +239,13 @@ export class Server {
   }
 
   get needsAuth(): boolean {
-    return this.config.get('requirepass') !== '';
+    return this.acl.authRequired;
   }
 
   createClient(addr = '', laddr = '', fd = -1): Client {
     const client = new Client(this.nextClientId++, this.keyspace.clock.now(), this.needsAuth, addr, laddr, fd);
     client.w.onError = (message) => this.countError(message);
+    client.user = this.acl.defaultUser;
     this.clients.set(client.id, client);
     return client;
   }
@@ -374,7 +379,8 @@ export class Server {
   check(client: Client, cmd: RegisteredCommand, argv: readonly Buffer[]): string | null {
     const arity = cmd.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return wrongArity(cmd.fullName);
-    if (!client.authenticated && !cmd.has(Flag.NoAuth)) return NOAUTH;
+    // Whether authentication is required is decided now, as the default user may have changed since the client connected.
+    if (!client.authenticated && !cmd.has(Flag.NoAuth) && this.acl.authRequired) return NOAUTH;
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) {
       const refused = checks[i]!(client, cmd, argv);

@@ -39,7 +39,7 @@ export function describeError(error: unknown): string {
   return (error as Error).message;
 }
 
-function fatal(version: string, reason: string, where = ''): StartupError {
+export function fatal(version: string, reason: string, where = ''): StartupError {
   return new StartupError(`\n*** FATAL CONFIG FILE ERROR (Mnemo ${version}) ***\n${where}${reason}`);
 }
 
@@ -124,7 +124,7 @@ export function applyLines(config: Config, lines: readonly StartupLine[], versio
       const name = words[0]!.toLowerCase();
       const def = config.def(name);
       if (def === undefined) {
-        const problem = directive(name, words, notes, (file) => {
+        const problem = directive(config, name, words, notes, (file) => {
           // Redis reads included files with their own line numbers; a loop of includes would never end.
           if (depth > 32) throw fail('include nesting is too deep');
           for (const path of includedFiles(file)) apply(linesOf(readConfigFile(path)), depth + 1);
@@ -173,7 +173,7 @@ export function applyLines(config: Config, lines: readonly StartupLine[], versio
  * The directives that are not settings (include, rename-command, user, loadmodule, module
  * options, sentinel). Returns Redis's error text for a line it would refuse, or null.
  */
-function directive(name: string, words: readonly string[], notes: StartupNote[], include: (file: string) => void): string | null {
+function directive(config: Config, name: string, words: readonly string[], notes: StartupNote[], include: (file: string) => void): string | null {
   const argc = words.length;
   if (DEPRECATED.has(name) && argc === 2) return null;
   if (name === 'include' && argc === 2) {
@@ -181,14 +181,13 @@ function directive(name: string, words: readonly string[], notes: StartupNote[],
     return null;
   }
   if (name === 'rename-command' && argc === 3) {
-    notes.push({
-      level: 'warning',
-      message: `rename-command is not supported yet: '${words[1]}' keeps its name and stays available.`,
-    });
+    // Applied once the server and its command table exist (startServer).
+    config.renamedCommands.push([words[1]!, words[2]!]);
     return null;
   }
   if (name === 'user' && argc >= 2) {
-    notes.push({ level: 'warning', message: `ACL users are not built yet: user '${words[1]}' is ignored.` });
+    // Applied once the server and its command table exist (AccessControl.loadAtStartup).
+    config.userLines.push(words.slice(1));
     return null;
   }
   if (name === 'loadmodule' && argc >= 2) {

@@ -37,12 +37,13 @@ export async function listenOnAll(
   port: number,
   backlog: number,
   onSocket: (socket: net.Socket) => void,
+  create: (onSocket: (socket: net.Socket) => void) => net.Server = (handler) => net.createServer({ noDelay: true }, handler),
 ): Promise<{ servers: net.Server[]; port: number }> {
   const servers: net.Server[] = [];
   let boundPort = port;
   for (const address of addresses) {
     const { host, optional } = bindTarget(address);
-    const tcp = net.createServer({ noDelay: true }, onSocket);
+    const tcp = create(onSocket);
     try {
       // IPv6 listeners take IPv6 only, as Redis sets IPV6_V6ONLY, so "* ::*" binds both.
       await listenOn(tcp, { port: boundPort, host, backlog, ipv6Only: host.includes(':') });

@@ -86,7 +86,7 @@ export function clientInfoLine(server: Server, client: Client): string {
     'tot-mem=0',
     'events=r',
     `cmd=${client.lastCommand}`,
-    `user=${client.user}`,
+    `user=${client.user.name}`,
     `redir=${client.tracking?.redirect ?? -1}`,
     `resp=${client.resp}`,
     `lib-name=${client.libName}`,
@@ -122,7 +122,7 @@ interface KillFilter {
   skipMe: boolean;
 }
 
-function parseKillFilter(argv: readonly Buffer[]): KillFilter {
+function parseKillFilter(argv: readonly Buffer[], users: ReadonlyMap<string, unknown>): KillFilter {
   const filter: KillFilter = { skipMe: true };
   for (let i = 2; i < argv.length; i += 2) {
     if (i + 1 >= argv.length) throw new CommandError(SYNTAX);
@@ -139,9 +139,8 @@ function parseKillFilter(argv: readonly Buffer[]): KillFilter {
     } else if (option === 'laddr') {
       filter.laddr = value.toString();
     } else if (option === 'user') {
-      const user = value.toString();
-      // Only the default user exists until ACL users do.
-      if (user !== 'default') throw new CommandError(noSuchUser(user));
+      const user = value.toString('latin1');
+      if (!users.has(user)) throw new CommandError(noSuchUser(user));
       filter.user = user;
     } else if (option === 'skipme') {
       const answer = value.toString().toLowerCase();
@@ -160,13 +159,13 @@ function matches(client: Client, caller: Client, filter: KillFilter): boolean {
     (filter.type === undefined || filter.type === typeOf(client)) &&
     (filter.addr === undefined || client.addr === filter.addr) &&
     (filter.laddr === undefined || client.laddr === filter.laddr) &&
-    (filter.user === undefined || client.user === filter.user) &&
+    (filter.user === undefined || client.user.name === filter.user) &&
     !(filter.skipMe && client === caller)
   );
 }
 
 /** Closes a client; the caller itself still gets this command's reply first. */
-function kill(client: Client, caller: Client): void {
+export function kill(client: Client, caller: Client): void {
   if (client === caller) client.closeAfterReply = true;
   else client.kill();
 }
@@ -180,7 +179,7 @@ function clientKill({ argv, client: caller, server, w }: CommandContext): void {
     kill(target, caller);
     return w.ok();
   }
-  const filter = parseKillFilter(argv);
+  const filter = parseKillFilter(argv, server.acl.users);
   let killed = 0;
   for (const client of [...server.clients.values()]) {
     if (!matches(client, caller, filter)) continue;
