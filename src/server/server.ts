@@ -34,6 +34,7 @@ import { Config } from './config.ts';
 import { parseOutputLimits, type OutputLimits } from './output-limits.ts';
 import type { RedisListener } from './listener.ts';
 import { Logger } from './log.ts';
+import { installMaxmemory } from './maxmemory.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -195,6 +196,7 @@ export class Server {
       errors: new Map(),
       totalErrorReplies: 0,
     };
+    installMaxmemory(this);
   }
 
   /**
