@@ -75,6 +75,8 @@ export interface MemoryRecount {
 export class Database implements ByteSink {
   /** Live keys, expired-but-not-yet-collected ones included. */
   size = 0;
+  /** Keys evicted from this database (the Memcached front's stats read database 0's). */
+  evictedKeys = 0;
   /** Bytes of keys and values: arena records (size-class rounded) and stored objects. */
   datasetBytes = 0;
   /** Bytes of this database's own structures: entry pages, index, TTL list, columns, handles. */

@@ -189,7 +189,10 @@ export class Keyspace {
   beforeChange(db: Database, id: number, removal: Removal = Removal.NotRemoved): void {
     // Expiry and eviction are the server's doing, not a caller's change.
     if (removal === Removal.Expired) this.stats.expiredKeys++;
-    else if (removal === Removal.Evicted) this.stats.evictedKeys++;
+    else if (removal === Removal.Evicted) {
+      this.stats.evictedKeys++;
+      db.evictedKeys++;
+    }
     else if (removal !== Removal.Overwritten) this.countChange(db, id);
     const observers = this.changeObservers;
     for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange!(db, id, removal);
