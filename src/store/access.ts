@@ -29,8 +29,8 @@ export function lruIdleMs(lru: number, nowMs: number): number {
 export function lruForIdle(idleSeconds: number, nowMs: number): number {
   const clock = lruClock(nowMs);
   const stamp = clock - idleSeconds;
-  // Longer ago than the clock can tell: as Redis, half a wrap ago.
-  return stamp >= 0 ? stamp : (clock + (LRU_CLOCK_MAX >>> 1)) % LRU_CLOCK_MAX;
+  // Before the clock's last wrap: read back across it, as Redis 7.0 does.
+  return stamp >= 0 ? stamp : (stamp % LRU_CLOCK_MAX) + LRU_CLOCK_MAX;
 }
 
 /** Minutes, 16 bits: the LFU decrement clock. */

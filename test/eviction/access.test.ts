@@ -97,3 +97,13 @@ test('the keyspace API exposes and restores idle time and frequency (RDB IDLE/FR
   assert.equal(db.frequency(id), 42);
   assert.equal(h.run('OBJECT', 'FREQ', 'k'), 42);
 });
+
+test('an idle time set beyond the LRU clock reads back across its wrap', () => {
+  const h = new Harness();
+  h.clock.ms = 5000; // The 24-bit clock at 5 s.
+  h.run('SET', 'k', 'v');
+  const db = h.server.keyspace.dbs[0]!;
+  const id = db.locate(Buffer.from('k'));
+  db.setIdleTime(id, 65);
+  assert.equal(h.run('OBJECT', 'IDLETIME', 'k'), 65);
+});
