@@ -53,6 +53,8 @@ export const EXECABORT = 'EXECABORT Transaction discarded because of previous er
 /** EXEC itself refused by the gate: Redis's execCommandAbort puts the reason after this. */
 export const EXECABORT_BECAUSE = 'EXECABORT Transaction discarded because of: ';
 export const NO_MULTI = 'ERR Command not allowed inside a transaction';
+/** A denyoom command (or any command queued in MULTI) while over maxmemory with nothing to evict. */
+export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 export const EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
 export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
 export const MULTI_NESTED = 'ERR MULTI calls can not be nested';

@@ -136,10 +136,14 @@ function exists(ctx: CommandContext): void {
   ctx.w.int(found);
 }
 
+/** TOUCH records an access even for a CLIENT NO-TOUCH caller: that is what it is for (Redis 7.2). */
 function touch(ctx: CommandContext): void {
-  const { argv, db } = ctx;
+  const { argv, db, keyspace } = ctx;
+  const touchKeys = keyspace.touchKeys;
+  keyspace.touchKeys = true;
   let found = 0;
   for (let i = 1; i < argv.length; i++) if (db.findForRead(argv[i]!) >= 0) found++;
+  keyspace.touchKeys = touchKeys;
   ctx.w.int(found);
 }
 
@@ -291,11 +295,6 @@ const LRU_POLICIES = new Set(['volatile-lru', 'allkeys-lru']);
 /** Redis shares one object for the integers 0..9999 and reports its refcount as INT_MAX. */
 const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
-const LRU_CLOCK_MAX = 0xffffff;
-
-function usesLfu(ctx: CommandContext): boolean {
-  return LFU_POLICIES.has(ctx.server.config.get('maxmemory-policy'));
-}
 
 /** OBJECT's lookup: no LRU update, and a null reply for a missing key. */
 function objectLookup(ctx: CommandContext): number {
@@ -328,24 +327,19 @@ function isSharedInteger(ctx: CommandContext, id: number): boolean {
 function objectIdletime(ctx: CommandContext): void {
   const id = objectLookup(ctx);
   if (id < 0) return;
-  if (usesLfu(ctx)) {
+  if (ctx.keyspace.lfu) {
     throw new CommandError(IDLETIME_UNDER_LFU);
   }
-  const clock = ctx.keyspace.lruClock;
-  const lru = ctx.db.lruOf(id);
-  // The 24-bit clock wraps every 194 days.
-  ctx.w.int(clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru));
+  ctx.w.int(Math.floor(ctx.db.idleTime(id) / 1000));
 }
 
 function objectFreq(ctx: CommandContext): void {
   const id = objectLookup(ctx);
   if (id < 0) return;
-  if (!usesLfu(ctx)) {
+  if (!ctx.keyspace.lfu) {
     throw new CommandError(FREQ_WITHOUT_LFU);
   }
-  // The engine keeps an LRU clock, not LFU counters; Redis too reports 0 for keys whose
-  // access data predates the switch to an LFU policy.
-  ctx.w.int(0);
+  ctx.w.int(ctx.db.frequency(id));
 }
 
 const OBJECT_HELP = [

@@ -107,6 +107,52 @@ function memoryStats({ server, keyspace, w }: CommandContext): void {
   w.int(m.rss - m.used);
 }
 
+const DOCTOR_EMPTY_BYTES = 5 * 1024 * 1024;
+// Redis's wording, so that tools that read the report find what they expect.
+const DOCTOR_FINE = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+const DOCTOR_EMPTY =
+  "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
+const DOCTOR_ISSUES = 'Sam, I detected a few issues in this Redis instance memory implants:\n\n';
+const DOCTOR_BIG_PEAK =
+  ' * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n';
+const DOCTOR_HIGH_RSS =
+  ' * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is "mnemo".\n\n';
+const DOCTOR_SIGN_OFF = "I'm here to keep you safe, Sam. I want to help you.\n";
+const DOCTOR_FRAGMENTATION_BYTES = 10 * 1024 * 1024;
+
+/**
+ * MEMORY DOCTOR: Redis's report (getMemoryDoctorReport) from the figures Mnemo has: an almost
+ * empty instance, a past peak well above what is used now, and RSS well above what the
+ * keyspace holds. The allocator-level checks (jemalloc fragmentation and RSS), client buffers
+ * and script cache have no counterpart here and never report.
+ */
+function memoryDoctor({ server, w }: CommandContext): void {
+  const m = memoryFacts(server);
+  if (m.used < DOCTOR_EMPTY_BYTES) return w.verbatim(DOCTOR_EMPTY);
+  const issues: string[] = [];
+  if (m.peak / m.used > 1.5) issues.push(DOCTOR_BIG_PEAK);
+  if (m.rss / m.used > 1.4 && m.rss - m.used > DOCTOR_FRAGMENTATION_BYTES) issues.push(DOCTOR_HIGH_RSS);
+  if (issues.length === 0) return w.verbatim(DOCTOR_FINE);
+  w.verbatim(`${DOCTOR_ISSUES}${issues.join('')}${DOCTOR_SIGN_OFF}`);
+}
+
+/** MEMORY MALLOC-STATS: what Mnemo's own allocators hold (Redis prints jemalloc's report). */
+function mallocStats({ server, w }: CommandContext): void {
+  const m = memoryFacts(server);
+  w.verbatim(
+    [
+      '___ Mnemo allocator statistics ___',
+      `arena.used: ${m.arenaUsed}`,
+      `arena.reserved: ${m.arenaReserved}`,
+      `keyspace.dataset: ${m.dataset}`,
+      `keyspace.overhead: ${m.overhead}`,
+      `js.heap.used: ${m.heap}`,
+      `rss: ${m.rss}`,
+      '',
+    ].join('\n'),
+  );
+}
+
 export const serverCommands: CommandSpec[] = [
   ...infoCommands,
   ...configCommands,
@@ -150,9 +196,21 @@ export const serverCommands: CommandSpec[] = [
         },
       },
       {
+        name: 'memory|doctor',
+        handler: memoryDoctor,
+      },
+      {
+        name: 'memory|malloc-stats',
+        handler: mallocStats,
+      },
+      {
         name: 'memory|help',
         handler: ({ w }) =>
           helpReply(w, 'MEMORY', [
+            'DOCTOR',
+            '    Return memory problems reports.',
+            'MALLOC-STATS',
+            '    Return internal statistics report from the memory allocator.',
             'PURGE',
             '    Attempt to purge dirty pages for reclamation by the allocator.',
             'STATS',

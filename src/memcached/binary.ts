@@ -37,6 +37,7 @@ const STORE_STATUS: Record<Stored, Status> = {
   [Stored.NotStored]: Status.NotStored,
   [Stored.Exists]: Status.KeyExists,
   [Stored.NotFound]: Status.KeyNotFound,
+  [Stored.NoMemory]: Status.OutOfMemory,
 };
 
 /** Like memcached, a malformed request is answered and then the connection is closed. */

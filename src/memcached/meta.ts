@@ -4,7 +4,7 @@
 // tokens, set and arithmetic modes.
 
 import { parseFlags, parseInt32, parseU64, parseUnsigned } from '../protocol/memcached/numbers.ts';
-import { BAD_FORMAT, KEY_MAX_LENGTH, type TextRequest } from '../protocol/memcached/text.ts';
+import { BAD_FORMAT, KEY_MAX_LENGTH, OUT_OF_MEMORY, type TextRequest } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
 
@@ -308,6 +308,7 @@ const SET_REPLIES: Record<Stored, string> = {
   [Stored.NotStored]: 'NS',
   [Stored.Exists]: 'EX',
   [Stored.NotFound]: 'NF',
+  [Stored.NoMemory]: OUT_OF_MEMORY,
 };
 
 function metaSet(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flags: MetaFlags, data: Buffer): void {
@@ -332,6 +333,8 @@ function metaSet(store: MemcachedStore, out: OutBuffer, tokens: Buffer[], flags:
     result = store.store(mode, key, data, flags.clientFlags, deadline, flags.cas >= 0 ? flags.cas || -1 : 0);
   }
   if (result === Stored.Stored && flags.quiet) return;
+  // Like memcached's mset: the error line alone, quiet or not.
+  if (result === Stored.NoMemory) return line(out, OUT_OF_MEMORY);
   out.ascii(SET_REPLIES[result]);
   for (let i = 3; i < tokens.length; i++) {
     const token = tokens[i]!;

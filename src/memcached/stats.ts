@@ -77,7 +77,7 @@ function generalStats(store: MemcachedStore, info: ListenerInfo): StatLine[] {
     ['touch_hits', s.touchHits],
     ['touch_misses', s.touchMisses],
     ['store_too_large', s.storeTooLarge],
-    ['store_no_memory', 0],
+    ['store_no_memory', s.storeNoMemory],
     ['auth_cmds', s.authCmds],
     ['auth_errors', s.authErrors],
     ['bytes_read', s.bytesRead],
@@ -90,7 +90,7 @@ function generalStats(store: MemcachedStore, info: ListenerInfo): StatLine[] {
     ['total_items', s.totalItems],
     ['expired_unfetched', 0],
     ['evicted_unfetched', 0],
-    ['evictions', 0],
+    ['evictions', store.evictions],
     ['reclaimed', store.keyspace.stats.expiredKeys],
   ];
 }
@@ -111,7 +111,7 @@ function settingsStats(store: MemcachedStore, info: ListenerInfo): StatLine[] {
     ['inter', info.hosts.join(',')],
     ['verbosity', store.verbosity],
     ['oldest', 0],
-    ['evictions', config.get('maxmemory-policy') === 'noeviction' ? 'off' : 'on'],
+    ['evictions', store.evictionsEnabled ? 'on' : 'off'],
     ['domain_socket', 'NULL'],
     ['growth_factor', '1.25'],
     ['chunk_size', 48],

@@ -10,6 +10,7 @@ import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import { SparseColumn } from '../store/paged.ts';
 import { ValueType, newByteRange } from '../store/types.ts';
+import { EvictResult } from '../store/eviction.ts';
 import { parseU64 } from '../protocol/memcached/numbers.ts';
 
 /** Exptimes above this many seconds are absolute Unix times (memcached's REALTIME_MAXDELTA). */
@@ -25,7 +26,8 @@ export const KEEP_DEADLINE = -2;
 export const StoreMode = { Set: 0, Add: 1, Replace: 2, Append: 3, Prepend: 4 } as const;
 export type StoreMode = (typeof StoreMode)[keyof typeof StoreMode];
 
-export const Stored = { Stored: 0, NotStored: 1, Exists: 2, NotFound: 3 } as const;
+/** NoMemory: over maxmemory with nothing to evict, or with memcached-evictions off (memcached's -M). */
+export const Stored = { Stored: 0, NotStored: 1, Exists: 2, NotFound: 3, NoMemory: 4 } as const;
 export type Stored = (typeof Stored)[keyof typeof Stored];
 
 const SET = Buffer.from('SET');
@@ -64,6 +66,7 @@ export class MemcachedStats {
   touchHits = 0;
   touchMisses = 0;
   storeTooLarge = 0;
+  storeNoMemory = 0;
   authCmds = 0;
   authErrors = 0;
   bytesRead = 0;
@@ -97,13 +100,44 @@ export class MemcachedStore {
   private readonly fetchedCas = new SparseColumn(Float64Array);
   private readonly leases = new Map<string, Lease>();
   private leaseSweepAt = LEASE_SWEEP_MIN;
+  /** memcached-evictions: stores over maxmemory may evict (else they fail, as memcached -M). */
+  private evicting: boolean;
+  /** Keys of database 0 evicted before the last stats reset. */
+  private evictionsAtReset = 0;
 
   constructor(readonly server: Server) {
     this.startedAt = server.keyspace.clock.now();
+    this.evicting = server.config.bool('memcached-evictions');
+    server.config.onChange((name) => {
+      if (name === 'memcached-evictions') this.evicting = server.config.bool(name);
+    });
   }
 
   resetStats(): void {
     Object.assign(this.stats, new MemcachedStats());
+    this.evictionsAtReset = this.db.evictedKeys;
+  }
+
+  /** Items evicted since the last stats reset (stats "evictions"). */
+  get evictions(): number {
+    return this.db.evictedKeys - this.evictionsAtReset;
+  }
+
+  /** Whether evictions are on for this front: memcached-evictions and a policy that evicts. */
+  get evictionsEnabled(): boolean {
+    return this.evicting && this.server.config.get('maxmemory-policy') !== 'noeviction';
+  }
+
+  /**
+   * Makes room for a store as the Redis gate does before a command: evicts when over maxmemory
+   * (unless memcached-evictions is off); false when the store must fail for want of memory.
+   */
+  private roomToStore(): boolean {
+    const evictor = this.keyspace.evictor;
+    if (evictor.maxmemory === 0) return true;
+    const full = this.evicting ? evictor.perform() === EvictResult.Fail : evictor.overLimit;
+    if (full) this.stats.storeNoMemory++;
+    return !full;
   }
 
   get keyspace(): Keyspace {
@@ -232,6 +266,12 @@ export class MemcachedStore {
   store(mode: StoreMode, key: Uint8Array, value: Uint8Array, flags: number, deadline: number, cas = 0): Stored {
     const db = this.db;
     const stats = this.stats;
+    // As memcached: a store refused for memory is not counted in cmd_set, and a failed set
+    // must not leave the old value readable.
+    if (!this.roomToStore()) {
+      if (mode === StoreMode.Set && cas === 0) this.delete(key);
+      return Stored.NoMemory;
+    }
     stats.cmdSet++;
     const existing = db.find(key);
     const isString = existing >= 0 && db.typeOf(existing) === ValueType.String;

@@ -3,7 +3,7 @@
 // errors. Meta commands (mg, ms, ...) are in meta.ts.
 
 import { parseFlags, parseInt32, parseU64 } from '../protocol/memcached/numbers.ts';
-import { BAD_FORMAT, KEY_MAX_LENGTH, TOO_LARGE, type TextRequest } from '../protocol/memcached/text.ts';
+import { BAD_FORMAT, KEY_MAX_LENGTH, OUT_OF_MEMORY, TOO_LARGE, type TextRequest } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { runMeta } from './meta.ts';
 import type { Front, Session } from './session.ts';
@@ -25,6 +25,7 @@ const STORE_REPLIES: Record<Stored, string> = {
   [Stored.NotStored]: 'NOT_STORED',
   [Stored.Exists]: 'EXISTS',
   [Stored.NotFound]: 'NOT_FOUND',
+  [Stored.NoMemory]: OUT_OF_MEMORY,
 };
 
 const STORE_MODES: Record<string, StoreMode> = {

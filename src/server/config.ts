@@ -187,9 +187,15 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     'allkeys-random',
     'noeviction',
   ]),
+  int('maxmemory-samples', 5, 1, INT_MAX),
+  int('maxmemory-eviction-tenacity', 10, 0, 100),
+  int('lfu-log-factor', 10, 0, INT_MAX),
+  int('lfu-decay-time', 1, 0, INT_MAX),
   // Memcached front (Mnemo's own)
   int('memcached-port', 0, 0, 65535, FIXED),
   memory('memcached-max-item-size', '1mb', 1024, 1024 * 1024 * 1024, FIXED),
+  // memcached's -M inverted: "no" refuses Memcached stores over maxmemory instead of evicting.
+  bool('memcached-evictions', true),
   // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
   int('sql-port', 0, 0, 65535, FIXED),
   // Pub/sub, keyspace notifications and client-side caching
@@ -327,12 +333,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   ...ignored("Node's TLS server keeps no session cache to size (sessions resume by tickets)", int('tls-session-cache-size', 20480, 0, INT_MAX)),
   int('tls-session-cache-timeout', 300, 0, INT_MAX),
   ...stored(
-    'eviction is not built yet',
-    int('maxmemory-samples', 5, 1, INT_MAX),
-    int('maxmemory-eviction-tenacity', 10, 0, 100),
+    'eviction of clients and the active expiry effort are not built yet',
     memory('maxmemory-clients', '0', -100, LONG_MAX, { percent: true }),
-    int('lfu-log-factor', 10, 0, INT_MAX),
-    int('lfu-decay-time', 1, 0, INT_MAX),
     int('active-expire-effort', 1, 1, 10),
   ),
   ...stored(

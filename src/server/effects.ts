@@ -113,6 +113,8 @@ export class Effects {
   private depth = 0;
   /** Expired keys propagate as UNLINK under lazyfree-lazy-expire, as DEL otherwise. */
   lazyExpire = false;
+  /** Evicted keys propagate as UNLINK under lazyfree-lazy-eviction, as DEL otherwise. */
+  lazyEvict = false;
 
   /** Stops observing the keyspace; null while nobody needs expired or new keys reported. */
   private stopObserving: (() => void) | null = null;
@@ -134,12 +136,13 @@ export class Effects {
    * nothing extra otherwise.
    */
   private observeWhenNeeded(): void {
-    const events = this.eventListeners.length > 0 ? this.notifyFlags & (Notify.Expired | Notify.New) : 0;
+    const events = this.eventListeners.length > 0 ? this.notifyFlags & (Notify.Expired | Notify.Evicted | Notify.New) : 0;
     const needed = this.propagationListeners.length > 0 || events !== 0;
     if (needed && this.stopObserving === null) {
       this.stopObserving = this.keyspace.observe({
         beforeChange: (db, id, removal) => {
           if (removal === Removal.Expired) this.keyExpired(db, id);
+          else if (removal === Removal.Evicted) this.keyEvicted(db, id);
         },
         created: (db, id, replaced) => {
           // Redis raises "new" from dbAdd, before the creating command's own event.
@@ -223,6 +226,17 @@ export class Effects {
     this.beginUnit();
     this.pending.push({ db: db.index, argv: [this.lazyExpire ? UNLINK : DEL, key] });
     this.endUnit();
+  }
+
+  /**
+   * A key was evicted to stay under maxmemory: an "evicted" event and a DEL. As Redis's
+   * performEvictions (propagate_no_multi), each reaches the stream at once and on its own,
+   * before the command that made room, never wrapped with it.
+   */
+  private keyEvicted(db: Database, id: number): void {
+    const key = db.keyOf(id);
+    this.notify(Notify.Evicted, 'evicted', db.index, key);
+    if (this.propagationListeners.length > 0) this.publish(db.index, [this.lazyEvict ? UNLINK : DEL, key]);
   }
 
   /**

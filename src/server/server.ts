@@ -40,6 +40,7 @@ import { refuseInSubscribedMode } from '../commands/pubsub.ts';
 import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
 import { Tracking } from '../tracking/tracking.ts';
 import { AccessControl } from '../security/access.ts';
+import { installMaxmemory } from './maxmemory.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -231,6 +232,7 @@ export class Server {
       errors: new Map(),
       totalErrorReplies: 0,
     };
+    installMaxmemory(this);
   }
 
   /** Keys changed since the last save (INFO rdb_changes_since_last_save; what save points count). */

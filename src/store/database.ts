@@ -34,6 +34,7 @@ import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZ
 import * as Rec from './record.ts';
 import { EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
+import { lfuAccess, lfuCounter, lfuData, lruClock, lruForIdle, lruIdleMs } from './access.ts';
 import { Removal } from './changes.ts';
 import type { Int64 } from '../util/numbers.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
@@ -74,6 +75,8 @@ export interface MemoryRecount {
 export class Database implements ByteSink {
   /** Live keys, expired-but-not-yet-collected ones included. */
   size = 0;
+  /** Keys evicted from this database (the Memcached front's stats read database 0's). */
+  evictedKeys = 0;
   /** Bytes of keys and values: arena records (size-class rounded) and stored objects. */
   datasetBytes = 0;
   /** Bytes of this database's own structures: entry pages, index, TTL list, columns, handles. */
@@ -172,6 +175,16 @@ export class Database implements ByteSink {
     if (id < 0) this.keyspace.stats.misses++;
     else this.keyspace.stats.hits++;
     return id;
+  }
+
+  /** The entry for `key` as stored, or -1: no expiry, no access recorded (eviction's recheck). */
+  locate(key: Uint8Array, end = key.length): number {
+    return this.findRaw(key, 0, end);
+  }
+
+  /** Whether the entry has a TTL. */
+  isVolatile(id: number): boolean {
+    return this.volPos.get(id) !== 0;
   }
 
   has(key: Uint8Array): boolean {
@@ -388,11 +401,7 @@ export class Database implements ByteSink {
     const id = this.insert(key, value.type, value.encoding, value.bytes, value.object ?? undefined);
     // A new entry's flags are 0 already; setting 0 would still touch the sparse column.
     if (value.flags !== 0) this.setFlags(id, value.flags);
-    if (value.access >= 0) {
-      const page = this.pagesI[id >>> PAGE_SHIFT]!;
-      const w = (id & PAGE_MASK) * STRIDE + F_META;
-      page[w] = (page[w]! & 0xff) | (value.access << 8);
-    }
+    if (value.access >= 0) this.setAccess(id, value.access);
     return id;
   }
 
@@ -626,6 +635,21 @@ export class Database implements ByteSink {
     this.scan(0, Number.MAX_SAFE_INTEGER, visit);
   }
 
+  /**
+   * Up to `count` random entries (repeats possible, expired keys included) for eviction to
+   * weigh: among all keys, or among keys with a TTL when `volatileOnly`. Returns how many it
+   * wrote to `out`.
+   */
+  sample(count: number, volatileOnly: boolean, out: Int32Array): number {
+    const population = volatileOnly ? this.volCount : this.size;
+    if (population === 0) return 0;
+    const n = Math.min(count, out.length);
+    for (let i = 0; i < n; i++) {
+      out[i] = volatileOnly ? this.volIds.get(Math.floor(Math.random() * population)) : this.randomEntry();
+    }
+    return n;
+  }
+
   /** A uniformly random live entry, or -1 when the database is empty. */
   randomId(): number {
     while (this.size > 0) {
@@ -660,15 +684,63 @@ export class Database implements ByteSink {
 
   // ---- per-key metadata ----------------------------------------------------------------------
 
-  /** The LRU clock (seconds, 24 bits) recorded at the last access. */
+  /**
+   * The access bits (access.ts): the LRU clock (seconds, 24 bits) recorded at the last access,
+   * or the LFU stamp and counter under an LFU policy.
+   */
   lruOf(id: number): number {
     return this.meta(id) >>> 8;
   }
 
+  /** Records an access: the LRU clock now, or one LFU increment (Redis's lookupKey). */
   touch(id: number): void {
     const page = this.pagesI[id >>> PAGE_SHIFT]!;
     const w = (id & PAGE_MASK) * STRIDE + F_META;
-    page[w] = (page[w]! & 0xff) | ((this.keyspace.lruClock & 0xffffff) << 8);
+    const keyspace = this.keyspace;
+    const meta = page[w]!;
+    const access = keyspace.lfu ? lfuAccess(meta >>> 8, keyspace.now, keyspace.lfuDecayTime, keyspace.lfuLogFactor) : lruClock(keyspace.now);
+    page[w] = (meta & 0xff) | (access << 8);
+  }
+
+  /** Milliseconds since the last access, read as an LRU clock (OBJECT IDLETIME, RDB IDLE). */
+  idleTime(id: number): number {
+    return lruIdleMs(this.lruOf(id), this.keyspace.now);
+  }
+
+  /** The LFU counter as it reads now, decay applied (OBJECT FREQ, RDB FREQ). */
+  frequency(id: number): number {
+    return lfuCounter(this.lruOf(id), this.keyspace.now, this.keyspace.lfuDecayTime);
+  }
+
+  /** Makes the key read as idle for `seconds` (RESTORE IDLETIME, RDB IDLE). */
+  setIdleTime(id: number, seconds: number): void {
+    this.setAccess(id, lruForIdle(seconds, this.keyspace.now));
+  }
+
+  /** Sets the LFU counter (0-255), stamped now (RESTORE FREQ, RDB FREQ). */
+  setFrequency(id: number, counter: number): void {
+    this.setAccess(id, lfuData(counter, this.keyspace.now));
+  }
+
+  /**
+   * What a loaded or restored key's access data becomes, as Redis's objectSetLRUOrLFU: the
+   * frequency under an LFU policy, the idle time otherwise; -1 for "not given". Whether it was used.
+   */
+  restoreAccess(id: number, frequency: number, idleSeconds: number): boolean {
+    if (this.keyspace.lfu) {
+      if (frequency < 0) return false;
+      this.setFrequency(id, frequency);
+      return true;
+    }
+    if (idleSeconds < 0) return false;
+    this.setIdleTime(id, idleSeconds);
+    return true;
+  }
+
+  private setAccess(id: number, access: number): void {
+    const page = this.pagesI[id >>> PAGE_SHIFT]!;
+    const w = (id & PAGE_MASK) * STRIDE + F_META;
+    page[w] = (page[w]! & 0xff) | (access << 8);
   }
 
   /** Memcached item flags. */
@@ -847,7 +919,7 @@ export class Database implements ByteSink {
     const base = (id & PAGE_MASK) * STRIDE;
     page[base + F_HASH] = hash;
     page[base + F_REC] = rec;
-    page[base + F_META] = type | (encoding << 4) | ((this.keyspace.lruClock & 0xffffff) << 8);
+    page[base + F_META] = type | (encoding << 4) | (this.keyspace.freshAccess() << 8);
     if (external) {
       words[Rec.handleWord(words, w)] = this.storeObject(object ?? new LargeString(value!), id);
     } else {

@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
 import { Database } from './database.ts';
 import { Removal, type KeyspaceObserver } from './changes.ts';
+import { LFU_INIT_VAL, lfuData, lruClock } from './access.ts';
+import { Evictor } from './eviction.ts';
 
 export { Removal, type KeyspaceObserver } from './changes.ts';
 
@@ -48,6 +50,8 @@ export interface KeyspaceStats {
   expiredByCycle: number;
   /** Time the active expire cycle has spent, in ms. */
   expireCycleMs: number;
+  /** Keys removed to stay under maxmemory (eviction.ts). */
+  evictedKeys: number;
 }
 
 const ACTIVE_EXPIRE_SAMPLES = 20;
@@ -70,7 +74,9 @@ export class Keyspace {
   /** usedBytes once the empty databases were made (INFO used_memory_startup). */
   readonly startupBytes: number;
   readonly dbs: Database[];
-  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredByCycle: 0, expireCycleMs: 0 };
+  /** Keeps usedBytes under maxmemory (eviction.ts). */
+  readonly evictor = new Evictor(this);
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredByCycle: 0, expireCycleMs: 0, evictedKeys: 0 };
   /**
    * The command's time, read from the clock once per command as Redis does, so that one
    * command (or one MULTI) sees one instant.
@@ -78,6 +84,13 @@ export class Keyspace {
   now: number;
   /** Whether lookups refresh the LRU clock (off for CLIENT NO-TOUCH callers and OBJECT). */
   touchKeys = true;
+  /**
+   * Whether keys' access bits hold LFU data (an LFU maxmemory-policy) rather than an LRU
+   * clock, with lfu-log-factor and lfu-decay-time (see access.ts).
+   */
+  lfu = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
   private observers: KeyspaceObserver[] = [];
   private changeObservers: KeyspaceObserver[] = [];
   private createObservers: KeyspaceObserver[] = [];
@@ -138,7 +151,12 @@ export class Keyspace {
 
   /** Redis's 24-bit LRU clock in seconds. */
   get lruClock(): number {
-    return Math.floor(this.now / 1000) & 0xffffff;
+    return lruClock(this.now);
+  }
+
+  /** The access bits of a key created now: the LRU clock, or the initial LFU counter. */
+  freshAccess(): number {
+    return this.lfu ? lfuData(LFU_INIT_VAL, this.now) : lruClock(this.now);
   }
 
   nextCas(): number {
@@ -169,7 +187,12 @@ export class Keyspace {
 
   /** The store calls this before it changes or removes an existing key. */
   beforeChange(db: Database, id: number, removal: Removal = Removal.NotRemoved): void {
+    // Expiry and eviction are the server's doing, not a caller's change.
     if (removal === Removal.Expired) this.stats.expiredKeys++;
+    else if (removal === Removal.Evicted) {
+      this.stats.evictedKeys++;
+      db.evictedKeys++;
+    }
     else if (removal !== Removal.Overwritten) this.countChange(db, id);
     const observers = this.changeObservers;
     for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange!(db, id, removal);

@@ -101,6 +101,8 @@ export function resetStats(server: Server): void {
   ks.expiredKeys = 0;
   ks.expiredByCycle = 0;
   ks.expireCycleMs = 0;
+  ks.evictedKeys = 0;
+  server.keyspace.evictor.resetStats();
   for (const cmd of everyCommand(server)) {
     cmd.stats.calls = 0;
     cmd.stats.usec = 0;

@@ -20,6 +20,8 @@ const ITEM_OVERHEAD = 57;
 
 export const BAD_FORMAT = 'CLIENT_ERROR bad command line format';
 export const TOO_LARGE = 'SERVER_ERROR object too large for cache';
+/** A store over the memory limit with nothing to evict (memcached -M). */
+export const OUT_OF_MEMORY = 'SERVER_ERROR out of memory storing object';
 export const BAD_CHUNK = 'CLIENT_ERROR bad data chunk';
 
 const EMPTY = Buffer.alloc(0);
