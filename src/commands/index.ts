@@ -13,6 +13,7 @@ import { setCommands } from './sets.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { sortCommands } from './sort.ts';
+import { streamCommands } from './streams.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -27,4 +28,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...zsetCommands,
   ...blockingCommands,
   ...sortCommands,
+  ...streamCommands,
 ];
