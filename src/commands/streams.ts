@@ -473,7 +473,7 @@ function xsetid(ctx: CommandContext): void {
   if (id < 0) throw new CommandError(NO_SUCH_KEY);
   const stream = streamAt(db, id);
   if (stream.length > 0) {
-    if (lastId < stream.edgeId(true)) throw new CommandError(XSETID_TOO_SMALL);
+    if (lastId < stream.lastLiveId()) throw new CommandError(XSETID_TOO_SMALL);
     if (entriesAdded !== -1 && stream.length > entriesAdded) throw new CommandError(XSETID_ENTRIES_ADDED_SMALL);
   }
   streamForWrite(db, id);
@@ -621,9 +621,9 @@ function xreadGeneric(ctx: CommandContext, readGroup: boolean): void {
     let history = false;
     if (group !== null) {
       if (after !== NEW_ENTRIES) history = true;
-      else if (stream.length > 0 && stream.edgeId(true) > group.lastId) after = group.lastId;
+      else if (stream.length > 0 && stream.lastLiveId() > group.lastId) after = group.lastId;
       else continue;
-    } else if (stream.length === 0 || stream.edgeId(true) <= after) {
+    } else if (stream.length === 0 || stream.lastLiveId() <= after) {
       continue;
     }
     if (++served === 1) mark = w.deferLength();

@@ -113,6 +113,19 @@ test('overwriting the stream with another type also ends XREADGROUP waits', () =
   assert.equal(errorOf(received(waiter)), 'UNBLOCKED the stream key no longer exists');
 });
 
+test('FLUSHALL and SWAPDB take the stream away from XREADGROUP waits too', () => {
+  const h = new Harness();
+  const waiter = h.newClient();
+  h.run('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+  block(h, waiter, 'XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>');
+  h.run('FLUSHALL');
+  assert.equal(errorOf(received(waiter)), 'UNBLOCKED the stream key no longer exists');
+  h.run('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+  block(h, waiter, 'XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>');
+  h.run('SWAPDB', 0, 1);
+  assert.equal(errorOf(received(waiter)), 'UNBLOCKED the stream key no longer exists');
+});
+
 test('destroying the group ends its waits with NOGROUP', () => {
   const h = new Harness();
   h.run('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');

@@ -36,8 +36,13 @@ export const idSeq = (id: bigint): bigint => id & U64;
 export const makeId = (ms: bigint, seq: bigint): bigint => (ms << ID_BITS) | seq;
 
 export function formatId(id: bigint): string {
-  return `${id >> ID_BITS}-${id & U64}`;
+  const ms = id >> ID_BITS;
+  const seq = id & U64;
+  // Numbers print faster than bigints; both parts are exact below 2^53.
+  return ms < SAFE_ID_PART && seq < SAFE_ID_PART ? `${Number(ms)}-${Number(seq)}` : `${ms}-${seq}`;
 }
+
+const SAFE_ID_PART = 2n ** 53n;
 
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
@@ -178,7 +183,14 @@ function lpStringBytes(s: Uint8Array, start: number, end: number): number {
   return encoded + lpBacklenBytes(encoded);
 }
 
-const asInt64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const SAFE = 2n ** 52n;
+const safeNumber = (v: bigint): boolean => v < SAFE && v > -SAFE;
+const zigzagNumber = (d: number): number => (d >= 0 ? 2 * d : -2 * d - 1);
+
+/** The listpack size of an ID delta, which Redis stores as an int64 (a uint64 difference, wrapped). */
+function lpDeltaBytes(delta: bigint): number {
+  return safeNumber(delta) ? lpIntBytes(Number(delta)) : lpIntBytes(BigInt.asIntN(64, delta));
+}
 
 // ---- nodes --------------------------------------------------------------------------------
 
@@ -188,6 +200,8 @@ export type EntryVisitor = (id: bigint, buf: Uint8Array, spans: readonly number[
 /** The StreamNode object and its array (the bytes are counted by capacity). */
 const NODE_BYTES = objectBytes(9) + typedArrayBytes(0);
 const MIN_NODE_CAPACITY = 64;
+/** A new node's room at most: nodes allowed to grow larger grow as they fill. */
+const NODE_PREALLOCATE_MAX = 64 * 1024;
 
 /**
  * One node of entries. `buf[0, fieldsEnd)` holds the master fields (count, then length-prefixed
@@ -203,10 +217,15 @@ export class StreamNode {
   /** Live and deleted entries. */
   live = 0;
   deleted = 0;
-  /** The last entry's ID, deleted or not (lpGetEdgeStreamID). */
+  /** The last entry's ID, deleted or not (lpGetEdgeStreamID), and where it starts. */
   last: bigint;
+  lastAt = 0;
   /** What the node's entries and master entry take in Redis's listpack, without the count fields. */
   lpBase: number;
+
+  /** The master ID's parts. */
+  private readonly masterMs: bigint;
+  private readonly masterSeq: bigint;
 
   constructor(
     readonly master: bigint,
@@ -215,6 +234,8 @@ export class StreamNode {
     to: number,
     capacity: number,
   ) {
+    this.masterMs = idMs(master);
+    this.masterSeq = idSeq(master);
     this.masterFields = (to - from) >>> 1;
     let bytes = varintBytes(this.masterFields);
     let lp = 6 + 1 + lpIntBytes(this.masterFields) + lpIntBytes(0);
@@ -256,12 +277,15 @@ export class StreamNode {
   /** Appends an entry (the caller decided it belongs here); returns the bytes the buffer grew by. */
   append(id: bigint, argv: readonly Uint8Array[], from: number, to: number): number {
     const same = this.sameFields(argv, from, to);
-    const master = this.master;
-    const msDelta = zigzag(idMs(id) - idMs(master));
-    const seqDelta = zigzag(idSeq(id) - idSeq(master));
+    // Deltas are small numbers but for IDs far apart; BigInt arithmetic allocates, so the
+    // sizes and varints are worked out on numbers when they are safe.
+    const msBig = idMs(id) - this.masterMs;
+    const seqBig = idSeq(id) - this.masterSeq;
+    const msDelta = safeNumber(msBig) ? zigzagNumber(Number(msBig)) : zigzag(msBig);
+    const seqDelta = safeNumber(seqBig) ? zigzagNumber(Number(seqBig)) : zigzag(seqBig);
     const pairs = (to - from) >>> 1;
     let size = 1 + varintBytes(msDelta) + varintBytes(seqDelta) + (same ? 0 : varintBytes(pairs));
-    let lp = 2 + lpIntBytes(asInt64(idMs(id) - idMs(master))) + lpIntBytes(asInt64(idSeq(id) - idSeq(master)));
+    let lp = 2 + lpDeltaBytes(msBig) + lpDeltaBytes(seqBig);
     for (let i = same ? from + 1 : from; i < to; i += same ? 2 : 1) {
       const arg = argv[i]!;
       size += varintBytes(arg.length) + arg.length;
@@ -271,9 +295,10 @@ export class StreamNode {
     let grown = 0;
     if (this.end + size > this.buf.length) grown = this.resize(Math.max(this.end + size, Math.ceil(this.buf.length * 1.5)));
     const buf = this.buf;
+    this.lastAt = this.end;
     buf[this.end] = same ? FLAG_SAMEFIELDS : 0;
-    let at = writeBigVarint(buf, this.end + 1, msDelta);
-    at = writeBigVarint(buf, at, seqDelta);
+    let at = typeof msDelta === 'number' ? writeVarint(buf, this.end + 1, msDelta) : writeBigVarint(buf, this.end + 1, msDelta);
+    at = typeof seqDelta === 'number' ? writeVarint(buf, at, seqDelta) : writeBigVarint(buf, at, seqDelta);
     if (same) {
       for (let i = from + 1; i < to; i += 2) at = writeBytes(buf, at, argv[i]!);
     } else {
@@ -483,19 +508,22 @@ export class StreamValue extends Meter implements StoredObject {
    */
   add(id: bigint, argv: readonly Uint8Array[], from: number, to: number, nodeMaxBytes: number, nodeMaxEntries: number): void {
     let tail: StreamNode | undefined = this.nodes[this.nodes.length - 1];
+    const maxBytes = nodeMaxBytes === 0 || nodeMaxBytes > LISTPACK_MAX_BYTES ? LISTPACK_MAX_BYTES : nodeMaxBytes;
     if (tail !== undefined) {
       let bytes = 0;
       for (let i = from; i < to; i++) bytes += argv[i]!.length;
-      const maxBytes = nodeMaxBytes === 0 || nodeMaxBytes > LISTPACK_MAX_BYTES ? LISTPACK_MAX_BYTES : nodeMaxBytes;
       if (tail.lpBytes + bytes >= maxBytes || (nodeMaxEntries > 0 && tail.live + tail.deleted >= nodeMaxEntries)) {
         this.adjust(tail.shrinkToFit());
         tail = undefined;
       }
     }
     if (tail === undefined) {
-      let bytes = 0;
-      for (let i = from + 1; i < to; i += 2) bytes += argv[i]!.length + 1;
-      tail = new StreamNode(id, argv, from, to, 8 + bytes);
+      // Sized for a full node of entries like this one, so a node is allocated twice (here
+      // and when it shrinks to fit), not at every growth step: freed steps cost RSS too.
+      let bytes = 8;
+      for (let i = from + 1; i < to; i += 2) bytes += argv[i]!.length + 2;
+      const capacity = Math.min(nodeMaxEntries > 0 ? bytes * nodeMaxEntries : maxBytes, maxBytes, NODE_PREALLOCATE_MAX);
+      tail = new StreamNode(id, argv, from, to, capacity);
       this.nodes.push(tail);
       this.adjust(NODE_BYTES + ARRAY_SLOT_BYTES + tail.buf.length);
     }
@@ -597,6 +625,13 @@ export class StreamValue extends Meter implements StoredObject {
       return false;
     });
     return found;
+  }
+
+  /** The last live entry's ID (streamLastValidID), 0n when there is none; O(1) unless the tail entry was deleted. */
+  lastLiveId(): bigint {
+    const tail = this.nodes[this.nodes.length - 1];
+    if (tail !== undefined && !(tail.buf[tail.lastAt]! & FLAG_DELETED)) return tail.last;
+    return this.edgeId(true);
   }
 
   /** Whether a live entry has this ID. */
