@@ -96,12 +96,15 @@ export interface Load {
   /** Commands in all. */
   count: number;
   perWrite: number;
+  /** Lines each reply takes: 1 (+OK, :n) unless set; 2 for a bulk string (XADD's ID). */
+  linesPerReply?: number;
   /** Commands first .. first + n - 1 as one buffer of RESP. */
   encode(first: number, n: number): Buffer;
 }
 
-/** Sends a load's commands pipelined; each must answer with one line (+OK, :n), none with an error. */
+/** Sends a load's commands pipelined; each must answer with linesPerReply lines, none with an error. */
 export async function pipeline(server: BenchServer, load: Load): Promise<void> {
+  const lines = load.linesPerReply ?? 1;
   const socket = await connect(server);
   const replies = new LineReplyCounter();
   socket.on('data', (chunk: Buffer) => replies.feed(chunk));
@@ -110,9 +113,9 @@ export async function pipeline(server: BenchServer, load: Load): Promise<void> {
     for (let first = 0; first < load.count && replies.error === null; first += load.perWrite) {
       const n = Math.min(load.perWrite, load.count - first);
       socket.write(load.encode(first, n));
-      await replies.until(first + n - WINDOW_WRITES * load.perWrite);
+      await replies.until(lines * (first + n - WINDOW_WRITES * load.perWrite));
     }
-    await replies.until(load.count);
+    await replies.until(lines * load.count);
     if (replies.error !== null) throw new Error(`${server.name} answered ${load.command} with ${replies.error}`);
   } finally {
     socket.destroy();
@@ -174,6 +177,22 @@ export function sortedSetLoad(members: number): Load {
     for (let m = command * ZADD_PAIRS; m < end; m++) args.push(String(Math.imul(m, 0x9e3779b1) >>> 0), `element:${padded(m, KEY_DIGITS)}`);
     return args;
   });
+}
+
+export const STREAM_KEY = 'bench:stream';
+
+/** XADDs `entries` entries (IDs 1-0, 2-0, ...) of two fields with 10-byte values to one stream. */
+export function streamLoad(entries: number): Load {
+  const load = argsLoad('XADD', entries, 1000, (i) => [
+    'XADD',
+    STREAM_KEY,
+    `${i + 1}-0`,
+    'f1',
+    `v${padded(i % 10 ** VALUE_DIGITS, VALUE_DIGITS)}`,
+    'f2',
+    `w${padded(i % 10 ** VALUE_DIGITS, VALUE_DIGITS)}`,
+  ]);
+  return { ...load, linesPerReply: 2 };
 }
 
 const LIST_PUSH = 1000;

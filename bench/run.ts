@@ -29,7 +29,7 @@ import {
 import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { median, ratio, summarizePauses } from './stats.ts';
 import {
-  DEFAULT_TESTS, HASH_FIELDS, requestsFor as scaledRequests, STRINGS, throughputTest, ZSET_MEMBERS, type MemoryCase,
+  DEFAULT_TESTS, HASH_FIELDS, requestsFor as scaledRequests, STREAM_ENTRIES, STRINGS, throughputTest, ZSET_MEMBERS, type MemoryCase,
 } from './workloads.ts';
 
 function envInt(name: string, fallback: number): number {
@@ -306,6 +306,7 @@ async function main(): Promise<void> {
   report.memory.push(await memory(STRINGS, settings.keys));
   report.memory.push(await memory(HASH_FIELDS, settings.collectionItems));
   report.memory.push(await memory(ZSET_MEMBERS, settings.collectionItems));
+  report.memory.push(await memory(STREAM_ENTRIES, settings.collectionItems));
   report.throughput = await throughput();
   if (full) {
     const large = await largeKeyspace(settings.fullKeys);

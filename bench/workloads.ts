@@ -2,7 +2,7 @@
 // data sets of the memory phase.
 
 import { createHash } from 'node:crypto';
-import { argsLoad, FIELDS_PER_HASH, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, VALUE_BYTES } from './load.ts';
+import { argsLoad, FIELDS_PER_HASH, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, streamLoad, VALUE_BYTES } from './load.ts';
 import type { BenchServer } from './servers.ts';
 
 export interface ThroughputTest {
@@ -74,6 +74,8 @@ export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
   sadd: { probe: ['SADD', 'bench:probe:set', 'x'], scale: [0.5, 4] },
   hset: { probe: ['HSET', 'bench:probe:hash', 'f', 'x'], scale: [0.5, 4] },
   zadd: { probe: ['ZADD', 'bench:probe:zset', '1', 'x'], scale: [0.5, 2] },
+  // The stream grows by every request (a few MB per run).
+  xadd: { probe: ['XADD', 'bench:probe:stream', '*', 'f', 'v'], scale: [0.5, 4], command: ['XADD', 'bench:xadd', '*', 'f1', 'v1', 'f2', 'v2'] },
   lrange_100: lrange(100, [0.5, 1]),
   lrange_300: lrange(300, [0.2, 0.4]),
   evalsha_release: evalshaRelease,
@@ -120,4 +122,11 @@ export const ZSET_MEMBERS: MemoryCase = {
   unit: 'member',
   describe: 'one sorted set, 20-byte members, integer scores',
   load: (server, members) => pipeline(server, sortedSetLoad(members)),
+};
+
+export const STREAM_ENTRIES: MemoryCase = {
+  name: 'stream entries',
+  unit: 'entry',
+  describe: `one stream, two fields of ${VALUE_BYTES}-byte values an entry, default node limits`,
+  load: (server, entries) => pipeline(server, streamLoad(entries)),
 };

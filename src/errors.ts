@@ -210,6 +210,45 @@ export function aofWriteError(reason: string): string {
   return `MISCONF Errors writing to the AOF file: ${reason}`;
 }
 
+// Streams (t_stream.c).
+export const STREAM_INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
+export const XADD_ID_ZERO = 'ERR The ID specified in XADD must be greater than 0-0';
+export const XADD_ID_TOO_SMALL = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
+export const STREAM_EXHAUSTED = 'ERR The stream has exhausted the last possible ID, unable to add more items';
+export const MAXLEN_NEGATIVE = 'ERR The MAXLEN argument must be >= 0.';
+export const STREAM_LIMIT_NEGATIVE = 'ERR The LIMIT argument must be >= 0.';
+export const MAXLEN_AND_MINID = 'ERR syntax error, MAXLEN and MINID options at the same time are not compatible';
+export const LIMIT_WITHOUT_STRATEGY = 'ERR syntax error, LIMIT cannot be used without specifying a trimming strategy';
+export const XTRIM_WITHOUT_STRATEGY = 'ERR syntax error, XTRIM must be called with a trimming strategy';
+export const LIMIT_WITHOUT_APPROX = 'ERR syntax error, LIMIT cannot be used without the special ~ option';
+export const INVALID_START_ID = 'ERR invalid start ID for the interval';
+export const INVALID_END_ID = 'ERR invalid end ID for the interval';
+export const XREAD_UNBALANCED = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+export const XREAD_GROUP_OPTION = 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.';
+export const XREAD_NOACK_OPTION = 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.';
+export const XREADGROUP_MISSING_GROUP = 'ERR Missing GROUP option for XREADGROUP';
+export const XREADGROUP_DOLLAR =
+  'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.';
+export const XREAD_GREATER_ID = 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.';
+export const xreadNoGroup = (key: Uint8Array, group: Uint8Array) =>
+  `NOGROUP No such key '${quoteArg(key)}' or consumer group '${quoteArg(group)}' in XREADGROUP with GROUP option`;
+export const noKeyOrGroup = (key: Uint8Array, group: Uint8Array) => `NOGROUP No such key '${quoteArg(key)}' or consumer group '${quoteArg(group)}'`;
+export const noSuchGroup = (group: Uint8Array, key: Uint8Array) => `NOGROUP No such consumer group '${quoteArg(group)}' for key name '${quoteArg(key)}'`;
+export const BLOCKED_GROUP_GONE = 'NOGROUP the consumer group this client was blocked on no longer exists';
+export const BLOCKED_STREAM_GONE = 'UNBLOCKED the stream key no longer exists';
+export const BUSYGROUP = 'BUSYGROUP Consumer Group name already exists';
+export const XGROUP_NEEDS_KEY =
+  'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
+export const ENTRIESREAD_RANGE = 'ERR value for ENTRIESREAD must be positive or -1';
+export const XSETID_TOO_SMALL = 'ERR The ID specified in XSETID is smaller than the target stream top item';
+export const XSETID_BELOW_GIVEN_MAX_DELETED = 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id';
+export const XSETID_ENTRIES_ADDED_SMALL = 'ERR The entries_added specified in XSETID is smaller than the target stream length';
+export const ENTRIES_ADDED_NEGATIVE = 'ERR entries_added must be positive';
+export const xclaimInvalid = (what: string, command: string) => `ERR Invalid ${what} argument for ${command}`;
+export const xclaimUnknownOption = (option: Uint8Array) => `ERR Unrecognized XCLAIM option '${quoteArg(option)}'`;
+export const XAUTOCLAIM_COUNT = 'ERR COUNT must be > 0';
+export const blockInScript = (command: Uint8Array) => `ERR ${quoteArg(command)} command is not allowed with BLOCK option from scripts`;
+
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;
 }

@@ -22,6 +22,7 @@ import { aofCommands } from '../persistence/aof/commands.ts';
 import { scriptingCommands } from './scripting.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { aclCommands } from './acl.ts';
+import { streamCommands } from './streams.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -45,4 +46,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...scriptingCommands,
   ...pubsubCommands,
   ...aclCommands,
+  ...streamCommands,
 ];

@@ -13,7 +13,7 @@
 import type { RegisteredCommand } from '../commands/registry.ts';
 import { UNBLOCKED } from '../errors.ts';
 import type { Database } from '../store/database.ts';
-import type { ValueType } from '../store/types.ts';
+import { ValueType } from '../store/types.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 
@@ -26,6 +26,16 @@ export interface BlockedWait {
   readonly cmd: RegisteredCommand;
   readonly argv: Buffer[];
   timer: NodeJS.Timeout | null;
+  /** Stream reads: whether the key (holding the awaited type) has what this wait needs yet. */
+  readonly canServe: ((db: Database, id: number, key: Buffer) => boolean) | undefined;
+  /** XREADGROUP: the error the wait ends with once its key no longer holds the awaited type. */
+  readonly goneError: string | undefined;
+}
+
+/** What a wait on streams adds (see BlockedWait). */
+export interface WaitConditions {
+  canServe?: (db: Database, id: number, key: Buffer) => boolean;
+  goneError?: string | undefined;
 }
 
 interface ReadyKey {
@@ -65,8 +75,18 @@ export class BlockingRegistry {
   constructor(private readonly server: Server) {}
 
   /** Blocks `client` on `keys` of its database; `timeoutMs` 0 waits forever. */
-  block(client: Client, argv: Buffer[], keys: readonly Buffer[], type: ValueType, timeoutMs: number): void {
-    const wait: BlockedWait = { client, db: client.db, keys, type, cmd: this.server.resolve(argv)!, argv, timer: null };
+  block(client: Client, argv: Buffer[], keys: readonly Buffer[], type: ValueType, timeoutMs: number, conditions: WaitConditions = {}): void {
+    const wait: BlockedWait = {
+      client,
+      db: client.db,
+      keys,
+      type,
+      cmd: this.server.resolve(argv)!,
+      argv,
+      timer: null,
+      canServe: conditions.canServe,
+      goneError: conditions.goneError,
+    };
     let byKey = this.waits.get(wait.db);
     if (byKey === undefined) this.waits.set(wait.db, (byKey = new Map()));
     for (const key of keys) {
@@ -80,6 +100,12 @@ export class BlockingRegistry {
     this.stopObserving ??= this.server.keyspace.observe({
       created: (db, id) => this.keyCreated(db, id),
       swapped: (a, b) => this.databasesSwapped(a, b),
+      // A stream deleted or overwritten ends the XREADGROUP waits on it (Redis's
+      // signalDeletedKeyAsReady); other changes to it are harmless to look at again.
+      beforeChange: (db, id) => {
+        if (db.typeOf(id) === ValueType.Stream) this.keyCreated(db, id);
+      },
+      beforeFlush: (db) => this.databasesSwapped(db, db),
     });
     if (timeoutMs > 0) {
       this.timed++;
@@ -99,9 +125,16 @@ export class BlockingRegistry {
   }
 
   private keyCreated(db: Database, id: number): void {
+    if (this.waits.has(db.index)) this.signalReady(db, db.keyOf(id));
+  }
+
+  /**
+   * A key may now serve its waiters though it existed before: a stream got an entry (XADD) or
+   * lost a group (XGROUP DESTROY), as Redis's signalKeyAsReady.
+   */
+  signalReady(db: Database, key: Buffer): void {
     const byKey = this.waits.get(db.index);
     if (byKey === undefined) return;
-    const key = db.keyOf(id);
     const name = key.toString('latin1');
     const waits = byKey.get(name);
     if (waits !== undefined) this.ready.set(`${db.index}:${name}`, { db: db.index, name, key: waits.key });
@@ -132,9 +165,13 @@ export class BlockingRegistry {
         // A killed client's socket closes (and removes its wait) on a later tick: skip it.
         if (wait.client.killed) continue;
         const id = database.find(key);
-        if (id < 0) break;
-        // A list waiter skips a key that now holds a sorted set, and the other way round.
-        if (database.typeOf(id) !== wait.type) continue;
+        // A list waiter skips a key that now holds a sorted set, and the other way round; an
+        // XREADGROUP waiter's stream is gone.
+        if (id < 0 || database.typeOf(id) !== wait.type) {
+          if (wait.goneError !== undefined) this.end(wait, wait.goneError);
+          continue;
+        }
+        if (wait.canServe !== undefined && !wait.canServe(database, id, key)) continue;
         this.release(wait);
         this.servingKey = key;
         // Each served command is an execution unit of its own, as in Redis 7.0.
@@ -155,11 +192,20 @@ export class BlockingRegistry {
   unblock(client: Client, withError: boolean): boolean {
     const wait = client.blocked;
     if (wait === null) return false;
-    this.release(wait);
-    if (withError) client.w.error(UNBLOCKED);
-    else client.w.nullArray();
-    this.resume(client);
+    if (withError) this.end(wait, UNBLOCKED);
+    else {
+      this.release(wait);
+      client.w.nullArray();
+      this.resume(client);
+    }
     return true;
+  }
+
+  /** Ends a wait with an error reply. */
+  private end(wait: BlockedWait, error: string): void {
+    this.release(wait);
+    wait.client.w.error(error);
+    this.resume(wait.client);
   }
 
   /** Forgets a client that goes away while blocked. */

@@ -175,6 +175,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   int('zset-max-listpack-entries', 128, 0, LONG_MAX, { aliases: ['zset-max-ziplist-entries'] }),
   memory('zset-max-listpack-value', '64', 0, LONG_MAX, { aliases: ['zset-max-ziplist-value'] }),
   memory('hll-sparse-max-bytes', '3000', 0, LONG_MAX),
+  memory('stream-node-max-bytes', '4096', 0, LONG_MAX),
+  int('stream-node-max-entries', 100, 0, LONG_MAX),
   memory('maxmemory', '0', 0, LONG_MAX),
   // Allowed words in Redis's order: CONFIG SET's error lists them.
   choice('maxmemory-policy', 'noeviction', [
@@ -340,8 +342,6 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   ...stored(
     'the feature it tunes is not built yet',
     int('list-compress-depth', 0, 0, INT_MAX),
-    memory('stream-node-max-bytes', '4096', 0, LONG_MAX),
-    int('stream-node-max-entries', 100, 0, LONG_MAX),
     int('busy-reply-threshold', 5000, 0, LONG_MAX, { aliases: ['lua-time-limit'] }),
     int('slowlog-log-slower-than', 10000, -1, LONG_MAX),
     int('slowlog-max-len', 128, 0, LONG_MAX),

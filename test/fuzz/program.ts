@@ -12,6 +12,7 @@ const POOLS: Record<string, string[]> = {
   hash: ['h0', 'h1'],
   set: ['S0', 'S1', 'S2'],
   zset: ['z0', 'z1', 'z2'],
+  stream: ['X0', 'X1'],
 };
 /** Sorted sets whose scores are all 0 (see families/zsets.ts); no other family writes them. */
 const LEX_KEYS = ['x0', 'x1'];
@@ -26,6 +27,7 @@ const SMALL: [string, string][] = [
   ['set-max-intset-entries', '4'],
   ['zset-max-listpack-entries', '4'],
   ['zset-max-listpack-value', '16'],
+  ['stream-node-max-entries', '3'],
 ];
 const DEFAULTS: [string, string][] = [
   ['list-max-listpack-size', '-2'],
@@ -34,6 +36,7 @@ const DEFAULTS: [string, string][] = [
   ['set-max-intset-entries', '512'],
   ['zset-max-listpack-entries', '128'],
   ['zset-max-listpack-value', '64'],
+  ['stream-node-max-entries', '100'],
 ];
 
 export interface Program {

@@ -24,6 +24,7 @@ import type { ListValue } from '../../store/types/list.ts';
 import type { SetValue } from '../../store/types/set.ts';
 import type { ZSetValue } from '../../store/types/zset.ts';
 import { ENCODING_NAMES, Encoding, TYPE_NAMES, ValueType, newByteRange } from '../../store/types.ts';
+import { idMs, idSeq, type StreamValue } from '../../store/types/stream.ts';
 import { parseMemory } from '../../util/numbers.ts';
 import { NOT_A_NUMBER, formatDouble, parseDouble } from '../../util/numbers.ts';
 import { stringMatch } from '../../util/glob.ts';
@@ -67,9 +68,9 @@ const range = newByteRange();
  */
 function objectDigest(db: Database, id: number, digest: Buffer): void {
   const type = db.typeOf(id);
-  // Redis's type codes are ours minus one for string through hash.
+  // Redis's type codes are ours minus one for string through hash; a stream is 6 (OBJ_STREAM).
   const aux = Buffer.alloc(4);
-  aux.writeUInt32BE(type - ValueType.String);
+  aux.writeUInt32BE(type === ValueType.Stream ? 6 : type - ValueType.String);
   mixDigest(digest, aux);
   switch (type) {
     case ValueType.String:
@@ -100,6 +101,13 @@ function objectDigest(db: Database, id: number, digest: Buffer): void {
         mixDigest(pair, field.subarray(fs, fe));
         mixDigest(pair, value.subarray(vs, ve));
         xorDigest(digest, pair);
+      });
+      break;
+    case ValueType.Stream:
+      // Entries in order, each as "ms.seq" then its fields and values; groups are left out.
+      (db.objectOf(id) as StreamValue).forEachEntry((entryId, buf, spans, pairs) => {
+        mixDigest(digest, Buffer.from(`${idMs(entryId)}.${idSeq(entryId)}`));
+        for (let i = 0; i < 4 * pairs; i += 2) mixDigest(digest, buf.subarray(spans[i], spans[i + 1]));
       });
       break;
     default:

@@ -9,8 +9,9 @@ import { keys } from './keys.ts';
 import { lists } from './lists.ts';
 import { sets } from './sets.ts';
 import { sorting } from './sort.ts';
+import { streams } from './streams.ts';
 import { strings } from './strings.ts';
 import { transactions } from './transactions.ts';
 import { zsets } from './zsets.ts';
 
-export const families: Family[] = [strings, bitmaps, keys, lists, hashes, sets, zsets, sorting, transactions, blocking];
+export const families: Family[] = [strings, bitmaps, keys, lists, hashes, sets, zsets, sorting, transactions, blocking, streams];
