@@ -74,6 +74,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (options.host !== undefined) config.set('bind', options.host, true);
   if (options.daemon && config.get('pidfile') === '') config.set('pidfile', DEFAULT_PIDFILE, true);
   if (options.process) process.chdir(config.get('dir'));
+  // An embedded server (tests of other projects, in-process use) writes no snapshot into the
+  // host's working directory unless asked to: Redis's default save points apply to processes.
+  else if (options.config?.save === undefined && !options.lines?.some((line) => /^\s*save\s/i.test(line.text))) config.set('save', '', true);
   if (options.log) log.enable({ detached: options.daemon ?? false });
 
   // Redis's start-up lines. The first two name Mnemo (nobody should mistake it for Redis in

@@ -25,7 +25,9 @@ export class Harness {
 
   constructor(config: Record<string, string> = {}) {
     this.clock = new FakeClock();
-    this.server = new Server({ clock: this.clock, config });
+    // No save points unless a test sets them: a FLUSHALL would otherwise write dump.rdb into
+    // the working directory, where servers other tests start would load it.
+    this.server = new Server({ clock: this.clock, config: { save: '', ...config } });
     this.client = this.server.createClient('127.0.0.1:50000', '127.0.0.1:6379');
   }
 

@@ -5,6 +5,9 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface ReferenceServer {
   readonly host: string;
@@ -121,6 +124,8 @@ export function startRedisReference(extra: string[] = []): Promise<ReferenceServ
     '--appendonly', 'no',
     '--daemonize', 'no',
     '--logfile', '',
+    // Its own directory: a dump.rdb lying in the working directory would be loaded at start.
+    '--dir', mkdtempSync(join(tmpdir(), 'mnemo-reference-')),
     ...extra,
   ]);
 }

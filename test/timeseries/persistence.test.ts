@@ -2,10 +2,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Harness } from '../helpers/harness.ts';
 
 function seriesWithRule(): Harness {
-  const h = new Harness({ 'enable-debug-command': 'yes', save: '' });
+  // DEBUG RELOAD writes dump.rdb into `dir`: a file left in the working directory would be
+  // loaded by every redis-server the other tests start there.
+  const h = new Harness({ 'enable-debug-command': 'yes', save: '', dir: mkdtempSync(join(tmpdir(), 'mnemo-ts-')) });
   h.run('TS.CREATE', 'raw', 'RETENTION', 100000, 'DUPLICATE_POLICY', 'MAX', 'LABELS', 'room', 'hall');
   h.run('TS.CREATE', 'sums', 'ENCODING', 'UNCOMPRESSED');
   h.run('TS.CREATERULE', 'raw', 'sums', 'AGGREGATION', 'sum', 10);
