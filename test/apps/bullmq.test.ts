@@ -58,7 +58,8 @@ describe('BullMQ on Mnemo', () => {
     );
     assert.ok(peak > 1 && peak <= 5, `ran ${peak} at once`);
     const counts = await q.getJobCounts('completed', 'failed', 'waiting', 'active');
-    assert.deepEqual(counts, { completed: 20, failed: 0, waiting: 0, active: 0 });
+    // BullMQ counts paused jobs with waiting ones and reports both.
+    assert.deepEqual(counts, { completed: 20, failed: 0, waiting: 0, active: 0, paused: 0 });
   });
 
   it('retries a failing job with backoff until it succeeds', async () => {
