@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
+import { formatPubsubRows, type PubsubBenchRow } from './pubsub.ts';
 import type { PauseSummary } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
 
@@ -88,6 +89,9 @@ export interface BenchReport {
   /** Mnemo's Memcached front against memcached (bench/memcached.ts). */
   memcached?: MemcachedBenchRow[];
   memcachedError?: string;
+  /** PUBLISH to 1, 10 and 100 subscribers (bench/pubsub.ts). */
+  pubsub?: PubsubBenchRow[];
+  pubsubError?: string;
 }
 
 
@@ -180,6 +184,10 @@ export function formatReport(report: BenchReport): string {
     parts.push(formatMemcachedRows(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.memcached));
   }
   if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
+  if (report.pubsub !== undefined) {
+    parts.push(formatPubsubRows(`PUBLISH fan-out (bench/pubsub.ts, medians of ${report.settings.pubsubRounds} interleaved rounds)`, report.pubsub));
+  }
+  if (report.pubsubError !== undefined) parts.push(`PUBLISH fan-out: failed: ${report.pubsubError}\n`);
   return parts.join('\n');
 }
 
