@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
 import { formatAofRows, type AofBenchRow } from './aof.ts';
+import { formatPubsubRows, type PubsubBenchRow } from './pubsub.ts';
 import type { PauseSummary } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
 
@@ -92,6 +93,9 @@ export interface BenchReport {
   /** Writes with appendonly yes against redis-server with the same settings (bench/aof.ts). */
   aof?: AofBenchRow[];
   aofError?: string;
+  /** PUBLISH to 1, 10 and 100 subscribers (bench/pubsub.ts). */
+  pubsub?: PubsubBenchRow[];
+  pubsubError?: string;
 }
 
 
@@ -186,6 +190,10 @@ export function formatReport(report: BenchReport): string {
   if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
   if (report.aof !== undefined) parts.push(formatAofRows(report.aof));
   if (report.aofError !== undefined) parts.push(`Append-only file: failed: ${report.aofError}\n`);
+  if (report.pubsub !== undefined) {
+    parts.push(formatPubsubRows(`PUBLISH fan-out (bench/pubsub.ts, medians of ${report.settings.pubsubRounds} interleaved rounds)`, report.pubsub));
+  }
+  if (report.pubsubError !== undefined) parts.push(`PUBLISH fan-out: failed: ${report.pubsubError}\n`);
   return parts.join('\n');
 }
 

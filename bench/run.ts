@@ -12,7 +12,9 @@
 // BENCH_SECONDS (60, per latency run),
 // BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_MEMCACHED=0 (skips the Memcached
 // comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3, also the rounds of bench/aof.ts),
-// BENCH_AOF=0 (skips the appendonly-yes writes of bench/aof.ts), BENCH_OUT (bench/results/latest.json).
+// BENCH_AOF=0 (skips the appendonly-yes writes of bench/aof.ts), BENCH_PUBSUB=0 (skips PUBLISH
+// fan-out, bench/pubsub.ts), BENCH_PUBSUB_DELIVERIES (300000), BENCH_PUBSUB_ROUNDS (3),
+// BENCH_OUT (bench/results/latest.json).
 
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { FIELDS_PER_HASH, probe, VALUE_BYTES, ZADD_PAIRS } from './load.ts';
 import { benchMemcached } from './memcached.ts';
 import { benchAof } from './aof.ts';
+import { benchPubsub } from './pubsub.ts';
 import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
 import { runBenchmark, type RunOptions, type RunResult } from './redis-benchmark.ts';
 import {
@@ -57,6 +60,8 @@ const settings = {
   seconds: envInt('BENCH_SECONDS', 60),
   // Fewer rounds than the Redis comparison: its load generator is JavaScript and slower.
   memcachedRounds: envInt('BENCH_MEMCACHED_ROUNDS', 3),
+  pubsubDeliveries: envInt('BENCH_PUBSUB_DELIVERIES', 300_000),
+  pubsubRounds: envInt('BENCH_PUBSUB_ROUNDS', 3),
   valueBytes: VALUE_BYTES,
 };
 const PIPELINES = [1, 16];
@@ -331,6 +336,13 @@ async function main(): Promise<void> {
       report.aof = await benchAof({ rounds: settings.memcachedRounds, requests: Math.max(1000, Math.floor(settings.requests / 2)), clients: settings.clients, log });
     } catch (error) {
       report.aofError = errorText(error);
+    }
+  }
+  if (process.env.BENCH_PUBSUB !== '0') {
+    try {
+      report.pubsub = await benchPubsub({ deliveries: settings.pubsubDeliveries, rounds: settings.pubsubRounds, log });
+    } catch (error) {
+      report.pubsubError = errorText(error);
     }
   }
   report.machine.loadAverageEnd = loadavg();

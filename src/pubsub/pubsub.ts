@@ -3,9 +3,9 @@
 // (keyspace notifications, client-side caching, later scripts and Sentinel) publish through
 // PubSub.publish.
 //
-// A message is serialised once per publish (once per matching pattern for pattern
-// subscribers): every subscriber gets the same bytes after a RESP2 array or RESP3 push header,
-// which is the only part that depends on its protocol.
+// A message is serialised once per publish and RESP version (and per matching pattern for
+// pattern subscribers): every subscriber of a protocol gets the same bytes, the RESP3 form
+// differing from the RESP2 one only in its first byte (a push instead of an array).
 
 import { Buffer } from 'node:buffer';
 import type { Client } from '../server/client.ts';
@@ -66,9 +66,10 @@ export const SHARD: Kind = {
 const MESSAGE = bulkOf('message');
 const SMESSAGE = bulkOf('smessage');
 const PMESSAGE = bulkOf('pmessage');
-/** Headers of a 3- and a 4-element message: RESP2 arrays, RESP3 pushes. */
-const HEADER3 = { 2: Buffer.from('*3\r\n'), 3: Buffer.from('>3\r\n') } as const;
-const HEADER4 = { 2: Buffer.from('*4\r\n'), 3: Buffer.from('>4\r\n') } as const;
+/** Headers of a 3- and a 4-element message in RESP2; RESP3 makes them pushes. */
+const HEADER3 = Buffer.from('*3\r\n');
+const HEADER4 = Buffer.from('*4\r\n');
+const PUSH_TYPE = 0x3e;
 
 /** A bulk string's bytes appended to `out` at `at`; returns the position after it. */
 function writeBulk(out: Buffer, at: number, bytes: Uint8Array): number {
@@ -84,16 +85,25 @@ function bulkLength(bytes: Uint8Array): number {
   return String(bytes.length).length + bytes.length + 5;
 }
 
-/** The elements of a message after its header: a prefix word, then bulk strings, then `tail` as it is. */
-function encodeBody(word: Buffer, bulks: readonly Uint8Array[], tail: Uint8Array | null): Buffer {
-  let length = word.length + (tail?.length ?? 0);
+/** A message: its array header, a prefix word, then bulk strings, then `tail` as it is (RESP2 form). */
+function encodeMessage(header: Buffer, word: Buffer, bulks: readonly Uint8Array[], tail: Uint8Array | null): Buffer {
+  let length = header.length + word.length + (tail?.length ?? 0);
   for (const bulk of bulks) length += bulkLength(bulk);
   const out = Buffer.allocUnsafe(length);
-  out.set(word, 0);
-  let at = word.length;
+  out.set(header, 0);
+  out.set(word, header.length);
+  let at = header.length + word.length;
   for (const bulk of bulks) at = writeBulk(out, at, bulk);
   if (tail !== null) out.set(tail, at);
   return out;
+}
+
+/** The RESP3 form of a message: the same bytes as a push. */
+function asPush(message: Buffer): Buffer {
+  const push = Buffer.allocUnsafe(message.length);
+  message.copy(push);
+  push[0] = PUSH_TYPE;
+  return push;
 }
 
 export class PubSub {
@@ -160,20 +170,11 @@ export class PubSub {
     let receivers = 0;
     const subscribers = (sharded ? this.shardChannels : this.channels).get(channel.toString('latin1'));
     if (subscribers !== undefined) {
-      const body = encodeBody(sharded ? SMESSAGE : MESSAGE, [channel, message], null);
-      for (const client of subscribers.clients) {
-        send(client, HEADER3, body);
-        receivers++;
-      }
+      receivers += deliver(subscribers.clients, encodeMessage(HEADER3, sharded ? SMESSAGE : MESSAGE, [channel, message], null));
     }
     if (sharded) return receivers;
     for (const { name: pattern, clients } of this.patterns.values()) {
-      if (!stringMatch(pattern, channel)) continue;
-      const body = encodeBody(PMESSAGE, [pattern, channel, message], null);
-      for (const client of clients) {
-        send(client, HEADER4, body);
-        receivers++;
-      }
+      if (stringMatch(pattern, channel)) receivers += deliver(clients, encodeMessage(HEADER4, PMESSAGE, [pattern, channel, message], null));
     }
     return receivers;
   }
@@ -183,16 +184,26 @@ export class PubSub {
    * caching's invalidations (an array of keys, or a null) to a RESP2 redirection target.
    */
   sendEncoded(client: Client, channel: Buffer, payload: Uint8Array): void {
-    send(client, HEADER3, encodeBody(MESSAGE, [channel], payload));
+    const message = encodeMessage(HEADER3, MESSAGE, [channel], payload);
+    send(client, client.resp === 3 ? asPush(message) : message);
   }
+
 }
 
-function send(client: Client, headers: { 2: Buffer; 3: Buffer }, body: Buffer): void {
+/**
+ * Sends one message to each client: the same bytes to all, made a push once for the RESP3
+ * ones. Returns how many clients there were.
+ */
+function deliver(clients: ReadonlySet<Client>, message: Buffer): number {
+  let push: Buffer | null = null;
+  for (const client of clients) send(client, client.resp === 3 ? (push ??= asPush(message)) : message);
+  return clients.size;
+}
+
+function send(client: Client, message: Buffer): void {
   // A client being closed still counts as a receiver, as in Redis, but is written nothing.
   if (client.killed) return;
-  const w = client.w;
-  w.raw(headers[client.resp]);
-  w.raw(body);
+  client.w.raw(message);
   client.wake();
 }
 
