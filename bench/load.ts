@@ -195,6 +195,41 @@ export function streamLoad(entries: number): Load {
   return { ...load, linesPerReply: 2 };
 }
 
+/** HLL keys of the PFCOUNT test, and how many distinct elements each holds (dense at this size). */
+export const HLL_KEYS = Array.from({ length: 10 }, (_, k) => `bench:hll:${k}`);
+const HLL_ELEMENTS = 10_000;
+const HLL_PER_COMMAND = 1000;
+
+/** PFADDs of HLL_ELEMENTS elements to each of HLL_KEYS, the keys' elements overlapping by half. */
+export function hllLoad(): Load {
+  const perKey = HLL_ELEMENTS / HLL_PER_COMMAND;
+  return argsLoad('PFADD', HLL_KEYS.length * perKey, 10, (command) => {
+    const key = Math.floor(command / perKey);
+    const first = key * (HLL_ELEMENTS / 2) + (command % perKey) * HLL_PER_COMMAND;
+    return ['PFADD', HLL_KEYS[key]!, ...Array.from({ length: HLL_PER_COMMAND }, (_, i) => `element:${padded(first + i, KEY_DIGITS)}`)];
+  });
+}
+
+export const GEO_KEY = 'bench:geo';
+const GEO_PER_COMMAND = 1000;
+
+/**
+ * GEOADDs of `members` members to GEO_KEY, GEO_PER_COMMAND to a command, spread evenly (by a
+ * scrambling of their numbers) over longitudes 0..10 and latitudes 40..50.
+ */
+export function geoLoad(members: number): Load {
+  return argsLoad('GEOADD', Math.ceil(members / GEO_PER_COMMAND), 10, (command) => {
+    const args = ['GEOADD', GEO_KEY];
+    const end = Math.min(members, (command + 1) * GEO_PER_COMMAND);
+    for (let m = command * GEO_PER_COMMAND; m < end; m++) {
+      const longitude = ((Math.imul(m, 0x9e3779b1) >>> 0) / 2 ** 32) * 10;
+      const latitude = 40 + ((Math.imul(m, 0x85ebca6b) >>> 0) / 2 ** 32) * 10;
+      args.push(longitude.toFixed(6), latitude.toFixed(6), `member:${padded(m, KEY_DIGITS)}`);
+    }
+    return args;
+  });
+}
+
 const LIST_PUSH = 1000;
 
 /** RPUSHes `length` copies of `element` to `key`, LIST_PUSH to a command. */

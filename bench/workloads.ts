@@ -2,7 +2,7 @@
 // data sets of the memory phase.
 
 import { createHash } from 'node:crypto';
-import { argsLoad, FIELDS_PER_HASH, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, streamLoad, VALUE_BYTES } from './load.ts';
+import { argsLoad, FIELDS_PER_HASH, GEO_KEY, geoLoad, HLL_KEYS, hllLoad, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, streamLoad, VALUE_BYTES } from './load.ts';
 import type { BenchServer } from './servers.ts';
 
 export interface ThroughputTest {
@@ -63,6 +63,9 @@ const evalshaRelease: ThroughputTest = {
   prepare: (server) => pipeline(server, argsLoad('SET', HELD_LOCKS, 1000, (i) => ['SET', `lock:${String(i * 2).padStart(12, '0')}`, 'token'])),
 };
 
+/** GEOSEARCH runs over a sorted set of this many members (the issue's 1M). */
+const GEO_MEMBERS = 1_000_000;
+
 export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
   set: { probe: ['SET', 'bench:probe', 'x'], scale: [1, 10] },
   get: { probe: ['GET', 'bench:probe'], scale: [1, 10] },
@@ -79,6 +82,26 @@ export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
   lrange_100: lrange(100, [0.5, 1]),
   lrange_300: lrange(300, [0.2, 0.4]),
   evalsha_release: evalshaRelease,
+  pfadd: { probe: ['PFADD', 'bench:probe:hll', 'x'], scale: [1, 10], command: ['PFADD', 'bench:hll', 'element:__rand_int__'] },
+  // The union of ten dense HLLs: merging 10 x 16384 registers makes each request slow.
+  pfcount_10: {
+    probe: ['PFCOUNT', 'bench:probe:hll'],
+    scale: [0.1, 0.2],
+    command: ['PFCOUNT', ...HLL_KEYS],
+    prepare: (server) => pipeline(server, hllLoad()),
+  },
+  geoadd: {
+    probe: ['GEOADD', 'bench:probe:geo', '13.361389', '38.115556', 'x'],
+    scale: [0.5, 2],
+    command: ['GEOADD', 'bench:geoadd', '13.__rand_int__', '38.__rand_int__', 'member:__rand_int__'],
+  },
+  // About 70 of the 1M members lie within 5 km of the centre.
+  geosearch: {
+    probe: ['GEOSEARCH', 'bench:probe:geo', 'FROMLONLAT', '5', '45', 'BYRADIUS', '5', 'km'],
+    scale: [0.2, 0.4],
+    command: ['GEOSEARCH', GEO_KEY, 'FROMLONLAT', '5', '45', 'BYRADIUS', '5', 'km'],
+    prepare: (server) => pipeline(server, geoLoad(GEO_MEMBERS)),
+  },
 };
 
 export const DEFAULT_TESTS = Object.keys(THROUGHPUT_TESTS).join(',');

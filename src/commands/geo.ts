@@ -360,10 +360,10 @@ function membersInShape(z: ZSetValue, shape: GeoShape, limit: number): Found[] {
     const from = z.firstRankByScore(ranges[r]!, false);
     const to = z.endRankByScore(ranges[r + 1]!, true);
     if (from >= to) continue;
-    z.range(from, to - 1, false, (member, start, end, score) => {
+    z.scoresInRange(from, to - 1, (score, rank) => {
       const distance = distanceWithin(shape, score, position);
       if (distance >= 0) {
-        found.push({ member: Buffer.from(member.subarray(start, end)), longitude: position[0]!, latitude: position[1]!, distance, score });
+        found.push({ member: z.memberAt(rank), longitude: position[0]!, latitude: position[1]!, distance, score });
       }
       if (limit > 0 && found.length >= limit) return STOP;
     });

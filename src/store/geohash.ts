@@ -72,6 +72,10 @@ export function geoScore(longitude: number, latitude: number): number {
   return encode(WGS84_LONG, WGS84_LAT, longitude, latitude, GEO_STEP_MAX);
 }
 
+/** The latitude and longitude cells of a hash, set by splitBits. */
+let latCell = 0;
+let lonCell = 0;
+
 /** A score as the uint64 Redis casts it to, in 32-bit halves. */
 let bitsHigh = 0;
 let bitsLow = 0;
@@ -109,8 +113,7 @@ export function decodeScore(score: number, out: Float64Array): Float64Array {
 
 /** geohashDecode: the box of a hash as [lonMin, lonMax, latMin, latMax] into `area`. */
 function decodeBits(high: number, low: number, step: number, area: Float64Array): void {
-  const latCell = (compact(low) | (compact(high) << 16)) >>> 0;
-  const lonCell = (compact(low >>> 1) | (compact(high >>> 1) << 16)) >>> 0;
+  splitBits(high, low);
   const cells = 2 ** step;
   const latScale = WGS84_LAT.max - WGS84_LAT.min;
   const lonScale = WGS84_LONG.max - WGS84_LONG.min;
@@ -201,25 +204,22 @@ function estimateSteps(rangeMeters: number, latitude: number): number {
   return Math.min(26, Math.max(1, step));
 }
 
-const ODD_BITS = 0xaaaaaaaaaaaaaaaan;
-const EVEN_BITS = 0x5555555555555555n;
+/** Deinterleaves a hash given as its 32-bit halves into latCell and lonCell. */
+function splitBits(high: number, low: number): void {
+  latCell = (compact(low) | (compact(high) << 16)) >>> 0;
+  lonCell = (compact(low >>> 1) | (compact(high >>> 1) << 16)) >>> 0;
+}
 
-/** geohash_move_x / _y: the neighbouring cell along one axis (x: longitude, odd bits). */
-function move(hash: bigint, step: number, dx: number, dy: number): bigint {
-  const shift = BigInt(64 - step * 2);
-  let x = hash & ODD_BITS;
-  let y = hash & EVEN_BITS;
-  if (dx !== 0) {
-    const zz = EVEN_BITS >> shift;
-    x = dx > 0 ? x + (zz + 1n) : (x | zz) - (zz + 1n);
-    x &= ODD_BITS >> shift;
-  }
-  if (dy !== 0) {
-    const zz = ODD_BITS >> shift;
-    y = dy > 0 ? y + (zz + 1n) : (y | zz) - (zz + 1n);
-    y &= EVEN_BITS >> shift;
-  }
-  return BigInt.asUintN(64, x | y);
+/**
+ * geohash_move_x / _y: the neighbouring cell dx, dy cells away, wrapping around at the edges.
+ * As there, only an axis that moves is cut to `step` bits.
+ */
+function move(hash: number, step: number, dx: number, dy: number): number {
+  splitBits(Math.floor(hash / TWO_32), hash >>> 0);
+  const mask = 2 ** step - 1;
+  const lat = dy === 0 ? latCell : (latCell + dy) & mask;
+  const lon = dx === 0 ? lonCell : (lonCell + dx) & mask;
+  return interleave(lat, lon);
 }
 
 /** Neighbour directions in the order Redis scans them after the centre cell. */
@@ -257,8 +257,7 @@ export function searchRanges(shape: GeoShape): number[] {
   let step = estimateSteps(radiusMeters, latitude);
   let hash = encode(WGS84_LONG, WGS84_LAT, longitude, latitude, step);
   const area = new Float64Array(4);
-  const cellOf = (dx: number, dy: number): Float64Array =>
-    decodeHash(Number(move(BigInt(hash), step, dx, dy)), step, area);
+  const cellOf = (dx: number, dy: number): Float64Array => decodeHash(move(hash, step, dx, dy), step, area);
 
   // A cell too large for the search near its edge: one step coarser covers it.
   let decrease = cellOf(0, 1)[3]! < maxLat;
@@ -270,8 +269,8 @@ export function searchRanges(shape: GeoShape): number[] {
     hash = encode(WGS84_LONG, WGS84_LAT, longitude, latitude, step);
   }
   decodeHash(hash, step, area);
-  const cells: (bigint | null)[] = [BigInt(hash)];
-  for (const [dx, dy] of NEIGHBOURS) cells.push(move(BigInt(hash), step, dx, dy));
+  const cells: (number | null)[] = [hash];
+  for (const [dx, dy] of NEIGHBOURS) cells.push(move(hash, step, dx, dy));
   if (step >= 2) {
     // Neighbours wholly outside the search's bounds are not scanned: [N, S, E, W, NE, NW, SE, SW] = 1..8.
     const drop = (...indexes: number[]) => indexes.forEach((i) => (cells[i] = null));
@@ -287,7 +286,7 @@ export function searchRanges(shape: GeoShape): number[] {
     const cell = cells[i];
     if (cell === null || cell === undefined) continue;
     if (last > 0 && cell === cells[last]) continue;
-    ranges.push(Number(cell) * shift, (Number(cell) + 1) * shift);
+    ranges.push(cell * shift, (cell + 1) * shift);
     last = i;
   }
   return ranges;

@@ -18,6 +18,9 @@ import { SlottedKeys, latin1 } from './slotted.ts';
 /** Visits one member (bytes valid until the zset changes) and its score; STOP ends the walk. */
 export type ScoredVisitor = (member: Uint8Array, start: number, end: number, score: number) => typeof STOP | void;
 
+/** Visits one score and its rank; STOP ends the walk. */
+export type RankedScoreVisitor = (score: number, rank: number) => typeof STOP | void;
+
 /** One end of a ZRANGEBYLEX interval; "-" and "+" are the infinite ends. */
 export type LexBound = { kind: 'min' } | { kind: 'max' } | { kind: 'value'; value: Uint8Array; exclusive: boolean };
 
@@ -36,6 +39,10 @@ interface Backend {
   lexSpan(min: LexBound, max: LexBound, reverse: boolean): [number, number];
   /** Visits ranks from..to (inclusive), descending when `reverse` (from >= to then). */
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void;
+  /** Visits the scores of ranks from..to (inclusive, ascending), without the members. */
+  visitScores(from: number, to: number, visit: RankedScoreVisitor): void;
+  /** A copy of the member at `rank`. */
+  memberAt(rank: number): Buffer;
   /** Removes ranks from..to (inclusive). */
   removeRange(from: number, to: number): void;
   /** A copy belonging to `owner`. */
@@ -122,6 +129,18 @@ export class ZSetValue extends Meter implements StoredObject {
   range(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void {
     if (reverse ? from < to : from > to) return;
     this.b.visit(from, to, reverse, visit);
+  }
+
+  /**
+   * Visits the scores of ranks from..to inclusive, ascending: for scans that look at many
+   * scores and want few members (GEOSEARCH), which memberAt then fetches.
+   */
+  scoresInRange(from: number, to: number, visit: RankedScoreVisitor): void {
+    if (from <= to) this.b.visitScores(from, to, visit);
+  }
+
+  memberAt(rank: number): Buffer {
+    return this.b.memberAt(rank);
   }
 
   /** Removes ranks from..to inclusive; returns how many went. */
@@ -297,6 +316,14 @@ class PackedBackend extends Meter implements Backend {
     }
   }
 
+  visitScores(from: number, to: number, visit: RankedScoreVisitor): void {
+    for (let i = from; i <= to; i++) if (visit(this.scores[i]!, i) === STOP) return;
+  }
+
+  memberAt(rank: number): Buffer {
+    return this.lp.copy(this.lp.seek(rank));
+  }
+
   removeRange(from: number, to: number, at = this.lp.seek(from)): void {
     const lp = this.lp;
     let end = at;
@@ -431,6 +458,25 @@ class TreeBackend extends SlottedKeys implements Backend {
       }
       if (visit(bytes, 0, bytes.length, score) === STOP) return;
     }
+  }
+
+  visitScores(from: number, to: number, visit: RankedScoreVisitor): void {
+    const tree = this.tree;
+    let leaf = tree.leafAt(from);
+    let i = tree.foundIndex;
+    for (let rank = from; rank <= to && leaf !== NO_LEAF; rank++) {
+      if (visit(tree.entryScore(leaf, i), rank) === STOP) return;
+      if (++i === tree.entryCount(leaf)) {
+        leaf = tree.nextLeaf(leaf);
+        i = 0;
+      }
+    }
+  }
+
+  memberAt(rank: number): Buffer {
+    const tree = this.tree;
+    const leaf = tree.leafAt(rank);
+    return Buffer.from(this.keys[tree.entrySlot(leaf, tree.foundIndex)]!, 'latin1');
   }
 
   removeRange(from: number, to: number): void {
