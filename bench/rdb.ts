@@ -24,8 +24,18 @@ interface Started {
   output: () => string;
 }
 
+/** Starts a server on a free port of the range, trying another when someone took it meanwhile. */
 async function start(name: 'mnemo' | 'redis', dir: string): Promise<Started> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(name, dir, await freePort());
+    } catch (error) {
+      if (attempt === 5 || !/Address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOn(name: 'mnemo' | 'redis', dir: string, port: number): Promise<Started> {
   const args = ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', ''];
   const child = track(name === 'mnemo' ? spawn(process.execPath, [MNEMO_BIN, ...args]) : spawn('redis-server', args));
   let output = '';
@@ -33,7 +43,10 @@ async function start(name: 'mnemo' | 'redis', dir: string): Promise<Started> {
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 600_000;
   while (!READY.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start: ${output}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopper(child, port)();
+      throw new Error(`${name} did not start: ${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return { server: { name, pid: child.pid!, host: HOST, port, stop: stopper(child, port) }, output: () => output };
@@ -66,6 +79,7 @@ async function round(name: 'mnemo' | 'redis', keys: number, figures: RdbFigures)
     await second.server.stop();
     if (loaded === null) throw new Error(`${name} logged no load time`);
     figures.loadSeconds.push(Number(loaded[1]));
+    console.error(`rdb: ${name} SAVE ${figures.saveSeconds.at(-1)!.toFixed(3)} s (CPU ${figures.saveCpuSeconds.at(-1)!.toFixed(3)} s), load ${loaded[1]} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -66,6 +66,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const server = new Server(options);
   const { config, log } = server;
   server.configFile = options.configFile ?? null;
+  // An embedded server (a test of another project, an in-process cache) writes no dump.rdb
+  // into its host's working directory unless asked to: save points are off unless configured.
+  if (!options.process && options.config?.save === undefined) config.set('save', '', true);
   const notes = options.lines ? applyLines(config, options.lines, MNEMO_VERSION) : [];
   if (options.port !== undefined) config.set('port', String(options.port), true);
   if (options.host !== undefined) config.set('bind', options.host, true);
