@@ -122,10 +122,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
-  // As redis-server: the dataset is loaded before "Ready to accept connections" (the AOF,
-  // when appendonly is on, has its own loader).
+  // As redis-server: the dataset is loaded before "Ready to accept connections", in steps, so
+  // clients that connect meanwhile get -LOADING (the AOF, when appendonly is on, has its own loader).
   try {
-    if (!config.bool('appendonly')) server.persistence.load();
+    if (!config.bool('appendonly')) await server.persistence.loadIncrementally();
   } catch (error) {
     log.warning(`Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     await listener.close();
