@@ -165,11 +165,7 @@ export class Snapshots {
       renameSync(temp, target);
     } catch (error) {
       log.warning(`Write error saving DB on disk: ${(error as Error).message}`);
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
+      closeQuietly(fd);
       rmSync(temp, { force: true });
       return false;
     }
@@ -280,11 +276,7 @@ export class Snapshots {
   private fail(job: BackgroundSave, error: Error): void {
     this.server.log.warning(`Write error saving DB on disk: ${error.message}`);
     this.server.log.warning('Background saving error');
-    try {
-      closeSync(job.fd);
-    } catch {
-      // already closed
-    }
+    closeQuietly(job.fd);
     rmSync(job.temp, { force: true });
     this.end(job, false);
   }
@@ -311,11 +303,7 @@ export class Snapshots {
     if (reason !== undefined) this.server.log.warning(reason);
     job.aborted = true;
     job.snapshot.abort();
-    try {
-      closeSync(job.fd);
-    } catch {
-      // already closed
-    }
+    closeQuietly(job.fd);
     rmSync(job.temp, { force: true });
     this.running = null;
     this.lastCowBytes = job.snapshot.cowBytes;
@@ -429,6 +417,15 @@ export class Snapshots {
     log.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
     this.lastLoad = result;
     this.server.saveBaseline = keyspace.changes;
+  }
+}
+
+/** Closes a file after a failure, when it may be closed already. */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already: nothing left to release
   }
 }
 
