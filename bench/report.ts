@@ -1,5 +1,6 @@
 // The printed tables and the JSON record of a benchmark run.
 
+import { rdbTable, type RdbFigures } from './rdb.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
@@ -88,6 +89,8 @@ export interface BenchReport {
   /** Mnemo's Memcached front against memcached (bench/memcached.ts). */
   memcached?: MemcachedBenchRow[];
   memcachedError?: string;
+  /** SAVE and start-up load of N small keys (bench/rdb.ts). */
+  rdb?: { keys: number; figures: RdbFigures[] };
 }
 
 
@@ -180,6 +183,7 @@ export function formatReport(report: BenchReport): string {
     parts.push(formatMemcachedRows(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.memcached));
   }
   if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
+  if (report.rdb !== undefined) parts.push(`${rdbTable(report.rdb.keys, report.rdb.figures)}\n`);
   return parts.join('\n');
 }
 
