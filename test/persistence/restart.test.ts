@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnServer, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { WireConnection } from '../helpers/wire.ts';
+import { encodeCommand, WireConnection } from '../helpers/wire.ts';
 import { Harness } from '../helpers/harness.ts';
 import { limitsFrom, rdbImage } from '../../src/persistence/rdb/index.ts';
 
@@ -87,8 +87,10 @@ test('while a large file loads at start-up, clients get -LOADING and INFO shows 
     await server.waitFor(/Running mode=standalone, port=\d+/);
     const port = Number(/port=(\d+)/.exec(server.output)![1]);
     const conn = await WireConnection.connect(port);
-    assert.equal(text(await conn.command(['get', 'key:1'], 60_000)), '-LOADING Redis is loading the dataset in memory\r\n');
-    const info = text(await conn.command(['info', 'persistence'], 60_000));
+    // One write: both commands run in the same turn, between two steps of the load.
+    conn.send(Buffer.concat([encodeCommand(['get', 'key:1']), encodeCommand(['info', 'persistence'])]));
+    assert.equal(text(await conn.reply(60_000)), '-LOADING Redis is loading the dataset in memory\r\n');
+    const info = text(await conn.reply(60_000));
     assert.match(info, /loading:1\r\n/);
     assert.match(info, /loading_total_bytes:\d+\r\nloading_rdb_used_mem:\d+\r\nloading_loaded_bytes:\d+\r\nloading_loaded_perc:\d+\.\d\d\r\n/);
     await server.waitFor(/Ready to accept connections/);
