@@ -108,8 +108,10 @@ test('daemonize yes returns once the daemon listens; the daemon writes its pidfi
   const dir = mkdtempSync(join(tmpdir(), 'mnemo-daemon-'));
   const pidfile = join(dir, 'mnemo.pid');
   const logfile = join(dir, 'mnemo.log');
+  // In its own directory: the SHUTDOWN below saves dump.rdb there (save points are on by default).
   const parent = spawn(process.execPath, [MNEMO_BIN, '--daemonize', 'yes', '--port', '0', '--pidfile', pidfile, '--logfile', logfile], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir,
   });
   let parentOutput = '';
   parent.stdout.on('data', (chunk) => (parentOutput += chunk));
