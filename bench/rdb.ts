@@ -18,25 +18,44 @@ const MNEMO_BIN = fileURLToPath(new URL('../bin/mnemo-server.js', import.meta.ur
 const HOST = '127.0.0.1';
 const LOADED = /DB loaded from disk: ([\d.]+) seconds/;
 const READY = /Ready to accept connections/;
+const INITIALIZED = /Server initialized/;
 
 interface Started {
   server: BenchServer;
   output: () => string;
+  /** CPU seconds between "Server initialized" and "Ready to accept connections": the load, sampled every 20 ms. */
+  loadCpuSeconds: number;
 }
 
+/** Starts a server on a free port of the range, trying another when someone took it meanwhile. */
 async function start(name: 'mnemo' | 'redis', dir: string): Promise<Started> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(name, dir, await freePort());
+    } catch (error) {
+      if (attempt === 5 || !/Address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOn(name: 'mnemo' | 'redis', dir: string, port: number): Promise<Started> {
   const args = ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', ''];
   const child = track(name === 'mnemo' ? spawn(process.execPath, [MNEMO_BIN, ...args]) : spawn('redis-server', args));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 600_000;
+  let initializedTicks = -1;
   while (!READY.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start: ${output}`);
+    if (initializedTicks < 0 && INITIALIZED.test(output)) initializedTicks = cpuTicks(child.pid!);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopper(child, port)();
+      throw new Error(`${name} did not start: ${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { server: { name, pid: child.pid!, host: HOST, port, stop: stopper(child, port) }, output: () => output };
+  const loadCpuSeconds = cpuMicrosPerRequest(cpuTicks(child.pid!) - Math.max(0, initializedTicks), 1) / 1e6;
+  return { server: { name, pid: child.pid!, host: HOST, port, stop: stopper(child, port) }, output: () => output, loadCpuSeconds };
 }
 
 export interface RdbFigures {
@@ -45,6 +64,7 @@ export interface RdbFigures {
   /** The server's CPU time during SAVE (steadier than wall time on a busy machine). */
   saveCpuSeconds: number[];
   loadSeconds: number[];
+  loadCpuSeconds: number[];
   fileBytes: number;
 }
 
@@ -66,14 +86,16 @@ async function round(name: 'mnemo' | 'redis', keys: number, figures: RdbFigures)
     await second.server.stop();
     if (loaded === null) throw new Error(`${name} logged no load time`);
     figures.loadSeconds.push(Number(loaded[1]));
+    figures.loadCpuSeconds.push(second.loadCpuSeconds);
+    console.error(`rdb: ${name} SAVE ${figures.saveSeconds.at(-1)!.toFixed(3)} s (CPU ${figures.saveCpuSeconds.at(-1)!.toFixed(3)} s), load ${loaded[1]} s (CPU ${second.loadCpuSeconds.toFixed(3)} s)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function rdbBench(keys: number, rounds: number): Promise<RdbFigures[]> {
-  const mnemo: RdbFigures = { name: 'mnemo', saveSeconds: [], saveCpuSeconds: [], loadSeconds: [], fileBytes: 0 };
-  const redis: RdbFigures = { name: 'redis', saveSeconds: [], saveCpuSeconds: [], loadSeconds: [], fileBytes: 0 };
+  const mnemo: RdbFigures = { name: 'mnemo', saveSeconds: [], saveCpuSeconds: [], loadSeconds: [], loadCpuSeconds: [], fileBytes: 0 };
+  const redis: RdbFigures = { name: 'redis', saveSeconds: [], saveCpuSeconds: [], loadSeconds: [], loadCpuSeconds: [], fileBytes: 0 };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? [mnemo, redis] : [redis, mnemo];
     for (const figures of order) {
@@ -95,6 +117,7 @@ export function rdbTable(keys: number, [mnemo, redis]: RdbFigures[]): string {
     row('SAVE (s)', median(mnemo!.saveSeconds), median(redis!.saveSeconds)),
     row('SAVE, server CPU (s)', median(mnemo!.saveCpuSeconds), median(redis!.saveCpuSeconds)),
     row('load at start-up (s)', median(mnemo!.loadSeconds), median(redis!.loadSeconds)),
+    row('load, server CPU (s)', median(mnemo!.loadCpuSeconds), median(redis!.loadCpuSeconds)),
     row('file (MB)', mnemo!.fileBytes / 1e6, redis!.fileBytes / 1e6),
   ].join('\n');
 }

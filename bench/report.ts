@@ -1,5 +1,6 @@
 // The printed tables and the JSON record of a benchmark run.
 
+import { rdbTable, type RdbFigures } from './rdb.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
@@ -96,6 +97,8 @@ export interface BenchReport {
   /** PUBLISH to 1, 10 and 100 subscribers (bench/pubsub.ts). */
   pubsub?: PubsubBenchRow[];
   pubsubError?: string;
+  /** SAVE and start-up load of N small keys (bench/rdb.ts). */
+  rdb?: { keys: number; figures: RdbFigures[] };
 }
 
 
@@ -194,6 +197,7 @@ export function formatReport(report: BenchReport): string {
     parts.push(formatPubsubRows(`PUBLISH fan-out (bench/pubsub.ts, medians of ${report.settings.pubsubRounds} interleaved rounds)`, report.pubsub));
   }
   if (report.pubsubError !== undefined) parts.push(`PUBLISH fan-out: failed: ${report.pubsubError}\n`);
+  if (report.rdb !== undefined) parts.push(`${rdbTable(report.rdb.keys, report.rdb.figures)}\n`);
   return parts.join('\n');
 }
 

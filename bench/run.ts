@@ -14,8 +14,10 @@
 // comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3, also the rounds of bench/aof.ts),
 // BENCH_AOF=0 (skips the appendonly-yes writes of bench/aof.ts), BENCH_PUBSUB=0 (skips PUBLISH
 // fan-out, bench/pubsub.ts), BENCH_PUBSUB_DELIVERIES (300000), BENCH_PUBSUB_ROUNDS (3),
+// BENCH_RDB_KEYS (1000000; 0 skips the SAVE/load comparison of bench/rdb.ts), BENCH_RDB_ROUNDS (3),
 // BENCH_OUT (bench/results/latest.json).
 
+import { rdbBench } from './rdb.ts';
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +64,8 @@ const settings = {
   memcachedRounds: envInt('BENCH_MEMCACHED_ROUNDS', 3),
   pubsubDeliveries: envInt('BENCH_PUBSUB_DELIVERIES', 300_000),
   pubsubRounds: envInt('BENCH_PUBSUB_ROUNDS', 3),
+  rdbKeys: envInt('BENCH_RDB_KEYS', 1_000_000),
+  rdbRounds: envInt('BENCH_RDB_ROUNDS', 3),
   valueBytes: VALUE_BYTES,
 };
 const PIPELINES = [1, 16];
@@ -345,6 +349,7 @@ async function main(): Promise<void> {
       report.pubsubError = errorText(error);
     }
   }
+  if (settings.rdbKeys > 0) report.rdb = { keys: settings.rdbKeys, figures: await rdbBench(settings.rdbKeys, settings.rdbRounds) };
   report.machine.loadAverageEnd = loadavg();
   report.finishedAt = new Date().toISOString();
   console.log(formatReport(report));

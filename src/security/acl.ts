@@ -295,7 +295,9 @@ export class Selector {
     let on = 0;
     let off = 0;
     for (const cmd of this.commands.byId) {
-      if (!(cmd.aclCategories & bit)) continue;
+      // Commands Redis 7.0 lacks (CLIENT NO-TOUCH, TS.*, ...) stay out of the count, so that a
+      // user's rules are described as 7.0 describes them; they show as single commands.
+      if (!(cmd.aclCategories & bit) || cmd.meta.provenance !== undefined) continue;
       if (this.allowed[this.commands.id(cmd)]) on++;
       else off++;
     }

@@ -52,7 +52,8 @@ test('start-up, always-show-logo and a SIGINT shutdown log the lines redis-serve
       'Ready to accept connections',
       'Received SIGINT scheduling shutdown...',
       'User requested shutdown...',
-      'Not saving the final snapshot: this build has no persistence engine.',
+      'Saving the final RDB snapshot before exiting.',
+      'DB saved on disk',
       'Redis is now ready to exit, bye bye...',
     ]);
   } finally {
@@ -107,8 +108,10 @@ test('daemonize yes returns once the daemon listens; the daemon writes its pidfi
   const dir = mkdtempSync(join(tmpdir(), 'mnemo-daemon-'));
   const pidfile = join(dir, 'mnemo.pid');
   const logfile = join(dir, 'mnemo.log');
+  // In its own directory: the SHUTDOWN below saves dump.rdb there (save points are on by default).
   const parent = spawn(process.execPath, [MNEMO_BIN, '--daemonize', 'yes', '--port', '0', '--pidfile', pidfile, '--logfile', logfile], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir,
   });
   let parentOutput = '';
   parent.stdout.on('data', (chunk) => (parentOutput += chunk));

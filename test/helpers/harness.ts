@@ -25,8 +25,8 @@ export class Harness {
 
   constructor(config: Record<string, string> = {}) {
     this.clock = new FakeClock();
-    // No save points unless a test sets them: a FLUSHALL would otherwise write dump.rdb into
-    // the working directory, where servers other tests start would load it.
+    // No save points unless a test sets them: a cron run after a jump of the fake clock must
+    // not write dump.rdb into the working directory.
     this.server = new Server({ clock: this.clock, config: { save: '', ...config } });
     this.client = this.server.createClient('127.0.0.1:50000', '127.0.0.1:6379');
   }

@@ -4,8 +4,8 @@
 // MNEMO_REQUIRE_REFERENCE=1 (CI), where they run and fail.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -115,17 +115,20 @@ async function kill(child: ChildProcess, exit: Promise<void>): Promise<void> {
   await exit;
 }
 
-/** A throwaway redis-server: no persistence, no protected mode, `extra` settings appended. */
+/**
+ * A throwaway redis-server: no persistence, no protected mode, `extra` settings appended. It
+ * works in a fresh directory: a SYNC still makes it write dump.rdb, which must not land where
+ * Mnemo servers started from the checkout would load it.
+ */
 export function startRedisReference(extra: string[] = []): Promise<ReferenceServer> {
   return spawnReference('redis-server', (port) => [
     '--port', String(port),
     '--bind', HOST,
+    '--dir', mkdtempSync(join(tmpdir(), 'mnemo-reference-')),
     '--save', '',
     '--appendonly', 'no',
     '--daemonize', 'no',
     '--logfile', '',
-    // Its own directory: a dump.rdb lying in the working directory would be loaded at start.
-    '--dir', mkdtempSync(join(tmpdir(), 'mnemo-reference-')),
     ...extra,
   ]);
 }

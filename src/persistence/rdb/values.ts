@@ -5,8 +5,8 @@
 
 import { Buffer } from 'node:buffer';
 import type { Database, ExportedValue } from '../../store/database.ts';
-import { stringEncoding } from '../../store/database.ts';
-import { Encoding, ValueType, type ByteRange, type StoredObject } from '../../store/types.ts';
+import { stringEncoding as STRING_ENCODING } from '../../store/database.ts';
+import { Encoding, ValueType as VALUE_TYPES, type ByteRange, type StoredObject } from '../../store/types.ts';
 import { HashValue } from '../../store/types/hash.ts';
 import { LIST_TAIL, ListValue } from '../../store/types/list.ts';
 import { SetValue } from '../../store/types/set.ts';
@@ -14,6 +14,12 @@ import { ZSetValue } from '../../store/types/zset.ts';
 import { NOT_A_NUMBER, parseDouble } from '../../util/numbers.ts';
 import { QUICKLIST_PACKED, QUICKLIST_PLAIN, RdbFormatError, RdbType, type RdbInput, type RdbOutput } from './format.ts';
 import { ListpackBuilder, PackedFormatError, buildIntset, readIntset, readListpack, readZiplist, readZipmap, type ElementSink } from './packed.ts';
+
+// Module-local bindings for what the per-key paths use: under tsx every use of an imported
+// binding is a getter call.
+const ValueType = VALUE_TYPES;
+type ValueType = VALUE_TYPES;
+const stringEncoding = STRING_ENCODING;
 
 /** The encoding thresholds (config) a loaded value is fitted to, and the list node size. */
 export interface ValueLimits {
