@@ -99,9 +99,6 @@ export class AppendOnlyFile {
       else if (value === 'no' && this.state !== AofState.Off) this.stop();
     });
     server.beforeReplies = () => this.flush(false);
-    // As Redis's writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and
-    // PING, which monitoring uses to notice) are refused.
-    server.addCheck((_client, cmd) => (this.lastWriteError !== null && refusedOnDiskError(cmd) ? aofWriteError(this.lastWriteError) : null));
   }
 
   private readWriteSettings(): void {
@@ -329,9 +326,19 @@ export class AppendOnlyFile {
 
   // ---- writing -------------------------------------------------------------------------------
 
+  /** Starts taking the propagation stream (and refusing writes while the file cannot be written). */
   private feed(): void {
     if (this.stopFeeding !== null) return;
-    this.stopFeeding = this.server.effects.onPropagate((db, argv) => this.append(db, argv));
+    const stopPropagation = this.server.effects.onPropagate((db, argv) => this.append(db, argv));
+    // As Redis's writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and
+    // PING, which monitoring uses to notice) are refused.
+    const removeCheck = this.server.addCheck((_client, cmd) =>
+      this.lastWriteError !== null && refusedOnDiskError(cmd) ? aofWriteError(this.lastWriteError) : null,
+    );
+    this.stopFeeding = () => {
+      stopPropagation();
+      removeCheck();
+    };
   }
 
   /** Redis's feedAppendOnlyFile. */
