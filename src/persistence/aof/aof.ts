@@ -173,6 +173,17 @@ export class AppendOnlyFile {
     }
   }
 
+  /** Reads the manifest at run time: false (and the report in the log) when it is corrupt. */
+  private manifestReadable(): boolean {
+    try {
+      this.readManifest();
+      return true;
+    } catch (error) {
+      if (error instanceof AofLoadError) return false;
+      throw error;
+    }
+  }
+
   /**
    * Redis's aofUpgradePrepare: a single appendonly.aof of Redis before 7.0, in `dir`, becomes the
    * base of a new directory (RDB preamble and commands tail alike). Safe to redo after a crash.
@@ -263,7 +274,6 @@ export class AppendOnlyFile {
   private start(): void {
     this.state = AofState.WaitRewrite;
     this.startCron();
-    this.readManifest();
     if (this.server.denyBlocking) {
       this.rewriteScheduled = true;
       this.server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
@@ -477,6 +487,11 @@ export class AppendOnlyFile {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
       log.warning(`Can't open or create append-only dir ${this.server.config.get('appenddirname')}: ${describeError(error)}`);
+      this.lastRewriteOk = false;
+      return false;
+    }
+    // Until the AOF is on, the directory may hold an earlier manifest: the new base follows it.
+    if (this.state !== AofState.On && !this.manifestReadable()) {
       this.lastRewriteOk = false;
       return false;
     }
