@@ -1,5 +1,6 @@
 // The printed tables and the JSON record of a benchmark run.
 
+import { rdbTable, type RdbFigures } from './rdb.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
@@ -92,6 +93,8 @@ export interface BenchReport {
   /** Writes with appendonly yes against redis-server with the same settings (bench/aof.ts). */
   aof?: AofBenchRow[];
   aofError?: string;
+  /** SAVE and start-up load of N small keys (bench/rdb.ts). */
+  rdb?: { keys: number; figures: RdbFigures[] };
 }
 
 
@@ -186,6 +189,7 @@ export function formatReport(report: BenchReport): string {
   if (report.memcachedError !== undefined) parts.push(`Memcached protocol: failed: ${report.memcachedError}\n`);
   if (report.aof !== undefined) parts.push(formatAofRows(report.aof));
   if (report.aofError !== undefined) parts.push(`Append-only file: failed: ${report.aofError}\n`);
+  if (report.rdb !== undefined) parts.push(`${rdbTable(report.rdb.keys, report.rdb.figures)}\n`);
   return parts.join('\n');
 }
 

@@ -12,8 +12,10 @@
 // BENCH_SECONDS (60, per latency run),
 // BENCH_NODE_FLAGS (flags for Mnemo's node process), BENCH_MEMCACHED=0 (skips the Memcached
 // comparison of bench/memcached.ts), BENCH_MEMCACHED_ROUNDS (3, also the rounds of bench/aof.ts),
-// BENCH_AOF=0 (skips the appendonly-yes writes of bench/aof.ts), BENCH_OUT (bench/results/latest.json).
+// BENCH_AOF=0 (skips the appendonly-yes writes of bench/aof.ts), BENCH_RDB_KEYS (1000000; 0 skips
+// the SAVE/load comparison of bench/rdb.ts), BENCH_RDB_ROUNDS (3), BENCH_OUT (bench/results/latest.json).
 
+import { rdbBench } from './rdb.ts';
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +59,8 @@ const settings = {
   seconds: envInt('BENCH_SECONDS', 60),
   // Fewer rounds than the Redis comparison: its load generator is JavaScript and slower.
   memcachedRounds: envInt('BENCH_MEMCACHED_ROUNDS', 3),
+  rdbKeys: envInt('BENCH_RDB_KEYS', 1_000_000),
+  rdbRounds: envInt('BENCH_RDB_ROUNDS', 3),
   valueBytes: VALUE_BYTES,
 };
 const PIPELINES = [1, 16];
@@ -332,6 +336,7 @@ async function main(): Promise<void> {
       report.aofError = errorText(error);
     }
   }
+  if (settings.rdbKeys > 0) report.rdb = { keys: settings.rdbKeys, figures: await rdbBench(settings.rdbKeys, settings.rdbRounds) };
   report.machine.loadAverageEnd = loadavg();
   report.finishedAt = new Date().toISOString();
   console.log(formatReport(report));

@@ -213,6 +213,7 @@ export function quoteArg(bytes: Uint8Array, max = bytes.length): string {
 // ---- persistence (RDB snapshots, DUMP/RESTORE) ----
 export const MISCONF_BGSAVE =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+export const LOADING = 'LOADING Redis is loading the dataset in memory';
 export const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 /** Redis's shared.err: a bare ERR (SAVE, BGSAVE and DEBUG RELOAD that could not write). */
 export const BARE_ERR = 'ERR';

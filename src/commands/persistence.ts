@@ -109,7 +109,8 @@ function restore(ctx: CommandContext): void {
     const idleClock = Math.min(idle, LRU_CLOCK_MAX);
     access = clock - idleClock >= 0 ? clock - idleClock : (clock + (LRU_CLOCK_MAX >>> 1)) % LRU_CLOCK_MAX;
   }
-  const id = db.importValue(key, { ...value, flags: 0, access });
+  value.access = access;
+  const id = db.importValue(key, value);
   if (ttl !== 0) {
     db.setExpire(id, ttl);
     // Replicas get the absolute time, as Redis propagates it.

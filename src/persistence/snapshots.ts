@@ -10,9 +10,9 @@ import { closeSync, existsSync, fsync, fsyncSync, openSync, readFileSync, rename
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { Flag } from '../commands/registry.ts';
-import { MISCONF_BGSAVE } from '../errors.ts';
+import { LOADING, MISCONF_BGSAVE } from '../errors.ts';
 import type { Server } from '../server/server.ts';
-import { limitsFrom, loadRdb, RdbSnapshot, writeRdb, type AccessInfo, type RdbLoadResult, type RdbSaveOptions } from './rdb/index.ts';
+import { limitsFrom, loadRdb, RdbLoader, RdbSnapshot, writeRdb, type AccessInfo, type RdbLoadOptions, type RdbLoadResult, type RdbSaveOptions } from './rdb/index.ts';
 
 /** Redis waits this long after a failed BGSAVE before save points may try again. */
 const BGSAVE_RETRY_DELAY_S = 5;
@@ -24,6 +24,20 @@ const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 const LRU_POLICIES = new Set(['volatile-lru', 'allkeys-lru']);
 const LFU_POLICIES = new Set(['volatile-lfu', 'allkeys-lfu']);
+
+/** File bytes a start-up load reads per event-loop turn (between turns clients get -LOADING). */
+const LOAD_STEP_BYTES = 2 * 1024 * 1024;
+/** A progress line every this many ms while loading. */
+const LOAD_LOG_INTERVAL_MS = 5000;
+
+/** What INFO shows of a load in progress (Redis's loading_* fields). */
+export interface LoadProgress {
+  startedAt: number;
+  totalBytes: number;
+  loadedBytes: number;
+  /** used-mem from the file's aux fields, once read. */
+  rdbUsedMem: number;
+}
 
 /** A running BGSAVE. */
 interface BackgroundSave {
@@ -58,6 +72,8 @@ export class Snapshots {
   /** Listeners told when a BGSAVE ends (tests, SHUTDOWN waiting). */
   private readonly doneListeners: ((ok: boolean) => void)[] = [];
   private writesRefused = false;
+  /** A start-up load in progress (clients get -LOADING meanwhile), or null. */
+  loading: LoadProgress | null = null;
   /** Re-reads whether writes are refused (after a save's outcome or a config change). */
   private readonly refreshRefusal: () => void;
 
@@ -71,7 +87,9 @@ export class Snapshots {
       if (name === 'stop-writes-on-bgsave-error' || name === 'save') refresh();
     });
     this.refreshRefusal = refresh;
-    // As Redis's processCommand: after a failed BGSAVE, writes (and PING) get MISCONF.
+    // As Redis's processCommand: while the dataset loads, only commands flagged ok-loading run.
+    server.addCheck((_client, cmd) => (this.loading !== null && !cmd.has(Flag.Loading) ? LOADING : null));
+    // After a failed BGSAVE, writes (and PING) get MISCONF.
     server.addCheck((client, cmd) => {
       if (!this.writesRefused) return null;
       const writes = cmd.has(Flag.Write) || (cmd.spec.name === 'exec' && client.multi !== null && client.multi.some((q) => q.cmd.has(Flag.Write)));
@@ -147,11 +165,7 @@ export class Snapshots {
       renameSync(temp, target);
     } catch (error) {
       log.warning(`Write error saving DB on disk: ${(error as Error).message}`);
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
+      closeQuietly(fd);
       rmSync(temp, { force: true });
       return false;
     }
@@ -262,11 +276,7 @@ export class Snapshots {
   private fail(job: BackgroundSave, error: Error): void {
     this.server.log.warning(`Write error saving DB on disk: ${error.message}`);
     this.server.log.warning('Background saving error');
-    try {
-      closeSync(job.fd);
-    } catch {
-      // already closed
-    }
+    closeQuietly(job.fd);
     rmSync(job.temp, { force: true });
     this.end(job, false);
   }
@@ -293,11 +303,7 @@ export class Snapshots {
     if (reason !== undefined) this.server.log.warning(reason);
     job.aborted = true;
     job.snapshot.abort();
-    try {
-      closeSync(job.fd);
-    } catch {
-      // already closed
-    }
+    closeQuietly(job.fd);
     rmSync(job.temp, { force: true });
     this.running = null;
     this.lastCowBytes = job.snapshot.cowBytes;
@@ -329,22 +335,78 @@ export class Snapshots {
     }
   }
 
-  /**
-   * Loads the configured file into the keyspace, if there is one (start-up, DEBUG RELOAD).
-   * Throws RdbFormatError (or a file error) when it cannot be read.
-   */
-  load(): RdbLoadResult | null {
+  private loadOptions(): RdbLoadOptions {
     const { keyspace, log, config } = this.server;
-    const path = this.path;
-    if (!existsSync(path)) return null;
-    const started = performance.now();
-    const data = readFileSync(path);
-    const result = loadRdb(keyspace, data, {
+    return {
       limits: limitsFrom(config),
       checksum: config.bool('rdbchecksum'),
       now: keyspace.clock.now(),
       warn: (message) => log.warning(message),
-    });
+    };
+  }
+
+  /**
+   * Loads the configured file into the keyspace at once, if there is one (DEBUG RELOAD).
+   * Throws RdbFormatError (or a file error) when it cannot be read.
+   */
+  load(): RdbLoadResult | null {
+    const path = this.path;
+    if (!existsSync(path)) return null;
+    const started = performance.now();
+    const result = loadRdb(this.server.keyspace, readFileSync(path), this.loadOptions());
+    this.loaded(result, started);
+    return result;
+  }
+
+  /**
+   * Loads the configured file in steps between event-loop turns (start-up): commands not
+   * flagged ok-loading get -LOADING meanwhile and INFO shows the progress. Rejects as load().
+   */
+  async loadIncrementally(): Promise<RdbLoadResult | null> {
+    const path = this.path;
+    if (!existsSync(path)) return null;
+    const { keyspace, log } = this.server;
+    const started = performance.now();
+    const data = readFileSync(path);
+    const loader = new RdbLoader(keyspace, data, this.loadOptions());
+    const progress: LoadProgress = { startedAt: Math.floor(keyspace.clock.now() / 1000), totalBytes: data.length, loadedBytes: 0, rdbUsedMem: 0 };
+    this.loading = progress;
+    let lastLog = performance.now();
+    try {
+      while (!loader.step(LOAD_STEP_BYTES)) {
+        progress.loadedBytes = loader.position;
+        progress.rdbUsedMem = Number(loader.result.aux.get('used-mem') ?? 0);
+        if (performance.now() - lastLog >= LOAD_LOG_INTERVAL_MS) {
+          lastLog = performance.now();
+          log.notice(`Loading RDB: ${this.loadingPercent.toFixed(2)}% (${loader.result.keysLoaded} keys)`);
+        }
+        await new Promise((resume) => setImmediate(resume));
+      }
+    } finally {
+      this.loading = null;
+    }
+    this.loaded(loader.result, started);
+    return loader.result;
+  }
+
+  /** loading_loaded_perc */
+  get loadingPercent(): number {
+    const progress = this.loading;
+    return progress === null || progress.totalBytes === 0 ? 0 : (progress.loadedBytes / progress.totalBytes) * 100;
+  }
+
+  /** loading_eta_seconds, estimated as Redis does from the time spent so far. */
+  get loadingEtaSeconds(): number {
+    const progress = this.loading;
+    if (progress === null) return 0;
+    const elapsed = Math.floor(this.server.keyspace.clock.now() / 1000) - progress.startedAt;
+    if (elapsed === 0) return 1;
+    return Math.floor((elapsed * (progress.totalBytes - progress.loadedBytes)) / (progress.loadedBytes + 1));
+  }
+
+  /** The log lines and figures of a finished load. */
+  private loaded(result: RdbLoadResult, started: number): void {
+    const { keyspace, log } = this.server;
     const version = result.aux.get('redis-ver');
     if (version !== undefined) log.notice(`Loading RDB produced by version ${version}`);
     const ctime = Number(result.aux.get('ctime'));
@@ -355,7 +417,15 @@ export class Snapshots {
     log.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
     this.lastLoad = result;
     this.server.saveBaseline = keyspace.changes;
-    return result;
+  }
+}
+
+/** Closes a file after a failure, when it may be closed already. */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already: nothing left to release
   }
 }
 

@@ -201,21 +201,22 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     int('acllog-max-len', 128, 0, LONG_MAX),
     choice('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   ),
+  // RDB snapshots (src/persistence/snapshots.ts).
+  text('save', '3600 1 300 100 60 10000', {
+    multiArg: true,
+    validate: saveProblem,
+    normalize: (value) => configWords(value).map(Number).join(' '),
+  }),
+  text('dbfilename', 'dump.rdb', {
+    validate: (value) => (value.includes('/') ? 'dbfilename can\'t be a path, just a filename' : null),
+  }),
+  bool('rdbcompression', true),
+  bool('rdbchecksum', true, FIXED),
+  bool('stop-writes-on-bgsave-error', true),
   ...stored(
     'persistence is not built yet',
-    text('save', '3600 1 300 100 60 10000', {
-      multiArg: true,
-      validate: saveProblem,
-      normalize: (value) => configWords(value).map(Number).join(' '),
-    }),
-    text('dbfilename', 'dump.rdb', {
-      validate: (value) => (value.includes('/') ? 'dbfilename can\'t be a path, just a filename' : null),
-    }),
-    bool('rdbcompression', true),
-    bool('rdbchecksum', true, FIXED),
     bool('rdb-del-sync-files', false),
     bool('rdb-save-incremental-fsync', true),
-    bool('stop-writes-on-bgsave-error', true),
     choice('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
     bool('aof-rewrite-incremental-fsync', true),
   ),

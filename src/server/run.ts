@@ -67,6 +67,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const server = new Server(options);
   const { config, log } = server;
   server.configFile = options.configFile ?? null;
+  // An embedded server (a test of another project, an in-process cache) writes no dump.rdb
+  // into its host's working directory unless asked to: save points are off unless configured.
+  if (!options.process && options.config?.save === undefined) config.set('save', '', true);
   const notes = options.lines ? applyLines(config, options.lines, MNEMO_VERSION) : [];
   if (options.port !== undefined) config.set('port', String(options.port), true);
   if (options.host !== undefined) config.set('bind', options.host, true);
@@ -120,10 +123,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
-  // As redis-server: the dataset is loaded before "Ready to accept connections", from the
-  // append-only directory when appendonly is on (its own loader), from dump.rdb otherwise.
+  // As redis-server: the dataset is loaded before "Ready to accept connections": from dump.rdb
+  // in steps, so clients that connect meanwhile get -LOADING, or, when appendonly is on, from
+  // the append-only directory (its own loader).
   try {
-    if (!config.bool('appendonly')) server.persistence.load();
+    if (!config.bool('appendonly')) await server.persistence.loadIncrementally();
     AppendOnlyFile.of(server).startup();
   } catch (error) {
     log.warning(`Fatal error loading the DB: ${(error as Error).message}. Exiting.`);

@@ -118,6 +118,19 @@ export class Database implements ByteSink {
     this.addOverhead(this.structureBytes());
   }
 
+  /**
+   * Sizes the index of an empty database for `keys` keys at once (an RDB file's RESIZEDB), so
+   * that loading them never resizes it step by step.
+   */
+  reserve(keys: number): void {
+    if (this.size !== 0 || this.t1 !== null) return;
+    let buckets = INITIAL_BUCKETS;
+    while (buckets < keys) buckets *= 2;
+    if (buckets <= this.t0.length) return;
+    this.addOverhead((buckets - this.t0.length) * 4);
+    this.t0 = new Int32Array(buckets);
+  }
+
   /** Starts keeping keys indexed by hash slot (counted and listable per slot). */
   enableSlotIndex(): void {
     if (this.slots !== null) return;
@@ -368,7 +381,8 @@ export class Database implements ByteSink {
   importValue(key: Uint8Array, value: ExportedValue): number {
     this.deleteForOverwrite(key);
     const id = this.insert(key, value.type, value.encoding, value.bytes, value.object ?? undefined);
-    this.setFlags(id, value.flags);
+    // A new entry's flags are 0 already; setting 0 would still touch the sparse column.
+    if (value.flags !== 0) this.setFlags(id, value.flags);
     if (value.access >= 0) {
       const page = this.pagesI[id >>> PAGE_SHIFT]!;
       const w = (id & PAGE_MASK) * STRIDE + F_META;

@@ -52,7 +52,8 @@ test('start-up, always-show-logo and a SIGINT shutdown log the lines redis-serve
       'Ready to accept connections',
       'Received SIGINT scheduling shutdown...',
       'User requested shutdown...',
-      'Not saving the final snapshot: this build has no persistence engine.',
+      'Saving the final RDB snapshot before exiting.',
+      'DB saved on disk',
       'Redis is now ready to exit, bye bye...',
     ]);
   } finally {

@@ -37,9 +37,11 @@ export function writeConfig(text: string, name = 'redis.conf'): string {
   return file;
 }
 
-/** Spawns mnemo-server with `args` (in `cwd`, if given) without waiting for anything. */
+/** Spawns mnemo-server with `args` (in `cwd`, else a fresh directory) without waiting for anything. */
 export function spawnServer(args: readonly string[], cwd?: string): ServerProcess {
-  const child = spawn(process.execPath, [MNEMO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  // A fresh working directory by default: what a shutdown saves (dump.rdb in dir ".") stays
+  // there instead of reaching the next server started from the checkout.
+  const child = spawn(process.execPath, [MNEMO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: cwd ?? mkdtempSync(join(tmpdir(), 'mnemo-cwd-')) });
   let output = '';
   let errors = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Buffer } from 'node:buffer';
 import { Harness } from '../helpers/harness.ts';
 import { skipWithout, startRedisReference } from '../helpers/reference.ts';
 import { limitsFrom, loadRdb, rdbImage } from '../../src/persistence/rdb/index.ts';
@@ -67,4 +68,34 @@ test('a dump.rdb written by Mnemo loads into redis-server 7.0.15 with every key 
     assert.deepEqual(actual, await describe(harnessAsk(h)));
     assert.equal(digest, h.run('debug', 'digest'));
   }
+});
+
+test('DUMP payloads from redis-server RESTORE into Mnemo, and Mnemo\'s RESTORE into redis-server', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mnemo-rdb-'));
+  await withRedis(dir, async (client) => {
+    for (const cmd of datasetCommands()) await client.callBuffer(String(cmd[0]), ...cmd.slice(1));
+    const expected = await describe(redisAsk(client));
+    const h = newHarness();
+    const keys = [...expected.keys()].map((name) => {
+      const colon = name.indexOf(':');
+      return { db: name.slice(0, colon), key: name.slice(colon + 1) };
+    });
+    for (const { db, key } of keys) {
+      await client.call('select', db);
+      const payload = (await client.callBuffer('dump', key)) as Buffer;
+      const ttl = Math.max(0, Number(await client.call('pexpiretime', key)));
+      h.run('select', db);
+      assert.equal(h.run('restore', key, String(ttl), payload, 'absttl'), 'OK', `${db}:${key}`);
+    }
+    assert.deepEqual(await describe(harnessAsk(h)), expected);
+    await client.call('flushall');
+    for (const { db, key } of keys) {
+      h.run('select', db);
+      const payload = Buffer.from(h.runBinary('dump', key) as string, 'latin1');
+      const ttl = Math.max(0, Number(h.run('pexpiretime', key)));
+      await client.call('select', db);
+      assert.equal(await client.callBuffer('restore', key, String(ttl), payload, 'absttl').then(String), 'OK', `${db}:${key}`);
+    }
+    assert.deepEqual(await describe(redisAsk(client)), expected);
+  });
 });

@@ -96,7 +96,8 @@ test('CONFIG REWRITE without a config file fails with Redis text', () => {
 });
 
 test('CONFIG REWRITE updates known lines, keeps comments, drops duplicates and appends changed settings', () => {
-  const h = new Harness();
+  // Redis's default save points (the harness turns them off), so that only the changes show.
+  const h = new Harness({ save: '3600 1 300 100 60 10000' });
   const file = join(mkdtempSync(join(tmpdir(), 'mnemo-config-')), 'redis.conf');
   writeFileSync(file, '# my server\nport 6379\nhz 10\nsomething-unknown 1\nhz 12\n');
   h.server.configFile = file;

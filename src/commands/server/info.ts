@@ -136,8 +136,9 @@ const memorySection: Section = (server) => {
 const persistenceSection: Section = (server) => {
   const rdb = server.persistence;
   const current = rdb.currentKeys;
-  return [
-  ['loading', 0],
+  const loading = rdb.loading;
+  const fields: Field[] = [
+  ['loading', loading === null ? 0 : 1],
   ['async_loading', 0],
   ['persistence_engine', 'rdb'],
   // Forkless: a snapshot's extra memory is what it kept of keys written before its walk reached them.
@@ -156,6 +157,17 @@ const persistenceSection: Section = (server) => {
   ['rdb_last_load_keys_loaded', rdb.lastLoad.keysLoaded],
   ...aofInfoFields(server),
   ];
+  if (loading !== null) {
+    fields.push(
+      ['loading_start_time', loading.startedAt],
+      ['loading_total_bytes', loading.totalBytes],
+      ['loading_rdb_used_mem', loading.rdbUsedMem],
+      ['loading_loaded_bytes', loading.loadedBytes],
+      ['loading_loaded_perc', rdb.loadingPercent.toFixed(2)],
+      ['loading_eta_seconds', rdb.loadingEtaSeconds],
+    );
+  }
+  return fields;
 };
 
 const statsSection: Section = (server) => {

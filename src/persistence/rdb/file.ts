@@ -367,7 +367,7 @@ export class RdbLoader {
         return;
       }
       case Opcode.ResizeDb:
-        input.length();
+        this.db.reserve(input.length());
         input.length();
         return;
       case Opcode.Aux: {
@@ -390,7 +390,8 @@ export class RdbLoader {
         throw new RdbFormatError('The RDB file contains AUX module data I can\'t load: no matching module');
     }
     if (!isValueType(type)) throw new RdbFormatError(`Unknown RDB encoding type ${type}`);
-    const key = input.string();
+    // Inserting copies the key, so a view into the file will do.
+    const key = input.stringView();
     const value = readValue(input, type, { limits: this.options.limits, now: this.options.now });
     if (value === null) {
       this.result.emptySkipped++;
@@ -403,7 +404,8 @@ export class RdbLoader {
     }
     const keyspace = this.keyspace;
     const access = idle < 0 ? -1 : (keyspace.lruClock - Math.min(idle, 0xffffff) + 0x1000000) % 0x1000000;
-    const id = this.db.importValue(key, { ...value, flags: 0, access });
+    value.access = access;
+    const id = this.db.importValue(key, value);
     if (expireAt !== -1) this.db.setExpire(id, expireAt);
     this.result.keysLoaded++;
   }

@@ -206,6 +206,8 @@ export class RdbOutput {
 /** Reads RDB primitives from a buffer; every read checks its bounds. */
 export class RdbInput {
   at: number;
+  /** Whether the last lengthOrEncoding() read a special string encoding. */
+  lastEncoded = false;
 
   constructor(
     readonly buf: Buffer,
@@ -231,39 +233,51 @@ export class RdbInput {
     return out;
   }
 
-  /** A length; `encoded` tells a special string encoding (then the value is its kind). */
-  lengthOrEncoding(): { value: number; encoded: boolean } {
+  /**
+   * A length, or with `lastEncoded` set, the kind of a special string encoding (kept in a
+   * field rather than a returned object: this runs twice per key on load).
+   */
+  lengthOrEncoding(): number {
     const first = this.byte();
     const kind = first >>> 6;
-    if (kind === 0) return { value: first & 0x3f, encoded: false };
-    if (kind === 1) return { value: ((first & 0x3f) << 8) | this.byte(), encoded: false };
-    if (kind === 3) return { value: first & 0x3f, encoded: true };
+    this.lastEncoded = kind === 3;
+    if (kind === 0 || kind === 3) return first & 0x3f;
+    if (kind === 1) return ((first & 0x3f) << 8) | this.byte();
     if (first === 0x80) {
       this.need(4);
       const value = this.buf.readUInt32BE(this.at);
       this.at += 4;
-      return { value, encoded: false };
+      return value;
     }
     if (first === 0x81) {
       this.need(8);
       const value = this.buf.readBigUInt64BE(this.at);
       this.at += 8;
       if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbFormatError('Length too large');
-      return { value: Number(value), encoded: false };
+      return Number(value);
     }
     throw new RdbFormatError(`Unknown length encoding ${first} in rdbLoadLen()`);
   }
 
   length(): number {
-    const { value, encoded } = this.lengthOrEncoding();
-    if (encoded) throw new RdbFormatError('Unexpected string encoding where a length was expected');
+    const value = this.lengthOrEncoding();
+    if (this.lastEncoded) throw new RdbFormatError('Unexpected string encoding where a length was expected');
     return value;
   }
 
-  /** A string in any of its encodings, as bytes (a copy: the caller may keep it). */
+  /** A string in any of its encodings, as bytes the caller may keep (a copy). */
   string(): Buffer {
-    const { value, encoded } = this.lengthOrEncoding();
-    if (!encoded) return Buffer.from(this.take(value));
+    const view = this.stringView();
+    return view.buffer === this.buf.buffer ? Buffer.from(view) : view;
+  }
+
+  /**
+   * A string in any of its encodings: a view into the file's bytes when stored as it is (valid
+   * while the file's buffer is), else fresh bytes.
+   */
+  stringView(): Buffer {
+    const value = this.lengthOrEncoding();
+    if (!this.lastEncoded) return this.take(value);
     switch (value) {
       case ENC_INT8:
         return Buffer.from(String(this.take(1).readInt8(0)), 'latin1');

@@ -4,7 +4,7 @@
 // it under the current thresholds. A type joins by one registerValueCodec call (streams will).
 
 import { Buffer } from 'node:buffer';
-import type { Database } from '../../store/database.ts';
+import type { Database, ExportedValue } from '../../store/database.ts';
 import { stringEncoding } from '../../store/database.ts';
 import { Encoding, ValueType, type ByteRange, type StoredObject } from '../../store/types.ts';
 import { HashValue } from '../../store/types/hash.ts';
@@ -48,12 +48,11 @@ export function limitsFrom(config: { number(name: string): number }): ValueLimit
   };
 }
 
-/** A value read from RDB, ready for Database.importValue. */
-export interface LoadedValue {
-  type: ValueType;
-  encoding: Encoding;
-  bytes: Buffer | null;
-  object: StoredObject | null;
+/** A value read from RDB, ready for Database.importValue (no Memcached flags, a fresh access time). */
+export type LoadedValue = ExportedValue;
+
+function loaded(type: ValueType, encoding: Encoding, bytes: Buffer | null, object: StoredObject | null): LoadedValue {
+  return { type, encoding, bytes, object, flags: 0, access: -1 };
 }
 
 export interface ReadOptions {
@@ -116,8 +115,9 @@ function writeString(out: RdbOutput, db: Database, id: number, key: ByteRange | 
 }
 
 function readString(input: RdbInput): LoadedValue {
-  const bytes = input.string();
-  return { type: ValueType.String, encoding: stringEncoding(bytes), bytes, object: null };
+  // A view is enough: storing a string copies it (into the arena, or a LargeString).
+  const bytes = input.stringView();
+  return loaded(ValueType.String, stringEncoding(bytes), bytes, null);
 }
 
 // ---- lists --------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ function readList(input: RdbInput, rdbType: number, { limits }: ReadOptions): Lo
     }
   }
   if (list.length === 0) return null;
-  return { type: ValueType.List, encoding: Encoding.Quicklist, bytes: null, object: list };
+  return loaded(ValueType.List, Encoding.Quicklist, null, list);
 }
 
 // ---- sets ---------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ function readSet(input: RdbInput, rdbType: number, { limits }: ReadOptions): Loa
     }
   }
   if (set.size === 0) return null;
-  return { type: ValueType.Set, encoding: set.encoding, bytes: null, object: set };
+  return loaded(ValueType.Set, set.encoding, null, set);
 }
 
 // ---- sorted sets --------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ function readZset(input: RdbInput, rdbType: number, { limits }: ReadOptions): Lo
     for (let i = 0; i < elements.length; i += 2) z.set(elements[i]!, parseScore(elements[i + 1]!));
   }
   if (z.size === 0) return null;
-  return { type: ValueType.ZSet, encoding: z.encoding, bytes: null, object: z };
+  return loaded(ValueType.ZSet, z.encoding, null, z);
 }
 
 // ---- hashes -------------------------------------------------------------------------------------
@@ -391,7 +391,7 @@ function readHash(input: RdbInput, rdbType: number, { limits, now }: ReadOptions
       hash.setFieldExpireAt(fields[i]!, ttls[i]!);
     }
   }
-  return { type: ValueType.Hash, encoding: hash.encoding, bytes: null, object: hash };
+  return loaded(ValueType.Hash, hash.encoding, null, hash);
 }
 
 registerValueCodec(ValueType.String, writeString, [RdbType.String], readString);
