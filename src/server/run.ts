@@ -140,8 +140,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (showLogo) log.raw('notice', logo(port));
   else log.notice(`Running mode=standalone, port=${port}.`);
   log.warning('Server initialized');
-  // As redis-server: the dataset is loaded before "Ready to accept connections", in steps, so
-  // clients that connect meanwhile get -LOADING (the AOF, when appendonly is on, has its own loader).
+  // As redis-server: the dataset is loaded before "Ready to accept connections": from dump.rdb
+  // in steps, so clients that connect meanwhile get -LOADING, or, when appendonly is on, from
+  // the append-only directory (its own loader).
   try {
     if (!config.bool('appendonly')) await server.persistence.loadIncrementally();
     AppendOnlyFile.of(server).startup();

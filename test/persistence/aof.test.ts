@@ -278,3 +278,26 @@ test('a single appendonly.aof of Redis before 7.0 (RDB preamble and commands tai
   assert.equal(existsSync(join(dir, 'appendonly.aof')), false);
   assert.match(manifestOf(dir), /^file appendonly\.aof seq 1 type b\nfile appendonly\.aof\.1\.incr\.aof seq 1 type i\n$/);
 });
+
+test('BGREWRITEAOF with appendonly no writes a base that follows the manifest already in the directory', async () => {
+  const dir = freshDir();
+  const first = await start(dir);
+  const r = connect(first.port);
+  await r.set('a', '1');
+  r.disconnect();
+  await first.close();
+  const off = await startServer({ port: 0, host: '127.0.0.1', config: { dir, 'aof-use-rdb-preamble': 'no' } });
+  const o = connect(off.port);
+  await o.set('b', '2');
+  assert.equal(await o.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+  await waitUntil(() => AppendOnlyFile.of(off.server).rewrite === null);
+  o.disconnect();
+  await off.close();
+  assert.equal(manifestOf(dir), 'file appendonly.aof.2.base.aof seq 2 type b\n');
+  await waitUntil(() => filesOf(dir).length === 2);
+  const again = await start(dir);
+  const a = connect(again.port);
+  assert.deepEqual((await a.keys('*')).sort(), ['b']);
+  a.disconnect();
+  await again.close();
+});

@@ -99,9 +99,6 @@ export class AppendOnlyFile {
       else if (value === 'no' && this.state !== AofState.Off) this.stop();
     });
     server.beforeReplies = () => this.flush(false);
-    // As Redis's writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and
-    // PING, which monitoring uses to notice) are refused.
-    server.addCheck((_client, cmd) => (this.lastWriteError !== null && refusedOnDiskError(cmd) ? aofWriteError(this.lastWriteError) : null));
   }
 
   private readWriteSettings(): void {
@@ -173,6 +170,17 @@ export class AppendOnlyFile {
       if (!(error instanceof ManifestError)) throw error;
       for (const line of error.report) this.server.log.warning(line);
       throw new AofLoadError(error.reason);
+    }
+  }
+
+  /** Reads the manifest at run time: false (and the report in the log) when it is corrupt. */
+  private manifestReadable(): boolean {
+    try {
+      this.readManifest();
+      return true;
+    } catch (error) {
+      if (error instanceof AofLoadError) return false;
+      throw error;
     }
   }
 
@@ -266,7 +274,6 @@ export class AppendOnlyFile {
   private start(): void {
     this.state = AofState.WaitRewrite;
     this.startCron();
-    this.readManifest();
     if (this.server.denyBlocking) {
       this.rewriteScheduled = true;
       this.server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
@@ -329,9 +336,19 @@ export class AppendOnlyFile {
 
   // ---- writing -------------------------------------------------------------------------------
 
+  /** Starts taking the propagation stream (and refusing writes while the file cannot be written). */
   private feed(): void {
     if (this.stopFeeding !== null) return;
-    this.stopFeeding = this.server.effects.onPropagate((db, argv) => this.append(db, argv));
+    const stopPropagation = this.server.effects.onPropagate((db, argv) => this.append(db, argv));
+    // As Redis's writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and
+    // PING, which monitoring uses to notice) are refused.
+    const removeCheck = this.server.addCheck((_client, cmd) =>
+      this.lastWriteError !== null && refusedOnDiskError(cmd) ? aofWriteError(this.lastWriteError) : null,
+    );
+    this.stopFeeding = () => {
+      stopPropagation();
+      removeCheck();
+    };
   }
 
   /** Redis's feedAppendOnlyFile. */
@@ -470,6 +487,11 @@ export class AppendOnlyFile {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
       log.warning(`Can't open or create append-only dir ${this.server.config.get('appenddirname')}: ${describeError(error)}`);
+      this.lastRewriteOk = false;
+      return false;
+    }
+    // Until the AOF is on, the directory may hold an earlier manifest: the new base follows it.
+    if (this.state !== AofState.On && !this.manifestReadable()) {
       this.lastRewriteOk = false;
       return false;
     }
