@@ -75,6 +75,11 @@ interface Run {
   killed: boolean;
   /** Past busy-reply-threshold: running in slices, others get BUSY. */
   busy: boolean;
+  /**
+   * Whether it may hand the event loop back: not when it runs inside another command (EXEC),
+   * whose later commands and reply must wait for it.
+   */
+  readonly mayYield: boolean;
   sliceStarted: number;
 }
 
@@ -281,7 +286,8 @@ export class Scripting implements ScriptHost {
    */
   execute(caller: Client, w: ReplyWriter, argv: readonly Buffer[], target: Runnable, isEval: boolean, readOnly: boolean, keys: readonly Buffer[], args: readonly Buffer[]): boolean {
     const now = performance.now();
-    const run: Run = { caller, w, argv, target, isEval, readOnly, started: now, resp: 2, wrote: false, killed: false, busy: false, sliceStarted: now };
+    const mayYield = !this.server.denyBlocking;
+    const run: Run = { caller, w, argv, target, isEval, readOnly, started: now, resp: 2, wrote: false, killed: false, busy: false, mayYield, sliceStarted: now };
     this.run = run;
     this.server.scriptCaller = caller;
     const client = this.client;
@@ -350,7 +356,7 @@ export class Scripting implements ScriptHost {
     const now = performance.now();
     if (run.busy) return now - run.sliceStarted >= BUSY_SLICE_MS ? Interrupt.Yield : Interrupt.Continue;
     const threshold = this.server.config.number('busy-reply-threshold');
-    if (threshold <= 0 || now - run.started < threshold) return Interrupt.Continue;
+    if (!run.mayYield || threshold <= 0 || now - run.started < threshold) return Interrupt.Continue;
     run.busy = true;
     this.server.log.warning(
       `Slow script detected: still in execution after ${Math.round(now - run.started)} milliseconds. You can try killing the script using the ${run.isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.target.name}.`,

@@ -413,7 +413,9 @@ export class Server {
     ctx.propagation = Propagation.AsChanged;
     const started = this.lastEnd >= 0 ? this.lastEnd : performance.now();
     const keyspace = this.keyspace;
-    keyspace.refreshTime(started);
+    // Inside a script time stands still at its start, as in Redis 7: a key cannot expire
+    // between two of its commands (what they propagate must replay the same on a replica).
+    if (this.scriptCaller === null) keyspace.refreshTime(started);
     keyspace.touchKeys = !client.noTouch;
     keyspace.beginChanges();
     const changesBefore = keyspace.changes;

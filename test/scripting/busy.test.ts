@@ -122,3 +122,21 @@ test('a busy function shows in FUNCTION STATS and FUNCTION KILL stops it (SCRIPT
   assert.equal(h.runAs(other, 'FUNCTION', 'KILL'), 'OK');
   assert.match(errorText(await callerReply(h)), /^ERR Script killed by user with SCRIPT KILL\.\.\. script: spin, on @user_function:2\.$/);
 });
+
+test('a long script inside EXEC runs to its end before the commands queued after it', () => {
+  const h = new Harness({ 'busy-reply-threshold': '20' });
+  h.run('MULTI');
+  h.run('EVAL', "local i = 0 while i < 2e6 do i = i + 1 end redis.call('set', 'k', 'script') return i", '0');
+  h.run('SET', 'k', 'after');
+  assert.deepEqual(h.run('EXEC'), [2000000, 'OK']);
+  assert.equal(h.run('GET', 'k'), 'after');
+});
+
+test('time stands still inside a script: a key does not expire between its commands', async () => {
+  const h = new Harness({ 'busy-reply-threshold': '20' });
+  h.run('SET', 'k', 'v', 'PX', '1000');
+  await startBusy(h, "local i = 0 while i < 3e6 do i = i + 1 end return redis.call('get', 'k')", '0');
+  h.clock.advance(5000);
+  assert.equal(await callerReply(h), 'v');
+  assert.equal(h.run('GET', 'k'), null);
+});

@@ -15,6 +15,8 @@ interface Format {
 }
 
 const NATIVE_LITTLE = true;
+/** The integer options: lower case signed, upper case unsigned (T is size_t). */
+const INTEGER_OPTIONS = 'bBhHlLTiI';
 const MAX_INT_SIZE = 32;
 
 function error(L: LuaState, message: string): never {
@@ -119,18 +121,11 @@ const FUNCTIONS: Record<string, (L: LuaState) => number> = {
       if (setting(L, f, option)) continue;
       const size = optionSize(L, f, option);
       for (let pad = alignment(f, size, out.length); pad > 0; pad--) out.push(0);
+      if (INTEGER_OPTIONS.includes(option)) {
+        writeInt(out, lauxlib.luaL_checknumber(L, arg++), size, f.little);
+        continue;
+      }
       switch (option) {
-        case 'b':
-        case 'B':
-        case 'h':
-        case 'H':
-        case 'l':
-        case 'L':
-        case 'T':
-        case 'i':
-        case 'I':
-          writeInt(out, lauxlib.luaL_checknumber(L, arg++), size, f.little);
-          break;
         case 'x':
           out.push(0);
           break;
@@ -178,20 +173,14 @@ const FUNCTIONS: Record<string, (L: LuaState) => number> = {
       pos += alignment(f, size, pos);
       if (size > data.length - pos && option !== 'c' && option !== 's') lauxlib.luaL_argerror(L, 2, toLuaString('data string too short'));
       lua.lua_checkstack(L, 2);
+      if (INTEGER_OPTIONS.includes(option)) {
+        previous = readInt(data, pos, size, f.little, option === option.toLowerCase());
+        lua.lua_pushnumber(L, previous);
+        results++;
+        pos += size;
+        continue;
+      }
       switch (option) {
-        case 'b':
-        case 'B':
-        case 'h':
-        case 'H':
-        case 'l':
-        case 'L':
-        case 'T':
-        case 'i':
-        case 'I':
-          previous = readInt(data, pos, size, f.little, option === option.toLowerCase());
-          lua.lua_pushnumber(L, previous);
-          results++;
-          break;
         case 'x':
           break;
         case 'f':
