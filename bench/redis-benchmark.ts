@@ -16,6 +16,8 @@ export interface RunOptions {
   keyspace: number;
   /** -d: value size of SET. */
   dataSize?: number;
+  /** --user and -a: log in as this ACL user. */
+  login?: { user: string; password: string };
 }
 
 export interface Latency {
@@ -70,6 +72,7 @@ export function benchmarkArgs(server: Pick<BenchServer, 'host' | 'port'>, option
     '--csv',
   ];
   if (options.dataSize !== undefined) args.push('-d', String(options.dataSize));
+  if (options.login !== undefined) args.push('--user', options.login.user, '-a', options.login.password);
   // A command line after the options replaces the built-in tests (-t would only draw a warning).
   if (options.command !== undefined) return [...args, ...options.command];
   return [...args, '-t', options.test];

@@ -377,20 +377,44 @@ export class AccessControl {
 
   /**
    * Start-up: the `user` lines of the config file (a line for an existing user, the default
-   * one, resets it first), then the aclfile. Returns the reason start-up must stop, or null.
+   * one, resets it first), then the aclfile. Returns the log lines saying why start-up must
+   * stop (Redis's words), or null.
    */
-  loadAtStartup(userLines: readonly (readonly string[])[]): string | null {
+  loadAtStartup(userLines: readonly (readonly string[])[]): string[] | null {
     const aclfile = this.server.config.get('aclfile');
     if (aclfile !== '' && userLines.length > 0) {
-      return 'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
+      return [
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      ];
     }
+    const critical = 'Critical error while loading ACLs. Exiting.';
     for (const [name, ...rules] of userLines) {
-      const problem = this.setUser(name!, this.users.has(name!) ? ['reset', ...rules] : rules);
-      if (problem !== null) return `${problem}\nCritical error while loading ACLs. Exiting.`;
+      if (/[ \0]/.test(name!)) return ['Spaces not allowed in ACL usernames', critical];
+      const merged = mergeSelectorArguments(rules);
+      if (typeof merged === 'number') return [aclUnmatchedParenthesis(rules[merged]!).slice(4), critical];
+      const selector = () => this.newSelector();
+      let user = this.users.get(name!);
+      if (user === undefined) {
+        user = this.newUser(name!);
+        this.users.set(name!, user);
+      } else if (user === this.defaultUser) {
+        // The default user exists already: its line starts from a reset, as in Redis.
+        applyUserRule(user, 'reset', selector);
+      } else {
+        return [`Error in user declaration '${name}': Duplicate user found. A user can only be defined once in config files`];
+      }
+      for (const rule of merged) {
+        try {
+          applyUserRule(user, rule, selector);
+        } catch (error) {
+          if (!(error instanceof RuleError)) throw error;
+          return [`Error loading ACL rule '${rule}' for the user named '${name}': ${error.message}`, critical];
+        }
+      }
     }
     if (aclfile !== '') {
       const errors = this.loadFile(aclfile);
-      if (errors !== null) return `Aborting Redis startup because of ACL errors: ${errors}`;
+      if (errors !== null) return [`Aborting Redis startup because of ACL errors: ${errors}`];
     }
     return null;
   }

@@ -98,8 +98,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const aclProblem = server.acl.loadAtStartup(config.userLines);
   if (aclProblem !== null) {
-    log.warning(aclProblem);
-    throw new StartupError(aclProblem);
+    for (const line of aclProblem) log.warning(line);
+    throw new StartupError(aclProblem.join('\n'));
   }
   // CONFIG SET of such a setting is logged as at start-up.
   config.onChange((name) => {

@@ -73,6 +73,19 @@ test('redis-cli --user --pass logs in as an ACL user', { skip: skipWithout('redi
 test('a user line with a bad rule stops start-up', async () => {
   await assert.rejects(
     startServer({ port: 0, host: '127.0.0.1', lines: [{ text: 'user bad on +nosuch', lineNumber: 1 }] }),
-    /Error in ACL SETUSER modifier '\+nosuch': Unknown command or category name in ACL/,
+    /Error loading ACL rule '\+nosuch' for the user named 'bad': Unknown command or category name in ACL\nCritical error while loading ACLs. Exiting./,
   );
+});
+
+test('user lines create users as ACL SETUSER would, and a default line starts from a reset', async () => {
+  const lines = ['user default on >pw ~* +@all', 'user plain on >x ~k +get'].map((text, i) => ({ text, lineNumber: i + 1 }));
+  const running = await startServer({ port: 0, host: '127.0.0.1', lines });
+  try {
+    assert.deepEqual(running.server.acl.list(), [
+      'user default on sanitize-payload #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~* resetchannels +@all',
+      'user plain on #2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 ~k resetchannels -@all +get',
+    ]);
+  } finally {
+    await running.close();
+  }
 });
