@@ -644,10 +644,44 @@ export class Database implements ByteSink {
     const population = volatileOnly ? this.volCount : this.size;
     if (population === 0) return 0;
     const n = Math.min(count, out.length);
+    if (!volatileOnly) return this.sampleBuckets(n, out);
+    for (let i = 0; i < n; i++) out[i] = this.volIds.get(Math.floor(Math.random() * population));
+    return n;
+  }
+
+  /**
+   * `n` independent samples, each the key of the first occupied index bucket at or after a
+   * random one (a random key of its chain): one random jump per sample. Redis's
+   * dictGetSomeKeys takes neighbouring buckets after a single jump, which is cheaper still,
+   * but its candidates are correlated: on the hit-ratio bench (bench/eviction.ts) it kept
+   * about 0.4 points fewer hits under allkeys-lfu than independent samples.
+   */
+  private sampleBuckets(n: number, out: Int32Array): number {
+    const t0 = this.t0;
+    const t1 = this.t1;
+    const span = t1 === null ? t0.length : Math.max(t0.length, t1.length);
     for (let i = 0; i < n; i++) {
-      out[i] = volatileOnly ? this.volIds.get(Math.floor(Math.random() * population)) : this.randomEntry();
+      let bucket = Math.floor(Math.random() * span);
+      for (;;) {
+        let head = t0[bucket & (t0.length - 1)]! - 1;
+        if (head < 0 && t1 !== null) head = t1[bucket & (t1.length - 1)]! - 1;
+        if (head >= 0) {
+          out[i] = this.randomInChain(head);
+          break;
+        }
+        bucket = (bucket + 1) % span;
+      }
     }
     return n;
+  }
+
+  /** A random entry of the chain that starts at `head`. */
+  private randomInChain(head: number): number {
+    let length = 0;
+    for (let id = head; id >= 0; id = this.word(id, F_NEXT) - 1) length++;
+    let id = head;
+    for (let position = Math.floor(Math.random() * length); position > 0; position--) id = this.word(id, F_NEXT) - 1;
+    return id;
   }
 
   /** A uniformly random live entry, or -1 when the database is empty. */

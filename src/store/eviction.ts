@@ -275,7 +275,10 @@ export class Evictor {
     db.keyRange(id, range);
     const length = range.end - range.start;
     if (slot.key.length < length) slot.key = Buffer.alloc(length);
-    slot.key.set(range.buf.subarray(range.start, range.end));
+    // A loop, not set(subarray): keys are short, and a view per candidate costs more than the copy.
+    const key = slot.key;
+    const source = range.buf;
+    for (let i = 0, from = range.start; i < length; i++, from++) key[i] = source[from]!;
     slot.length = length;
     slot.db = db.index;
     slot.score = score;

@@ -35,9 +35,11 @@ test('lazyfree-lazy-eviction propagates evictions as UNLINK', () => {
 });
 
 test('evictions are not counted as changes of the command (dirty) and make a WATCH fail', () => {
-  const h = limitedHarness('allkeys-random', 5 * KEY_BYTES);
+  const h = limitedHarness('allkeys-lru', 5 * KEY_BYTES);
   for (let i = 0; i < 5; i++) h.run('SET', `k${i}`, 'v'.repeat(40));
   for (let i = 0; i < 5; i++) h.run('WATCH', `k${i}`);
+  // The watched keys are the idle ones, so they are what goes.
+  h.clock.advance(10_000);
   const dirty = h.server.dirty;
   for (let i = 5; i < 8; i++) h.run('SET', `n${i}`, 'v'.repeat(40));
   assert.ok(h.server.keyspace.stats.evictedKeys > 0);
