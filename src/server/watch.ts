@@ -4,6 +4,7 @@
 // keyspace tells us whoever wrote: commands, EXEC, the Memcached front, expiry.
 
 import { Buffer } from 'node:buffer';
+import { Removal } from '../store/changes.ts';
 import type { Database } from '../store/database.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import type { Client } from './client.ts';
@@ -46,7 +47,9 @@ export class WatchRegistry {
     if (list === undefined) this.byKey.set(name, [watched]);
     else list.push(watched);
     this.stopObserving ??= this.keyspace.observe({
-      beforeChange: (database, id) => this.touchKey(database.index, database.keyOf(id)),
+      beforeChange: (database, id, removal) => {
+        if (removal !== Removal.Unsignalled) this.touchKey(database.index, database.keyOf(id));
+      },
       created: (database, id) => this.touchKey(database.index, database.keyOf(id)),
       beforeFlush: (database) => this.touchExisting(database, database),
       swapped: (a, b) => {

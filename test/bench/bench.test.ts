@@ -153,8 +153,8 @@ test('built-in tests are passed with -t, LRANGE tests as their own command line'
   assert.ok(!args.includes('-t'));
 });
 
-test('the default run covers the collection tests, with shorter LRANGE runs', () => {
-  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,lrange_300');
+test('the default run covers the collection tests and XADD, with shorter LRANGE runs', () => {
+  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,xadd,lrange_100,lrange_300');
   assert.equal(requestsFor('set', 16, 100_000), 1_000_000);
   assert.equal(requestsFor('zadd', 16, 100_000), 200_000);
   assert.equal(requestsFor('mset', 16, 100_000), 200_000);
