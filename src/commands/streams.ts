@@ -703,7 +703,9 @@ function replyStreamRead(
       advanced = true;
     }
     if (args.noack) continue;
-    let entry = findPending(group.pending, entryId);
+    // Usually newer than anything pending; an older group ID (XGROUP SETID) may have left it there.
+    const newest = group.pending[group.pending.length - 1];
+    let entry = newest !== undefined && newest.id >= entryId ? findPending(group.pending, entryId) : undefined;
     if (entry === undefined) {
       entry = stream.addPending(group, consumer, entryId, now);
     } else {
