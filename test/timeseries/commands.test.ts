@@ -312,3 +312,17 @@ test('compressed series take a fraction of the uncompressed memory and read back
   const big = h.run('MEMORY', 'USAGE', 'big') as number;
   assert.ok(small * 4 < big, `compressed ${small} B vs uncompressed ${big} B`);
 });
+
+test('TS.MREVRANGE gives each matching series its samples newest first, COUNT per series', () => {
+  const h = new Harness();
+  h.run('TS.CREATE', 'a', 'LABELS', 'k', 'v');
+  h.run('TS.CREATE', 'b', 'LABELS', 'k', 'v');
+  for (const ts of [1, 2, 3]) {
+    h.run('TS.ADD', 'a', ts, ts);
+    h.run('TS.ADD', 'b', ts, ts * 10);
+  }
+  assert.deepEqual(h.run('TS.MREVRANGE', '-', '+', 'COUNT', 2, 'FILTER', 'k=v'), [
+    ['a', [], [[3, '3'], [2, '2']]],
+    ['b', [], [[3, '30'], [2, '20']]],
+  ]);
+});
