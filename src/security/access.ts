@@ -70,6 +70,11 @@ export class AccessControl {
   readonly commands: AclCommands;
   readonly users = new Map<string, User>();
   readonly defaultUser: User;
+  /**
+   * The user of clients the server makes for itself (AOF loading, a replica's link to its
+   * master): Redis runs those with no user, unchecked. Not in `users`, so nobody can log in as it.
+   */
+  readonly internalUser: User;
   /** Newest first. */
   readonly log: LogEntry[] = [];
   private readonly userChangeListeners: ((user: User) => void)[] = [];
@@ -82,6 +87,8 @@ export class AccessControl {
     this.defaultUser = this.newUser('default');
     for (const rule of ['+@all', '~*', '&*', 'on', 'nopass']) applyUserRule(this.defaultUser, rule, () => this.newSelector());
     this.users.set('default', this.defaultUser);
+    this.internalUser = this.newUser('internal');
+    for (const rule of ['+@all', '~*', '&*', 'on', 'nopass']) applyUserRule(this.internalUser, rule, () => this.newSelector());
     this.applyRequirepass(server.config.get('requirepass'));
     server.config.onChange((name, value) => {
       if (name === 'requirepass') this.applyRequirepass(value);

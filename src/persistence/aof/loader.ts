@@ -144,6 +144,7 @@ function replayFile(server: Server, fd: number, path: string, file: string, opti
   const log = server.log;
   const reader = new FileReader(fd);
   const client = new Client(0, server.keyspace.clock.now(), false);
+  client.user = server.acl.internalUser;
   let validUpTo = 0;
   let validBeforeMulti = 0;
   try {
