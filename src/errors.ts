@@ -247,7 +247,6 @@ export const ENTRIES_ADDED_NEGATIVE = 'ERR entries_added must be positive';
 export const xclaimInvalid = (what: string, command: string) => `ERR Invalid ${what} argument for ${command}`;
 export const xclaimUnknownOption = (option: Uint8Array) => `ERR Unrecognized XCLAIM option '${quoteArg(option)}'`;
 export const XAUTOCLAIM_COUNT = 'ERR COUNT must be > 0';
-export const blockInScript = (command: Uint8Array) => `ERR ${quoteArg(command)} command is not allowed with BLOCK option from scripts`;
 
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;

@@ -163,8 +163,29 @@ function parseBound(arg: Uint8Array, missingSeq: bigint, isStart: boolean): bigi
 
 const idBuffer = (id: bigint): Buffer => Buffer.from(formatId(id));
 
+/** An ID's text is written from here: no string to build and encode for the common, small IDs. */
+const ID_SCRATCH = new Uint8Array(48);
+const SAFE_PART = 2n ** 53n;
+
 function replyId(w: ReplyWriter, id: bigint): void {
-  w.bulkString(formatId(id));
+  const ms = id >> 64n;
+  const seq = id & U64_MAX;
+  if (ms >= SAFE_PART || seq >= SAFE_PART) return w.bulkString(formatId(id));
+  let end = writeDigits(ID_SCRATCH, 0, Number(ms));
+  ID_SCRATCH[end++] = 0x2d;
+  end = writeDigits(ID_SCRATCH, end, Number(seq));
+  w.bulkRange(ID_SCRATCH, 0, end);
+}
+
+/** Writes a non-negative safe integer's decimal digits at `at`; returns where they end. */
+function writeDigits(buf: Uint8Array, at: number, n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
 }
 
 // ---- lookups and replies -----------------------------------------------------------------------
@@ -178,8 +199,12 @@ function findStream(db: Database, key: Buffer, forRead = false): number {
 
 const streamAt = (db: Database, id: number): StreamValue => db.objectOf(id) as StreamValue;
 
-/** The stream at `id` about to change: WATCH, snapshots and the like hear of it first. */
-const streamForWrite = (db: Database, id: number): StreamValue => db.objectForWrite(id) as StreamValue;
+/**
+ * The stream at `id` about to change: snapshots and the like hear of it first, and WATCH too
+ * for its entries (XADD, XDEL, XTRIM). Redis 7.0.15 does not signal group state changes nor
+ * XSETID as modifications, so those pass `signalled` false.
+ */
+const streamForWrite = (db: Database, id: number, signalled = true): StreamValue => db.objectForWrite(id, signalled) as StreamValue;
 
 function nodeLimits(ctx: CommandContext): [number, number] {
   const config = ctx.server.config;
@@ -476,7 +501,7 @@ function xsetid(ctx: CommandContext): void {
     if (lastId < stream.lastLiveId()) throw new CommandError(XSETID_TOO_SMALL);
     if (entriesAdded !== -1 && stream.length > entriesAdded) throw new CommandError(XSETID_ENTRIES_ADDED_SMALL);
   }
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   stream.lastId = lastId;
   if (entriesAdded !== -1) stream.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) stream.maxDeletedId = maxDeleted;
@@ -657,7 +682,7 @@ function replyStreamRead(
     replyRange(w, stream, start, MAX_ID, args.count, false);
     return;
   }
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   const now = ctx.keyspace.now;
   const consumer = lookupOrCreateConsumer(ctx, key, stream, group, args.consumer!, args.noack);
   consumer.seenTime = now;
@@ -678,7 +703,9 @@ function replyStreamRead(
       advanced = true;
     }
     if (args.noack) continue;
-    let entry = findPending(group.pending, entryId);
+    // Usually newer than anything pending; an older group ID (XGROUP SETID) may have left it there.
+    const newest = group.pending[group.pending.length - 1];
+    let entry = newest !== undefined && newest.id >= entryId ? findPending(group.pending, entryId) : undefined;
     if (entry === undefined) {
       entry = stream.addPending(group, consumer, entryId, now);
     } else {
@@ -872,7 +899,7 @@ function xgroupCreate(ctx: CommandContext): void {
   } else if (target.group !== null) {
     throw new CommandError(BUSYGROUP);
   } else {
-    streamForWrite(db, target.id);
+    streamForWrite(db, target.id, false);
   }
   stream.createGroup(Buffer.from(argv[3]!), lastId, entriesRead);
   w.ok();
@@ -890,7 +917,7 @@ function xgroupSetid(ctx: CommandContext): void {
     if (!isWord(argv[5]!, 'entriesread')) throw subcommandSyntax(ctx);
     entriesRead = parseEntriesRead(argv[6]!);
   }
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   group!.lastId = lastId;
   group!.entriesRead = entriesRead;
   w.ok();
@@ -901,7 +928,7 @@ function xgroupDestroy(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const { id, stream, group } = xgroupTarget(ctx, true);
   if (group === null) return w.int(0);
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   stream!.destroyGroup(group);
   w.int(1);
   ctx.notify(Notify.Stream, 'xgroup-destroy', argv[2]!);
@@ -912,7 +939,7 @@ function xgroupCreateConsumer(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const { id, stream, group } = xgroupTarget(ctx, false);
   if (group!.consumers.has(argv[4]!.toString('latin1'))) return w.int(0);
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   stream!.createConsumer(group!, Buffer.from(argv[4]!), ctx.keyspace.now);
   w.int(1);
   ctx.notify(Notify.Stream, 'xgroup-createconsumer', argv[2]!);
@@ -923,7 +950,7 @@ function xgroupDelConsumer(ctx: CommandContext): void {
   const { id, stream, group } = xgroupTarget(ctx, false);
   const consumer = group!.consumers.get(argv[4]!.toString('latin1'));
   if (consumer === undefined) return w.int(0);
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   w.int(stream!.deleteConsumer(group!, consumer));
   ctx.notify(Notify.Stream, 'xgroup-delconsumer', argv[2]!);
 }
@@ -941,7 +968,7 @@ function xack(ctx: CommandContext): void {
   for (const entryId of ids) {
     const entry = findPending(group.pending, entryId);
     if (entry === undefined) continue;
-    if (acknowledged === 0) streamForWrite(db, id);
+    if (acknowledged === 0) streamForWrite(db, id, false);
     stream.removePending(group, entry);
     acknowledged++;
   }
@@ -1075,7 +1102,7 @@ function xclaim(ctx: CommandContext): void {
     else throw new CommandError(xclaimUnknownOption(opt));
   }
   ctx.preventPropagation();
-  streamForWrite(db, id);
+  streamForWrite(db, id, false);
   let propagateLastId = false;
   if (lastId > group.lastId) {
     group.lastId = lastId;
@@ -1153,7 +1180,7 @@ function xautoclaim(ctx: CommandContext): void {
       i++;
       continue;
     }
-    if (!changed) streamForWrite(db, id);
+    if (!changed) streamForWrite(db, id, false);
     changed = true;
     count--;
     if (!live) {

@@ -9,6 +9,7 @@
 // deleted it yet.
 
 import { Buffer } from 'node:buffer';
+import { Removal } from '../store/changes.ts';
 import type { Database } from '../store/database.ts';
 import { Removal } from '../store/changes.ts';
 import type { Keyspace } from '../store/keyspace.ts';
@@ -57,7 +58,10 @@ export class WatchRegistry {
     if (list === undefined) this.byKey.set(name, [watched]);
     else list.push(watched);
     this.stopObserving ??= this.keyspace.observe({
-      beforeChange: (database, id, removal) => this.touchKey(database.index, database.keyOf(id), removal !== Removal.NotRemoved),
+      beforeChange: (database, id, removal) => {
+        // Consumer-group changes and XSETID change a stream without touching WATCH (as Redis 7.0).
+        if (removal !== Removal.Unsignalled) this.touchKey(database.index, database.keyOf(id), removal !== Removal.NotRemoved);
+      },
       created: (database, id) => this.touchKey(database.index, database.keyOf(id), false),
       beforeFlush: (database) => this.touchAllIn(database.index, database, null),
       // After the swap each database holds the other's old contents: for the watchers of `a`,

@@ -11,6 +11,12 @@ export const Removal = {
   Evicted: 3,
   /** Replaced by a new value of another representation (SET over a list, RENAME onto it). */
   Overwritten: 4,
+  /**
+   * Not removed, and changed in a way Redis does not signal as a modification of the key
+   * (signalModifiedKey): consumer-group state of a stream. Counts as a change and reaches
+   * copy-on-write snapshots, but not WATCH.
+   */
+  Unsignalled: 5,
 } as const;
 export type Removal = (typeof Removal)[keyof typeof Removal];
 

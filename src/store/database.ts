@@ -343,9 +343,12 @@ export class Database implements ByteSink {
     return this.objects[words[Rec.handleWord(words, w)]!]!;
   }
 
-  /** The object of an entry about to be modified: runs the before-write hook and bumps CAS. */
-  objectForWrite(id: number): StoredObject {
-    this.keyspace.beforeChange(this, id);
+  /**
+   * The object of an entry about to be modified: runs the before-write hook and bumps CAS.
+   * `signalled` false for a change Redis does not signal to WATCH (Removal.Unsignalled).
+   */
+  objectForWrite(id: number, signalled = true): StoredObject {
+    this.keyspace.beforeChange(this, id, signalled ? Removal.NotRemoved : Removal.Unsignalled);
     this.forgetCas(id);
     return this.objectOf(id);
   }

@@ -353,6 +353,42 @@ export class StreamNode {
     return at;
   }
 
+  /**
+   * Where the first entry (in storage order) whose ID is at least `start` begins, found by
+   * comparing ID deltas as numbers rather than building each ID: reading from a group's last
+   * ID lands in the middle of a node. Falls back to an earlier entry (the walk then skips
+   * what lies before `start` itself) when a delta is too large for a number.
+   */
+  seek(start: bigint): number {
+    const msBig = idMs(start) - this.masterMs;
+    const seqBig = idSeq(start) - this.masterSeq;
+    if (!safeNumber(msBig) || !safeNumber(seqBig)) return this.fieldsEnd;
+    const startMs = Number(msBig);
+    const startSeq = Number(seqBig);
+    const buf = this.buf;
+    for (let at = this.fieldsEnd; at < this.end; ) {
+      const flags = buf[at]!;
+      const ms = readVarint(buf, at + 1);
+      const seq = ms < 0 ? -1 : readVarint(buf, read.at);
+      if (ms < 0 || seq < 0) return at;
+      const dms = ms % 2 === 0 ? ms / 2 : -(ms + 1) / 2;
+      const dseq = seq % 2 === 0 ? seq / 2 : -(seq + 1) / 2;
+      if (dms > startMs || (dms === startMs && dseq >= startSeq)) return at;
+      let p = read.at;
+      let spans = this.masterFields;
+      if (!(flags & FLAG_SAMEFIELDS)) {
+        spans = 2 * readVarint(buf, p);
+        p = read.at;
+      }
+      for (let i = 0; i < spans; i++) {
+        const length = readVarint(buf, p);
+        p = read.at + length;
+      }
+      at = p;
+    }
+    return this.end;
+  }
+
   /** Offsets of every entry, in order (walking a node backwards). */
   offsets(): number[] {
     const out: number[] = [];
@@ -663,9 +699,10 @@ export class StreamValue extends Meter implements StoredObject {
     const spans = SCRATCH_SPANS;
     const nodes = this.nodes;
     if (!reverse) {
-      for (let ni = Math.max(0, this.nodeFor(start)); ni < nodes.length; ni++) {
+      const first = Math.max(0, this.nodeFor(start));
+      for (let ni = first; ni < nodes.length; ni++) {
         const node = nodes[ni]!;
-        for (let at = node.fieldsEnd; at < node.end; ) {
+        for (let at = ni === first ? node.seek(start) : node.fieldsEnd; at < node.end; ) {
           const entryAt = at;
           at = node.decode(at, cursor, spans);
           if (cursor.id < start || cursor.flags & FLAG_DELETED) continue;
