@@ -11,7 +11,6 @@
 import { Buffer } from 'node:buffer';
 import { Removal } from '../store/changes.ts';
 import type { Database } from '../store/database.ts';
-import { Removal } from '../store/changes.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import type { Client } from './client.ts';
 
