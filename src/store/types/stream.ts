@@ -44,8 +44,9 @@ export function formatId(id: bigint): string {
 
 const SAFE_ID_PART = 2n ** 53n;
 
-const FLAG_DELETED = 1;
-const FLAG_SAMEFIELDS = 2;
+/** An entry's flags, Redis's STREAM_ITEM_FLAG_* values (RDB writes them as they are). */
+export const FLAG_DELETED = 1;
+export const FLAG_SAMEFIELDS = 2;
 
 // ---- varints (LEB128), exact up to 2^128 ----------------------------------------------------
 
@@ -255,6 +256,15 @@ export class StreamNode {
   /** lpBytes(): the node's size as a Redis listpack. */
   get lpBytes(): number {
     return this.lpBase + lpIntBytes(this.live) + lpIntBytes(this.deleted);
+  }
+
+  /** The master field names' spans in `buf`: [start, end] per field. */
+  masterFieldSpans(): number[] {
+    const spans: number[] = [];
+    readVarint(this.buf, 0);
+    let at = read.at;
+    for (let i = 0; i < this.masterFields; i++) at = readSpan(this.buf, at, spans, 2 * i);
+    return spans;
   }
 
   /** Whether the entry's fields are exactly the master fields, in order. */
