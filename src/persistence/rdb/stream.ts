@@ -12,7 +12,7 @@
 import { Buffer } from 'node:buffer';
 import type { Database } from '../../store/database.ts';
 import { Encoding, ValueType, type ByteRange } from '../../store/types.ts';
-import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode, StreamValue, idMs, idSeq, makeId, type Consumer } from '../../store/types/stream.ts';
+import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode, StreamValue, idMs, inNameOrder, idSeq, makeId, type Consumer } from '../../store/types/stream.ts';
 import { RdbFormatError, RdbType, type RdbInput, type RdbOutput } from './format.ts';
 import { ListpackBuilder, PackedFormatError, readListpack } from './packed.ts';
 import { registerValueCodec, type LoadedValue } from './values.ts';
@@ -36,10 +36,6 @@ function idFromRaw(raw: Buffer): bigint {
 function addDelta(builder: ListpackBuilder, delta: bigint): void {
   const wrapped = BigInt.asIntN(64, delta);
   builder.addInt(wrapped <= SAFE && wrapped >= -SAFE ? Number(wrapped) : wrapped);
-}
-
-function byName<T extends { name: Buffer }>(items: Iterable<T>): T[] {
-  return [...items].sort((a, b) => Buffer.compare(a.name, b.name));
 }
 
 /** Node `node` as the listpack Redis would hold for the same entries. */
@@ -89,7 +85,7 @@ function writeStream(out: RdbOutput, db: Database, id: number, key: ByteRange | 
   }
   out.length(stream.entriesAdded);
   out.length(stream.groups.size);
-  for (const group of byName(stream.groups.values())) {
+  for (const group of inNameOrder(stream.groups.values())) {
     out.string(group.name);
     out.bigLength(idMs(group.lastId));
     out.bigLength(idSeq(group.lastId));
@@ -102,7 +98,7 @@ function writeStream(out: RdbOutput, db: Database, id: number, key: ByteRange | 
       out.length(entry.deliveryCount);
     }
     out.length(group.consumers.size);
-    for (const consumer of byName(group.consumers.values())) {
+    for (const consumer of inNameOrder(group.consumers.values())) {
       out.string(consumer.name);
       out.millis(consumer.seenTime);
       out.length(consumer.pending.length);

@@ -484,6 +484,11 @@ const CONSUMER_BYTES = objectBytes(3) + objectBytes(0) + ARRAY_SLOT_BYTES * 2;
 /** The entry, its bigint, and its slots in the group's and the consumer's PEL arrays. */
 const PENDING_BYTES = objectBytes(4) + 24 + 2 * ARRAY_SLOT_BYTES;
 
+/** Groups or consumers in the order of Redis's radix trees (byte order of names): RDB and AOF write them so. */
+export function inNameOrder<T extends { readonly name: Buffer }>(items: Iterable<T>): T[] {
+  return [...items].sort((a, b) => Buffer.compare(a.name, b.name));
+}
+
 /** Index of the first element of `list` (sorted by id) whose id is >= `id`. */
 export function lowerBound(list: readonly { id: bigint }[], id: bigint): number {
   let lo = 0;
