@@ -18,6 +18,8 @@ import type { StreamValue } from '../../src/store/types/stream.ts';
 import { ReplyWriter } from '../../src/protocol/resp/writer.ts';
 import { writeKeyAsCommands } from '../../src/persistence/aof/commands-form.ts';
 import { decodeAll } from '../helpers/resp.ts';
+import { RdbInput, RdbOutput, RdbType } from '../../src/persistence/rdb/format.ts';
+import { DEFAULT_LIMITS, readValue } from '../../src/persistence/rdb/values.ts';
 import type { Ask, Command } from './dataset.ts';
 
 const skip = skipWithout('redis-server');
@@ -135,6 +137,62 @@ test('DUMP and RESTORE recreate a stream with its groups, PEL and consumers', as
   for (const key of KEYS) assert.equal(target.run('restore', key, '0', dump(source, key)), 'OK');
   assert.deepEqual(await describeStreams(harnessAsk(target)), await describeStreams(harnessAsk(source)));
   for (const key of KEYS) assert.deepEqual(dump(target, key), dump(source, key), key);
+});
+
+/** A 16-byte big-endian stream ID, as RDB writes PEL IDs. */
+function rawId(ms: number, seq: number): Buffer {
+  const raw = Buffer.alloc(16);
+  raw.writeBigUInt64BE(BigInt(ms), 0);
+  raw.writeBigUInt64BE(BigInt(seq), 8);
+  return raw;
+}
+
+/**
+ * The body of XADD s 1-1 f v, XADD s 2-0 f w, a group g at 1-1 whose consumer c holds 1-1
+ * (delivered at `at`, twice), in the layouts of Redis before 7.0 (type 15) and of 7.2 (type 21).
+ */
+function olderStreamBody(rdbType: number, node: Buffer, at: number): Buffer {
+  const out = new RdbOutput(false);
+  out.length(1);
+  out.string(rawId(1, 1));
+  out.string(node);
+  out.length(2);
+  out.length(2);
+  out.length(0);
+  const v3 = rdbType === RdbType.StreamListpacks3;
+  if (v3) for (const n of [1, 1, 0, 0, 2]) out.length(n);
+  out.length(1);
+  out.string(Buffer.from('g'));
+  out.length(1);
+  out.length(1);
+  if (v3) out.length(1);
+  out.length(1);
+  out.bytes(rawId(1, 1));
+  out.millis(at);
+  out.length(2);
+  out.length(1);
+  out.string(Buffer.from('c'));
+  out.millis(at);
+  if (v3) out.millis(at + 5);
+  out.length(1);
+  out.bytes(rawId(1, 1));
+  return out.take();
+}
+
+test('streams of Redis before 7.0 (type 15) and of 7.2 (type 21) load, with the counters 7.0 would derive', async () => {
+  const source = newHarness();
+  for (const cmd of [['xadd', 's', '1-1', 'f', 'v'], ['xadd', 's', '2-0', 'f', 'w'], ['xgroup', 'create', 's', 'g', '0'], ['xreadgroup', 'group', 'g', 'c', 'count', '1', 'streams', 's', '>']]) source.run(...cmd);
+  source.run('xclaim', 's', 'g', 'c', '0', '1-1');
+  const db = source.server.keyspace.dbs[0]!;
+  const node = nodeListpack((db.objectOf(db.find(Buffer.from('s'))) as StreamValue).nodes[0]!, new ListpackBuilder());
+  const expected = plain(source.run('xinfo', 'stream', 's', 'full'));
+  for (const rdbType of [RdbType.StreamListpacks, RdbType.StreamListpacks3]) {
+    const target = newHarness();
+    target.clock.ms = source.clock.ms;
+    const value = readValue(new RdbInput(olderStreamBody(rdbType, Buffer.from(node), source.clock.ms)), rdbType, { limits: DEFAULT_LIMITS, now: null });
+    target.server.keyspace.dbs[0]!.importValue(Buffer.from('s'), value!);
+    assert.deepEqual(plain(target.run('xinfo', 'stream', 's', 'full')), expected, `type ${rdbType}`);
+  }
 });
 
 test('a dump.rdb with streams written by redis-server 7.0.15 loads into Mnemo equal', { skip }, async () => {
