@@ -115,14 +115,28 @@ function need(ok: boolean): void {
   if (!ok) throw new PackedFormatError('Stream listpack');
 }
 
-function asInt(element: Buffer | undefined): bigint {
+/** A listpack integer (readListpack gives its decimal form): a number when exact, else a bigint. */
+function asInt(element: Buffer | undefined): number | bigint {
   need(element !== undefined);
+  const length = element!.length;
+  const negative = length > 1 && element![0] === 0x2d;
+  if (length > 0 && length < 16) {
+    let n = 0;
+    for (let i = negative ? 1 : 0; i < length; i++) {
+      const digit = element![i]! - 0x30;
+      need(digit >= 0 && digit <= 9);
+      n = n * 10 + digit;
+    }
+    return negative ? -n : n;
+  }
   try {
     return BigInt(element!.toString('latin1'));
   } catch {
     throw new PackedFormatError('Stream listpack');
   }
 }
+
+const asCount = (element: Buffer | undefined): number => Number(asInt(element));
 
 /** A node from a Redis listpack whose entries are relative to `master`. */
 function readNode(master: bigint, lp: Buffer): StreamNode {
@@ -133,24 +147,32 @@ function readNode(master: bigint, lp: Buffer): StreamNode {
     need(at < elements.length);
     return elements[at++]!;
   };
-  const count = Number(asInt(next()));
-  const deleted = Number(asInt(next()));
-  const fieldCount = Number(asInt(next()));
+  const count = asCount(next());
+  const deleted = asCount(next());
+  const fieldCount = asCount(next());
   need(fieldCount >= 0 && fieldCount <= elements.length);
   const masterFields: Buffer[] = [];
   for (let i = 0; i < fieldCount; i++) masterFields.push(next(), Buffer.alloc(0));
-  need(asInt(next()) === 0n);
+  need(asInt(next()) === 0);
   const node = new StreamNode(master, masterFields, 0, masterFields.length, lp.length);
+  const masterMs = idMs(master);
+  const masterSeq = idSeq(master);
   const argv: Buffer[] = [];
   while (at < elements.length) {
-    const flags = Number(asInt(next()));
-    const id = makeId((idMs(master) + asInt(next())) & U64, (idSeq(master) + asInt(next())) & U64);
+    const flags = asCount(next());
+    const msDelta = asInt(next());
+    const seqDelta = asInt(next());
+    // Most entries share the master's ms and follow its seq: one BigInt step, not a rebuild.
+    const id =
+      msDelta === 0 && typeof seqDelta === 'number' && seqDelta >= 0
+        ? master + BigInt(seqDelta)
+        : makeId((masterMs + BigInt(msDelta)) & U64, (masterSeq + BigInt(seqDelta)) & U64);
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
-    const pairs = same ? fieldCount : Number(asInt(next()));
+    const pairs = same ? fieldCount : asCount(next());
     need(pairs >= 0 && pairs <= elements.length);
     argv.length = 0;
     for (let i = 0; i < pairs; i++) argv.push(same ? masterFields[2 * i]! : next(), next());
-    need(Number(asInt(next())) === (same ? pairs + 3 : 2 * pairs + 4));
+    need(asCount(next()) === (same ? pairs + 3 : 2 * pairs + 4));
     node.append(id, argv, 0, argv.length);
     if (flags & FLAG_DELETED) node.markDeleted(node.lastAt);
   }
