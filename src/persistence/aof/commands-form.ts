@@ -1,6 +1,7 @@
 // A key as the commands that rebuild it, the form of a base file written with
 // aof-use-rdb-preamble no (Redis's rewriteAppendOnlyFileRio): SET, or RPUSH / SADD / ZADD /
-// HMSET with at most 64 items per command, then PEXPIREAT for a key with a TTL.
+// HMSET with at most 64 items per command, or a stream's XADDs, XSETID, XGROUP CREATEs and
+// XCLAIMs (rewriteStreamObject), then PEXPIREAT for a key with a TTL.
 
 import { Buffer } from 'node:buffer';
 import type { ReplyWriter } from '../../protocol/resp/writer.ts';
@@ -10,6 +11,7 @@ import type { ListValue } from '../../store/types/list.ts';
 import type { SetValue } from '../../store/types/set.ts';
 import type { ZSetValue } from '../../store/types/zset.ts';
 import type { HashValue } from '../../store/types/hash.ts';
+import { formatId, inNameOrder, type StreamValue } from '../../store/types/stream.ts';
 import { formatDouble } from '../../util/numbers.ts';
 
 /** Redis's AOF_REWRITE_ITEMS_PER_CMD. */
@@ -24,6 +26,10 @@ const PEXPIREAT = Buffer.from('PEXPIREAT');
 const HPEXPIREAT = Buffer.from('HPEXPIREAT');
 const FIELDS = Buffer.from('FIELDS');
 const ONE = Buffer.from('1');
+const XADD = Buffer.from('XADD');
+const XSETID = Buffer.from('XSETID');
+const XGROUP = Buffer.from('XGROUP');
+const XCLAIM = Buffer.from('XCLAIM');
 
 const VALUE = newByteRange();
 
@@ -124,6 +130,9 @@ export function writeKeyAsCommands(w: ReplyWriter, db: Database, id: number): vo
       }
       break;
     }
+    case ValueType.Stream:
+      writeStreamAsCommands(w, key, db.objectOf(id) as StreamValue);
+      break;
     default:
       throw new Error(`cannot rewrite a value of type ${db.typeOf(id)}`);
   }
@@ -133,5 +142,43 @@ export function writeKeyAsCommands(w: ReplyWriter, db: Database, id: number): vo
     w.bulk(PEXPIREAT);
     w.bulk(key);
     w.bulkString(String(at));
+  }
+}
+
+function command(w: ReplyWriter, args: readonly (Buffer | string)[]): void {
+  w.array(args.length);
+  for (const arg of args) {
+    if (typeof arg === 'string') w.bulkString(arg);
+    else w.bulk(arg);
+  }
+}
+
+/**
+ * XADD of each entry (an empty stream as XADD MAXLEN 0 of a dummy entry), XSETID with the
+ * counters, then per group (name order) XGROUP CREATE with ENTRIESREAD, and per consumer an
+ * XCLAIM ... FORCE JUSTID of each pending entry with its delivery time and count, or XGROUP
+ * CREATECONSUMER when it has none. As in Redis, consumers' seen times are not kept.
+ */
+function writeStreamAsCommands(w: ReplyWriter, key: Buffer, stream: StreamValue): void {
+  if (stream.length > 0) {
+    stream.forEachEntry((id, buf, spans, pairs) => {
+      w.array(3 + 2 * pairs);
+      w.bulk(XADD);
+      w.bulk(key);
+      w.bulkString(formatId(id));
+      for (let i = 0; i < 4 * pairs; i += 2) w.bulkRange(buf, spans[i]!, spans[i + 1]!);
+    });
+  } else {
+    command(w, [XADD, key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  }
+  command(w, [XSETID, key, formatId(stream.lastId), 'ENTRIESADDED', String(stream.entriesAdded), 'MAXDELETEDID', formatId(stream.maxDeletedId)]);
+  for (const group of inNameOrder(stream.groups.values())) {
+    command(w, [XGROUP, 'CREATE', key, group.name, formatId(group.lastId), 'ENTRIESREAD', String(group.entriesRead)]);
+    for (const consumer of inNameOrder(group.consumers.values())) {
+      if (consumer.pending.length === 0) command(w, [XGROUP, 'CREATECONSUMER', key, group.name, consumer.name]);
+      for (const entry of consumer.pending) {
+        command(w, [XCLAIM, key, group.name, consumer.name, '0', formatId(entry.id), 'TIME', String(entry.deliveryTime), 'RETRYCOUNT', String(entry.deliveryCount), 'JUSTID', 'FORCE']);
+      }
+    }
   }
 }

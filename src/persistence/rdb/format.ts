@@ -138,6 +138,15 @@ export class RdbOutput {
     }
   }
 
+  /** A length of up to 64 bits (stream IDs and counters). */
+  bigLength(n: bigint): void {
+    if (n <= 0xffffffffn) return this.length(Number(n));
+    this.reserve(9);
+    this.buf[this.at++] = 0x81;
+    this.buf.writeBigUInt64BE(n, this.at);
+    this.at += 8;
+  }
+
   /** A string as rdbSaveRawString writes it: integer-encoded, LZF-compressed, or as it is. */
   string(data: Uint8Array, start = 0, end = data.length): void {
     const length = end - start;
@@ -263,6 +272,14 @@ export class RdbInput {
     const value = this.lengthOrEncoding();
     if (this.lastEncoded) throw new RdbFormatError('Unexpected string encoding where a length was expected');
     return value;
+  }
+
+  /** A length of up to 64 bits (stream IDs and counters). */
+  bigLength(): bigint {
+    this.need(1);
+    if (this.buf[this.at] !== 0x81) return BigInt(this.length());
+    this.at++;
+    return this.take(8).readBigUInt64BE(0);
   }
 
   /** A string in any of its encodings, as bytes the caller may keep (a copy). */

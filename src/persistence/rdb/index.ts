@@ -8,3 +8,4 @@ export { crc64, Crc64 } from './crc64.ts';
 
 // Value types outside the store's own register their codecs on import.
 import './timeseries.ts';
+import './stream.ts';

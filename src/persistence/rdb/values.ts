@@ -1,7 +1,7 @@
 // Values in RDB form, by type: how each of Mnemo's values is written (the type byte and the
 // body Redis 7.0 would write for the same encoding) and how every type byte Redis 7.0 loads
 // (and 7.4's hashes with field TTLs) becomes a Mnemo value, in the encoding Redis would give
-// it under the current thresholds. A type joins by one registerValueCodec call (streams will).
+// it under the current thresholds. A type joins by one registerValueCodec call (see stream.ts, timeseries.ts).
 
 import { Buffer } from 'node:buffer';
 import type { Database, ExportedValue } from '../../store/database.ts';

@@ -44,8 +44,9 @@ export function formatId(id: bigint): string {
 
 const SAFE_ID_PART = 2n ** 53n;
 
-const FLAG_DELETED = 1;
-const FLAG_SAMEFIELDS = 2;
+/** An entry's flags, Redis's STREAM_ITEM_FLAG_* values (RDB writes them as they are). */
+export const FLAG_DELETED = 1;
+export const FLAG_SAMEFIELDS = 2;
 
 // ---- varints (LEB128), exact up to 2^128 ----------------------------------------------------
 
@@ -255,6 +256,15 @@ export class StreamNode {
   /** lpBytes(): the node's size as a Redis listpack. */
   get lpBytes(): number {
     return this.lpBase + lpIntBytes(this.live) + lpIntBytes(this.deleted);
+  }
+
+  /** The master field names' spans in `buf`: [start, end] per field. */
+  masterFieldSpans(): number[] {
+    const spans: number[] = [];
+    readVarint(this.buf, 0);
+    let at = read.at;
+    for (let i = 0; i < this.masterFields; i++) at = readSpan(this.buf, at, spans, 2 * i);
+    return spans;
   }
 
   /** Whether the entry's fields are exactly the master fields, in order. */
@@ -473,6 +483,11 @@ const GROUP_BYTES = objectBytes(5) + objectBytes(0) + objectBytes(4);
 const CONSUMER_BYTES = objectBytes(3) + objectBytes(0) + ARRAY_SLOT_BYTES * 2;
 /** The entry, its bigint, and its slots in the group's and the consumer's PEL arrays. */
 const PENDING_BYTES = objectBytes(4) + 24 + 2 * ARRAY_SLOT_BYTES;
+
+/** Groups or consumers in the order of Redis's radix trees (byte order of names): RDB and AOF write them so. */
+export function inNameOrder<T extends { readonly name: Buffer }>(items: Iterable<T>): T[] {
+  return [...items].sort((a, b) => Buffer.compare(a.name, b.name));
+}
 
 /** Index of the first element of `list` (sorted by id) whose id is >= `id`. */
 export function lowerBound(list: readonly { id: bigint }[], id: bigint): number {
