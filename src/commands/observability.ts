@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import type { RegisteredCommand } from './registry.ts';
 import { helpReply } from './server/help.ts';
 import { everyCommand } from './server/info.ts';
+import { histogramBucketBound } from '../observability/observability.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const SLOWLOG_HELP = [
@@ -39,7 +40,9 @@ const LATENCY_HELP = [
 ];
 
 const NO_SPIKES =
-  'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.';
+  'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
+const MONITOR_DISABLED =
+  'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
 
 function slowlogGet({ argv, server, w }: CommandContext): void {
   if (argv.length > 3) throw new CommandError(unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'SLOWLOG'));
@@ -67,6 +70,7 @@ function slowlogGet({ argv, server, w }: CommandContext): void {
 
 function latencyDoctor({ server, w }: CommandContext): void {
   const events = server.observability.latency.events;
+  if (server.config.number('latency-monitor-threshold') === 0 && events.size === 0) return w.verbatim(MONITOR_DISABLED);
   if (events.size === 0) return w.verbatim(NO_SPIKES);
   const lines = ['Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?', ''];
   let index = 1;
@@ -101,7 +105,7 @@ function latencyHistogram({ argv, server, w }: CommandContext): void {
     for (let k = 0; k < histogram.length; k++) {
       if (histogram[k] === 0) continue;
       cumulative += histogram[k]!;
-      w.int(2 ** k);
+      w.int(histogramBucketBound(k));
       w.int(cumulative);
     }
   }

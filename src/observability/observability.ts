@@ -127,8 +127,13 @@ export class Observability {
 export const HISTOGRAM_BUCKETS = 31;
 
 export function histogramBucket(usec: number): number {
-  const units = Math.ceil((usec * 1000) / 1024);
+  const units = Math.ceil((Math.floor(usec) * 1000) / 1024);
   return units <= 1 ? 0 : Math.min(HISTOGRAM_BUCKETS - 1, 32 - Math.clz32(units - 1));
+}
+
+/** The bound Redis reports for bucket k: the highest value its HDR histogram (2 significant digits) counts there, in µs. */
+export function histogramBucketBound(k: number): number {
+  return Math.floor((2 ** (10 + k) + 2 ** (3 + k) - 1) / 1000);
 }
 
 function peerId(client: Client): string {
