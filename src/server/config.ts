@@ -200,6 +200,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   bool('memcached-evictions', true),
   // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
   int('sql-port', 0, 0, 65535, FIXED),
+  // Prometheus metrics over HTTP (Mnemo's own); 0 keeps it off.
+  int('metrics-port', 0, 0, 65535, FIXED),
   // Pub/sub, keyspace notifications and client-side caching
   int('tracking-table-max-keys', 1000000, 0, LONG_MAX),
   text('notify-keyspace-events', '', {
