@@ -136,6 +136,35 @@ export function histogramBucketBound(k: number): number {
   return Math.floor((2 ** (10 + k) + 2 ** (3 + k) - 1) / 1000);
 }
 
+/**
+ * The bound of the bucket that holds the `percentile`th duration, in µs. Coarser than Redis's
+ * HDR histogram (two significant digits): the answer is a power-of-two bucket's bound.
+ */
+export function percentileUsec(histogram: Uint32Array, percentile: number): number {
+  let total = 0;
+  for (const count of histogram) total += count;
+  const wanted = Math.max(1, Math.ceil((percentile / 100) * total));
+  let cumulative = 0;
+  for (let k = 0; k < histogram.length; k++) {
+    cumulative += histogram[k]!;
+    if (cumulative >= wanted) return histogramBucketBound(k);
+  }
+  return histogramBucketBound(histogram.length - 1);
+}
+
+/** INFO latencystats: per command, the percentiles latency-tracking-info-percentiles names. */
+export function latencyStatsFields(server: Server, commands: readonly RegisteredCommand[]): [string, string][] {
+  const percentiles = server.config.get('latency-tracking-info-percentiles').split(' ').filter((word) => word !== '');
+  const fields: [string, string][] = [];
+  for (const cmd of commands) {
+    const histogram = cmd.stats.histogram;
+    if (histogram === undefined) continue;
+    const values = percentiles.map((p) => `p${p}=${percentileUsec(histogram, Number(p)).toFixed(3)}`);
+    fields.push([`latency_percentiles_usec_${cmd.fullName}`, values.join(',')]);
+  }
+  return fields;
+}
+
 function peerId(client: Client): string {
   return client.addr === '' ? '?:0' : client.addr;
 }

@@ -91,3 +91,13 @@ test('LATENCY error texts and HELP match redis-server', { skip: referenceSkip },
     connection.close();
   }
 });
+
+test('INFO latencystats gives the configured percentiles of each tracked command', () => {
+  const h = new Harness();
+  h.run('SET', 'k', 'v');
+  h.run('CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99.99 100');
+  const text = String(h.run('INFO', 'latencystats'));
+  assert.match(text, /^# Latencystats\r\n/);
+  assert.match(text, /\r\nlatency_percentiles_usec_set:p50=\d+\.000,p99\.99=\d+\.000,p100=\d+\.000\r\n/);
+  assert.doesNotMatch(String(h.run('INFO')), /Latencystats/);
+});
