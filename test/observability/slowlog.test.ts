@@ -151,3 +151,19 @@ test('SLOWLOG GET matches redis-server for a fixed sequence, ids and times aside
     await both(h, connection, args);
   }
 });
+
+test('a blocked command is logged once, when it is served (after the command that served it)', () => {
+  const h = new Harness({ 'slowlog-log-slower-than': '0' });
+  const waiter = h.newClient();
+  h.raw(['BLPOP', 'bl', '0'], waiter);
+  assert.equal(h.run('SLOWLOG', 'LEN'), 0);
+  h.run('RPUSH', 'bl', 'x');
+  assert.deepEqual(
+    entries(h.run('SLOWLOG', 'GET', '3')).map((e) => [e[3], e[4]]),
+    [
+      [['BLPOP', 'bl', '0'], '127.0.0.1:50001'],
+      [['RPUSH', 'bl', 'x'], '127.0.0.1:50000'],
+      [['SLOWLOG', 'LEN'], '127.0.0.1:50000'],
+    ],
+  );
+});
