@@ -101,3 +101,10 @@ test('INFO latencystats gives the configured percentiles of each tracked command
   assert.match(text, /\r\nlatency_percentiles_usec_set:p50=\d+\.000,p99\.99=\d+\.000,p100=\d+\.000\r\n/);
   assert.doesNotMatch(String(h.run('INFO')), /Latencystats/);
 });
+
+test('SLOWLOG HELP and LATENCY HELP list their subcommands; LATENCY GRAPH refuses an event without samples', () => {
+  const h = new Harness();
+  assert.equal((h.run('SLOWLOG', 'HELP') as string[])[1], 'GET [<count>]');
+  assert.equal((h.run('LATENCY', 'HELP') as string[])[1], 'DOCTOR');
+  assert.equal((h.run('LATENCY', 'GRAPH', 'command') as { text: string }).text, "ERR No samples available for event 'command'");
+});
