@@ -154,6 +154,7 @@ export const connectionCommands: CommandSpec[] = [
       server.watches.unwatch(client);
       server.pubsub.removeClient(client);
       server.tracking.disable(client);
+      server.observability.monitors.delete(client);
       w.raw(RESET);
     },
   },

@@ -14,6 +14,8 @@ export interface CommandStats {
   usec: number;
   rejected: number;
   failed: number;
+  /** LATENCY HISTOGRAM's counts by power-of-two bucket (see observability/), once the command ran with latency-tracking on. */
+  histogram?: Uint32Array;
 }
 
 /** Command flags as bits (Redis's CMD_*). */

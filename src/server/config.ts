@@ -200,6 +200,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   bool('memcached-evictions', true),
   // PostgreSQL wire protocol for SQL (Mnemo's own); 0 keeps it off.
   int('sql-port', 0, 0, 65535, FIXED),
+  // Prometheus metrics over HTTP (Mnemo's own); 0 keeps it off.
+  int('metrics-port', 0, 0, 65535, FIXED),
   // Pub/sub, keyspace notifications and client-side caching
   int('tracking-table-max-keys', 1000000, 0, LONG_MAX),
   text('notify-keyspace-events', '', {
@@ -344,23 +346,23 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     'the feature it tunes is not built yet',
     int('list-compress-depth', 0, 0, INT_MAX),
     int('busy-reply-threshold', 5000, 0, LONG_MAX, { aliases: ['lua-time-limit'] }),
-    int('slowlog-log-slower-than', 10000, -1, LONG_MAX),
-    int('slowlog-max-len', 128, 0, LONG_MAX),
-    int('latency-monitor-threshold', 0, 0, LONG_MAX),
-    bool('latency-tracking', true),
-    text('latency-tracking-info-percentiles', '50 99 99.9', {
-      multiArg: true,
-      validate: (value) => {
-        for (const word of configWords(value)) {
-          const n = Number(word);
-          if (word.trim() === '' || Number.isNaN(n)) return 'Invalid latency-tracking-info-percentiles parameters';
-          if (n < 0 || n > 100) return 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]';
-        }
-        return null;
-      },
-      normalize: (value) => configWords(value).map((word) => String(Number(word))).join(' '),
-    }),
   ),
+  int('slowlog-log-slower-than', 10000, -1, LONG_MAX),
+  int('slowlog-max-len', 128, 0, LONG_MAX),
+  int('latency-monitor-threshold', 0, 0, LONG_MAX),
+  bool('latency-tracking', true),
+  text('latency-tracking-info-percentiles', '50 99 99.9', {
+    multiArg: true,
+    validate: (value) => {
+      for (const word of configWords(value)) {
+        const n = Number(word);
+        if (word.trim() === '' || Number.isNaN(n)) return 'Invalid latency-tracking-info-percentiles parameters';
+        if (n < 0 || n > 100) return 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]';
+      }
+      return null;
+    },
+    normalize: (value) => configWords(value).map((word) => String(Number(word))).join(' '),
+  }),
   ...stored(
     'shutdown neither waits for replicas nor saves yet',
     int('shutdown-timeout', 10, 0, INT_MAX),

@@ -10,6 +10,7 @@ import { configWords } from './config.ts';
 import { applyLines, fatal, StartupError, type StartupLine } from './startup.ts';
 import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
+import { MetricsListener } from '../observability/metrics.ts';
 import { sqlEngineOf } from '../commands/sql.ts';
 import { AppendOnlyFile } from '../persistence/aof/aof.ts';
 import type tls from 'node:tls';
@@ -175,6 +176,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await sql.listen(sqlPort, hosts, server.config.number('tcp-backlog'));
     log.notice(`PostgreSQL protocol on ${hosts.join(' ')} port ${sqlPort}`);
   }
+  // metrics-port 0 (the default) keeps the Prometheus endpoint off.
+  const metricsPort = server.config.number('metrics-port');
+  const metrics = metricsPort > 0 ? new MetricsListener(server) : null;
+  if (metrics !== null) {
+    await metrics.listen(metricsPort, hosts, server.config.number('tcp-backlog'));
+    log.notice(`Prometheus metrics on ${hosts.join(' ')} port ${metricsPort}, path /metrics`);
+  }
   if (tcp || tlsOptions !== null) log.notice('Ready to accept connections');
   if (unixsocket !== '') log.notice(`The server is now ready to accept connections at ${unixsocket}`);
 
@@ -192,6 +200,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       AppendOnlyFile.existing(server)?.close();
       await memcached?.close();
       await sql?.close();
+      await metrics?.close();
       // Redis's own words: scripts and harnesses wait for this line to know the server is gone.
       log.warning('Redis is now ready to exit, bye bye...');
       log.close();

@@ -41,6 +41,7 @@ import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
 import { Tracking } from '../tracking/tracking.ts';
 import { AccessControl } from '../security/access.ts';
 import { installMaxmemory } from './maxmemory.ts';
+import { Observability } from '../observability/observability.ts';
 
 export interface ServerOptions {
   /** Settings by Redis name, applied as at start-up. */
@@ -178,6 +179,8 @@ export class Server {
   readonly persistence: Snapshots;
   /** ACL users, authentication and the ACL check at the gate. */
   readonly acl: AccessControl;
+  /** SLOWLOG, the latency monitor and MONITOR clients, fed by call(). */
+  readonly observability: Observability;
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
   /**
@@ -221,6 +224,7 @@ export class Server {
       if (name === 'notify-keyspace-events' || name === 'lazyfree-lazy-expire') applyEffectsConfig();
     });
     this.persistence = new Snapshots(this);
+    this.observability = new Observability(this);
     publishKeyspaceEvents(this);
     this.stats = {
       startedAt: clock.now(),
@@ -258,6 +262,7 @@ export class Server {
     this.watches.unwatch(client);
     this.pubsub.removeClient(client);
     this.tracking.disable(client);
+    this.observability.monitors.delete(client);
   }
 
   /** Adds a check to the gate's check step; returns the function that removes it. */
@@ -422,6 +427,8 @@ export class Server {
     const w = client.w;
     const errorsBefore = w.errorCount;
     const replyMark = w.mark();
+    const observability = this.observability;
+    if (observability.monitors.size > 0 && Observability.monitoredBefore(cmd)) observability.feedMonitors(client, cmd, argv);
     this.callDepth++;
     try {
       cmd.spec.handler!(ctx);
@@ -446,7 +453,11 @@ export class Server {
     ctx.propagation = outerPropagation;
     const stats = cmd.stats;
     const ended = performance.now();
-    stats.usec += (ended - started) * 1000;
+    const usec = (ended - started) * 1000;
+    stats.usec += usec;
+    if (observability.tracking && client.blocked === null) observability.track(stats, usec);
+    if (usec >= observability.slowUsec) observability.slowCommand(client, cmd, argv, usec);
+    if (observability.monitors.size > 0 && client.blocked === null && Observability.monitoredAfter(cmd)) observability.feedMonitors(client, cmd, argv);
     if (this.backToBack) this.lastEnd = ended;
     // As in Redis, a blocking command counts as a call when it blocks, not again when served.
     if (this.blocking.servingKey === null) {

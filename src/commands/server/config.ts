@@ -108,6 +108,7 @@ export function resetStats(server: Server): void {
     cmd.stats.usec = 0;
     cmd.stats.rejected = 0;
     cmd.stats.failed = 0;
+    delete cmd.stats.histogram;
   }
 }
 

@@ -9,6 +9,7 @@ import { aofInfoFields } from '../../persistence/aof/aof.ts';
 import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
 import { scriptingMemoryFields } from '../../scripting/scripting.ts';
+import { latencyStatsFields } from '../../observability/observability.ts';
 
 type Field = [string, string | number];
 type Section = (server: Server) => Field[];
@@ -277,6 +278,7 @@ const SECTIONS: readonly [string, string, Section][] = [
   ['modules', 'Modules', () => []],
   ['commandstats', 'Commandstats', commandstatsSection],
   ['errorstats', 'Errorstats', errorstatsSection],
+  ['latencystats', 'Latencystats', (server) => latencyStatsFields(server, everyCommand(server))],
   ['cluster', 'Cluster', clusterSection],
   ['keyspace', 'Keyspace', keyspaceSection],
 ];
