@@ -23,6 +23,7 @@ import { scriptingCommands } from './scripting.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { aclCommands } from './acl.ts';
 import { streamCommands } from './streams.ts';
+import { replicationCommands } from './replication.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -47,4 +48,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...pubsubCommands,
   ...aclCommands,
   ...streamCommands,
+  ...replicationCommands,
 ];

@@ -12,6 +12,7 @@ import type { Logger } from './log.ts';
 import { PgListener } from '../analytics/pgwire/listener.ts';
 import { sqlEngineOf } from '../commands/sql.ts';
 import { AppendOnlyFile } from '../persistence/aof/aof.ts';
+import { Replication } from '../replication/replication.ts';
 import type tls from 'node:tls';
 import { TLS_CONTEXT_SETTINGS, TlsConfigError, tlsServerOptions } from '../security/tls.ts';
 
@@ -148,6 +149,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   server.startCron();
+  if (config.get('replicaof') !== '') Replication.of(server).startup();
 
   // memcached-port 0 (the default) keeps the Memcached front off.
   const memcachedPort = config.number('memcached-port');
@@ -186,6 +188,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (unixsocket !== '') log.notice('Removing the unix socket file.');
       await listener.close();
       AppendOnlyFile.existing(server)?.close();
+      Replication.existing(server)?.stop();
       await memcached?.close();
       await sql?.close();
       // Redis's own words: scripts and harnesses wait for this line to know the server is gone.

@@ -1,0 +1,101 @@
+// A Mnemo replica of a Mnemo primary: full sync of what was there, the stream of what follows,
+// a read-only replica, INFO replication, ROLE, WAIT, and a partial resync after a dropped link.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { datasetCommands, describe } from '../persistence/dataset.ts';
+import { ask, connect, info, inSync, startMnemo, until } from './helpers.ts';
+
+test('a Mnemo replica gets the dataset by full sync, then every write by the stream', async (t) => {
+  const primaryServer = await startMnemo();
+  const replicaServer = await startMnemo();
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  const commands = datasetCommands();
+  const half = Math.floor(commands.length / 2);
+  for (const cmd of commands.slice(0, half)) await primary.callBuffer(String(cmd[0]), ...cmd.slice(1));
+  assert.equal(await replica.call('replicaof', '127.0.0.1', String(primaryServer.port)), 'OK');
+  await inSync(primary, replica);
+  for (const cmd of commands.slice(half)) await primary.callBuffer(String(cmd[0]), ...cmd.slice(1));
+  await primary.call('select', '0');
+  await primary.call('incrby', 'counter', '5');
+  await primary.call('multi');
+  await primary.call('set', 'in-multi', 'x');
+  await primary.call('lpush', 'list-in-multi', 'y');
+  await primary.call('exec');
+  await inSync(primary, replica);
+  assert.deepEqual(await describe(ask(replica)), await describe(ask(primary)));
+
+  const p = await info(primary, 'replication');
+  assert.equal(p.get('role'), 'master');
+  assert.equal(p.get('connected_slaves'), '1');
+  assert.match(p.get('slave0')!, new RegExp(`^ip=127\\.0\\.0\\.1,port=${replicaServer.port},state=online,offset=\\d+,lag=\\d+$`));
+  const r = await info(replica, 'replication');
+  assert.equal(r.get('role'), 'slave');
+  assert.equal(r.get('master_port'), String(primaryServer.port));
+  assert.equal(r.get('master_replid'), p.get('master_replid'));
+  assert.deepEqual(await replica.call('role'), ['slave', '127.0.0.1', primaryServer.port, 'connected', Number(p.get('master_repl_offset'))]);
+  const role = (await primary.call('role')) as unknown[];
+  assert.equal(role[0], 'master');
+  assert.deepEqual((role[2] as string[][])[0]!.slice(0, 2), ['127.0.0.1', String(replicaServer.port)]);
+});
+
+test('a read-only replica refuses writes from clients with READONLY; WAIT counts acknowledging replicas', async (t) => {
+  const primaryServer = await startMnemo();
+  const replicaServer = await startMnemo();
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  await inSync(primary, replica);
+  await assert.rejects(replica.call('set', 'k', 'v'), { message: "READONLY You can't write against a read only replica." });
+  assert.equal(await replica.call('get', 'k'), null);
+  await primary.call('set', 'k', 'v');
+  assert.equal(await primary.call('wait', '1', '5000'), 1);
+  assert.equal(await replica.call('get', 'k'), 'v');
+  await assert.rejects(replica.call('wait', '1', '0'), /^ReplyError: ERR WAIT cannot be used with replica instances/);
+  // Promoted, it takes writes, and keeps the old ID as replid2.
+  const before = await info(replica, 'replication');
+  assert.equal(await replica.call('replicaof', 'no', 'one'), 'OK');
+  const after = await info(replica, 'replication');
+  assert.equal(after.get('role'), 'master');
+  assert.equal(after.get('master_replid2'), before.get('master_replid'));
+  assert.equal(after.get('second_repl_offset'), String(Number(before.get('master_repl_offset')) + 1));
+  assert.equal(await replica.call('set', 'k', 'mine'), 'OK');
+});
+
+test('a replica whose link was killed resumes with a partial resync', async (t) => {
+  const primaryServer = await startMnemo();
+  const replicaServer = await startMnemo();
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  await primary.call('set', 'before', '1');
+  await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  await inSync(primary, replica);
+  assert.equal(await primary.call('client', 'kill', 'type', 'replica'), 1);
+  for (let i = 0; i < 100; i++) await primary.call('rpush', 'during', String(i));
+  await until('the replica to reconnect', async () => (await info(primary, 'replication')).get('connected_slaves') === '1');
+  await inSync(primary, replica);
+  const stats = await info(primary, 'stats');
+  assert.equal(stats.get('sync_full'), '1');
+  assert.equal(stats.get('sync_partial_ok'), '1');
+  assert.deepEqual(await replica.call('lrange', 'during', '0', '-1'), Array.from({ length: 100 }, (_, i) => String(i)));
+  assert.equal(await replica.call('get', 'before'), '1');
+});
