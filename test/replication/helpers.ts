@@ -8,8 +8,8 @@ export async function startMnemo(config: Record<string, string> = {}): Promise<R
   return startServer({ port: 0, host: '127.0.0.1', config });
 }
 
-export function connect(port: number): Redis {
-  return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: true });
+export function connect(port: number, password?: string): Redis {
+  return new Redis({ port, host: '127.0.0.1', password, maxRetriesPerRequest: 0, enableOfflineQueue: true });
 }
 
 export function ask(client: Redis): Ask {

@@ -99,3 +99,39 @@ test('a replica whose link was killed resumes with a partial resync', async (t) 
   assert.deepEqual(await replica.call('lrange', 'during', '0', '-1'), Array.from({ length: 100 }, (_, i) => String(i)));
   assert.equal(await replica.call('get', 'before'), '1');
 });
+
+test('a replica authenticates with masteruser/masterauth and passes the stream on to its own replica byte for byte', async (t) => {
+  const primaryServer = await startMnemo({ requirepass: 'secret' });
+  const middleServer = await startMnemo({ masterauth: 'secret', masteruser: 'default' });
+  const leafServer = await startMnemo();
+  const primary = connect(primaryServer.port, 'secret');
+  const middle = connect(middleServer.port);
+  const leaf = connect(leafServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    middle.disconnect();
+    leaf.disconnect();
+    await leafServer.close();
+    await middleServer.close();
+    await primaryServer.close();
+  });
+  await primary.call('set', 'a', '1');
+  await middle.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  await leaf.call('replicaof', '127.0.0.1', String(middleServer.port));
+  await inSync(primary, middle);
+  for (let i = 0; i < 20; i++) await primary.call('hset', 'h', `f${i}`, String(i));
+  await primary.call('select', '2');
+  await primary.call('set', 'b', '2');
+  await inSync(primary, middle);
+  await inSync(middle, leaf);
+  // The same offsets and ID all along the chain: the leaf could follow the primary directly.
+  const [p, l] = await Promise.all([info(primary, 'replication'), info(leaf, 'replication')]);
+  assert.equal(l.get('master_replid'), p.get('master_replid'));
+  assert.equal(l.get('master_repl_offset'), p.get('master_repl_offset'));
+  assert.equal(await leaf.call('hlen', 'h'), 20);
+  await leaf.call('select', '2');
+  assert.equal(await leaf.call('get', 'b'), '2');
+  assert.equal(await leaf.call('get', 'a'), null);
+  await leaf.call('select', '0');
+  assert.equal(await leaf.call('get', 'a'), '1');
+});
