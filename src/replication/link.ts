@@ -125,6 +125,7 @@ export class MasterLink {
     if (this.closed) return;
     const { server } = this.replication;
     this.state = 'connecting';
+    this.lastIo = Date.now();
     server.log.notice(`Connecting to MASTER ${this.host}:${this.port}`);
     const socket = net.connect(this.port, this.host);
     this.socket = socket;
@@ -258,8 +259,14 @@ export class MasterLink {
     this.socket?.write(this.encoder.encode(-1, [Buffer.from('REPLCONF'), Buffer.from('ACK'), Buffer.from(String(this.replication.offset))]));
   }
 
-  /** Once a second, REPLCONF ACK (the primary's lag and WAIT read it). */
-  cron(now: number): void {
+  /** Once a second, REPLCONF ACK (the primary's lag and WAIT read it); a silent primary is dropped after repl-timeout. */
+  cron(now: number, timeoutMs: number): void {
+    if (this.socket === null) return;
+    if (now - this.lastIo > timeoutMs) {
+      this.replication.server.log.warning('MASTER timeout: no data nor PING received...');
+      this.socket.destroy();
+      return;
+    }
     if (this.state === 'connected' && now - this.lastAck >= ACK_PERIOD_MS) this.sendAck();
   }
 

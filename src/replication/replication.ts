@@ -158,7 +158,13 @@ export class Replication {
 
   private cron(): void {
     const now = Date.now();
-    this.link?.cron(now);
+    const timeoutMs = this.server.config.number('repl-timeout') * 1000;
+    this.link?.cron(now, timeoutMs);
+    for (const replica of [...this.replicas]) {
+      if (now - replica.ackTime <= timeoutMs) continue;
+      this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${replica.ip}:${replica.port}`);
+      replica.client.kill();
+    }
     const period = this.server.config.number('repl-ping-replica-period') * 1000;
     if (this.link === null && this.replicas.length > 0 && now - this.lastPing >= period) {
       this.lastPing = now;

@@ -273,6 +273,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
   memory('repl-backlog-size', '1mb', 1, LONG_MAX),
   int('repl-ping-replica-period', 10, 1, INT_MAX, { aliases: ['repl-ping-slave-period'] }),
+  int('repl-timeout', 60, 1, INT_MAX),
   ...stored(
     'replication is not built yet',
     bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
@@ -280,7 +281,6 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     bool('replica-ignore-disk-write-errors', false),
     text('replica-announce-ip', '', { aliases: ['slave-announce-ip'] }),
     int('repl-backlog-ttl', 3600, 0, LONG_MAX),
-    int('repl-timeout', 60, 1, INT_MAX),
     bool('repl-diskless-sync', true),
     int('repl-diskless-sync-delay', 5, 0, INT_MAX),
     int('repl-diskless-sync-max-replicas', 0, 0, INT_MAX),

@@ -135,3 +135,21 @@ test('a replica authenticates with masteruser/masterauth and passes the stream o
   await leaf.call('select', '0');
   assert.equal(await leaf.call('get', 'a'), '1');
 });
+
+test('a replica that hears nothing from its primary for repl-timeout drops the link and resumes with PSYNC', async (t) => {
+  const primaryServer = await startMnemo();
+  const replicaServer = await startMnemo({ 'repl-timeout': '1' });
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  await inSync(primary, replica);
+  // No writes and no PING for 10 s (repl-ping-replica-period): the replica gives up on the link.
+  await until('a partial resync after the timeout', async () => (await info(primary, 'stats')).get('sync_partial_ok') === '1');
+  assert.equal((await info(primary, 'stats')).get('sync_full'), '1');
+});
