@@ -32,7 +32,7 @@ export function replicationInfoFields(server: Server): Field[] {
   fields.push(['connected_slaves', replicas.length]);
   replicas.forEach((replica, i) => {
     const lag = Math.floor((now - replica.ackTime) / 1000);
-    fields.push([`slave${i}`, `ip=${replica.ip},port=${replica.port},state=online,offset=${replica.ackOffset},lag=${lag}`]);
+    fields.push([`slave${i}`, `ip=${replica.ip},port=${replica.port},state=${replica.state},offset=${replica.ackOffset},lag=${lag}`]);
   });
   const backlog = replication?.backlog ?? null;
   fields.push(

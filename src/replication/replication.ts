@@ -13,7 +13,7 @@ import type { Client } from '../server/client.ts';
 import { CommandStreamEncoder } from '../server/effects.ts';
 import type { Server } from '../server/server.ts';
 import { Flag } from '../commands/registry.ts';
-import { rdbImage } from '../persistence/rdb/index.ts';
+import { RdbSnapshot } from '../persistence/rdb/index.ts';
 import { randomHex } from '../server/rates.ts';
 import { Backlog } from './backlog.ts';
 import { MasterLink } from './link.ts';
@@ -32,6 +32,10 @@ export interface AttachedReplica {
   ackOffset: number;
   /** When it last sent REPLCONF ACK, ms. */
   ackTime: number;
+  /** INFO's state: send_bulk while its RDB is being written, then online. */
+  state: 'send_bulk' | 'online';
+  /** Stream bytes that follow its RDB, held until the RDB has gone; null once online. */
+  pending: Buffer[] | null;
 }
 
 /** What a replica said with REPLCONF before its PSYNC. */
@@ -51,6 +55,8 @@ interface Waiter {
   done: (acked: number) => void;
 }
 
+/** What a full sync's snapshot writes per event-loop turn: commands run between the steps. */
+const SNAPSHOT_STEP_BYTES = 128 * 1024;
 const PING = [Buffer.from('PING')];
 const REPLCONF_GETACK = [Buffer.from('REPLCONF'), Buffer.from('GETACK'), Buffer.from('*')];
 
@@ -121,8 +127,11 @@ export class Replication {
     if (this.backlog !== null) this.backlog.append(bytes);
     else this.bareOffset += bytes.length;
     for (const replica of this.replicas) {
-      replica.client.w.raw(bytes);
-      replica.client.wake();
+      if (replica.pending !== null) replica.pending.push(bytes);
+      else {
+        replica.client.w.raw(bytes);
+        replica.client.wake();
+      }
     }
   }
 
@@ -161,7 +170,7 @@ export class Replication {
     const timeoutMs = this.server.config.number('repl-timeout') * 1000;
     this.link?.cron(now, timeoutMs);
     for (const replica of [...this.replicas]) {
-      if (now - replica.ackTime <= timeoutMs) continue;
+      if (replica.state !== 'online' || now - replica.ackTime <= timeoutMs) continue;
       this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${replica.ip}:${replica.port}`);
       replica.client.kill();
     }
@@ -206,21 +215,54 @@ export class Replication {
     // The replica starts with no database selected: the next command comes with a SELECT.
     this.encoder.forgetSelection();
     const offset = this.offset;
-    const { persistence, keyspace } = this.server;
-    const rdb = rdbImage(keyspace, persistence.saveOptions());
+    if (replid !== null) client.w.raw(Buffer.from(`+FULLRESYNC ${this.server.replId} ${offset}\r\n`));
+    const replica = this.attach(client, handshake);
+    replica.state = 'send_bulk';
+    replica.pending = [];
+    this.sendSnapshot(replica, handshake.capaEof);
+  }
+
+  /**
+   * Writes the dataset as of now to a replica, a step per event-loop turn so commands go on
+   * meanwhile (the snapshot keeps to the instant it began): streamed as it is made after
+   * `$EOF:<mark>`, or gathered first when the replica needs the length up front. Then the
+   * stream bytes held since, and the replica is online.
+   */
+  private sendSnapshot(replica: AttachedReplica, eofForm: boolean): void {
+    const { client } = replica;
     const w = client.w;
-    if (replid !== null) w.raw(Buffer.from(`+FULLRESYNC ${this.server.replId} ${offset}\r\n`));
-    if (handshake.capaEof) {
-      const mark = randomBytes(20).toString('hex');
-      w.raw(Buffer.from(`$EOF:${mark}\r\n`));
-      w.raw(rdb);
-      w.raw(Buffer.from(mark));
-    } else {
-      w.raw(Buffer.from(`$${rdb.length}\r\n`));
-      w.raw(rdb);
-    }
-    this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
-    this.attach(client, handshake);
+    const mark = randomBytes(20).toString('hex');
+    const gathered: Buffer[] = [];
+    let length = 0;
+    if (eofForm) w.raw(Buffer.from(`$EOF:${mark}\r\n`));
+    const snapshot = new RdbSnapshot(this.server.keyspace, this.server.persistence.saveOptions(), (chunk) => {
+      if (eofForm) {
+        w.raw(chunk);
+        client.wake();
+      } else {
+        gathered.push(chunk);
+        length += chunk.length;
+      }
+    });
+    const step = () => {
+      if (!this.replicas.includes(replica)) return snapshot.abort();
+      if (!snapshot.step(SNAPSHOT_STEP_BYTES)) {
+        setImmediate(step);
+        return;
+      }
+      if (eofForm) w.raw(Buffer.from(mark));
+      else {
+        w.raw(Buffer.from(`$${length}\r\n`));
+        for (const chunk of gathered) w.raw(chunk);
+      }
+      for (const bytes of replica.pending!) w.raw(bytes);
+      replica.pending = null;
+      replica.state = 'online';
+      replica.ackTime = Date.now();
+      client.wake();
+      this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+    };
+    step();
   }
 
   /** Whether the bytes from `from` (0-based) of stream `replid` are all in the backlog. */
@@ -231,11 +273,13 @@ export class Replication {
     return backlog.covers(from);
   }
 
-  private attach(client: Client, handshake: Handshake): void {
+  private attach(client: Client, handshake: Handshake): AttachedReplica {
     client.replication = 'replica';
     this.ensureBacklog();
     const ip = handshake.ip ?? client.addr.slice(0, client.addr.lastIndexOf(':'));
-    this.replicas.push({ client, port: handshake.port, ip, ackOffset: 0, ackTime: Date.now() });
+    const replica: AttachedReplica = { client, port: handshake.port, ip, ackOffset: 0, ackTime: Date.now(), state: 'online', pending: null };
+    this.replicas.push(replica);
+    return replica;
   }
 
   private detach(client: Client): void {

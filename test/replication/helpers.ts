@@ -28,7 +28,7 @@ export async function info(client: Redis, section: string): Promise<Map<string, 
 }
 
 /** Polls `check` until it holds; fails with `what` after `ms`. */
-export async function until(what: string, check: () => Promise<boolean>, ms = 10000): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, ms = 20000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -38,8 +38,12 @@ export async function until(what: string, check: () => Promise<boolean>, ms = 10
 
 /** Waits until the replica's link is up and its offset equals the primary's. */
 export async function inSync(primary: Redis, replica: Redis): Promise<void> {
+  let last = '';
   await until('the replica to catch up', async () => {
     const [p, r] = await Promise.all([info(primary, 'replication'), info(replica, 'replication')]);
+    last = `primary offset ${p.get('master_repl_offset')}, replica link ${r.get('master_link_status')} offset ${r.get('master_repl_offset')}`;
     return r.get('master_link_status') === 'up' && r.get('master_repl_offset') === p.get('master_repl_offset');
+  }).catch((error: Error) => {
+    throw new Error(`${error.message} (${last})`);
   });
 }

@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { datasetCommands, describe } from '../persistence/dataset.ts';
 import { ask, connect, info, inSync, startMnemo, until } from './helpers.ts';
 
@@ -151,5 +152,40 @@ test('a replica that hears nothing from its primary for repl-timeout drops the l
   await inSync(primary, replica);
   // No writes and no PING for 10 s (repl-ping-replica-period): the replica gives up on the link.
   await until('a partial resync after the timeout', async () => (await info(primary, 'stats')).get('sync_partial_ok') === '1');
+  assert.equal((await info(primary, 'stats')).get('sync_full'), '1');
+});
+
+test('a full sync sends the dataset as of the PSYNC while writes go on, then those writes', async (t) => {
+  const config = { 'enable-debug-command': 'yes' };
+  const primaryServer = await startMnemo(config);
+  const replicaServer = await startMnemo(config);
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  // Values that do not compress, so that the RDB takes several steps.
+  const load = primary.pipeline();
+  for (let i = 0; i < 4000; i++) load.set(`key:${i}`, randomBytes(375).toString('base64'));
+  await load.exec();
+  // Writes in batches while the snapshot is walked a step per turn: changed, deleted and new keys.
+  const batch = async (round: number) => {
+    const writes = primary.pipeline();
+    for (let i = round % 7; i < 4000; i += 97) writes.set(`key:${i}`, `changed:${round}`);
+    writes.del(`key:${3999 - round}`);
+    writes.set(`new:${round}`, String(round));
+    await writes.exec();
+  };
+  await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  let round = 0;
+  while (!(await info(primary, 'replication')).has('slave0')) await batch(round++);
+  for (const end = round + 10; round < end; ) await batch(round++);
+  await inSync(primary, replica);
+  assert.equal(await replica.call('dbsize'), await primary.call('dbsize'));
+  assert.equal(await replica.call('debug', 'digest'), await primary.call('debug', 'digest'));
+  // In one go: a broken RDB would have made the replica retry.
   assert.equal((await info(primary, 'stats')).get('sync_full'), '1');
 });
