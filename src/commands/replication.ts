@@ -71,7 +71,7 @@ function replicaof({ argv, client, server, w }: CommandContext): void {
     return w.ok();
   }
   if (client.replication === 'replica') throw new CommandError(REPLICAOF_BY_REPLICA);
-  const port = integer(argv[2]!);
+  const port = integer(argv[2]!, INVALID_MASTER_PORT);
   if (port < 0 || port > 65535) throw new CommandError(INVALID_MASTER_PORT);
   const replication = Replication.of(server);
   const link = replication.link;

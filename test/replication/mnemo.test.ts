@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Buffer } from 'node:buffer';
 import { datasetCommands, describe } from '../persistence/dataset.ts';
 import { ask, connect, info, inSync, startMnemo, until } from './helpers.ts';
 
@@ -188,4 +190,34 @@ test('a full sync sends the dataset as of the PSYNC while writes go on, then tho
   assert.equal(await replica.call('debug', 'digest'), await primary.call('debug', 'digest'));
   // In one go: a broken RDB would have made the replica retry.
   assert.equal((await info(primary, 'stats')).get('sync_full'), '1');
+});
+
+test("PSYNC from a client without capa eof gets +FULLRESYNC and the RDB as $<len>; SLAVEOF NO ONE on a primary is OK", async (t) => {
+  const server = await startMnemo();
+  const client = connect(server.port);
+  const socket = net.connect(server.port, '127.0.0.1');
+  t.after(async () => {
+    socket.destroy();
+    client.disconnect();
+    await server.close();
+  });
+  await client.call('set', 'k', 'v');
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  socket.write('PSYNC ? -1\r\n');
+  const header = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)\r\n\$(\d+)\r\n/;
+  await until('the RDB', async () => {
+    const match = header.exec(received.toString('latin1'));
+    return match !== null && received.length >= match[0].length + Number(match[3]);
+  });
+  const match = header.exec(received.toString('latin1'))!;
+  const replication = await info(client, 'replication');
+  assert.equal(match[1], replication.get('master_replid'));
+  const rdb = received.subarray(match[0].length, match[0].length + Number(match[3]));
+  assert.equal(rdb.subarray(0, 9).toString('latin1'), 'REDIS0010');
+  assert.ok(rdb.includes(Buffer.from('k')));
+  assert.equal(replication.get('connected_slaves'), '1');
+  assert.equal(await client.call('slaveof', 'no', 'one'), 'OK');
+  await assert.rejects(client.call('slaveof', 'localhost', '70000'), { message: 'ERR Invalid master port' });
+  await assert.rejects(client.call('replicaof', 'localhost', 'abc'), { message: 'ERR Invalid master port' });
 });
