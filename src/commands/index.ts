@@ -24,6 +24,7 @@ import { pubsubCommands } from './pubsub.ts';
 import { aclCommands } from './acl.ts';
 import { streamCommands } from './streams.ts';
 import { observabilityCommands } from './observability.ts';
+import { replicationCommands } from './replication.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -49,4 +50,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...aclCommands,
   ...streamCommands,
   ...observabilityCommands,
+  ...replicationCommands,
 ];

@@ -51,6 +51,10 @@ export class Client {
   resume: () => void = () => {};
   /** Channels, patterns and shard channels subscribed (see pubsub/); null while there are none. */
   pubsub: ClientSubscriptions | null = null;
+  /** A command waits for something outside the keyspace (WAIT for replicas): later commands wait too. */
+  suspended = false;
+  /** A replica attached to this server, or the link to our primary (see replication/); null for others. */
+  replication: 'replica' | 'master' | null = null;
   /** CLIENT TRACKING's mode (see tracking/); null while tracking is off. */
   tracking: TrackingState | null = null;
   /**

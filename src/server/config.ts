@@ -250,39 +250,40 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   bool('aof-use-rdb-preamble', true),
   bool('aof-timestamp-enabled', false),
   bool('aof-disable-auto-gc', false),
+  // Replication (src/replication/).
+  text('replicaof', '', {
+    ...FIXED,
+    aliases: ['slaveof'],
+    multiArg: true,
+    validate: (value) => {
+      const words = configWords(value);
+      if (words.length === 0) return null;
+      if (words.length !== 2) return 'wrong number of arguments';
+      if (words[0]!.toLowerCase() === 'no' && words[1]!.toLowerCase() === 'one') return null;
+      const port = Number(words[1]);
+      return /^\d+$/.test(words[1]!) && port <= 65535 ? null : 'Invalid master port';
+    },
+    normalize: (value) => {
+      const words = configWords(value);
+      return words.length === 2 && value.toLowerCase() !== 'no one' ? `${words[0]} ${Number(words[1])}` : '';
+    },
+  }),
+  text('masterauth', ''),
+  text('masteruser', ''),
+  bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
+  bool('replica-announced', true),
+  int('replica-announce-port', 0, 0, 65535, { aliases: ['slave-announce-port'] }),
+  int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
+  memory('repl-backlog-size', '1mb', 1, LONG_MAX),
+  int('repl-ping-replica-period', 10, 1, INT_MAX, { aliases: ['repl-ping-slave-period'] }),
+  int('repl-timeout', 60, 1, INT_MAX),
   ...stored(
     'replication is not built yet',
-    text('replicaof', '', {
-      ...FIXED,
-      aliases: ['slaveof'],
-      multiArg: true,
-      validate: (value) => {
-        const words = configWords(value);
-        if (words.length === 0) return null;
-        if (words.length !== 2) return 'wrong number of arguments';
-        if (words[0]!.toLowerCase() === 'no' && words[1]!.toLowerCase() === 'one') return null;
-        const port = Number(words[1]);
-        return /^\d+$/.test(words[1]!) && port <= 65535 ? null : 'Invalid master port';
-      },
-      normalize: (value) => {
-        const words = configWords(value);
-        return words.length === 2 && value.toLowerCase() !== 'no one' ? `${words[0]} ${Number(words[1])}` : '';
-      },
-    }),
-    text('masterauth', ''),
-    text('masteruser', ''),
-    bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
     bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
     bool('replica-ignore-maxmemory', true, { aliases: ['slave-ignore-maxmemory'] }),
     bool('replica-ignore-disk-write-errors', false),
-    bool('replica-announced', true),
     text('replica-announce-ip', '', { aliases: ['slave-announce-ip'] }),
-    int('replica-announce-port', 0, 0, 65535, { aliases: ['slave-announce-port'] }),
-    int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
-    memory('repl-backlog-size', '1mb', 1, LONG_MAX),
     int('repl-backlog-ttl', 3600, 0, LONG_MAX),
-    int('repl-timeout', 60, 1, INT_MAX),
-    int('repl-ping-replica-period', 10, 1, INT_MAX, { aliases: ['repl-ping-slave-period'] }),
     bool('repl-diskless-sync', true),
     int('repl-diskless-sync-delay', 5, 0, INT_MAX),
     int('repl-diskless-sync-max-replicas', 0, 0, INT_MAX),

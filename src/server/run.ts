@@ -13,6 +13,7 @@ import { PgListener } from '../analytics/pgwire/listener.ts';
 import { MetricsListener } from '../observability/metrics.ts';
 import { sqlEngineOf } from '../commands/sql.ts';
 import { AppendOnlyFile } from '../persistence/aof/aof.ts';
+import { Replication } from '../replication/replication.ts';
 import type tls from 'node:tls';
 import { TLS_CONTEXT_SETTINGS, TlsConfigError, tlsServerOptions } from '../security/tls.ts';
 
@@ -153,6 +154,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   server.startCron();
+  if (config.get('replicaof') !== '') Replication.of(server).startup();
 
   // memcached-port 0 (the default) keeps the Memcached front off.
   const memcachedPort = config.number('memcached-port');
@@ -198,6 +200,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (unixsocket !== '') log.notice('Removing the unix socket file.');
       await listener.close();
       AppendOnlyFile.existing(server)?.close();
+      Replication.existing(server)?.stop();
       await memcached?.close();
       await sql?.close();
       await metrics?.close();

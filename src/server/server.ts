@@ -171,6 +171,7 @@ export class Server {
   pause: { all: boolean; until: number } | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly unpauseListeners: (() => void)[] = [];
+  private readonly clientRemovedListeners: ((client: Client) => void)[] = [];
   /** Clients blocked by BLPOP and the like, and the keys that may serve them. */
   readonly blocking: BlockingRegistry;
   /** The keyspace's change counter at the last save: dirty counts from there. */
@@ -263,6 +264,12 @@ export class Server {
     this.pubsub.removeClient(client);
     this.tracking.disable(client);
     this.observability.monitors.delete(client);
+    for (const listener of this.clientRemovedListeners) listener(client);
+  }
+
+  /** Told when a client goes (a replica's link closed, say). */
+  onClientRemoved(listener: (client: Client) => void): void {
+    this.clientRemovedListeners.push(listener);
   }
 
   /** Adds a check to the gate's check step; returns the function that removes it. */
@@ -305,7 +312,7 @@ export class Server {
 
   /** Whether `argv` must wait for the pause to end (Redis's blockPostponeClient test). */
   mustWait(client: Client, argv: readonly Buffer[]): boolean {
-    if (client.blocked !== null || client === this.scriptCaller) return true;
+    if (client.blocked !== null || client === this.scriptCaller || client.suspended) return true;
     const pause = this.pause;
     if (pause === null) return false;
     if (pause.all) return true;

@@ -35,11 +35,14 @@ function clientType(name: Buffer): string {
 
 /** Redis's getClientType for the kinds of clients Mnemo has. */
 function typeOf(client: Client): string {
+  if (client.replication !== null) return client.replication;
   return client.pubsub === null ? 'normal' : 'pubsub';
 }
 
 function flagsOf(client: Client): string {
   let flags = '';
+  if (client.replication === 'replica') flags += 'S';
+  if (client.replication === 'master') flags += 'M';
   if (client.pubsub !== null) flags += 'P';
   if (client.multi !== null) flags += 'x';
   if (client.blocked !== null) flags += 'b';

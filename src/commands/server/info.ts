@@ -10,6 +10,7 @@ import type { RegisteredCommand } from '../registry.ts';
 import type { CommandSpec } from '../spec.ts';
 import { scriptingMemoryFields } from '../../scripting/scripting.ts';
 import { latencyStatsFields } from '../../observability/observability.ts';
+import { replicationInfoFields, syncStatsFields } from '../../replication/info.ts';
 
 type Field = [string, string | number];
 type Section = (server: Server) => Field[];
@@ -186,9 +187,7 @@ const statsSection: Section = (server) => {
     ['instantaneous_input_kbps', (state.netInput.perSecond / 1024).toFixed(2)],
     ['instantaneous_output_kbps', (state.netOutput.perSecond / 1024).toFixed(2)],
     ['rejected_connections', s.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ...syncStatsFields(server),
     ['expired_keys', ks.expiredKeys],
     ['expire_cycle_cpu_milliseconds', Math.round(ks.expireCycleMs)],
     ['evicted_keys', ks.evictedKeys],
@@ -210,19 +209,7 @@ const statsSection: Section = (server) => {
   ];
 };
 
-const replicationSection: Section = (server) => [
-  ['role', 'master'],
-  ['connected_slaves', 0],
-  ['master_failover_state', 'no-failover'],
-  ['master_replid', server.replId],
-  ['master_replid2', '0000000000000000000000000000000000000000'],
-  ['master_repl_offset', 0],
-  ['second_repl_offset', -1],
-  ['repl_backlog_active', 0],
-  ['repl_backlog_size', server.config.number('repl-backlog-size')],
-  ['repl_backlog_first_byte_offset', 0],
-  ['repl_backlog_histlen', 0],
-];
+const replicationSection: Section = replicationInfoFields;
 
 const cpuSection: Section = () => {
   const cpu = process.cpuUsage();
