@@ -8,6 +8,7 @@ import net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { datasetCommands, describe } from '../persistence/dataset.ts';
 import { ask, connect, info, inSync, startMnemo, until } from './helpers.ts';
+import { Harness } from '../helpers/harness.ts';
 
 test('a Mnemo replica gets the dataset by full sync, then every write by the stream', async (t) => {
   const primaryServer = await startMnemo();
@@ -204,7 +205,7 @@ test("PSYNC from a client without capa eof gets +FULLRESYNC and the RDB as $<len
   await client.call('set', 'k', 'v');
   let received = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
-  socket.write('PSYNC ? -1\r\n');
+  socket.write(['PSYNC', '?', '-1'].join(' ') + '\r\n');
   const header = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)\r\n\$(\d+)\r\n/;
   await until('the RDB', async () => {
     const match = header.exec(received.toString('latin1'));
@@ -220,4 +221,11 @@ test("PSYNC from a client without capa eof gets +FULLRESYNC and the RDB as $<len
   assert.equal(await client.call('slaveof', 'no', 'one'), 'OK');
   await assert.rejects(client.call('slaveof', 'localhost', '70000'), { message: 'ERR Invalid master port' });
   await assert.rejects(client.call('replicaof', 'localhost', 'abc'), { message: 'ERR Invalid master port' });
+});
+
+test('REPLCONF takes the options a replica sends and refuses unknown ones with Redis\'s text', () => {
+  const h = new Harness();
+  assert.equal(h.run('REPLCONF', 'listening-port', '6380'), 'OK');
+  assert.equal(h.run('REPLCONF', 'capa', 'eof', 'capa', 'psync2'), 'OK');
+  assert.equal((h.run('REPLCONF', 'bogus', 'x') as { text: string }).text, 'ERR Unrecognized REPLCONF option: bogus');
 });
