@@ -223,6 +223,8 @@ export class MasterLink {
     const { server } = this.replication;
     const client = server.createClient(`${this.host}:${this.port}`);
     client.authenticated = true;
+    // The primary's stream is applied unchecked, as Redis runs its master client with no user.
+    client.user = server.acl.internalUser;
     client.replication = 'master';
     client.kill = () => this.socket?.destroy();
     this.masterClient = client;
