@@ -28,6 +28,8 @@ const result = spawnSync(
     '--import', 'tsx',
     '--test',
     '--test-concurrency=2',
+    // A test that hangs fails after 5 minutes instead of stalling the whole run (and CI).
+    '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
