@@ -30,8 +30,6 @@ const result = spawnSync(
     '--test-concurrency=2',
     // A test that hangs fails after 5 minutes instead of stalling the whole run (and CI).
     '--test-timeout=300000',
-    // A file whose tests are done exits even if a client library left a socket or timer open.
-    '--test-force-exit',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
