@@ -18,7 +18,9 @@ test('an evicted key raises "evicted" and propagates as DEL on its own, before t
   for (let i = 5; i < 10; i++) h.run('SET', `k${i}`, 'v'.repeat(40));
   const evicted = events.filter((e) => e.startsWith('evicted '));
   assert.ok(evicted.length >= 2, events.join('\n'));
-  for (const event of evicted) assert.match(event, /^evicted 0 k[0-4]$/);
+  // The idle keys go first; a newer key only once every older one is gone (the limit may need more room).
+  const firstNew = evicted.findIndex((event) => !/^evicted 0 k[0-4]$/.test(event));
+  if (firstNew >= 0) assert.equal(firstNew, 5, events.join('\n'));
   const firstDel = stream.findIndex((line) => line.startsWith('0 DEL '));
   assert.ok(firstDel > 0);
   // The DEL stands alone (no MULTI around it), and the SET that needed the room follows it.
