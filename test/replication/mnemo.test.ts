@@ -1,7 +1,7 @@
 // A Mnemo replica of a Mnemo primary: full sync of what was there, the stream of what follows,
 // a read-only replica, INFO replication, ROLE, WAIT, and a partial resync after a dropped link.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -10,7 +10,8 @@ import { datasetCommands, describe } from '../persistence/dataset.ts';
 import { ask, connect, info, inSync, startMnemo, until } from './helpers.ts';
 import { Harness } from '../helpers/harness.ts';
 
-test('a Mnemo replica gets the dataset by full sync, then every write by the stream', async (t) => {
+/** Two started Mnemo servers and a client of each, all closed when the test ends. */
+async function serverPair(t: TestContext) {
   const primaryServer = await startMnemo();
   const replicaServer = await startMnemo();
   const primary = connect(primaryServer.port);
@@ -21,6 +22,11 @@ test('a Mnemo replica gets the dataset by full sync, then every write by the str
     await replicaServer.close();
     await primaryServer.close();
   });
+  return { primaryServer, replicaServer, primary, replica };
+}
+
+test('a Mnemo replica gets the dataset by full sync, then every write by the stream', async (t) => {
+  const { primaryServer, replicaServer, primary, replica } = await serverPair(t);
   const commands = datasetCommands();
   const half = Math.floor(commands.length / 2);
   for (const cmd of commands.slice(0, half)) await primary.callBuffer(String(cmd[0]), ...cmd.slice(1));
@@ -51,16 +57,7 @@ test('a Mnemo replica gets the dataset by full sync, then every write by the str
 });
 
 test('a read-only replica refuses writes from clients with READONLY; WAIT counts acknowledging replicas', async (t) => {
-  const primaryServer = await startMnemo();
-  const replicaServer = await startMnemo();
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t);
   await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
   await inSync(primary, replica);
   await assert.rejects(replica.call('set', 'k', 'v'), { message: "READONLY You can't write against a read only replica." });
@@ -80,16 +77,7 @@ test('a read-only replica refuses writes from clients with READONLY; WAIT counts
 });
 
 test('a replica whose link was killed resumes with a partial resync', async (t) => {
-  const primaryServer = await startMnemo();
-  const replicaServer = await startMnemo();
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t);
   await primary.call('set', 'before', '1');
   await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
   await inSync(primary, replica);
