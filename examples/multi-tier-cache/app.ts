@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createClient } from 'redis';
 import { TieredCache } from './tiered-cache.ts';
+import { readBody } from '../common.ts';
 
 const url = process.env.MNEMO_URL ?? 'redis://127.0.0.1:6379';
 const loadDelay = Number(process.env.LOAD_DELAY_MS ?? 30);
@@ -28,12 +29,6 @@ async function loadProduct(id: string): Promise<string> {
   return (await records.hGet('catalog:products', id)) ?? JSON.stringify({ id, name: `product ${id}`, price: 0 });
 }
 
-async function body(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
-}
-
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const [, resource, id] = (request.url ?? '/').split('/');
   if (request.method === 'GET' && resource === 'stats') {
@@ -45,7 +40,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     response.setHeader('content-type', 'application/json');
     response.end(await cache.get(id, () => loadProduct(id)));
   } else if (request.method === 'PUT' && resource === 'products' && id) {
-    const product = await body(request);
+    const product = await readBody(request);
     await records.hSet('catalog:products', id, product);
     await cache.set(id, product);
     response.statusCode = 204;

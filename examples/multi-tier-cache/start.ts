@@ -4,10 +4,10 @@
 // Also used by the example's test, with free ports.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServer, type RunningServer } from '../../src/index.ts';
+import { freePort } from '../common.ts';
 
 const APP = fileURLToPath(new URL('./app.ts', import.meta.url));
 
@@ -21,14 +21,6 @@ export interface RunningExample {
   memcachedPort: number;
   apps: AppProcess[];
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function startApp(url: string, port: number, loadDelayMs: number): Promise<AppProcess> {
