@@ -128,6 +128,13 @@ export class TieredCache {
       const locked = await this.#redis.set(lock, token, { NX: true, PX: this.#options.lockMilliseconds });
       if (locked === 'OK') {
         try {
+          // The loader before us may have stored the value and freed the lock between our GET
+          // and our SET NX: it stores before it unlocks, so a second look settles it.
+          const storedMeanwhile = await this.#redis.get(fullKey);
+          if (storedMeanwhile !== null) {
+            this.stats.l2Hits++;
+            return storedMeanwhile;
+          }
           const value = await load();
           this.stats.loads++;
           await this.#redis.set(fullKey, value, { EX: this.#jitteredTtl() });
