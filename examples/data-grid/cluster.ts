@@ -1,0 +1,118 @@
+// A local Mnemo cluster of real processes: N primaries with one replica each, created with
+// `redis-cli --cluster create` as an operator would, the grid's functions loaded on every
+// primary (replicas receive them through replication).
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { freePort } from '../common.ts';
+
+const SERVER = fileURLToPath(new URL('../../bin/mnemo-server.js', import.meta.url));
+export const FUNCTIONS = readFileSync(fileURLToPath(new URL('./grid.lua', import.meta.url)), 'utf8');
+
+export interface Node {
+  port: number;
+  child: ChildProcess;
+}
+
+export interface LocalCluster {
+  nodes: Node[];
+  /** host:port of every node, for cluster clients' start-up lists. */
+  seeds: { host: string; port: number }[];
+  /** Kills a node with SIGKILL, as a machine's death would. */
+  kill(node: Node): Promise<void>;
+  /** The node that serves `key`'s slot as primary now. */
+  primaryOf(key: string): Promise<Node>;
+  stop(): Promise<void>;
+}
+
+/** Both ports free: the bus's default (port + 10000) may be taken or past 65535 for a port picked at random. */
+function startNode(dir: string, [port, busPort]: [number, number], nodeTimeoutMs: number): Promise<Node> {
+  const child = spawn(
+    process.execPath,
+    [SERVER, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort),
+      '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let log = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Ready to accept connections')) resolve({ port, child });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`node ${port} exited with ${code}: ${log}`)));
+  });
+}
+
+function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('redis-cli', args, { timeout: 120_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${stdout}${stderr}`)) : resolve(stdout))),
+  );
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  for (const start = Date.now(); !(await check().catch(() => false)); ) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function ask<T>(port: number, ...command: string[]): Promise<T> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    return (await client.call(command[0]!, ...command.slice(1))) as T;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function startCluster({ primaries = 3, nodeTimeoutMs = 2000 } = {}): Promise<LocalCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'mnemo-grid-'));
+  const nodes: Node[] = [];
+  const alive = () => nodes.filter((node) => node.child.exitCode === null && node.child.signalCode === null);
+  const stop = async () => {
+    await Promise.all(alive().map((node) => new Promise((resolve) => (node.child.once('exit', resolve), node.child.kill('SIGKILL')))));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const pairs = await Promise.all(Array.from({ length: primaries * 2 }, async () => [await freePort(), await freePort()] as [number, number]));
+    const ports = pairs.map(([port]) => port);
+    for (const started of await Promise.allSettled(pairs.map((pair) => startNode(dir, pair, nodeTimeoutMs)))) {
+      if (started.status === 'rejected') throw started.reason;
+      nodes.push(started.value);
+    }
+    await redisCli(['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await until('every node to see the cluster ok', async () => {
+      const states = await Promise.all(ports.map((port) => ask<string>(port, 'CLUSTER', 'INFO')));
+      return states.every((state) => state.includes('cluster_state:ok'));
+    });
+    for (const node of nodes) {
+      if ((await ask<string[]>(node.port, 'ROLE'))[0] === 'master') await ask(node.port, 'FUNCTION', 'LOAD', 'REPLACE', FUNCTIONS);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    nodes,
+    seeds: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+    kill: (node) => new Promise((resolve) => (node.child.once('exit', () => resolve()), node.child.kill('SIGKILL'))),
+    async primaryOf(key) {
+      const slot = await ask<number>(alive()[0]!.port, 'CLUSTER', 'KEYSLOT', key);
+      for (const node of alive()) {
+        const ranges = (await ask<[number, number, ...unknown[]][]>(node.port, 'CLUSTER', 'SLOTS')) ?? [];
+        const owner = ranges.find(([from, to]) => from <= slot && slot <= to);
+        if (owner !== undefined) return nodes.find((candidate) => candidate.port === (owner[2] as [string, number])[1])!;
+      }
+      throw new Error(`no node serves slot ${slot}`);
+    },
+    stop,
+  };
+}
+
+export { until };
