@@ -13,6 +13,7 @@
 // TTLs (the field-expiry index needs them in memory).
 
 import { performance } from 'node:perf_hooks';
+import { CommandError } from '../errors.ts';
 import { lfuMinutes } from '../store/access.ts';
 import type { ColdTier } from '../store/cold.ts';
 import type { Database } from '../store/database.ts';
@@ -214,7 +215,7 @@ export class Tier implements ColdTier {
       return payload;
     } catch (error) {
       this.stats.errors++;
-      throw new Error(`cold tier read failed: ${(error as Error).message}`);
+      throw new CommandError(`ERR cold tier read failed: ${(error as Error).message}`);
     }
   }
 

@@ -17,7 +17,7 @@ export class TieredHarness extends Harness {
   /** INFO tiering as a map of its fields. */
   tieringInfo(): Map<string, string> {
     const text = String(this.run('INFO', 'tiering'));
-    return new Map(text.split('\r\n').filter((line) => line.includes(':')).map((line) => line.split(':', 2) as [string, string]));
+    return new Map(text.split('\r\n').filter((line) => line.includes(':')).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]));
   }
 
   /** Turns tiering off (bringing cold values back) and removes the directory. */
