@@ -26,7 +26,7 @@ export const tieringCommands: CommandSpec[] = [
   {
     name: 'tiering.demote',
     handler: (ctx) => {
-      const tier = ctx.server.tiering.tier;
+      const tier = ctx.server.tiering.open();
       if (tier === null) throw new CommandError(TIERING_OFF);
       const id = lookup(ctx);
       ctx.w.int(id >= 0 && tier.demoteKey(ctx.db, id) ? 1 : 0);

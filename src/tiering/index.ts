@@ -14,70 +14,102 @@ const GATE_BUDGET_US = 500;
 const LOOP_BUDGET_US = 2000;
 
 export class Tiering {
-  /** The cold tier while tiering-enabled is yes. */
+  /** The cold tier, opened at the first need once tiering-enabled is yes. */
   tier: Tier | null = null;
-  /** Why tiering could not start (tiering-dir unusable), or null. */
+  /** Why the cold tier could not open (tiering-dir unusable), or null; retried after a config change. */
   openError: string | null = null;
+  private enabled = false;
+  private settings: TierSettings;
   private looping = false;
 
   constructor(private readonly server: Server) {
     const { config } = server;
+    this.settings = this.read();
     this.apply();
     config.onChange((name) => {
       if (name.startsWith('tiering-') || name.startsWith('hash-max') || name.startsWith('zset-max') || name.startsWith('set-max') || name.startsWith('list-max')) this.apply();
     });
     server.addCheck(() => {
-      const tier = this.tier;
-      if (tier !== null && tier.overBudget && tier.relieve(GATE_BUDGET_US)) this.startLoop();
+      if (this.overBudget()) {
+        const tier = this.open();
+        if (tier !== null && tier.relieve(GATE_BUDGET_US)) this.startLoop();
+      }
       return null;
     });
   }
 
+  /**
+   * The cold tier, opening its directory if need be: not while settings are applied one by
+   * one at start-up (tiering-dir may come after tiering-enabled, and is relative to `dir`,
+   * which the server enters after reading them). Null while tiering is off or cannot open.
+   */
+  open(): Tier | null {
+    if (this.tier !== null || !this.enabled || this.openError !== null) return this.tier;
+    const { config, keyspace, log } = this.server;
+    const dir = this.dir();
+    try {
+      this.tier = new Tier(keyspace, new LogStore(dir), this.settings, limitsFrom(config), (message) => log.warning(message));
+    } catch (error) {
+      this.openError = (error as Error).message;
+      log.warning(`Tiering: cannot use ${dir}: ${this.openError}; tiering stays off`);
+      return null;
+    }
+    keyspace.cold = this.tier;
+    return this.tier;
+  }
+
   /** The background share: archiving untouched values, compacting the segment files, catching up on the budget. */
   cron(): void {
-    const tier = this.tier;
+    const tier = this.settings.archiveAfter !== 0 ? this.open() : this.tier;
     if (tier === null) return;
     tier.archive();
     tier.compact();
     if (tier.overBudget && tier.relieve(LOOP_BUDGET_US)) this.startLoop();
   }
 
-  private apply(): void {
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  private overBudget(): boolean {
+    const budget = this.settings.budget;
+    return this.enabled && budget !== 0 && this.server.keyspace.usedBytes > budget;
+  }
+
+  private read(): TierSettings {
     const { config } = this.server;
-    const settings: TierSettings = {
+    return {
       budget: config.number('tiering-max-memory'),
       minValueSize: config.number('tiering-min-value-size'),
       policy: config.get('tiering-policy') as TierPolicy,
       maxDisk: config.number('tiering-max-disk'),
       archiveAfter: config.number('tiering-archive-after'),
     };
-    const dir = resolve(config.get('tiering-dir'));
-    if (!config.bool('tiering-enabled')) {
-      this.stop();
-      return;
-    }
-    if (this.tier !== null && this.tier.store.dir !== dir) this.stop();
-    if (this.tier === null) {
-      try {
-        this.tier = new Tier(this.server.keyspace, new LogStore(dir), settings, limitsFrom(config), (message) => this.server.log.warning(message));
-        this.openError = null;
-      } catch (error) {
-        this.openError = (error as Error).message;
-        this.server.log.warning(`Tiering: cannot use ${dir}: ${this.openError}; tiering stays off`);
-        return;
-      }
-      this.server.keyspace.cold = this.tier;
-    }
-    this.tier.settings = settings;
-    this.tier.limits = limitsFrom(config);
-    // A changed setting is the operator's answer to what stopped demotion: try again.
-    this.tier.stopped = null;
   }
 
-  /** Turns tiering off: every cold value comes back to memory first, then the files go. */
-  private stop(): void {
+  private dir(): string {
+    return resolve(this.server.config.get('dir'), this.server.config.get('tiering-dir'));
+  }
+
+  private apply(): void {
+    const { config } = this.server;
+    this.settings = this.read();
+    this.enabled = config.bool('tiering-enabled');
+    this.openError = null;
     const tier = this.tier;
     if (tier === null) return;
+    if (!this.enabled || tier.store.dir !== this.dir()) {
+      this.stop(tier);
+      return;
+    }
+    tier.settings = this.settings;
+    tier.limits = limitsFrom(config);
+    // A changed setting is the operator's answer to what stopped demotion: try again.
+    tier.stopped = null;
+  }
+
+  /** Closes the cold tier: every cold value comes back to memory first, then the files go. */
+  private stop(tier: Tier): void {
     for (const db of this.server.keyspace.dbs) {
       if (db.coldCount === 0) continue;
       db.walk(0, Number.MAX_SAFE_INTEGER, (id) => {
@@ -111,7 +143,7 @@ export function tieringInfoFields(server: Server): [string, string | number][] {
   for (const db of keyspace.dbs) cold += db.coldCount;
   const stats = tier?.stats;
   return [
-    ['tiering_enabled', tier === null ? 0 : 1],
+    ['tiering_enabled', tiering.isEnabled ? 1 : 0],
     ['tiering_hot_keys', keyspace.keyCount - cold],
     ['tiering_cold_keys', cold],
     ['tiering_hot_bytes', keyspace.usedBytes],

@@ -74,7 +74,7 @@ test('a full disk stops demotion with a log line; noeviction then refuses writes
   h.run('PING');
   const coldBefore = Number(h.tieringInfo().get('tiering_cold_keys'));
   assert.ok(coldBefore > 0);
-  h.server.tiering.tier!.store.io.write = ENOSPC;
+  h.server.tiering.open()!.store.io.write = ENOSPC;
   const stored: number[] = [];
   let refused = 0;
   for (let i = 100; i < 1000; i++) {
@@ -100,7 +100,7 @@ test('a full disk under an evicting policy falls back to eviction', (t) => {
   t.after(() => h.close());
   h.server.log.warning = () => {};
   h.run('CONFIG', 'SET', 'maxmemory', String(usedMemory(h) + 300_000));
-  h.server.tiering.tier!.store.io.write = ENOSPC;
+  h.server.tiering.open()!.store.io.write = ENOSPC;
   for (let i = 0; i < 1000; i++) assert.equal(h.run('SET', `k${i}`, valueOf(i)), 'OK');
   assert.ok(stat(h, 'evicted_keys') > 0);
   assert.equal(h.tieringInfo().get('tiering_cold_keys'), '0');
@@ -111,7 +111,7 @@ test('a read error answers an error and keeps the value on disk for the next rea
   t.after(() => h.close());
   h.run('SET', 'k', valueOf(1));
   h.run('TIERING.DEMOTE', 'k');
-  const store = h.server.tiering.tier!.store;
+  const store = h.server.tiering.open()!.store;
   const read = store.io.read;
   store.io.read = () => {
     throw new Error('EIO: i/o error, read');

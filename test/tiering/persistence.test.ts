@@ -84,7 +84,7 @@ test('an AOF rewrite in command form includes cold values, and a restart loads t
   const before = await dumpDataset(running.port);
   const { server } = running;
   let demoted = 0;
-  for (const db of server.keyspace.dbs) db.walk(0, Number.MAX_SAFE_INTEGER, (id) => void (server.tiering.tier!.demoteKey(db, id) && demoted++));
+  for (const db of server.keyspace.dbs) db.walk(0, Number.MAX_SAFE_INTEGER, (id) => void (server.tiering.open()!.demoteKey(db, id) && demoted++));
   assert.ok(demoted > 20, `demoted ${demoted}`);
   const r = connect(running.port);
   await r.call('BGREWRITEAOF');
