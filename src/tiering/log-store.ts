@@ -58,7 +58,7 @@ export class LogStore {
 
   constructor(
     readonly dir: string,
-    private readonly segmentBytes = 16 * 1024 * 1024,
+    private readonly segmentBytes = 8 * 1024 * 1024,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     takeLock(dir);

@@ -147,9 +147,14 @@ export class Tier implements ColdTier {
 
   private readonly archiveSample = new Int32Array(ARCHIVE_SAMPLES);
 
-  /** Compacts one mostly-dead segment, if any (the cron's share of the disk store's upkeep). */
+  /**
+   * Compacts one mostly-dead segment once the files hold more dead bytes than live ones (the
+   * cron's share of the disk store's upkeep: each step reads a whole segment, so it waits until
+   * it reclaims enough to be worth the pause).
+   */
   compact(): void {
     if (this.stopped !== null && this.stopped.startsWith('disk error')) return;
+    if (this.store.fileBytes <= 2 * this.store.liveBytes) return;
     try {
       if (this.store.compactStep()) this.stats.compactions++;
     } catch (error) {
