@@ -21,7 +21,7 @@ export function replicationInfoFields(server: Server): Field[] {
       ['slave_read_repl_offset', replication.offset],
       ['slave_repl_offset', replication.offset],
     );
-    if (!up) fields.push(['master_link_down_since_seconds', Math.floor((now - link.downSince) / 1000)]);
+    if (!up) fields.push(['master_link_down_since_seconds', replication.linkDownSince === 0 ? -1 : Math.floor((now - replication.linkDownSince) / 1000)]);
     fields.push(
       ['slave_priority', server.config.number('replica-priority')],
       ['slave_read_only', server.config.bool('replica-read-only') ? 1 : 0],

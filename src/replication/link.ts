@@ -106,8 +106,6 @@ export class MasterLink {
   state: LinkState = 'connect';
   /** The client the primary's commands run as (CLIENT LIST flags M); null until the stream starts. */
   masterClient: Client | null = null;
-  /** When the link went down (master_link_down_since_seconds), ms; the start counts as down. */
-  downSince = Date.now();
   lastIo = 0;
   private socket: net.Socket | null = null;
   private closed = false;
@@ -178,6 +176,13 @@ export class MasterLink {
     }
     send('REPLCONF', 'listening-port', String(config.number('replica-announce-port') || config.number('port')));
     await inbox.line();
+    // The address the primary lists us under (INFO's slaveN, ROLE, hence Sentinel) when NAT hides ours.
+    const announceIp = config.get('replica-announce-ip');
+    if (announceIp !== '') {
+      send('REPLCONF', 'ip-address', announceIp);
+      const reply = await inbox.line();
+      if (reply.startsWith('-')) server.log.notice(`(Non critical) Master does not understand REPLCONF ip-address: ${reply}`);
+    }
     send('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
     await inbox.line();
     const replication = this.replication;
@@ -229,6 +234,7 @@ export class MasterLink {
     client.kill = () => this.socket?.destroy();
     this.masterClient = client;
     this.state = 'connected';
+    this.replication.linkDownSince = 0;
     this.lastAck = 0;
     this.sendAck();
     return new RespParser({ maxBulkLength: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER });
@@ -280,7 +286,7 @@ export class MasterLink {
       server.removeClient(this.masterClient);
       this.masterClient = null;
       server.log.notice('Connection with master lost.');
-      this.downSince = Date.now();
+      this.replication.linkDownSince = Date.now();
     }
     this.state = 'connect';
     if (this.closed) return;
@@ -298,6 +304,7 @@ export class MasterLink {
       this.masterClient = null;
     }
     socket?.destroy();
+    if (this.state === 'connected') this.replication.linkDownSince = Date.now();
     this.state = 'connect';
   }
 }

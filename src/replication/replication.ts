@@ -72,6 +72,8 @@ export class Replication {
   readonly replicas: AttachedReplica[] = [];
   /** The link to this server's primary; null while it is a primary. */
   link: MasterLink | null = null;
+  /** When the link to the primary was last lost (master_link_down_since_seconds), ms; 0 if it never was up. */
+  linkDownSince = 0;
   stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
   private readonly handshakes = new WeakMap<Client, Handshake>();
   private readonly encoder = new CommandStreamEncoder();
@@ -346,6 +348,8 @@ export class Replication {
     this.link?.close();
     this.disconnectReplicas();
     this.ensureBacklog();
+    // CONFIG GET and CONFIG REWRITE show the primary this server follows now, as Redis's do.
+    this.server.config.set('replicaof', `${host} ${port}`, true);
     this.link = new MasterLink(this, host, port);
     this.startCron();
     this.link.connect();
@@ -356,6 +360,7 @@ export class Replication {
     if (this.link === null) return;
     this.link.close();
     this.link = null;
+    this.server.config.set('replicaof', '', true);
     this.shiftReplicationId();
     this.encoder.forgetSelection();
     this.disconnectReplicas();

@@ -217,3 +217,35 @@ test('REPLCONF takes the options a replica sends and refuses unknown ones with R
   assert.equal(h.run('REPLCONF', 'capa', 'eof', 'capa', 'psync2'), 'OK');
   assert.equal((h.run('REPLCONF', 'bogus', 'x') as { text: string }).text, 'ERR Unrecognized REPLCONF option: bogus');
 });
+
+test('the primary lists a replica under its replica-announce-ip/port; CONFIG GET replicaof follows REPLICAOF; a link never up is down since -1', async (t) => {
+  const primaryServer = await startMnemo();
+  const replicaServer = await startMnemo({ 'replica-announce-ip': '10.1.2.3', 'replica-announce-port': '9999' });
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  // Port 1 refuses connections: the link stays down, never having been up.
+  await replica.call('replicaof', '127.0.0.1', '1');
+  const down = await info(replica, 'replication');
+  assert.equal(down.get('master_link_status'), 'down');
+  assert.equal(down.get('master_link_down_since_seconds'), '-1');
+  assert.deepEqual(await replica.call('config', 'get', 'replicaof'), ['replicaof', '127.0.0.1 1']);
+
+  await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  await inSync(primary, replica);
+  assert.match((await info(primary, 'replication')).get('slave0')!, /^ip=10\.1\.2\.3,port=9999,state=online,/);
+  const role = (await primary.call('role')) as [string, number, string[][]];
+  assert.deepEqual(role[2][0]!.slice(0, 2), ['10.1.2.3', '9999']);
+  assert.deepEqual(await replica.call('config', 'get', 'replicaof'), ['replicaof', `127.0.0.1 ${primaryServer.port}`]);
+
+  await primaryServer.close();
+  await until('the replica to see its link down', async () => (await info(replica, 'replication')).get('master_link_status') === 'down');
+  assert.match((await info(replica, 'replication')).get('master_link_down_since_seconds')!, /^\d+$/);
+  await replica.call('replicaof', 'no', 'one');
+  assert.deepEqual(await replica.call('config', 'get', 'replicaof'), ['replicaof', '']);
+});
