@@ -11,6 +11,7 @@ import type { Client } from '../server/client.ts';
 import { CommandStreamEncoder } from '../server/effects.ts';
 import { RespParser } from '../protocol/resp/parser.ts';
 import { limitsFrom, loadRdb } from '../persistence/rdb/index.ts';
+import { Expiry } from '../store/database.ts';
 import type { Replication } from './replication.ts';
 
 /** Redis's repl_state, as ROLE names it. */
@@ -187,11 +188,21 @@ export class MasterLink {
     await inbox.line();
     const replication = this.replication;
     const replid = server.replId;
-    send('PSYNC', replid, String(replication.offset + 1));
+    // A primary handing over with FAILOVER asks the target to promote itself first.
+    const failingOver = replication.failover?.state === 'failover-in-progress';
+    if (failingOver) send('PSYNC', replid, String(replication.offset + 1), 'FAILOVER');
+    else send('PSYNC', replid, String(replication.offset + 1));
     server.log.notice(`Trying a partial resynchronization (request ${replid}:${replication.offset + 1}).`);
     let reply = await inbox.line();
     // The primary may send newlines while it prepares the RDB.
     while (reply === '') reply = await inbox.line();
+    if (failingOver) {
+      if (!reply.startsWith('+CONTINUE') && !reply.startsWith('+FULLRESYNC')) {
+        replication.abortFailover('Failover target rejected psync request');
+        return null;
+      }
+      replication.endFailover();
+    }
     if (reply.startsWith('+CONTINUE')) {
       const newId = reply.slice('+CONTINUE'.length).trim();
       server.log.notice('Successful partial resynchronization with master.');
@@ -251,7 +262,13 @@ export class MasterLink {
       const bytes = this.encoder.encode(-1, argv);
       if (isGetack(argv)) this.sendAck();
       else {
-        server.execute(client, argv);
+        // The primary's commands see the keys it saw: none has expired before its DEL comes.
+        server.keyspace.expiry = Expiry.Ignore;
+        try {
+          server.execute(client, argv);
+        } finally {
+          server.keyspace.expiry = Expiry.Hide;
+        }
         client.w.take();
       }
       replication.feed(bytes);

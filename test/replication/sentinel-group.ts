@@ -105,10 +105,12 @@ export class SentinelGroup {
     return { port, configFile, process };
   }
 
-  /** Starts node `index` again from its config file (as CONFIG REWRITE left it). */
-  async restartNode(index: number): Promise<void> {
+  /** Starts node `index` again from its config file, as a replica of `primaryPort`. */
+  async restartNode(index: number, primaryPort: number): Promise<void> {
     const node = this.nodes[index]!;
     await node.process.kill();
+    const lines = readFileSync(node.configFile, 'utf8').split('\n').filter((line) => !line.startsWith('replicaof '));
+    writeFileSync(node.configFile, `${lines.join('\n')}\nreplicaof ${HOST} ${primaryPort}\n`);
     node.process = await startServerProcess([node.configFile], join(node.configFile, '..'));
   }
 
