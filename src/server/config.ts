@@ -282,7 +282,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   int('repl-ping-replica-period', 10, 1, INT_MAX, { aliases: ['repl-ping-slave-period'] }),
   int('repl-timeout', 60, 1, INT_MAX),
   ...stored(
-    'replication is not built yet',
+    'replication does not act on it yet',
     bool('replica-ignore-maxmemory', true, { aliases: ['slave-ignore-maxmemory'] }),
     bool('replica-ignore-disk-write-errors', false),
     int('repl-backlog-ttl', 3600, 0, LONG_MAX),

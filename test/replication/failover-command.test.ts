@@ -5,19 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { connect, info, inSync, startMnemo, until } from './helpers.ts';
+import { connect, info, inSync, serverPair, startMnemo, until } from './helpers.ts';
 
 test('FAILOVER TO hands the primary role to the replica, which continues the same stream; the old primary follows it', async (t) => {
-  const primaryServer = await startMnemo();
-  const replicaServer = await startMnemo();
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, replicaServer, primary, replica } = await serverPair(t);
   await assert.rejects(primary.call('failover'), { message: 'ERR FAILOVER requires connected replicas.' });
   await assert.rejects(primary.call('failover', 'abort'), { message: 'ERR No failover in progress.' });
   await assert.rejects(primary.call('failover', 'timeout', '0'), { message: 'ERR FAILOVER timeout must be greater than 0' });

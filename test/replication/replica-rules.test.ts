@@ -6,19 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { freePort } from '../helpers/reference.ts';
-import { connect, info, inSync, startMnemo, until } from './helpers.ts';
+import { connect, info, inSync, serverPair, startMnemo, until } from './helpers.ts';
 
 test('min-replicas-to-write refuses writes with NOREPLICAS until enough replicas acknowledge within min-replicas-max-lag', async (t) => {
-  const primaryServer = await startMnemo({ 'min-replicas-to-write': '1', 'min-replicas-max-lag': '10' });
-  const replicaServer = await startMnemo();
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t, { 'min-replicas-to-write': '1', 'min-replicas-max-lag': '10' });
   await assert.rejects(primary.set('k', 'v'), { message: 'NOREPLICAS Not enough good replicas to write.' });
   await primary.call('multi');
   await primary.call('get', 'k');
@@ -101,16 +92,7 @@ test('the Memcached front of a read-only replica serves reads and refuses writes
 
 test('on a replica a key past its TTL reads as missing but stays until the primary deletes it', async (t) => {
   const config = { 'enable-debug-command': 'yes' };
-  const primaryServer = await startMnemo(config);
-  const replicaServer = await startMnemo(config);
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t, config, config);
   await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
   // The primary expires nothing by itself: only a lookup there deletes the key.
   await primary.call('debug', 'set-active-expire', '0');
