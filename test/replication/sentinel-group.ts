@@ -167,7 +167,7 @@ export class SentinelGroup {
    */
   async failedOver(oldPort: number, running: readonly number[], ms = 30_000): Promise<number> {
     let newPort = -1;
-    await until('the sentinels to fail over', async () => {
+    const settled = async () => {
       newPort = await this.primaryPort();
       if (newPort === -1 || newPort === oldPort) return false;
       const role = (await this.client(newPort).call('role')) as unknown[];
@@ -178,7 +178,9 @@ export class SentinelGroup {
         if (fields.get('master_port') !== String(newPort) || fields.get('master_link_status') !== 'up') return false;
       }
       return true;
-    }, ms).catch((error: Error) => {
+    };
+    // Sentinel's CLIENT KILL TYPE normal, part of each reconfiguration, may close a connection asking.
+    await until('the sentinels to fail over', () => settled().catch(() => false), ms).catch((error: Error) => {
       throw new Error(`${error.message}\n${this.sentinelLogs()}`);
     });
     return newPort;
