@@ -106,11 +106,13 @@ export async function runFailoverRounds(options: FailoverOptions): Promise<Round
   const log = options.log ?? (() => {});
   const group = await SentinelGroup.start({ downAfterMs: options.downAfterMs, failoverTimeoutMs: 3000 });
   const reports: RoundReport[] = [];
+  // Every round's writers stop when the run ends, even by an error: their loops would keep the process alive.
+  const stop = { now: false };
   try {
     let primaryPort = group.nodes[0]!.port;
     for (let round = 1; round <= options.rounds; round++) {
       const fault = options.fault(round);
-      const stop = { now: false };
+      stop.now = false;
       const writers: Writer[] = [];
       for (let w = 0; w < options.writers; w++) {
         const client = group.sentinelClient();
@@ -172,6 +174,7 @@ export async function runFailoverRounds(options: FailoverOptions): Promise<Round
     log(group.sentinelLogs());
     throw error;
   } finally {
+    stop.now = true;
     await group.close();
   }
   return reports;
