@@ -46,10 +46,17 @@ function replconf({ argv, client, server, w }: CommandContext): void {
 }
 
 function startSync(ctx: CommandContext, replid: string | null, offset: number): void {
-  const { client, server } = ctx;
+  const { argv, client, server } = ctx;
   // A replica already attached that says PSYNC again is ignored, as in Redis.
   if (client.replication === 'replica') return;
   const replication = Replication.of(server);
+  // PSYNC ... FAILOVER: our primary hands over to us (its FAILOVER), so we promote ourselves first.
+  if (replid !== null && argv.length > 3 && argv[3]!.toString().toLowerCase() === 'failover') {
+    if (replid !== server.replId) throw new CommandError('ERR PSYNC FAILOVER replid must match my replid.');
+    replication.promote();
+    server.log.notice(`Failover request received for replid ${replid}.`);
+  }
+  if (replication.failover !== null) throw new CommandError("NOMASTERLINK Can't SYNC while failing over");
   if (replication.link !== null && replication.link.state !== 'connected') throw new CommandError(NOMASTERLINK);
   replication.sync(client, replid, offset);
 }
@@ -125,6 +132,45 @@ function wait({ argv, client, server, w }: CommandContext): void {
   });
 }
 
+/** FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | FAILOVER ABORT, with Redis 7.0's checks in its order. */
+function failover({ argv, server, w }: CommandContext): void {
+  if (server.config.bool('cluster-enabled')) throw new CommandError('ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.');
+  const replication = Replication.of(server);
+  if (argv.length === 2 && argv[1]!.toString().toLowerCase() === 'abort') {
+    if (replication.failover === null) throw new CommandError('ERR No failover in progress.');
+    replication.abortFailover('Failover manually aborted');
+    return w.ok();
+  }
+  let timeoutMs = 0;
+  let force = false;
+  let target: { host: string; port: number } | null = null;
+  for (let j = 1; j < argv.length; j++) {
+    const option = argv[j]!.toString().toLowerCase();
+    if (option === 'timeout' && j + 1 < argv.length && timeoutMs === 0) {
+      timeoutMs = integer(argv[++j]!);
+      if (timeoutMs <= 0) throw new CommandError('ERR FAILOVER timeout must be greater than 0');
+    } else if (option === 'to' && j + 2 < argv.length && target === null) {
+      target = { host: argv[j + 1]!.toString(), port: integer(argv[j + 2]!) };
+      j += 2;
+    } else if (option === 'force' && !force) {
+      force = true;
+    } else {
+      throw new CommandError(SYNTAX);
+    }
+  }
+  if (replication.failover !== null) throw new CommandError('ERR FAILOVER already in progress.');
+  if (replication.link !== null) throw new CommandError('ERR FAILOVER is not valid when server is a replica.');
+  if (replication.replicas.length === 0) throw new CommandError('ERR FAILOVER requires connected replicas.');
+  if (force && (timeoutMs === 0 || target === null)) throw new CommandError('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
+  if (target !== null) {
+    const replica = replication.findReplica(target.host, target.port);
+    if (replica === undefined) throw new CommandError('ERR FAILOVER target HOST and PORT is not a replica.');
+    if (replica.state !== 'online') throw new CommandError('ERR FAILOVER target replica is not online.');
+  }
+  replication.startFailover(target, timeoutMs, force);
+  w.ok();
+}
+
 export const replicationCommands: CommandSpec[] = [
   { name: 'replconf', handler: replconf },
   { name: 'psync', handler: psync },
@@ -133,4 +179,5 @@ export const replicationCommands: CommandSpec[] = [
   { name: 'slaveof', handler: replicaof },
   { name: 'role', handler: role },
   { name: 'wait', handler: wait },
+  { name: 'failover', handler: failover },
 ];

@@ -5,7 +5,7 @@ import { Op, Status, STATUS_TEXT, writeResponseHeader, type BinaryRequest } from
 import { KEY_MAX_LENGTH } from '../protocol/memcached/text.ts';
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import type { Front, Session } from './session.ts';
-import { MemcachedAccess } from '../security/memcached.ts';
+import { changesItems, MemcachedAccess } from '../security/memcached.ts';
 import { MEMCACHED_PERMISSION_DENIED as PERMISSION_DENIED } from '../errors.ts';
 import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
 import { KEEP_DEADLINE, NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
@@ -66,6 +66,10 @@ export function runBinary(front: Front, session: Session, req: BinaryRequest): v
   const quiet = base !== op;
   if (req.key.length > KEY_MAX_LENGTH) return invalid(session, req);
   if (!session.user.unrestricted && !permitted(front, session, base, req)) return reply(out, req, Status.AuthError, 0, PERMISSION_DENIED);
+  if (changesItems(ACCESS_BY_OP[base])) {
+    const refused = front.writeRefusal();
+    if (refused !== null) return reply(out, req, Status.NotSupported, 0, refused);
+  }
   store.begin();
   switch (base) {
     case Op.Get:

@@ -10,6 +10,7 @@ import { MemcachedConnection } from './connection.ts';
 import type { Front } from './session.ts';
 import type { ListenerInfo } from './stats.ts';
 import { MemcachedStore } from './store.ts';
+import { Replication } from '../replication/replication.ts';
 
 interface Link {
   socket: net.Socket;
@@ -46,6 +47,10 @@ export class MemcachedListener implements Front {
   async close(): Promise<void> {
     for (const socket of this.connections.keys()) socket.destroy();
     await closeAll(this.servers);
+  }
+
+  writeRefusal(): string | null {
+    return Replication.existing(this.server)?.writeRefusal() ?? null;
   }
 
   info(): ListenerInfo {

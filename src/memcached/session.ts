@@ -21,4 +21,6 @@ export interface Front {
   info(): ListenerInfo;
   /** Logins and per-operation checks against the server's ACL users. */
   readonly permissions: MemcachedPermissions;
+  /** Why writes are refused now (a read-only replica, too few replicas), or null. */
+  writeRefusal(): string | null;
 }

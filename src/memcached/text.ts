@@ -7,7 +7,7 @@ import { BAD_FORMAT, KEY_MAX_LENGTH, OUT_OF_MEMORY, TOO_LARGE, type TextRequest 
 import type { OutBuffer } from '../protocol/memcached/out.ts';
 import { runMeta } from './meta.ts';
 import type { Front, Session } from './session.ts';
-import { MemcachedAccess } from '../security/memcached.ts';
+import { changesItems, MemcachedAccess } from '../security/memcached.ts';
 import { MEMCACHED_PERMISSION_DENIED as PERMISSION_DENIED } from '../errors.ts';
 import { MEMCACHED_VERSION, statsGroup } from './stats.ts';
 import { KEEP_DEADLINE, NON_NUMERIC, StoreMode, Stored, type MemcachedStore } from './store.ts';
@@ -53,6 +53,10 @@ export function runText(front: Front, session: Session, req: TextRequest): void 
   const name = req.name;
   if (!session.authenticated) return authenticate(front, session, name, req);
   if (!session.user.unrestricted && !permitted(front, session, name, req)) return line(out, `CLIENT_ERROR ${PERMISSION_DENIED}`);
+  if (changesItems(ACCESS_BY_NAME[name]?.accesses)) {
+    const refused = front.writeRefusal();
+    if (refused !== null) return line(out, `SERVER_ERROR ${refused}`);
+  }
   store.begin();
   switch (name) {
     case 'get':

@@ -21,7 +21,7 @@ export function replicationInfoFields(server: Server): Field[] {
       ['slave_read_repl_offset', replication.offset],
       ['slave_repl_offset', replication.offset],
     );
-    if (!up) fields.push(['master_link_down_since_seconds', Math.floor((now - link.downSince) / 1000)]);
+    if (!up) fields.push(['master_link_down_since_seconds', replication.linkDownSince === 0 ? -1 : Math.floor((now - replication.linkDownSince) / 1000)]);
     fields.push(
       ['slave_priority', server.config.number('replica-priority')],
       ['slave_read_only', server.config.bool('replica-read-only') ? 1 : 0],
@@ -30,13 +30,15 @@ export function replicationInfoFields(server: Server): Field[] {
   }
   const replicas = replication?.replicas ?? [];
   fields.push(['connected_slaves', replicas.length]);
+  const maxLag = server.config.number('min-replicas-max-lag');
+  if (replication !== null && server.config.number('min-replicas-to-write') > 0 && maxLag > 0) fields.push(['min_slaves_good_slaves', replication.goodReplicas(maxLag)]);
   replicas.forEach((replica, i) => {
     const lag = Math.floor((now - replica.ackTime) / 1000);
     fields.push([`slave${i}`, `ip=${replica.ip},port=${replica.port},state=${replica.state},offset=${replica.ackOffset},lag=${lag}`]);
   });
   const backlog = replication?.backlog ?? null;
   fields.push(
-    ['master_failover_state', 'no-failover'],
+    ['master_failover_state', replication?.failover?.state ?? 'no-failover'],
     ['master_replid', server.replId],
     ['master_replid2', replication?.replid2 ?? NO_REPLID],
     ['master_repl_offset', replication?.offset ?? 0],

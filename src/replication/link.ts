@@ -11,6 +11,7 @@ import type { Client } from '../server/client.ts';
 import { CommandStreamEncoder } from '../server/effects.ts';
 import { RespParser } from '../protocol/resp/parser.ts';
 import { limitsFrom, loadRdb } from '../persistence/rdb/index.ts';
+import { Expiry } from '../store/database.ts';
 import type { Replication } from './replication.ts';
 
 /** Redis's repl_state, as ROLE names it. */
@@ -106,8 +107,6 @@ export class MasterLink {
   state: LinkState = 'connect';
   /** The client the primary's commands run as (CLIENT LIST flags M); null until the stream starts. */
   masterClient: Client | null = null;
-  /** When the link went down (master_link_down_since_seconds), ms; the start counts as down. */
-  downSince = Date.now();
   lastIo = 0;
   private socket: net.Socket | null = null;
   private closed = false;
@@ -178,15 +177,32 @@ export class MasterLink {
     }
     send('REPLCONF', 'listening-port', String(config.number('replica-announce-port') || config.number('port')));
     await inbox.line();
+    // The address the primary lists us under (INFO's slaveN, ROLE, hence Sentinel) when NAT hides ours.
+    const announceIp = config.get('replica-announce-ip');
+    if (announceIp !== '') {
+      send('REPLCONF', 'ip-address', announceIp);
+      const reply = await inbox.line();
+      if (reply.startsWith('-')) server.log.notice(`(Non critical) Master does not understand REPLCONF ip-address: ${reply}`);
+    }
     send('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
     await inbox.line();
     const replication = this.replication;
     const replid = server.replId;
-    send('PSYNC', replid, String(replication.offset + 1));
+    // A primary handing over with FAILOVER asks the target to promote itself first.
+    const failingOver = replication.failover?.state === 'failover-in-progress';
+    if (failingOver) send('PSYNC', replid, String(replication.offset + 1), 'FAILOVER');
+    else send('PSYNC', replid, String(replication.offset + 1));
     server.log.notice(`Trying a partial resynchronization (request ${replid}:${replication.offset + 1}).`);
     let reply = await inbox.line();
     // The primary may send newlines while it prepares the RDB.
     while (reply === '') reply = await inbox.line();
+    if (failingOver) {
+      if (!reply.startsWith('+CONTINUE') && !reply.startsWith('+FULLRESYNC')) {
+        replication.abortFailover('Failover target rejected psync request');
+        return null;
+      }
+      replication.endFailover();
+    }
     if (reply.startsWith('+CONTINUE')) {
       const newId = reply.slice('+CONTINUE'.length).trim();
       server.log.notice('Successful partial resynchronization with master.');
@@ -229,6 +245,7 @@ export class MasterLink {
     client.kill = () => this.socket?.destroy();
     this.masterClient = client;
     this.state = 'connected';
+    this.replication.linkDownSince = 0;
     this.lastAck = 0;
     this.sendAck();
     return new RespParser({ maxBulkLength: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER });
@@ -245,7 +262,13 @@ export class MasterLink {
       const bytes = this.encoder.encode(-1, argv);
       if (isGetack(argv)) this.sendAck();
       else {
-        server.execute(client, argv);
+        // The primary's commands see the keys it saw: none has expired before its DEL comes.
+        server.keyspace.expiry = Expiry.Ignore;
+        try {
+          server.execute(client, argv);
+        } finally {
+          server.keyspace.expiry = Expiry.Hide;
+        }
         client.w.take();
       }
       replication.feed(bytes);
@@ -280,7 +303,7 @@ export class MasterLink {
       server.removeClient(this.masterClient);
       this.masterClient = null;
       server.log.notice('Connection with master lost.');
-      this.downSince = Date.now();
+      this.replication.linkDownSince = Date.now();
     }
     this.state = 'connect';
     if (this.closed) return;
@@ -298,6 +321,7 @@ export class MasterLink {
       this.masterClient = null;
     }
     socket?.destroy();
+    if (this.state === 'connected') this.replication.linkDownSince = Date.now();
     this.state = 'connect';
   }
 }

@@ -12,14 +12,23 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.ts';
 import { CommandStreamEncoder } from '../server/effects.ts';
 import type { Server } from '../server/server.ts';
-import { Flag } from '../commands/registry.ts';
+import { Flag, type RegisteredCommand } from '../commands/registry.ts';
 import { RdbSnapshot } from '../persistence/rdb/index.ts';
 import { randomHex } from '../server/rates.ts';
+import { Expiry } from '../store/database.ts';
 import { Backlog } from './backlog.ts';
 import { MasterLink } from './link.ts';
 
 export const NO_REPLID = '0000000000000000000000000000000000000000';
 export const READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+export const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/** Whether `cmd` (each command EXEC would run, for EXEC) has the property. */
+function allQueued(client: Client, cmd: RegisteredCommand, property: (queued: RegisteredCommand) => boolean): boolean {
+  if (cmd.spec.name === 'exec' && client.multi !== null) return client.multi.every((q) => property(q.cmd));
+  return property(cmd);
+}
 
 /** A replica attached to this server (Redis's slave client). */
 export interface AttachedReplica {
@@ -36,6 +45,15 @@ export interface AttachedReplica {
   state: 'send_bulk' | 'online';
   /** Stream bytes that follow its RDB, held until the RDB has gone; null once online. */
   pending: Buffer[] | null;
+}
+
+/** A FAILOVER under way: the replica to hand over to (null: the first that catches up). */
+export interface PlannedFailover {
+  state: 'waiting-for-sync' | 'failover-in-progress';
+  target: { host: string; port: number } | null;
+  /** When waiting-for-sync gives up (or, with force, fails over anyway), ms; 0: never. */
+  endTime: number;
+  force: boolean;
 }
 
 /** What a replica said with REPLCONF before its PSYNC. */
@@ -57,6 +75,7 @@ interface Waiter {
 
 /** What a full sync's snapshot writes per event-loop turn: commands run between the steps. */
 const SNAPSHOT_STEP_BYTES = 128 * 1024;
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 const PING = [Buffer.from('PING')];
 const REPLCONF_GETACK = [Buffer.from('REPLCONF'), Buffer.from('GETACK'), Buffer.from('*')];
 
@@ -72,7 +91,11 @@ export class Replication {
   readonly replicas: AttachedReplica[] = [];
   /** The link to this server's primary; null while it is a primary. */
   link: MasterLink | null = null;
+  /** When the link to the primary was last lost (master_link_down_since_seconds), ms; 0 if it never was up. */
+  linkDownSince = 0;
   stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
+  /** A FAILOVER under way (INFO's master_failover_state), or null. */
+  failover: PlannedFailover | null = null;
   private readonly handshakes = new WeakMap<Client, Handshake>();
   private readonly encoder = new CommandStreamEncoder();
   private stopListening: (() => void) | null = null;
@@ -94,10 +117,16 @@ export class Replication {
   }
 
   private constructor(readonly server: Server) {
+    // In Redis's order: NOREPLICAS or READONLY for writes, then MASTERDOWN on a stale replica.
     server.addCheck((client, cmd) => {
-      if (this.link === null || client === this.link.masterClient || !server.config.bool('replica-read-only')) return null;
-      const writes = cmd.has(Flag.Write) || (cmd.spec.name === 'exec' && client.multi !== null && client.multi.some((q) => q.cmd.has(Flag.Write)));
-      return writes ? READONLY_REPLICA : null;
+      const link = this.link;
+      if (link === null ? server.config.number('min-replicas-to-write') === 0 : client === link.masterClient) return null;
+      if (!allQueued(client, cmd, (queued) => !queued.has(Flag.Write))) {
+        const refused = this.writeRefusal();
+        if (refused !== null) return refused;
+      }
+      const stale = link !== null && link.state !== 'connected' && !server.config.bool('replica-serve-stale-data');
+      return stale && !allQueued(client, cmd, (queued) => queued.has(Flag.Stale)) ? MASTERDOWN : null;
     });
     server.onClientRemoved((client) => this.detach(client));
     server.config.onChange((name, value) => {
@@ -109,6 +138,25 @@ export class Replication {
   startup(): void {
     const words = this.server.config.get('replicaof').split(/\s+/).filter(Boolean);
     if (words.length === 2) this.replicaOf(words[0]!, Number(words[1]));
+  }
+
+  /**
+   * Why a client's write is refused now, or null: READONLY on a read-only replica, NOREPLICAS on
+   * a primary with fewer than min-replicas-to-write replicas that acknowledged within
+   * min-replicas-max-lag seconds. Also asked by the Memcached front.
+   */
+  writeRefusal(): string | null {
+    const config = this.server.config;
+    if (this.link !== null) return config.bool('replica-read-only') ? READONLY_REPLICA : null;
+    const wanted = config.number('min-replicas-to-write');
+    const maxLag = config.number('min-replicas-max-lag');
+    return wanted === 0 || maxLag === 0 || this.goodReplicas(maxLag) >= wanted ? null : NOREPLICAS;
+  }
+
+  /** Online replicas whose last REPLCONF ACK is at most `maxLag` seconds old (Redis's repl_good_slaves_count). */
+  goodReplicas(maxLag: number): number {
+    const now = Date.now();
+    return this.replicas.reduce((n, replica) => n + (replica.state === 'online' && Math.floor((now - replica.ackTime) / 1000) <= maxLag ? 1 : 0), 0);
   }
 
   get role(): 'master' | 'slave' {
@@ -174,6 +222,7 @@ export class Replication {
       this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${replica.ip}:${replica.port}`);
       replica.client.kill();
     }
+    this.updateFailover(now);
     const period = this.server.config.number('repl-ping-replica-period') * 1000;
     if (this.link === null && this.replicas.length > 0 && now - this.lastPing >= period) {
       this.lastPing = now;
@@ -299,6 +348,7 @@ export class Replication {
     if (offset > replica.ackOffset) replica.ackOffset = offset;
     replica.ackTime = Date.now();
     if (this.waiters.length > 0) this.serveWaiters();
+    if (this.failover !== null) this.updateFailover(Date.now());
   }
 
   /** Closes every attached replica's link: they reconnect and learn a new replication ID. */
@@ -339,6 +389,66 @@ export class Replication {
     waiter.done(this.ackedBy(waiter.offset));
   }
 
+  // ---- FAILOVER -----------------------------------------------------------------------------
+
+  /** The attached replica listed as host:port (its announced address, as FAILOVER TO names it). */
+  findReplica(host: string, port: number): AttachedReplica | undefined {
+    return this.replicas.find((replica) => replica.ip.toLowerCase() === host.toLowerCase() && replica.port === port);
+  }
+
+  /**
+   * FAILOVER: writes wait (a write pause) until the target, or the first replica, acknowledged
+   * the whole stream; then this server becomes its replica with PSYNC ... FAILOVER (link.ts),
+   * which makes the target promote itself first. `timeoutMs` 0: no timeout.
+   */
+  startFailover(target: { host: string; port: number } | null, timeoutMs: number, force: boolean): void {
+    const log = this.server.log;
+    log.notice(target === null ? 'FAILOVER requested to any replica.' : `FAILOVER requested to ${target.host}:${target.port}.`);
+    this.failover = { state: 'waiting-for-sync', target, endTime: timeoutMs > 0 ? Date.now() + timeoutMs : 0, force };
+    // Until the failover ends: the longest pause a Node timer can time (about 24 days).
+    this.server.pauseClients(false, this.server.keyspace.clock.now() + LONGEST_TIMER_MS);
+    this.requestAcks();
+  }
+
+  /** Redis's updateFailoverStatus: fails over once the target caught up, or gives up at the timeout. */
+  private updateFailover(now: number): void {
+    const failover = this.failover;
+    if (failover === null || failover.state !== 'waiting-for-sync') return;
+    if (failover.endTime !== 0 && failover.endTime <= now) {
+      if (!failover.force) return this.abortFailover('Replica never caught up before timeout');
+      this.server.log.notice(`FAILOVER to ${failover.target!.host}:${failover.target!.port} time out exceeded, failing over.`);
+      return this.failOverTo(failover.target!);
+    }
+    const offset = this.offset;
+    const synced = failover.target === null
+      ? this.replicas.find((replica) => replica.ackOffset === offset)
+      : this.findReplica(failover.target.host, failover.target.port);
+    if (synced === undefined || synced.ackOffset !== offset) return;
+    const target = failover.target ?? { host: synced.ip, port: synced.port };
+    this.server.log.notice(`Failover target ${target.host}:${target.port} is synced, failing over.`);
+    this.failOverTo(target);
+  }
+
+  private failOverTo(target: { host: string; port: number }): void {
+    this.failover = { ...this.failover!, state: 'failover-in-progress', target };
+    this.replicaOf(target.host, target.port);
+  }
+
+  /** The target answered our PSYNC ... FAILOVER: the failover is done, writes go on (and get READONLY). */
+  endFailover(): void {
+    this.failover = null;
+    this.server.unpauseClients();
+  }
+
+  abortFailover(reason: string): void {
+    const failover = this.failover;
+    if (failover === null) return;
+    const target = failover.target === null ? 'any replica' : `${failover.target.host}:${failover.target.port}`;
+    this.server.log.notice(`FAILOVER to ${target} aborted: ${reason}`);
+    if (failover.state === 'failover-in-progress') this.promote();
+    this.endFailover();
+  }
+
   // ---- replica side -------------------------------------------------------------------------
 
   /** REPLICAOF host port: drops the current link (if any) and connects to the new primary. */
@@ -346,6 +456,9 @@ export class Replication {
     this.link?.close();
     this.disconnectReplicas();
     this.ensureBacklog();
+    // CONFIG GET and CONFIG REWRITE show the primary this server follows now, as Redis's do.
+    this.server.config.set('replicaof', `${host} ${port}`, true);
+    this.server.keyspace.expiry = Expiry.Hide;
     this.link = new MasterLink(this, host, port);
     this.startCron();
     this.link.connect();
@@ -356,6 +469,8 @@ export class Replication {
     if (this.link === null) return;
     this.link.close();
     this.link = null;
+    this.server.config.set('replicaof', '', true);
+    this.server.keyspace.expiry = Expiry.Delete;
     this.shiftReplicationId();
     this.encoder.forgetSelection();
     this.disconnectReplicas();

@@ -19,6 +19,11 @@ export const MemcachedAccess = {
 } as const;
 export type MemcachedAccess = (typeof MemcachedAccess)[keyof typeof MemcachedAccess];
 
+/** Whether an operation checked as these accesses changes items (a replica refuses it). */
+export function changesItems(accesses: readonly MemcachedAccess[] | undefined): boolean {
+  return accesses?.some((access) => access !== MemcachedAccess.Get) ?? false;
+}
+
 /** Filler arguments up to each command's arity; only the key position matters to the check. */
 const FILLER = Buffer.from('0');
 

@@ -154,7 +154,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   server.startCron();
-  if (config.get('replicaof') !== '') Replication.of(server).startup();
+  // Also a primary's: min-replicas-to-write refuses writes through the replication check.
+  Replication.of(server).startup();
 
   // memcached-port 0 (the default) keeps the Memcached front off.
   const memcachedPort = config.number('memcached-port');

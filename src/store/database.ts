@@ -34,6 +34,15 @@ import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZ
 import * as Rec from './record.ts';
 import { COLD, EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
+
+/**
+ * What a key past its TTL is. Delete: gone, removed when met and by the active cycle (a
+ * primary). Hide: answered as missing but left in place, for the primary's DEL to remove (a
+ * replica, as Redis's). Ignore: live (while a replica applies its primary's stream, which was
+ * written against keys the primary still had).
+ */
+export const Expiry = { Delete: 0, Hide: 1, Ignore: 2 } as const;
+export type Expiry = (typeof Expiry)[keyof typeof Expiry];
 import { lfuAccess, lfuCounter, lfuData, lruClock, lruForIdle, lruIdleMs } from './access.ts';
 import { Removal } from './changes.ts';
 import type { Int64 } from '../util/numbers.ts';
@@ -164,7 +173,7 @@ export class Database implements ByteSink {
     const id = this.findRaw(key, 0, key.length);
     if (id < 0) return -1;
     if (this.isExpired(id)) {
-      this.expireNow(id);
+      this.dropExpired(id);
       return -1;
     }
     if (this.keyspace.touchKeys) this.touch(id);
@@ -534,7 +543,7 @@ export class Database implements ByteSink {
 
   isExpired(id: number): boolean {
     const vol = this.volPos.get(id);
-    return vol !== 0 && this.keyspace.now > this.volAt.pageOf(vol - 1)[(vol - 1) & PAGE_MASK]!;
+    return vol !== 0 && this.keyspace.now > this.volAt.pageOf(vol - 1)[(vol - 1) & PAGE_MASK]! && this.keyspace.expiry !== Expiry.Ignore;
   }
 
   get volatileCount(): number {
@@ -625,7 +634,7 @@ export class Database implements ByteSink {
       }
       seen++;
       if (this.isExpired(id)) {
-        this.expireNow(id);
+        this.dropExpired(id);
         continue;
       }
       visit(id);
@@ -1139,6 +1148,11 @@ export class Database implements ByteSink {
 
   private expireNow(id: number): void {
     this.deleteId(id, Removal.Expired);
+  }
+
+  /** A read met a key past its TTL: a primary deletes it, a replica waits for its primary's DEL. */
+  private dropExpired(id: number): void {
+    if (this.keyspace.expiry === Expiry.Delete) this.expireNow(id);
   }
 
   private removeVolatile(id: number): void {

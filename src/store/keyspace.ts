@@ -4,7 +4,7 @@
 import type { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
-import { Database } from './database.ts';
+import { Database, Expiry } from './database.ts';
 import { Removal, type KeyspaceObserver } from './changes.ts';
 import { LFU_INIT_VAL, lfuData, lruClock } from './access.ts';
 import { Evictor } from './eviction.ts';
@@ -85,6 +85,8 @@ export class Keyspace {
   now: number;
   /** Whether lookups refresh the LRU clock (off for CLIENT NO-TOUCH callers and OBJECT). */
   touchKeys = true;
+  /** What a key past its TTL is: see Expiry (a replica's differs from a primary's). */
+  expiry: Expiry = Expiry.Delete;
   /**
    * Whether keys' access bits hold LFU data (an LFU maxmemory-policy) rather than an LRU
    * clock, with lfu-log-factor and lfu-decay-time (see access.ts).
@@ -263,6 +265,7 @@ export class Keyspace {
    * Returns the keys it removed by their TTL.
    */
   activeExpireCycle(budgetMs: number, fieldQuota = ACTIVE_EXPIRE_FIELDS_PER_SECOND / 10): number {
+    if (this.expiry !== Expiry.Delete) return 0;
     const started = performance.now();
     this.refreshTime();
     let removed = 0;

@@ -156,8 +156,8 @@ test('settings with no equivalent in Node are logged as ignored, only when set t
 });
 
 test('settings of capabilities not built yet are logged as having no effect yet when set', () => {
-  const { notes } = load('min-replicas-to-write 50\nrepl-timeout 60\n');
-  assert.deepEqual(notes, [{ level: 'notice', message: "'min-replicas-to-write 50' is kept but has no effect yet: replication is not built yet." }]);
+  const { notes } = load('repl-diskless-sync-delay 50\nrepl-timeout 60\n');
+  assert.deepEqual(notes, [{ level: 'notice', message: "'repl-diskless-sync-delay 50' is kept but has no effect yet: replication does not act on it yet." }]);
 });
 
 test('settings of capabilities not built yet are stored and shown', () => {

@@ -65,7 +65,7 @@ export interface RoundReport {
   problems: string[];
 }
 
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;

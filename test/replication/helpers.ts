@@ -1,11 +1,27 @@
 // Shared pieces of the replication tests: in-process Mnemo servers, clients, polling.
 
+import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import type { Ask } from '../persistence/dataset.ts';
 
 export async function startMnemo(config: Record<string, string> = {}): Promise<RunningServer> {
   return startServer({ port: 0, host: '127.0.0.1', config });
+}
+
+/** Two started Mnemo servers (not linked yet) and a client of each, all closed when the test ends. */
+export async function serverPair(t: TestContext, primaryConfig: Record<string, string> = {}, replicaConfig: Record<string, string> = {}) {
+  const primaryServer = await startMnemo(primaryConfig);
+  const replicaServer = await startMnemo(replicaConfig);
+  const primary = connect(primaryServer.port);
+  const replica = connect(replicaServer.port);
+  t.after(async () => {
+    primary.disconnect();
+    replica.disconnect();
+    await replicaServer.close();
+    await primaryServer.close();
+  });
+  return { primaryServer, replicaServer, primary, replica };
 }
 
 export function connect(port: number, password?: string): Redis {

@@ -1,29 +1,14 @@
 // A Mnemo replica of a Mnemo primary: full sync of what was there, the stream of what follows,
 // a read-only replica, INFO replication, ROLE, WAIT, and a partial resync after a dropped link.
 
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { datasetCommands, describe } from '../persistence/dataset.ts';
-import { ask, connect, info, inSync, startMnemo, until } from './helpers.ts';
+import { ask, connect, info, inSync, serverPair, startMnemo, until } from './helpers.ts';
 import { Harness } from '../helpers/harness.ts';
-
-/** Two started Mnemo servers and a client of each, all closed when the test ends. */
-async function serverPair(t: TestContext) {
-  const primaryServer = await startMnemo();
-  const replicaServer = await startMnemo();
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
-  return { primaryServer, replicaServer, primary, replica };
-}
 
 test('a Mnemo replica gets the dataset by full sync, then every write by the stream', async (t) => {
   const { primaryServer, replicaServer, primary, replica } = await serverPair(t);
@@ -129,16 +114,7 @@ test('a replica authenticates with masteruser/masterauth and passes the stream o
 });
 
 test('a replica that hears nothing from its primary for repl-timeout drops the link and resumes with PSYNC', async (t) => {
-  const primaryServer = await startMnemo();
-  const replicaServer = await startMnemo({ 'repl-timeout': '1' });
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t, {}, { 'repl-timeout': '1' });
   await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
   await inSync(primary, replica);
   // No writes and no PING for 10 s (repl-ping-replica-period): the replica gives up on the link.
@@ -148,16 +124,7 @@ test('a replica that hears nothing from its primary for repl-timeout drops the l
 
 test('a full sync sends the dataset as of the PSYNC while writes go on, then those writes', async (t) => {
   const config = { 'enable-debug-command': 'yes' };
-  const primaryServer = await startMnemo(config);
-  const replicaServer = await startMnemo(config);
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t, config, config);
   // Values that do not compress, so that the RDB takes several steps.
   const load = primary.pipeline();
   for (let i = 0; i < 4000; i++) load.set(`key:${i}`, randomBytes(375).toString('base64'));
@@ -216,4 +183,27 @@ test('REPLCONF takes the options a replica sends and refuses unknown ones with R
   assert.equal(h.run('REPLCONF', 'listening-port', '6380'), 'OK');
   assert.equal(h.run('REPLCONF', 'capa', 'eof', 'capa', 'psync2'), 'OK');
   assert.equal((h.run('REPLCONF', 'bogus', 'x') as { text: string }).text, 'ERR Unrecognized REPLCONF option: bogus');
+});
+
+test('the primary lists a replica under its replica-announce-ip/port; CONFIG GET replicaof follows REPLICAOF; a link never up is down since -1', async (t) => {
+  const { primaryServer, primary, replica } = await serverPair(t, {}, { 'replica-announce-ip': '10.1.2.3', 'replica-announce-port': '9999' });
+  // Port 1 refuses connections: the link stays down, never having been up.
+  await replica.call('replicaof', '127.0.0.1', '1');
+  const down = await info(replica, 'replication');
+  assert.equal(down.get('master_link_status'), 'down');
+  assert.equal(down.get('master_link_down_since_seconds'), '-1');
+  assert.deepEqual(await replica.call('config', 'get', 'replicaof'), ['replicaof', '127.0.0.1 1']);
+
+  await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
+  await inSync(primary, replica);
+  assert.match((await info(primary, 'replication')).get('slave0')!, /^ip=10\.1\.2\.3,port=9999,state=online,/);
+  const role = (await primary.call('role')) as [string, number, string[][]];
+  assert.deepEqual(role[2][0]!.slice(0, 2), ['10.1.2.3', '9999']);
+  assert.deepEqual(await replica.call('config', 'get', 'replicaof'), ['replicaof', `127.0.0.1 ${primaryServer.port}`]);
+
+  await primaryServer.close();
+  await until('the replica to see its link down', async () => (await info(replica, 'replication')).get('master_link_status') === 'down');
+  assert.match((await info(replica, 'replication')).get('master_link_down_since_seconds')!, /^\d+$/);
+  await replica.call('replicaof', 'no', 'one');
+  assert.deepEqual(await replica.call('config', 'get', 'replicaof'), ['replicaof', '']);
 });

@@ -59,6 +59,7 @@ export const Status = {
   AuthContinue: 0x21,
   UnknownCommand: 0x81,
   OutOfMemory: 0x82,
+  NotSupported: 0x83,
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
@@ -73,6 +74,7 @@ export const STATUS_TEXT: Partial<Record<Status, string>> = {
   [Status.AuthError]: 'Auth failure.',
   [Status.UnknownCommand]: 'Unknown command',
   [Status.OutOfMemory]: 'Out of memory',
+  [Status.NotSupported]: 'Not supported',
 };
 
 export interface BinaryRequest {
