@@ -83,6 +83,12 @@ export class Column {
     chunk.length++;
   }
 
+  shrink(rows: number): void {
+    const chunks = Math.ceil(rows / CHUNK_ROWS);
+    this.chunks.length = chunks;
+    if (chunks > 0) this.chunks[chunks - 1]!.length = rows - (chunks - 1) * CHUNK_ROWS;
+  }
+
   set(row: number, value: Value): void {
     this.write(this.chunks[Math.floor(row / CHUNK_ROWS)]!, row % CHUNK_ROWS, value);
   }
@@ -220,6 +226,17 @@ export class Table {
     for (let r = 0; r < this.rows; r++) if (keep[r] === 1) kept.push(this.row(r));
     this.truncate();
     this.insert(kept);
+  }
+
+  /** Keeps the first `rows` rows (an abandoned COPY); zone maps stay as wide as they were. */
+  shrink(rows: number): void {
+    if (rows >= this.rows) return;
+    for (const column of this.columns) column.shrink(rows);
+    this.rows = rows;
+    if (this.keys !== null) {
+      this.keys = new Set();
+      for (let r = 0; r < rows; r++) this.keys.add(this.keyOf(this.row(r)));
+    }
   }
 
   truncate(): void {
