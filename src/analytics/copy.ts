@@ -138,7 +138,7 @@ export class CopyReader {
 
   private textFields(record: string): (string | null)[] {
     const { delimiter, null: nullText } = this.options;
-    if (!record.includes('\\')) return record.split(delimiter).map((field) => (field === nullText ? null : field));
+    if (!record.includes('\\')) return withNulls(record.split(delimiter), nullText);
     // Backslashes: split and unescape in one pass (an escaped delimiter is data).
     const fields: (string | null)[] = [];
     let field = '';
@@ -173,7 +173,7 @@ export class CopyReader {
   /** One CSV record's fields: quoted ones may hold delimiters, quotes (escaped) and newlines. */
   private csvFields(record: string): (string | null)[] {
     const { delimiter, quote, escape, null: nullText } = this.options;
-    if (!record.includes(quote)) return record.split(delimiter).map((field) => (field === nullText ? null : field));
+    if (!record.includes(quote)) return withNulls(record.split(delimiter), nullText);
     const fields: (string | null)[] = [];
     let field = '';
     let quoted = false;
@@ -224,6 +224,12 @@ export class CopyReader {
     records.push(text.slice(start));
     return records;
   }
+}
+
+/** Fields as split, those written as the NULL string made NULL (in place: the array is new). */
+function withNulls(fields: (string | null)[], nullText: string): (string | null)[] {
+  for (let i = 0; i < fields.length; i++) if (fields[i] === nullText) fields[i] = null;
+  return fields;
 }
 
 /** COPY TO's lines (each ending in a newline): a header when asked, then one per row. */
