@@ -206,7 +206,11 @@ class Layout {
         return 0;
       });
     }
-    const differs = (compares: typeof keys, p: number) => compares.some((compare) => compare(this.order[p - 1]!, this.order[p]!) !== 0);
+    const order = this.order;
+    const differs = (compares: typeof keys, p: number): boolean => {
+      for (const compare of compares) if (compare(order[p - 1]!, order[p]!) !== 0) return true;
+      return false;
+    };
     this.partitionStart = new Int32Array(n);
     this.partitionEnd = new Int32Array(n);
     this.peerStart = new Int32Array(n);
@@ -281,7 +285,6 @@ class Frames {
     const { layout } = this;
     const from = layout.partitionStart[p]!;
     const to = layout.partitionEnd[p]!;
-    const clamp = (x: number) => Math.min(Math.max(x, from), to);
     switch (edge.kind) {
       case 'unbounded preceding':
         return from;
@@ -292,7 +295,7 @@ class Frames {
         return isStart ? layout.peerStart[p]! : layout.peerEnd[p]!;
     }
     const distance = edge.kind === 'preceding' ? -offset : offset;
-    if (this.frame.mode === 'rows') return clamp(isStart ? p + distance : p + distance + 1);
+    if (this.frame.mode === 'rows') return Math.min(Math.max(isStart ? p + distance : p + distance + 1, from), to);
     if (this.frame.mode === 'groups') {
       const group = layout.peerGroup[p]! + distance;
       const first = layout.peerGroup[from]!;
@@ -315,16 +318,16 @@ class Frames {
       while (low < high && nulls[low] === 1) low++;
       while (high > low && nulls[high - 1] === 1) high--;
     }
-    const bound = this.ascending ? keys[p]! + distance : keys[p]! - distance;
-    // Keys run ascending or descending: "before" means not yet reached the bound.
-    const before = isStart
-      ? (x: number) => (this.ascending ? x < bound : x > bound)
-      : (x: number) => (this.ascending ? x <= bound : x >= bound);
+    // Keys run ascending or descending: binary search for the first row past "before the bound".
+    const ascending = this.ascending;
+    const bound = ascending ? keys[p]! + distance : keys[p]! - distance;
     let lo = low;
     let hi = high;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (before(keys[mid]!)) lo = mid + 1;
+      const x = keys[mid]!;
+      const before = isStart ? (ascending ? x < bound : x > bound) : ascending ? x <= bound : x >= bound;
+      if (before) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -337,7 +340,8 @@ function computeCall(call: WindowCall, all: Batch, layout: Layout): Vector {
   const { order } = layout;
   // Arguments gathered into sorted order, so positions index them directly.
   const args = call.args.map((arg) => gather(evaluate(arg, all), order, n));
-  const out = new Array<Value>(n);
+  // Filled, so V8 keeps it a packed array (a large empty one is a slow dictionary).
+  const out = new Array<Value>(n).fill(null);
   const set = (p: number, value: Value) => (out[order[p]!] = value);
   const count = (p: number) => layout.partitionEnd[p]! - layout.partitionStart[p]!;
   switch (call.name) {
