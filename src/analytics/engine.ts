@@ -12,6 +12,7 @@ import { planQuery, type OutputColumn } from './sql/planner.ts';
 import { castValue } from './sql/vectorops.ts';
 import { Catalog, Table, type ColumnDef } from './table.ts';
 import { foreignTable, type ForeignData } from './foreign.ts';
+import { copyLines, CopyReader } from './copy.ts';
 import { isNumeric, isText, isTime, typeByName, typeName, type SqlType } from './types.ts';
 import { textAt, type Batch, type Value, type Vector } from './vector.ts';
 
@@ -132,6 +133,8 @@ export class SqlEngine {
         return noRows(statement.action);
       case 'SetVariable':
         return noRows('SET');
+      case 'Copy':
+        throw new SqlError('0A000', `COPY ${statement.direction === 'from' ? 'FROM STDIN' : 'TO STDOUT'} is only available over the PostgreSQL protocol's simple query`);
       case 'Show': {
         const value = SETTINGS[statement.name];
         if (value === undefined) throw new SqlError('42704', `unrecognized configuration parameter "${statement.name}"`);
@@ -140,16 +143,52 @@ export class SqlEngine {
     }
   }
 
+  /** COPY ... FROM STDIN: a reader the wire protocol feeds the data to. */
+  copyFrom(statement: Extract<Statement, { kind: 'Copy' }>, progress: (rows: number) => void): CopyReader {
+    this.catalog.beginStatement();
+    const table = this.catalog.require(statement.table!);
+    const targets = (statement.columns ?? table.columns.map((c) => c.def.name)).map((name) => {
+      const index = table.columnIndex(name);
+      if (index < 0) throw new SqlError('42703', `column "${name}" of relation "${table.name}" does not exist`);
+      return index;
+    });
+    return new CopyReader(table, targets, statement.options, progress);
+  }
+
+  /** COPY ... TO STDOUT: the number of columns and the lines of data. */
+  copyTo(statement: Extract<Statement, { kind: 'Copy' }>): { readonly columns: number; readonly rows: number; readonly lines: Iterable<string> } {
+    const query: Statement = statement.query ?? {
+      kind: 'Select',
+      distinct: false,
+      items: (statement.columns ?? [null]).map((name) => ({ expr: name === null ? { kind: 'Star', table: null, at: 0 } : { kind: 'ColumnRef', table: null, name, at: 0 }, alias: null })),
+      from: { kind: 'TableRef', name: statement.table!, alias: null, at: 0 },
+      where: null,
+      groupBy: [],
+      having: null,
+      windows: [],
+      orderBy: [],
+      limit: null,
+      offset: null,
+    };
+    const result = this.run(query);
+    const columns = result.columns ?? [];
+    return { columns: columns.length, rows: result.rows.length, lines: copyLines(columns.map((c) => c.name), result.rows, statement.options) };
+  }
+
   private context(options: ExecuteOptions): BindContext {
     return {
       params: options.params ?? [],
       functions: { statementStart: options.now ?? Date.now() * 1000, setting: (name) => SETTINGS[name] ?? null },
       subquery: (query, context) => {
         const plan = planQuery(query, this.catalog, context);
-        const rows: Value[][] = [];
-        for (const batch of plan.node.batches()) {
-          for (let r = 0; r < batch.length; r++) rows.push(plan.columns.map((_, c) => valueOf(batch.columns[c]!, r)));
-        }
+        const rows = (limit = Infinity): Value[][] => {
+          const out: Value[][] = [];
+          for (const batch of plan.node.batches()) {
+            for (let r = 0; r < batch.length && out.length < limit; r++) out.push(plan.columns.map((_, c) => valueOf(batch.columns[c]!, r)));
+            if (out.length >= limit) break;
+          }
+          return out;
+        };
         return { types: plan.columns.map((c) => c.type), rows };
       },
     };

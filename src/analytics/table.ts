@@ -83,6 +83,12 @@ export class Column {
     chunk.length++;
   }
 
+  shrink(rows: number): void {
+    const chunks = Math.ceil(rows / CHUNK_ROWS);
+    this.chunks.length = chunks;
+    if (chunks > 0) this.chunks[chunks - 1]!.length = rows - (chunks - 1) * CHUNK_ROWS;
+  }
+
   set(row: number, value: Value): void {
     this.write(this.chunks[Math.floor(row / CHUNK_ROWS)]!, row % CHUNK_ROWS, value);
   }
@@ -153,8 +159,10 @@ export class Column {
 export class Table {
   readonly columns: Column[];
   private rows = 0;
-  /** Primary-key values (joined text) of every row, when the table has a primary key. */
-  private keys: Set<string> | null;
+  /** Primary-key values of every row (one column's value, or several joined as text), when the table has a primary key. */
+  private keys: Set<Value> | null;
+  /** Columns declared NOT NULL, checked on every write. */
+  private readonly notNull: number[];
 
   constructor(
     readonly name: string,
@@ -164,6 +172,7 @@ export class Table {
   ) {
     this.columns = defs.map((def) => new Column(def));
     this.keys = primaryKey.length > 0 ? new Set() : null;
+    this.notNull = defs.flatMap((def, i) => (def.notNull ? [i] : []));
   }
 
   get rowCount(): number {
@@ -180,17 +189,28 @@ export class Table {
 
   /** Checks constraints of a whole batch of rows first, so a failing INSERT adds none. */
   insert(rows: readonly (readonly Value[])[]): void {
-    const added = new Set<string>();
-    for (const row of rows) {
-      this.checkNotNull(row);
-      if (this.keys !== null) {
-        const key = this.keyOf(row);
-        if (this.keys.has(key) || added.has(key)) throw this.duplicate();
-        added.add(key);
+    const keys = this.keys;
+    let checked = 0;
+    try {
+      for (; checked < rows.length; checked++) {
+        const row = rows[checked]!;
+        this.checkNotNull(row);
+        if (keys !== null) {
+          const key = this.keyOf(row);
+          if (keys.has(key)) throw this.duplicate();
+          keys.add(key);
+        }
       }
+    } catch (error) {
+      // Keys are added as rows are checked: take back those of the rows before the failing one.
+      if (keys !== null) for (let r = 0; r < checked; r++) keys.delete(this.keyOf(rows[r]!));
+      throw error;
     }
-    for (const row of rows) for (let c = 0; c < this.columns.length; c++) this.columns[c]!.append(row[c]!);
-    for (const key of added) this.keys!.add(key);
+    // Column by column: each loop writes one typed array.
+    for (let c = 0; c < this.columns.length; c++) {
+      const column = this.columns[c]!;
+      for (let r = 0; r < rows.length; r++) column.append(rows[r]![c]!);
+    }
     this.rows += rows.length;
   }
 
@@ -202,7 +222,7 @@ export class Table {
   update(changes: ReadonlyMap<number, readonly Value[]>): void {
     for (const row of changes.values()) this.checkNotNull(row);
     if (this.keys !== null) {
-      const keys = new Set<string>();
+      const keys = new Set<Value>();
       for (let r = 0; r < this.rows; r++) {
         const row = changes.get(r) ?? this.row(r);
         const key = this.keyOf(row);
@@ -222,6 +242,17 @@ export class Table {
     this.insert(kept);
   }
 
+  /** Keeps the first `rows` rows (an abandoned COPY); zone maps stay as wide as they were. */
+  shrink(rows: number): void {
+    if (rows >= this.rows) return;
+    for (const column of this.columns) column.shrink(rows);
+    this.rows = rows;
+    if (this.keys !== null) {
+      this.keys = new Set();
+      for (let r = 0; r < rows; r++) this.keys.add(this.keyOf(this.row(r)));
+    }
+  }
+
   truncate(): void {
     for (let c = 0; c < this.columns.length; c++) this.columns[c] = new Column(this.columns[c]!.def);
     this.rows = 0;
@@ -229,21 +260,22 @@ export class Table {
   }
 
   addColumn(def: ColumnDef): void {
+    if (def.notNull) this.notNull.push(this.columns.length);
     const column = new Column(def);
     for (let r = 0; r < this.rows; r++) column.append(null);
     this.columns.push(column);
   }
 
   private checkNotNull(row: readonly Value[]): void {
-    for (let c = 0; c < this.columns.length; c++) {
-      const def = this.columns[c]!.def;
-      if (def.notNull && row[c] === null) {
-        throw new SqlError('23502', `null value in column "${def.name}" of relation "${this.name}" violates not-null constraint`);
+    for (const c of this.notNull) {
+      if (row[c] === null) {
+        throw new SqlError('23502', `null value in column "${this.columns[c]!.def.name}" of relation "${this.name}" violates not-null constraint`);
       }
     }
   }
 
-  private keyOf(row: readonly Value[]): string {
+  private keyOf(row: readonly Value[]): Value {
+    if (this.primaryKey.length === 1) return row[this.primaryKey[0]!]!;
     return this.primaryKey.map((c) => String(row[c])).join('\u0000');
   }
 

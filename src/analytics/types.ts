@@ -128,6 +128,10 @@ const BOOL_WORDS: Record<string, number> = {
 
 /** Parses PostgreSQL's text form of a value of a number-backed type. */
 export function parseNumber(type: SqlType, text: string): number {
+  if (isInteger(type)) {
+    const plain = plainInteger(text);
+    if (plain !== null && plain >= INT_RANGE[type]![0] && plain <= INT_RANGE[type]![1]) return plain === 0 ? 0 : plain;
+  }
   const trimmed = text.trim();
   switch (type) {
     case 'bool': {
@@ -213,7 +217,71 @@ export function parseDate(text: string): number {
   return daysFromCivil(Number(match[1]), Number(match[2]), Number(match[3]), text);
 }
 
+/** The number written by `count` digits at `from` (already checked to be digits). */
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+}
+
+/** A plain integer (optional sign, 1 to 15 digits: exact in a double), or null for anything else. */
+function plainInteger(text: string): number | null {
+  const n = text.length;
+  const signed = n > 0 && (text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43);
+  const from = signed ? 1 : 0;
+  if (n - from < 1 || n - from > 15) return null;
+  let value = 0;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    value = value * 10 + c - 48;
+  }
+  return signed && text.charCodeAt(0) === 45 ? -value : value;
+}
+
+/** The digit positions of `YYYY-MM-DD HH:MM:SS`. */
+const CANONICAL_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * `YYYY-MM-DD HH:MM:SS[.ffffff]`, the form COPY files and drivers send, read without regular
+ * expressions or Date objects; null for anything else (the general parser takes it).
+ */
+function canonicalTimestamp(text: string): number | null {
+  const n = text.length;
+  if (n < 19 || n > 26 || n === 20) return null;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
+  if (n > 19 && text.charCodeAt(19) !== 46) return null;
+  for (const i of CANONICAL_DIGITS) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hours = digits(text, 11, 2);
+  const minutes = digits(text, 14, 2);
+  const seconds = digits(text, 17, 2);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0) || hours > 23 || minutes > 59 || seconds > 59) return null;
+  let fraction = 0;
+  for (let i = 20; i < 26; i++) {
+    const c = i < n ? text.charCodeAt(i) : 48;
+    if (c < 48 || c > 57) return null;
+    fraction = fraction * 10 + c - 48;
+  }
+  // Days since 1970-01-01 by the proleptic Gregorian calendar (H. Hinnant's days_from_civil).
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const days = era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
+  return days * 86_400_000_000 + ((hours * 60 + minutes) * 60 + seconds) * 1e6 + fraction;
+}
+
 export function parseTimestamp(type: SqlType, text: string): number {
+  const canonical = canonicalTimestamp(text);
+  if (canonical !== null) return canonical;
   const date = DATE_RE.exec(text);
   const time = date === null ? null : TIME_RE.exec(text.slice(date[0].length));
   if (date === null || time === null) throw invalid(type, text);

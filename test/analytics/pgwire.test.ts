@@ -56,12 +56,18 @@ class RawClient {
 
   /** Message types up to and including the next ReadyForQuery. */
   async untilReady(): Promise<string[]> {
-    const types: string[] = [];
+    return (await this.until('Z')).map(([type]) => type);
+  }
+
+  /** Messages (type and body) up to and including the next one of type `last`. */
+  async until(last: string): Promise<[string, Buffer][]> {
+    const messages: [string, Buffer][] = [];
     for (;;) {
       const header = await this.bytes(5);
-      await this.bytes(header.readInt32BE(1) - 4);
-      types.push(String.fromCharCode(header[0]!));
-      if (header[0] === 'Z'.charCodeAt(0)) return types;
+      const body = Buffer.from(await this.bytes(header.readInt32BE(1) - 4));
+      const type = String.fromCharCode(header[0]!);
+      messages.push([type, body]);
+      if (type === last) return messages;
     }
   }
 
@@ -156,6 +162,92 @@ test('after an error the extended protocol skips to Sync and the session goes on
       assert.deepEqual(await client.untilReady(), ['E', 'Z']);
       client.send('Q', cstring('SELECT 1'));
       assert.deepEqual(await client.untilReady(), ['T', 'D', 'C', 'Z']);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+/** The text fields of the DataRows and the SQLSTATE of the error among `messages`. */
+function rowsAndError(messages: readonly [string, Buffer][]): { rows: string[][]; code: string | null; tags: string[] } {
+  const rows: string[][] = [];
+  const tags: string[] = [];
+  let code: string | null = null;
+  for (const [type, body] of messages) {
+    if (type === 'D') {
+      const row: string[] = [];
+      let at = 2;
+      for (let i = 0; i < body.readInt16BE(0); i++) {
+        const length = body.readInt32BE(at);
+        row.push(body.toString('utf8', at + 4, at + 4 + length));
+        at += 4 + length;
+      }
+      rows.push(row);
+    }
+    if (type === 'C') tags.push(body.toString('utf8', 0, body.length - 1));
+    if (type === 'E') code = /C([0-9A-Z]{5})\0/.exec(body.toString('latin1'))?.[1] ?? null;
+  }
+  return { rows, code, tags };
+}
+
+test('COPY FROM STDIN inside a query string takes data split anywhere, then the statements after it run', async () => {
+  await withListener('', async (port) => {
+    const client = await RawClient.connect(port);
+    try {
+      client.startup('default');
+      await client.untilReady();
+      client.send('Q', cstring('CREATE TABLE c (n integer, s text); COPY c FROM STDIN; SELECT n, s FROM c ORDER BY n'));
+      assert.deepEqual((await client.until('G')).map(([type]) => type), ['C', 'G']);
+      // A record and a UTF-8 character split across CopyData messages.
+      const data = Buffer.from('1\tone\n2\tdeux é\n');
+      client.send('d', data.subarray(0, 9));
+      client.send('d', data.subarray(9, data.length - 2));
+      client.send('d', data.subarray(data.length - 2));
+      client.send('c', Buffer.alloc(0));
+      const { rows, tags } = rowsAndError(await client.until('Z'));
+      assert.deepEqual(tags, ['COPY 2', 'SELECT 2']);
+      assert.deepEqual(rows, [['1', 'one'], ['2', 'deux é']]);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+test('CopyFail abandons a COPY: 57014, and the rows it sent are taken back out', async () => {
+  await withListener('', async (port) => {
+    const client = await RawClient.connect(port);
+    try {
+      client.startup('default');
+      await client.untilReady();
+      client.send('Q', cstring('CREATE TABLE c (n integer); INSERT INTO c VALUES (1); COPY c FROM STDIN'));
+      await client.until('G');
+      client.send('d', Buffer.from(Array.from({ length: 10_000 }, (_, i) => `${i}\n`).join('')));
+      client.send('f', cstring('changed my mind'));
+      assert.equal(rowsAndError(await client.until('Z')).code, '57014');
+      client.send('Q', cstring('SELECT count(*) FROM c'));
+      assert.deepEqual(rowsAndError(await client.until('Z')).rows, [['1']]);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+test('bad COPY data ends the COPY at once and what the client still sends of it is dropped', async () => {
+  await withListener('', async (port) => {
+    const client = await RawClient.connect(port);
+    try {
+      client.startup('default');
+      await client.untilReady();
+      client.send('Q', cstring('CREATE TABLE c (n integer); COPY c FROM STDIN'));
+      await client.until('G');
+      client.send('d', Buffer.from('1\nnot a number\n'));
+      const failed = await client.until('Z');
+      assert.equal(rowsAndError(failed).code, '22P02');
+      assert.match(failed.find(([type]) => type === 'E')![1].toString(), /COPY c, line 2/);
+      client.send('d', Buffer.from('3\n'));
+      client.send('c', Buffer.alloc(0));
+      client.send('Q', cstring('SELECT count(*) FROM c'));
+      assert.deepEqual(rowsAndError(await client.until('Z')).rows, [['0']]);
     } finally {
       client.close();
     }

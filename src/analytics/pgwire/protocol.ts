@@ -148,7 +148,7 @@ export class MessageWriter {
   emptyQuery(): void {
     this.message('I', Buffer.alloc(0));
   }
-  error(fields: { severity: string; code: string; message: string; position?: number | undefined }): void {
+  error(fields: { severity: string; code: string; message: string; position?: number | undefined; where?: string | undefined }): void {
     const parts = [
       Buffer.from('S'), cstring(fields.severity),
       Buffer.from('V'), cstring(fields.severity),
@@ -156,8 +156,24 @@ export class MessageWriter {
       Buffer.from('M'), cstring(fields.message),
     ];
     if (fields.position !== undefined) parts.push(Buffer.from('P'), cstring(String(fields.position)));
+    if (fields.where !== undefined) parts.push(Buffer.from('W'), cstring(fields.where));
     parts.push(Buffer.from([0]));
     this.message('E', Buffer.concat(parts));
+  }
+  notice(message: string): void {
+    this.message('N', Buffer.concat([Buffer.from('S'), cstring('NOTICE'), Buffer.from('V'), cstring('NOTICE'), Buffer.from('C'), cstring('00000'), Buffer.from('M'), cstring(message), Buffer.from([0])]));
+  }
+  /** CopyInResponse ('G') or CopyOutResponse ('H'): text format for every column. */
+  copyResponse(direction: 'in' | 'out', columns: number): void {
+    const body = Buffer.alloc(3 + 2 * columns);
+    body.writeInt16BE(columns, 1);
+    this.message(direction === 'in' ? 'G' : 'H', body);
+  }
+  copyData(text: string): void {
+    this.message('d', Buffer.from(text, 'utf8'));
+  }
+  copyDone(): void {
+    this.message('c', Buffer.alloc(0));
   }
   parseComplete(): void {
     this.message('1', Buffer.alloc(0));

@@ -1,8 +1,10 @@
 // One PostgreSQL client connection: start-up (SSLRequest refused with 'N', cleartext password
 // checked against requirepass when one is set), the simple query protocol, and the extended
 // protocol (Parse/Bind/Describe/Execute/Sync/Close with text-format parameters), with
-// PostgreSQL's transaction-status bookkeeping and error recovery (skip to Sync).
+// PostgreSQL's transaction-status bookkeeping and error recovery (skip to Sync). COPY FROM
+// STDIN and TO STDOUT run in the simple query protocol, as psql's \copy sends them.
 
+import type { CopyReader } from '../copy.ts';
 import type { SqlEngine, QueryResult } from '../engine.ts';
 import type { Statement } from '../sql/ast.ts';
 import { SqlError } from '../sql/errors.ts';
@@ -67,6 +69,8 @@ export class PgSession {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   readonly secret = Math.floor(Math.random() * 0x7fffffff);
+  /** A COPY FROM STDIN taking CopyData, and the statements of its query string after it. */
+  private copyIn: { readonly reader: CopyReader; readonly rest: readonly Statement[] } | null = null;
 
   constructor(private readonly host: SessionHost) {}
 
@@ -157,6 +161,12 @@ export class PgSession {
       this.state = 'closed';
       return;
     }
+    if (this.copyIn !== null) {
+      this.copyData(message);
+      return;
+    }
+    // What a client still sends of a COPY that failed is dropped, as PostgreSQL does.
+    if (message.type === 'd' || message.type === 'c' || message.type === 'f') return;
     if (message.type === 'Q') {
       this.simpleQuery(new BodyReader(message.body).string());
       return;
@@ -178,7 +188,7 @@ export class PgSession {
 
   private fail(error: unknown): void {
     if (error instanceof SqlError) {
-      this.out.error({ severity: error.severity, code: error.code, message: error.message, position: error.position });
+      this.out.error({ severity: error.severity, code: error.code, message: error.message, position: error.position, where: error.where });
     } else {
       this.out.error({ severity: 'ERROR', code: 'XX000', message: `internal error: ${(error as Error).message}` });
     }
@@ -189,13 +199,68 @@ export class PgSession {
     try {
       const statements = this.host.engine.parse(sql);
       if (statements.length === 0) this.out.emptyQuery();
-      for (const statement of statements) {
-        const result = this.run(statement, []);
-        if (result.columns !== null) this.describeColumns(result.columns);
-        for (const row of result.rows) this.out.dataRow(row);
-        this.out.commandComplete(result.command);
+      if (!this.runAll(statements)) return;
+    } catch (error) {
+      this.fail(error);
+    }
+    this.out.readyForQuery(this.transaction);
+  }
+
+  /** Runs a query string's statements in order; false once a COPY FROM STDIN waits for data. */
+  private runAll(statements: readonly Statement[]): boolean {
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
+      if (statement.kind === 'Copy') {
+        this.checkTransaction(statement);
+        if (statement.direction === 'from') {
+          const started = performance.now();
+          const reader = this.host.engine.copyFrom(statement, (rows) => {
+            const rate = Math.round(rows / ((performance.now() - started) / 1000));
+            this.out.notice(`COPY ${statement.table}: ${rows} rows so far (${rate} rows/s)`);
+          });
+          this.out.copyResponse('in', reader.columns);
+          this.copyIn = { reader, rest: statements.slice(i + 1) };
+          return false;
+        }
+        const copy = this.host.engine.copyTo(statement);
+        this.out.copyResponse('out', copy.columns);
+        for (const line of copy.lines) this.out.copyData(line);
+        this.out.copyDone();
+        this.out.commandComplete(`COPY ${copy.rows}`);
+        continue;
+      }
+      const result = this.run(statement, []);
+      if (result.columns !== null) this.describeColumns(result.columns);
+      for (const row of result.rows) this.out.dataRow(row);
+      this.out.commandComplete(result.command);
+    }
+    return true;
+  }
+
+  /** Copy-in mode: CopyData feeds the reader, CopyDone ends the COPY, CopyFail abandons it. */
+  private copyData(message: Message): void {
+    const copy = this.copyIn!;
+    if (message.type === 'H' || message.type === 'S') return;
+    try {
+      switch (message.type) {
+        case 'd':
+          copy.reader.write(message.body);
+          return;
+        case 'c': {
+          const rows = copy.reader.finish();
+          this.copyIn = null;
+          this.out.commandComplete(`COPY ${rows}`);
+          if (!this.runAll(copy.rest)) return;
+          break;
+        }
+        case 'f':
+          throw new SqlError('57014', `COPY from stdin failed: ${new BodyReader(message.body).string()}`);
+        default:
+          throw new SqlError('08P01', `unexpected message type 0x${message.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
       }
     } catch (error) {
+      if (this.copyIn === copy) copy.reader.abort();
+      this.copyIn = null;
       this.fail(error);
     }
     this.out.readyForQuery(this.transaction);
@@ -203,12 +268,16 @@ export class PgSession {
 
   /** Runs a statement, keeping the transaction status as PostgreSQL reports it. */
   private run(statement: Statement, params: readonly (string | null)[]): QueryResult {
-    if (this.transaction === 'E' && !(statement.kind === 'Transaction' && statement.action !== 'BEGIN')) {
-      throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
-    }
+    this.checkTransaction(statement);
     const result = this.host.engine.run(statement, { params });
     if (statement.kind === 'Transaction') this.transaction = statement.action === 'BEGIN' ? 'T' : 'I';
     return result;
+  }
+
+  private checkTransaction(statement: Statement): void {
+    if (this.transaction === 'E' && !(statement.kind === 'Transaction' && statement.action !== 'BEGIN')) {
+      throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+    }
   }
 
   private describeColumns(columns: readonly OutputColumn[]): void {

@@ -246,18 +246,24 @@ class Sum implements AggregateState {
     return buildVector(this.type, groups, (g) => {
       const count = counts[g]!;
       if (count === 0) return null;
-      const sum = sums[g]!;
-      const exact = this.argType === 'numeric' ? this.decimals[g]! : toDecimal(String(sum));
-      if (!this.average) {
-        if (this.type === 'numeric') return fromDecimal(exact);
-        if (this.type === 'float4') return Math.fround(sum);
-        if (this.type === 'int8' && Math.abs(sum) > 9223372036854775807) throw new SqlError('22003', 'bigint out of range');
-        return sum;
-      }
-      if (this.type === 'float8') return sum / count;
-      return fromDecimal(divide(exact, toDecimal(String(count))));
+      return finishSum(this.type, this.average, sums[g]!, count, this.argType === 'numeric' ? this.decimals[g]! : null);
     });
   }
+}
+
+/**
+ * A sum or average of `count` values as its SQL type gives it, from their running total:
+ * `exact` for numeric arguments, else the double `sum` (integers are exact in it).
+ */
+export function finishSum(type: SqlType, average: boolean, sum: number, count: number, exact: Decimal | null): Value {
+  if (!average) {
+    if (type === 'numeric') return fromDecimal(exact ?? toDecimal(String(sum)));
+    if (type === 'float4') return Math.fround(sum);
+    if (type === 'int8' && Math.abs(sum) > 9223372036854775807) throw new SqlError('22003', 'bigint out of range');
+    return sum;
+  }
+  if (type === 'float8') return sum / count;
+  return fromDecimal(divide(exact ?? toDecimal(String(sum)), toDecimal(String(count))));
 }
 
 class MinMax implements AggregateState {

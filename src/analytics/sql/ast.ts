@@ -101,7 +101,34 @@ export interface SubqueryExpr {
   readonly at: number;
 }
 
-export type Expr = Literal | Param | ColumnRef | Star | Unary | Binary | IsNull | Between | InList | Like | Case | Cast | Func | SubqueryExpr;
+/** One end of a window frame; `offset` for the PRECEDING / FOLLOWING forms with a distance. */
+export interface FrameBound {
+  readonly kind: 'unbounded preceding' | 'preceding' | 'current row' | 'following' | 'unbounded following';
+  readonly offset: Expr | null;
+  readonly at: number;
+}
+export interface WindowFrame {
+  readonly mode: 'rows' | 'range' | 'groups';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+  readonly at: number;
+}
+/** The inside of OVER (...) or of WINDOW name AS (...); `base` names a window it refines. */
+export interface WindowSpec {
+  readonly base: string | null;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
+  readonly frame: WindowFrame | null;
+  readonly at: number;
+}
+/** fn(...) OVER (spec) or fn(...) OVER name. */
+export interface WindowExpr {
+  readonly kind: 'Window';
+  readonly func: Func;
+  readonly over: WindowSpec | { readonly name: string; readonly at: number };
+}
+
+export type Expr = Literal | Param | ColumnRef | Star | Unary | Binary | IsNull | Between | InList | Like | Case | Cast | Func | SubqueryExpr | WindowExpr;
 
 // ---- statements ----
 
@@ -123,7 +150,7 @@ export interface TableRef {
 }
 export interface Join {
   readonly kind: 'Join';
-  readonly joinType: 'inner' | 'left' | 'cross';
+  readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross';
   readonly left: FromItem;
   readonly right: FromItem;
   readonly on: Expr | null;
@@ -138,6 +165,11 @@ export interface Subquery {
 }
 export type FromItem = TableRef | Join | Subquery;
 
+export interface NamedWindow {
+  readonly name: string;
+  readonly spec: WindowSpec;
+}
+
 export interface Select {
   readonly kind: 'Select';
   readonly distinct: boolean;
@@ -146,6 +178,8 @@ export interface Select {
   readonly where: Expr | null;
   readonly groupBy: readonly Expr[];
   readonly having: Expr | null;
+  /** WINDOW name AS (...), ... */
+  readonly windows: readonly NamedWindow[];
   readonly orderBy: readonly OrderItem[];
   readonly limit: Expr | null;
   readonly offset: Expr | null;
@@ -252,4 +286,24 @@ export interface Show {
   readonly name: string;
 }
 
-export type Statement = Select | SetOperation | With | CreateTable | AlterTableAddColumn | DropTable | Insert | Update | Delete | Truncate | Explain | Transaction | SetVariable | Show;
+/** COPY's options, PostgreSQL's defaults filled in for the format. */
+export interface CopyOptions {
+  readonly format: 'text' | 'csv';
+  readonly delimiter: string;
+  /** The text that stands for NULL (\N in text, an unquoted empty field in CSV). */
+  readonly null: string;
+  readonly header: boolean;
+  readonly quote: string;
+  readonly escape: string;
+}
+/** COPY table [(columns)] FROM STDIN, COPY table|(query) TO STDOUT. */
+export interface Copy {
+  readonly kind: 'Copy';
+  readonly table: string | null;
+  readonly query: Query | null;
+  readonly columns: readonly string[] | null;
+  readonly direction: 'from' | 'to';
+  readonly options: CopyOptions;
+}
+
+export type Statement = Select | SetOperation | With | CreateTable | AlterTableAddColumn | DropTable | Insert | Update | Delete | Truncate | Explain | Transaction | SetVariable | Show | Copy;

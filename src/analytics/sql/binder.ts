@@ -2,7 +2,7 @@
 // take the type their context asks for, integers widen, numeric meets float as double), picks
 // operators, and folds casts of constants so that errors in literals surface at plan time.
 
-import type { Expr, Query } from './ast.ts';
+import type { Expr, FrameBound, Query, WindowSpec } from './ast.ts';
 import {
   isFloat,
   isInteger,
@@ -14,12 +14,13 @@ import {
   typeName,
   type SqlType,
 } from '../types.ts';
-import { strings, type Value, type Vector } from '../vector.ts';
+import { strings, valueAt, type Value, type Vector } from '../vector.ts';
 import { AGGREGATES, aggregateType, type AggName } from './aggregate.ts';
-import { call, colRef, constant, evaluate, type Bound } from './bound.ts';
+import { call, colRef, constant, evaluate, type Bound, type OuterCell } from './bound.ts';
 import { SqlError } from './errors.ts';
 import { commonType, resolveFunction, callResolved, type FunctionContext } from './functions.ts';
 import type { AggregateCall } from './operators.ts';
+import { checkFrame, DEFAULT_FRAME, WINDOW_FUNCTIONS, windowSignature, type BoundFrame, type BoundFrameEdge, type WindowCall } from './window.ts';
 import {
   and,
   arithmetic,
@@ -70,23 +71,44 @@ export class Scope {
   }
 }
 
+/** A planned subquery, run once when uncorrelated, else once per distinct outer row. */
+export interface SubqueryPlan {
+  readonly types: readonly SqlType[];
+  /** Its rows (at most `limit`), with the outer cells as they are set now. */
+  rows(limit?: number): Value[][];
+}
+
+/** The query around a subquery: names the subquery does not know resolve here. */
+export interface OuterScope {
+  readonly scope: Scope;
+  /** The outer columns the subquery reads, by slot in the outer rows. */
+  readonly cells: Map<number, OuterCell>;
+}
+
 export interface BindContext {
   readonly params: readonly (string | null)[];
   readonly functions: FunctionContext;
-  /** Runs an uncorrelated subquery once, at plan time, in this context. */
-  readonly subquery?: (query: Query, context: BindContext) => { readonly types: readonly SqlType[]; readonly rows: readonly (readonly Value[])[] };
+  readonly subquery?: (query: Query, context: BindContext) => SubqueryPlan;
+  /** Set while binding a subquery (one level: a name two queries out is not found). */
+  readonly outer?: OuterScope;
 }
 
 /** Where aggregates may appear, and the clause named in the error when they may not. */
 export type AggregatePolicy = { readonly collect: AggregateCall[] } | { readonly clause: string };
 
+/** Where window functions may appear (the select list and ORDER BY), with the WINDOW clause's names. */
+export type WindowPolicy = { readonly collect: WindowCall[]; readonly named: ReadonlyMap<string, WindowSpec> } | { readonly clause: string };
+
 export class Binder {
   private insideAggregate = false;
+  private insideWindow = false;
 
   constructor(
     private readonly scope: Scope,
     private readonly context: BindContext,
     private readonly aggregates: AggregatePolicy = { clause: 'this context' },
+    /** By default window functions are refused, naming the clause aggregates are refused in. */
+    private readonly windows: WindowPolicy = { clause: 'clause' in aggregates ? aggregates.clause : 'this context' },
   ) {}
 
   bind(expr: Expr): Bound {
@@ -99,10 +121,8 @@ export class Binder {
         }
         return constant(this.context.params[expr.index - 1] ?? null, 'unknown', `$${expr.index}`);
       }
-      case 'ColumnRef': {
-        const column = this.scope.resolve(expr.table, expr.name, expr.at);
-        return colRef(column.slot, column.type, column.table === null ? column.name : `${column.table}.${column.name}`);
-      }
+      case 'ColumnRef':
+        return this.column(expr);
       case 'Star':
         throw new SqlError('42601', 'syntax error at or near "*"', expr.at + 1);
       case 'Unary':
@@ -153,35 +173,159 @@ export class Binder {
         return this.func(expr);
       case 'SubqueryExpr':
         return this.subquery(expr);
+      case 'Window':
+        return this.window(expr);
     }
+  }
+
+  private window(expr: Extract<Expr, { kind: 'Window' }>): Bound {
+    const { func } = expr;
+    const at = func.at + 1;
+    if (!('collect' in this.windows)) throw new SqlError('42P20', `window functions are not allowed in ${this.windows.clause}`, at);
+    if (this.insideAggregate) throw new SqlError('42803', 'aggregate function calls cannot contain window function calls', at);
+    if (this.insideWindow) throw new SqlError('42P20', 'window function calls cannot be nested', at);
+    if (!WINDOW_FUNCTIONS.has(func.name) && !AGGREGATES.has(func.name)) {
+      throw new SqlError('42809', `OVER specified, but ${func.name} is not a window function nor an aggregate function`, at);
+    }
+    if (func.distinct) throw new SqlError('0A000', 'DISTINCT is not implemented for window functions', at);
+    // rank(x) and the like are hypothetical-set aggregates, which take WITHIN GROUP, not OVER.
+    if (['rank', 'dense_rank', 'percent_rank', 'cume_dist'].includes(func.name) && func.args.length > 0) {
+      throw new SqlError('42809', `OVER is not supported for ordered-set aggregate ${func.name}`, at);
+    }
+    const spec = resolveWindow(expr.over, this.windows.named);
+    this.insideWindow = true;
+    let call: WindowCall;
+    try {
+      const bound = func.args.map((arg) => this.bind(arg));
+      const { type, argTypes } = windowSignature(func.name, bound.map((a) => a.type), func.star);
+      const args = bound.map((arg, i) => this.cast(arg, argTypes[i]!, -1, false));
+      const partition = spec.partitionBy.map((e) => this.bind(e));
+      const order = spec.orderBy.map((o) => ({ expr: this.bind(o.expr), descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending }));
+      const frame = spec.frame === null ? DEFAULT_FRAME : this.frame(spec.frame.mode, spec.frame.start, spec.frame.end, order[0]?.expr.type ?? null);
+      checkFrame(frame, order.length, order[0]?.expr.type ?? null);
+      const over = [
+        ...(partition.length > 0 ? [`PARTITION BY ${partition.map((p) => p.key).join(', ')}`] : []),
+        ...(order.length > 0 ? [`ORDER BY ${order.map((o) => `${o.expr.key}${o.descending ? ' DESC' : ''}`).join(', ')}`] : []),
+        ...(spec.frame === null ? [] : [`${frame.mode.toUpperCase()} BETWEEN ${edgeText(frame.start)} AND ${edgeText(frame.end)}`]),
+      ].join(' ');
+      const key = `${func.name}(${func.star ? '*' : args.map((a) => a.key).join(', ')}) OVER (${over})`;
+      call = { name: func.name, args, type, partition, order, frame, key };
+    } finally {
+      this.insideWindow = false;
+    }
+    const list = this.windows.collect;
+    let index = list.findIndex((w) => w.key === call.key);
+    if (index < 0) {
+      index = list.length;
+      list.push(call);
+    }
+    return Object.freeze({ kind: 'win' as const, type: call.type, key: call.key, index });
+  }
+
+  /** Frame offsets are constants: bigint rows or groups, or a distance in the ORDER BY key's type. */
+  private frame(mode: BoundFrame['mode'], start: FrameBound, end: FrameBound, orderType: SqlType | null): BoundFrame {
+    const edge = (bound: FrameBound): BoundFrameEdge => {
+      if (bound.offset === null) return { kind: bound.kind, offset: null };
+      const binder = new Binder(new Scope([]), this.context, { clause: 'window definition' }, { clause: 'window definition' });
+      const value = binder.bind(bound.offset);
+      const want: SqlType = mode !== 'range' ? 'int8' : orderType !== null && isInteger(orderType) ? 'int8' : orderType === 'numeric' ? 'numeric' : 'float8';
+      const offset = binder.coerce(value, want);
+      // ROWS and GROUPS take any number, rounded to bigint as an assignment would.
+      if (mode !== 'range' && !isNumeric(offset.type)) {
+        throw new SqlError('42804', `argument of ${mode.toUpperCase()} must be type bigint, not type ${typeName(offset.type)}`, bound.offset.kind === 'Literal' ? bound.offset.at + 1 : undefined);
+      }
+      return { kind: bound.kind, offset: binder.cast(offset, want, -1, false) };
+    };
+    return { mode, start: edge(start), end: edge(end) };
+  }
+
+  /** A column of this query, else (inside a subquery) of the query around it. */
+  private column(expr: Extract<Expr, { kind: 'ColumnRef' }>): Bound {
+    let column: ScopeColumn;
+    try {
+      column = this.scope.resolve(expr.table, expr.name, expr.at);
+    } catch (error) {
+      const outer = this.context.outer;
+      // Only a name this query lacks looks outward (an ambiguous one stays an error).
+      if (outer === undefined || !(error instanceof SqlError) || (error.code !== '42703' && error.code !== '42P01')) throw error;
+      let found: ScopeColumn;
+      try {
+        found = outer.scope.resolve(expr.table, expr.name, expr.at);
+      } catch {
+        throw error;
+      }
+      let cell = outer.cells.get(found.slot);
+      if (cell === undefined) outer.cells.set(found.slot, (cell = { value: null }));
+      return Object.freeze({ kind: 'outer' as const, type: found.type, key: columnKey(found), cell });
+    }
+    return colRef(column.slot, column.type, columnKey(column));
   }
 
   private subquery(expr: Extract<Expr, { kind: 'SubqueryExpr' }>): Bound {
     if (this.context.subquery === undefined) throw new SqlError('0A000', 'subqueries are not supported here', expr.at + 1);
-    const { types, rows } = this.context.subquery(expr.query, this.context);
-    if (expr.form === 'exists') return constant(rows.length > 0 ? 1 : 0, 'bool', 'EXISTS(...)');
-    if (types.length !== 1) throw new SqlError('42601', 'subquery must return only one column', expr.at + 1);
-    const type = types[0]!;
+    const outer: OuterScope = { scope: this.scope, cells: new Map() };
+    const plan = this.context.subquery(expr.query, { ...this.context, outer });
+    if (expr.form !== 'exists' && plan.types.length !== 1) throw new SqlError('42601', 'subquery must return only one column', expr.at + 1);
+    const type = plan.types[0]!;
+    const correlated = outer.cells.size > 0;
+    // Correlated: the outer columns it reads are arguments, the subquery runs per distinct outer row.
+    const slots = [...outer.cells.keys()];
+    const cells = slots.map((slot) => outer.cells.get(slot)!);
+    const outerArgs = slots.map((slot) => {
+      const column = this.scope.columns.find((c) => c.slot === slot)!;
+      return colRef(slot, column.type, columnKey(column));
+    });
+    const label = correlated ? `SubPlan at ${expr.at + 1}` : 'SELECT ...';
+    /** Runs the subquery for the outer row `i` of `args` (memoised per distinct outer values). */
+    const perRow = <T>(compute: () => T) => {
+      const memo = new Map<string, T>();
+      return (args: readonly Vector[], i: number): T => {
+        const values = cells.map((cell, k) => (cell.value = valueAt(args[k]!, i)));
+        const key = JSON.stringify(values);
+        let result = memo.get(key);
+        if (result === undefined) memo.set(key, (result = compute()));
+        return result;
+      };
+    };
+    if (expr.form === 'exists') {
+      const exists = () => (plan.rows(1).length > 0 ? 1 : 0);
+      if (!correlated) return constant(exists(), 'bool', 'EXISTS(...)');
+      const at = perRow(exists);
+      return call('bool', `EXISTS(${label})`, outerArgs, (args, n) => buildVector('bool', n, (i) => at(args, i)));
+    }
     if (expr.form === 'scalar') {
-      if (rows.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
-      return constant(rows[0]?.[0] ?? null, type, '(SELECT ...)');
+      const single = (): Value => {
+        const rows = plan.rows(2);
+        if (rows.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
+        return rows[0]?.[0] ?? null;
+      };
+      if (!correlated) return constant(single(), type, '(SELECT ...)');
+      const at = perRow(single);
+      const resultType = type === 'unknown' ? 'text' : type;
+      return call(resultType, `(${label})`, outerArgs, (args, n) => buildVector(resultType, n, (i) => at(args, i)));
     }
     // x IN (subquery): membership in the set of values, NULL when absent but a NULL is present.
     const operand = this.coerce(this.bind(expr.operand!), type === 'unknown' ? 'text' : type);
     const comparable = operand.type === type || (isNumeric(operand.type) && isNumeric(type)) || (isText(operand.type) && isText(type));
     if (!comparable) throw new SqlError('42883', `operator does not exist: ${typeName(operand.type)} = ${typeName(type)}`, expr.at + 1);
     const asNumbers = isNumberBacked(operand.type) || operand.type === 'numeric';
-    const members = new Set<number | string>();
-    let hasNull = false;
-    for (const row of rows) {
-      const value = row[0] ?? null;
-      if (value === null) hasNull = true;
-      else members.add(asNumbers ? Number(value) : (value as string));
-    }
+    const valueSet = () => {
+      const members = new Set<number | string>();
+      let hasNull = false;
+      for (const row of plan.rows()) {
+        const value = row[0] ?? null;
+        if (value === null) hasNull = true;
+        else members.add(asNumbers ? Number(value) : (value as string));
+      }
+      return { members, hasNull };
+    };
     const negated = expr.negated;
-    return call('bool', `(${operand.key} ${negated ? 'NOT ' : ''}IN (SELECT ...))`, [operand], ([v], n) =>
+    const fixed = correlated ? null : valueSet();
+    const setAt = perRow(valueSet);
+    return call('bool', `(${operand.key} ${negated ? 'NOT ' : ''}IN (${label}))`, [operand, ...outerArgs], ([v, ...args], n) =>
       buildVector('bool', n, (i) => {
-        const value = v!.nulls !== null && v!.nulls[i] === 1 ? null : v!.dict !== null ? v!.dict[(v!.data as Int32Array)[i]!]! : v!.data[i]!;
+        const { members, hasNull } = fixed ?? setAt(args, i);
+        const value = valueAt(v!, i);
         if (value === null) return members.size === 0 && !hasNull ? (negated ? 1 : 0) : null;
         if (members.has(asNumbers ? Number(value) : value)) return negated ? 0 : 1;
         return hasNull ? null : negated ? 1 : 0;
@@ -371,6 +515,7 @@ export class Binder {
 
   private func(expr: Extract<Expr, { kind: 'Func' }>): Bound {
     if (AGGREGATES.has(expr.name)) return this.aggregate(expr);
+    if (WINDOW_FUNCTIONS.has(expr.name)) throw new SqlError('42809', `window function ${expr.name} requires an OVER clause`, expr.at + 1);
     if (expr.distinct) throw new SqlError('42809', `DISTINCT specified, but ${expr.name} is not an aggregate function`, expr.at + 1);
     const args = expr.args.map((arg) => this.bind(arg));
     const resolved = resolveFunction(expr.name, args.map((a) => a.type), this.context.functions);
@@ -443,3 +588,26 @@ export function booleanCondition(binder: Binder, expr: Expr, clause: string): Bo
   if (bound.type !== 'bool') throw new SqlError('42804', `argument of ${clause} must be type boolean, not type ${typeName(bound.type)}`);
   return bound;
 }
+
+const edgeText = (edge: BoundFrameEdge): string => `${edge.offset === null ? '' : `${edge.offset.key} `}${edge.kind.toUpperCase()}`;
+
+/**
+ * The window an OVER clause means: its own spec, a named one, or a named one refined by an
+ * ORDER BY and frame (PostgreSQL's rules for what a refinement may not override).
+ */
+function resolveWindow(over: WindowSpec | { readonly name: string; readonly at: number }, named: ReadonlyMap<string, WindowSpec>): WindowSpec {
+  const lookup = (name: string, at: number): WindowSpec => {
+    const spec = named.get(name);
+    if (spec === undefined) throw new SqlError('42704', `window "${name}" does not exist`, at + 1);
+    return spec.base === null ? spec : resolveWindow(spec, named);
+  };
+  if (!('partitionBy' in over)) return lookup(over.name, over.at);
+  if (over.base === null) return over;
+  const base = lookup(over.base, over.at);
+  if (over.partitionBy.length > 0) throw new SqlError('42P20', `cannot override PARTITION BY clause of window "${over.base}"`, over.at + 1);
+  if (over.orderBy.length > 0 && base.orderBy.length > 0) throw new SqlError('42P20', `cannot override ORDER BY clause of window "${over.base}"`, over.at + 1);
+  if (base.frame !== null) throw new SqlError('42P20', `cannot copy window "${over.base}" because it has a frame clause`, over.at + 1);
+  return { base: null, partitionBy: base.partitionBy, orderBy: over.orderBy.length > 0 ? over.orderBy : base.orderBy, frame: over.frame, at: over.at };
+}
+
+const columnKey = (column: ScopeColumn): string => (column.table === null ? column.name : `${column.table}.${column.name}`);

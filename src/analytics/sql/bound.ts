@@ -26,7 +26,16 @@ export type Bound =
       readonly otherwise: Bound | null;
     }
   /** An aggregate's result, before the planner maps it to a slot of the aggregation's output. */
-  | { readonly kind: 'agg'; readonly type: SqlType; readonly key: string; readonly index: number };
+  | { readonly kind: 'agg'; readonly type: SqlType; readonly key: string; readonly index: number }
+  /** A window function's result, before the planner maps it to a slot of the WindowAgg's output. */
+  | { readonly kind: 'win'; readonly type: SqlType; readonly key: string; readonly index: number }
+  /** An outer query's column inside a correlated subquery: the value of the outer row being evaluated. */
+  | { readonly kind: 'outer'; readonly type: SqlType; readonly key: string; readonly cell: OuterCell };
+
+/** Holds the current outer row's value of one column a correlated subquery reads. */
+export interface OuterCell {
+  value: Value;
+}
 
 export const colRef = (slot: number, type: SqlType, key: string): Bound => Object.freeze({ kind: 'col', slot, type, key });
 export const constant = (value: Value, type: SqlType, key: string): Bound => Object.freeze({ kind: 'const', value, type, key });
@@ -70,6 +79,10 @@ export function evaluate(expr: Bound, batch: Batch): Vector {
       return evaluateCase(expr, batch);
     case 'agg':
       throw new Error('aggregate evaluated outside an aggregation');
+    case 'win':
+      throw new Error('window function evaluated outside a WindowAgg');
+    case 'outer':
+      return constantVector(expr.type, expr.cell.value, batch.length);
   }
 }
 

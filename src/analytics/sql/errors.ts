@@ -8,6 +8,8 @@ export class SqlError extends Error {
     /** 1-based character offset into the query text. */
     readonly position?: number,
     readonly severity: 'ERROR' | 'FATAL' = 'ERROR',
+    /** The CONTEXT line PostgreSQL adds (the COPY line an error is on). */
+    readonly where?: string,
   ) {
     super(message);
   }

@@ -22,7 +22,7 @@ export interface FunctionContext {
 
 type Resolver = (types: readonly SqlType[], ctx: FunctionContext) => Resolved | null;
 
-const noSuchFunction = (name: string, types: readonly SqlType[]) =>
+export const noSuchFunction = (name: string, types: readonly SqlType[]) =>
   new SqlError('42883', `function ${name}(${types.map(typeName).join(', ')}) does not exist`);
 
 const textual = (t: SqlType): SqlType => (t === 'unknown' ? 'text' : t);

@@ -4,7 +4,7 @@
 
 import type { Table } from '../table.ts';
 import { isNumberBacked, type SqlType } from '../types.ts';
-import { ABSENT, concatBatches, gatherBatch, numbers, strings, valueAt, type Batch, type Value, type Vector } from '../vector.ts';
+import { ABSENT, concatBatches, constantVector, gatherBatch, numbers, strings, valueAt, type Batch, type Value, type Vector } from '../vector.ts';
 import { createAggregate, Grouper, type AggName } from './aggregate.ts';
 import { evaluate, type Bound, type RangeCondition } from './bound.ts';
 import { buildVector } from './vectorops.ts';
@@ -351,7 +351,8 @@ export class Sort implements PlanNode {
   }
 }
 
-function comparator(v: Vector, key: SortKey): (a: number, b: number) => number {
+/** Orders rows a and b of `v` as a sort key says (0 for equal values, NULLs equal each other). */
+export function comparator(v: Vector, key: Pick<SortKey, 'descending' | 'nullsFirst'>): (a: number, b: number) => number {
   const nulls = v.nulls;
   const direction = key.descending ? -1 : 1;
   const nullOrder = key.nullsFirst ? -1 : 1;
@@ -445,9 +446,15 @@ export class Distinct implements PlanNode {
   }
 }
 
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
+
+const JOIN_TITLES: Record<JoinType, string> = { inner: '', cross: '', left: 'Left ', right: 'Right ', full: 'Full ' };
+
 /**
  * Hash join: builds a table over the right input's keys, probes it with each left batch.
- * Output: the left columns then the right ones; a LEFT join fills unmatched rows with NULLs.
+ * Output: the left columns then the right ones. LEFT and FULL joins add each left row that
+ * matched nothing, with NULLs on the right; RIGHT and FULL joins add, after the last left
+ * batch, each right row that matched nothing, with NULLs on the left.
  */
 export class HashJoin implements PlanNode {
   readonly title: string;
@@ -458,7 +465,7 @@ export class HashJoin implements PlanNode {
   constructor(
     private readonly left: PlanNode,
     private readonly right: PlanNode,
-    private readonly joinType: 'inner' | 'left' | 'cross',
+    private readonly joinType: JoinType,
     private readonly leftKeys: readonly Bound[],
     private readonly rightKeys: readonly Bound[],
     /** Evaluated over joined rows (left columns then right ones). */
@@ -466,7 +473,7 @@ export class HashJoin implements PlanNode {
   ) {
     this.inputs = [left, right];
     this.types = [...left.types, ...right.types];
-    this.title = leftKeys.length > 0 ? `Hash ${joinType === 'left' ? 'Left ' : ''}Join` : `Nested Loop${joinType === 'left' ? ' Left Join' : ''}`;
+    this.title = leftKeys.length > 0 ? `Hash ${JOIN_TITLES[joinType]}Join` : `Nested Loop${joinType === 'inner' || joinType === 'cross' ? '' : ` ${JOIN_TITLES[joinType]}Join`}`;
     this.details = [
       ...(leftKeys.length > 0 ? [`Hash Cond: ${leftKeys.map((k, i) => `(${k.key} = ${rightKeys[i]!.key})`).join(' AND ')}`] : []),
       ...(residual !== null ? [`Join Filter: ${residual.key}`] : []),
@@ -487,6 +494,8 @@ export class HashJoin implements PlanNode {
       }
     }
     const everyRow = Array.from({ length: build.length }, (_, r) => r);
+    const keepsLeft = this.joinType === 'left' || this.joinType === 'full';
+    const matchedRight = this.joinType === 'right' || this.joinType === 'full' ? new Uint8Array(build.length) : null;
     for (const batch of this.left.batches()) {
       const keys = this.leftKeys.map((k) => evaluate(k, batch));
       const leftRows: number[] = [];
@@ -504,12 +513,19 @@ export class HashJoin implements PlanNode {
         }
       }
       let joined = this.pairs(batch, build, leftRows, rightRows);
-      let matchedLeft: Set<number> | null = null;
+      let kept: Iterable<number> = leftRows.keys();
       if (this.residual !== null && joined.length > 0) {
         const { sel, count } = selection(evaluate(this.residual, joined));
         joined = gatherBatch(joined, sel, count);
-        if (this.joinType === 'left') matchedLeft = new Set(Array.from(sel.subarray(0, count), (i) => leftRows[i]!));
-      } else if (this.joinType === 'left') matchedLeft = new Set(leftRows);
+        kept = sel.subarray(0, count);
+      }
+      const matchedLeft: Set<number> | null = keepsLeft ? new Set() : null;
+      if (keepsLeft || matchedRight !== null) {
+        for (const i of kept) {
+          matchedLeft?.add(leftRows[i]!);
+          if (matchedRight !== null) matchedRight[rightRows[i]!] = 1;
+        }
+      }
       if (matchedLeft !== null && matchedLeft.size < batch.length) {
         const unmatched: number[] = [];
         for (let l = 0; l < batch.length; l++) if (!matchedLeft.has(l)) unmatched.push(l);
@@ -517,6 +533,12 @@ export class HashJoin implements PlanNode {
         joined = concatBatches([joined, extended], this.types.length, this.types);
       }
       if (joined.length > 0) yield joined;
+    }
+    if (matchedRight !== null) {
+      const unmatched: number[] = [];
+      for (let r = 0; r < build.length; r++) if (matchedRight[r] === 0) unmatched.push(r);
+      const m = unmatched.length;
+      if (m > 0) yield { length: m, columns: [...this.left.types.map((type) => constantVector(type, null, m)), ...gatherBatch(build, Int32Array.from(unmatched), m).columns] };
     }
   }
 

@@ -6,14 +6,19 @@
 import {
   node,
   type ColumnSpec,
+  type CopyOptions,
   type Expr,
   type ForeignSource,
+  type FrameBound,
   type FromItem,
+  type NamedWindow,
   type OrderItem,
   type Query,
   type Select,
   type SelectItem,
   type Statement,
+  type WindowFrame,
+  type WindowSpec,
 } from './ast.ts';
 import { SqlError, syntaxError } from './errors.ts';
 import { tokenize, type Token } from './lexer.ts';
@@ -119,6 +124,8 @@ class Parser {
         return this.update();
       case 'delete':
         return this.delete();
+      case 'copy':
+        return this.copy();
       case 'truncate': {
         this.next();
         this.acceptWord('table');
@@ -159,6 +166,73 @@ class Parser {
       default:
         throw this.unexpected();
     }
+  }
+
+  /**
+   * COPY name [(columns)] FROM STDIN | COPY name [(columns)] | (query) TO STDOUT, then options
+   * as WITH (FORMAT csv, HEADER, ...) or in the older bare form (CSV HEADER DELIMITER ',').
+   */
+  private copy(): Statement {
+    this.expectWord('copy');
+    let table: string | null = null;
+    let query: Query | null = null;
+    let columns: string[] | null = null;
+    if (this.acceptOp('(')) {
+      query = this.query();
+      this.expectOp(')');
+    } else {
+      table = this.identifier();
+      if (this.isOp('(')) columns = this.nameList();
+    }
+    const direction = this.acceptWord('from') ? 'from' : (this.expectWord('to'), 'to');
+    if (query !== null && direction === 'from') throw this.unexpected();
+    const target = this.peek();
+    if (!this.acceptWord(direction === 'from' ? 'stdin' : 'stdout')) {
+      if (target.kind === 'string' || this.isWord('program')) {
+        throw new SqlError('0A000', `COPY ${direction === 'from' ? 'from' : 'to'} a file is not supported: use ${direction === 'from' ? 'STDIN' : 'STDOUT'} (psql's \copy)`, target.at + 1);
+      }
+      throw this.unexpected();
+    }
+    const options: Record<string, string | boolean> = {};
+    const setOption = (name: string, at: number, value: string | boolean) => {
+      if (name in options) throw new SqlError('42601', 'conflicting or redundant options', at + 1);
+      options[name] = value;
+    };
+    const optionValue = (): string => {
+      const t = this.next();
+      if (t.kind !== 'string' && t.kind !== 'ident' && t.kind !== 'number') throw this.unexpected(t);
+      return t.text;
+    };
+    const acceptsValue = () => this.peek().kind === 'string' || this.peek().kind === 'number' || (this.peek().kind === 'ident' && !this.isOp(','));
+    this.acceptWord('with');
+    if (this.acceptOp('(')) {
+      do {
+        const t = this.next();
+        if (t.kind !== 'ident') throw this.unexpected(t);
+        const bool = t.text === 'header' || t.text === 'freeze';
+        setOption(t.text, t.at, bool ? (this.isOp(',') || this.isOp(')') ? true : booleanOption(optionValue())) : optionValue());
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+    } else {
+      // PostgreSQL's pre-9.0 form, which psql's \copy passes on as written.
+      for (;;) {
+        const t = this.peek();
+        if (t.kind !== 'ident') break;
+        if (t.text === 'binary' || t.text === 'csv' || t.text === 'text') {
+          this.next();
+          setOption('format', t.at, t.text);
+        } else if (t.text === 'header') {
+          this.next();
+          setOption('header', t.at, true);
+        } else if (t.text === 'delimiter' || t.text === 'null' || t.text === 'quote' || t.text === 'escape') {
+          this.next();
+          this.acceptWord('as');
+          if (!acceptsValue()) throw this.unexpected();
+          setOption(t.text, t.at, optionValue());
+        } else break;
+      }
+    }
+    return node({ kind: 'Copy', table, query, columns, direction, options: copyOptions(options) });
   }
 
   private dottedName(): string {
@@ -412,26 +486,99 @@ class Parser {
       while (this.acceptOp(','));
     }
     const having = this.acceptWord('having') ? this.expr() : null;
-    return node({ kind: 'Select', distinct, items, from, where, groupBy, having, orderBy: [], limit: null, offset: null });
+    const windows: NamedWindow[] = [];
+    if (this.acceptWord('window')) {
+      do {
+        const name = this.identifier();
+        this.expectWord('as');
+        windows.push({ name, spec: this.windowSpec() });
+      } while (this.acceptOp(','));
+    }
+    return node({ kind: 'Select', distinct, items, from, where, groupBy, having, windows, orderBy: [], limit: null, offset: null });
+  }
+
+  /** ( [name] [PARTITION BY ...] [ORDER BY ...] [frame] ) */
+  private windowSpec(): WindowSpec {
+    const at = this.peek().at;
+    this.expectOp('(');
+    let base: string | null = null;
+    const t = this.peek();
+    if (t.kind === 'qident' || (t.kind === 'ident' && !['partition', 'order', 'rows', 'range', 'groups'].includes(t.text))) base = this.identifier();
+    const partitionBy: Expr[] = [];
+    if (this.acceptWord('partition')) {
+      this.expectWord('by');
+      do partitionBy.push(this.expr());
+      while (this.acceptOp(','));
+    }
+    const orderBy = this.acceptWord('order') ? (this.expectWord('by'), this.orderItems()) : [];
+    const frame = this.isWord('rows') || this.isWord('range') || this.isWord('groups') ? this.windowFrame() : null;
+    this.expectOp(')');
+    return { base, partitionBy, orderBy, frame, at };
+  }
+
+  /** ROWS | RANGE | GROUPS, then one bound (the end is CURRENT ROW) or BETWEEN two. */
+  private windowFrame(): WindowFrame {
+    const at = this.peek().at;
+    const mode = this.next().text as WindowFrame['mode'];
+    if (this.acceptWord('between')) {
+      const start = this.frameBound();
+      this.expectWord('and');
+      return this.frameExclusion({ mode, start, end: this.frameBound(), at });
+    }
+    const start = this.frameBound();
+    return this.frameExclusion({ mode, start, end: { kind: 'current row', offset: null, at: start.at }, at });
+  }
+
+  private frameExclusion(frame: WindowFrame): WindowFrame {
+    if (!this.isWord('exclude')) return frame;
+    const at = this.next().at;
+    if (this.acceptWord('no')) {
+      this.expectWord('others');
+      return frame;
+    }
+    throw new SqlError('0A000', 'EXCLUDE in a window frame is not supported yet', at + 1);
+  }
+
+  private frameBound(): FrameBound {
+    const at = this.peek().at;
+    if (this.acceptWord('unbounded')) {
+      if (this.acceptWord('preceding')) return { kind: 'unbounded preceding', offset: null, at };
+      this.expectWord('following');
+      return { kind: 'unbounded following', offset: null, at };
+    }
+    if (this.isWord('current') && this.isWord('row', 1)) {
+      this.pos += 2;
+      return { kind: 'current row', offset: null, at };
+    }
+    const offset = this.expr();
+    if (this.acceptWord('preceding')) return { kind: 'preceding', offset, at };
+    this.expectWord('following');
+    return { kind: 'following', offset, at };
+  }
+
+  private orderItems(): OrderItem[] {
+    const orderBy: OrderItem[] = [];
+    do {
+      const expr = this.expr();
+      const descending = this.acceptWord('desc') ? true : (this.acceptWord('asc'), false);
+      let nullsFirst: boolean | null = null;
+      if (this.acceptWord('nulls')) {
+        if (this.acceptWord('first')) nullsFirst = true;
+        else {
+          this.expectWord('last');
+          nullsFirst = false;
+        }
+      }
+      orderBy.push({ expr, descending, nullsFirst });
+    } while (this.acceptOp(','));
+    return orderBy;
   }
 
   private queryTail(): { orderBy: OrderItem[]; limit: Expr | null; offset: Expr | null } {
-    const orderBy: OrderItem[] = [];
+    let orderBy: OrderItem[] = [];
     if (this.acceptWord('order')) {
       this.expectWord('by');
-      do {
-        const expr = this.expr();
-        const descending = this.acceptWord('desc') ? true : (this.acceptWord('asc'), false);
-        let nullsFirst: boolean | null = null;
-        if (this.acceptWord('nulls')) {
-          if (this.acceptWord('first')) nullsFirst = true;
-          else {
-            this.expectWord('last');
-            nullsFirst = false;
-          }
-        }
-        orderBy.push({ expr, descending, nullsFirst });
-      } while (this.acceptOp(','));
+      orderBy = this.orderItems();
     }
     let limit: Expr | null = null;
     let offset: Expr | null = null;
@@ -471,20 +618,18 @@ class Parser {
   private joined(): FromItem {
     let item = this.tableRef();
     for (;;) {
-      let joinType: 'inner' | 'left' | 'cross';
+      let joinType: 'inner' | 'left' | 'right' | 'full' | 'cross';
       if (this.acceptWord('join')) joinType = 'inner';
       else if (this.acceptWord('inner')) {
         this.expectWord('join');
         joinType = 'inner';
-      } else if (this.acceptWord('left')) {
+      } else if (this.isWord('left') || this.isWord('right') || this.isWord('full')) {
+        joinType = this.next().text as 'left' | 'right' | 'full';
         this.acceptWord('outer');
         this.expectWord('join');
-        joinType = 'left';
       } else if (this.acceptWord('cross')) {
         this.expectWord('join');
         joinType = 'cross';
-      } else if (this.isWord('right') || this.isWord('full')) {
-        throw new SqlError('0A000', `${this.peek().text.toUpperCase()} JOIN is not supported yet`, this.peek().at + 1);
       } else return item;
       const right = this.tableRef();
       let on: Expr | null = null;
@@ -783,7 +928,7 @@ class Parser {
     const name = schema === null || schema === 'pg_catalog' ? t.text : `${schema}.${t.text}`;
     if (this.acceptOp('*')) {
       this.expectOp(')');
-      return node({ kind: 'Func', name, args: [], distinct: false, star: true, at: t.at });
+      return this.over(node({ kind: 'Func', name, args: [], distinct: false, star: true, at: t.at }));
     }
     const distinct = this.acceptWord('distinct');
     if (!distinct) this.acceptWord('all');
@@ -793,10 +938,18 @@ class Parser {
       while (this.acceptOp(','));
     }
     this.expectOp(')');
-    if (this.isWord('over') || this.isWord('within') || this.isWord('filter')) {
+    return this.over(node({ kind: 'Func', name, args, distinct, star: false, at: t.at }));
+  }
+
+  /** A call followed by OVER is a window function call. */
+  private over(func: Extract<Expr, { kind: 'Func' }>): Expr {
+    if (this.isWord('within') || this.isWord('filter')) {
       throw new SqlError('0A000', `${this.peek().text.toUpperCase()} is not supported yet`, this.peek().at + 1);
     }
-    return node({ kind: 'Func', name, args, distinct, star: false, at: t.at });
+    if (!this.acceptWord('over')) return func;
+    if (this.isOp('(')) return node({ kind: 'Window', func, over: this.windowSpec() });
+    const at = this.peek().at;
+    return node({ kind: 'Window', func, over: { name: this.identifier(), at } });
   }
 
   private caseExpr(): Expr {
@@ -812,4 +965,32 @@ class Parser {
     this.expectWord('end');
     return node({ kind: 'Case', operand, whens, otherwise });
   }
+}
+
+function booleanOption(text: string): boolean {
+  const value = text.toLowerCase();
+  if (['true', 'on', '1', 'yes'].includes(value)) return true;
+  if (['false', 'off', '0', 'no'].includes(value)) return false;
+  if (value === 'match') throw new SqlError('0A000', 'HEADER MATCH is not supported yet');
+  throw new SqlError('22023', `header requires a Boolean value`);
+}
+
+/** Fills PostgreSQL's defaults in and rejects what it rejects. */
+function copyOptions(given: Record<string, string | boolean>): CopyOptions {
+  for (const name of Object.keys(given)) {
+    if (!['format', 'delimiter', 'null', 'header', 'quote', 'escape'].includes(name)) throw new SqlError('42601', `option "${name}" not recognized`);
+  }
+  const format = String(given.format ?? 'text').toLowerCase();
+  if (format === 'binary') throw new SqlError('0A000', 'COPY BINARY is not supported yet');
+  if (format !== 'text' && format !== 'csv') throw new SqlError('22023', `COPY format "${format}" not recognized`);
+  const csv = format === 'csv';
+  const delimiter = String(given.delimiter ?? (csv ? ',' : '\t'));
+  if (delimiter.length !== 1) throw new SqlError('0A000', 'COPY delimiter must be a single one-byte character');
+  if (!csv && (given.quote !== undefined)) throw new SqlError('0A000', 'COPY quote available only in CSV mode');
+  if (!csv && (given.escape !== undefined)) throw new SqlError('0A000', 'COPY escape available only in CSV mode');
+  const quote = String(given.quote ?? '"');
+  const escape = String(given.escape ?? quote);
+  if (quote.length !== 1) throw new SqlError('0A000', 'COPY quote must be a single one-byte character');
+  if (escape.length !== 1) throw new SqlError('0A000', 'COPY escape must be a single one-byte character');
+  return { format, delimiter, null: String(given.null ?? (csv ? '' : '\\N')), header: given.header === true, quote, escape };
 }

@@ -4,7 +4,7 @@
 // Expressions over grouped rows are rewritten to the aggregation's output slots; a column
 // that is neither grouped nor aggregated is PostgreSQL's error 42803.
 
-import type { CommonTable, Expr, FromItem, OrderItem, Query, Select, SetOperation } from './ast.ts';
+import type { CommonTable, Expr, FromItem, NamedWindow, OrderItem, Query, Select, SetOperation, WindowSpec } from './ast.ts';
 import type { Catalog } from '../table.ts';
 import { isInteger, typeByName, typeName, type SqlType } from '../types.ts';
 import { colRef, evaluateConstant, markSlots, rangeConditions, rewrite, type Bound } from './bound.ts';
@@ -26,6 +26,7 @@ import {
   type PlanNode,
   type SortKey,
 } from './operators.ts';
+import { mapWindowCall, windowInputs, WindowAgg, type WindowCall } from './window.ts';
 
 export interface OutputColumn {
   readonly name: string;
@@ -119,6 +120,10 @@ export function planFrom(item: FromItem, catalog: Catalog, context: PlanContext,
     const binder = new Binder(scope, context, { clause: 'JOIN conditions' });
     condition = residual.map((e) => booleanCondition(binder, e, 'JOIN/ON')).reduce((a, b) => binder.binary('and', a, b, 0));
   }
+  // PostgreSQL runs a FULL JOIN only as a hash or merge join, which need an equality to work on.
+  if (item.joinType === 'full' && leftKeys.length === 0 && condition !== null && condition.kind !== 'const') {
+    throw new SqlError('0A000', 'FULL JOIN is only supported with merge-joinable or hash-joinable join conditions');
+  }
   // Join keys are evaluated on each side's own batches, whose slots start at 0.
   const rebase = (key: Bound, by: number) => rewrite(key, (e) => (e.kind === 'col' ? colRef(e.slot - by, e.type, e.key) : null));
   return {
@@ -133,10 +138,12 @@ function conjuncts(expr: Expr): Expr[] {
 
 /** `a = b` with a over the left input only and b over the right only (either way round). */
 function equiKeys(a: Expr, b: Expr, left: Scope, right: Scope, context: BindContext): [Bound, Bound] | null {
+  // A name of neither side must not resolve to an outer query's column here.
+  const local: BindContext = { ...context, outer: undefined };
   for (const [l, r] of [[a, b], [b, a]] as const) {
     try {
-      const lb = new Binder(left, context).bind(l);
-      const rb = new Binder(right, context).bind(r);
+      const lb = new Binder(left, local).bind(l);
+      const rb = new Binder(right, local).bind(r);
       if (lb.kind === 'const' || rb.kind === 'const') return null;
       const bothNumbers = isNumberish(lb.type) && isNumberish(rb.type);
       if (lb.type !== rb.type && !bothNumbers && !(isTextual(lb.type) && isTextual(rb.type))) return null;
@@ -171,6 +178,8 @@ function figureName(expr: Expr): [string, number] {
     }
     case 'Case':
       return ['case', 1];
+    case 'Window':
+      return figureName(expr.func);
     case 'SubqueryExpr':
       if (expr.form === 'exists') return ['exists', 2];
       if (expr.form === 'scalar') return [firstColumnName(expr.query), 2];
@@ -209,17 +218,18 @@ export function planSelect(select: Select, catalog: Catalog, context: PlanContex
   }
 
   const aggregates: AggregateCall[] = [];
-  const binder = new Binder(scope, context, { collect: aggregates });
+  const windows: WindowCall[] = [];
+  const binder = new Binder(scope, context, { collect: aggregates }, { collect: windows, named: namedWindows(select.windows) });
   const groupKeys = select.groupBy.map((g) => bindGroupKey(g, items, scope, context));
   const bound = items.map((item) => binder.bind(item.expr));
-  const having = select.having === null ? null : booleanCondition(binder, select.having, 'HAVING');
+  const having = select.having === null ? null : booleanCondition(new Binder(scope, context, { collect: aggregates }, { clause: 'HAVING' }), select.having, 'HAVING');
   const orderBound = select.orderBy.map((o) => bindOrderKey(o.expr, items, bound, binder));
   const grouped = groupKeys.length > 0 || aggregates.length > 0 || having !== null;
 
   if (where !== null) {
     // Rows that pass the filter carry on with only the columns the rest of the query reads.
     const keep = new Array<boolean>(scope.width).fill(false);
-    for (const expr of grouped ? [...groupKeys, ...aggregates.flatMap((a) => (a.arg === null ? [] : [a.arg]))] : [...bound, ...orderBound]) {
+    for (const expr of grouped ? [...groupKeys, ...aggregates.flatMap((a) => (a.arg === null ? [] : [a.arg]))] : [...bound, ...orderBound, ...windows.flatMap(windowInputs)]) {
       if (typeof expr !== 'number') markSlots(expr, keep);
     }
     node = new Filter(node, where, keep);
@@ -227,12 +237,22 @@ export function planSelect(select: Select, catalog: Catalog, context: PlanContex
 
   let outputs = bound;
   let orderExprs = orderBound;
+  let windowCalls = windows;
   if (grouped) {
     node = new HashAggregate(node, groupKeys, aggregates);
     const post = (expr: Bound) => toGrouped(expr, groupKeys);
     outputs = bound.map(post);
     orderExprs = orderBound.map((o) => (typeof o === 'number' ? o : post(o)));
+    windowCalls = windows.map((w) => mapWindowCall(w, post));
     if (having !== null) node = new Filter(node, post(having));
+  }
+  if (windowCalls.length > 0) {
+    // Window functions see the rows after grouping and HAVING; their results follow the input columns.
+    const width = node.types.length;
+    node = new WindowAgg(node, windowCalls);
+    const windowed = (expr: Bound) => rewrite(expr, (e) => (e.kind === 'win' ? colRef(width + e.index, e.type, e.key) : null));
+    outputs = outputs.map(windowed);
+    orderExprs = orderExprs.map((o) => (typeof o === 'number' ? o : windowed(o)));
   }
 
   // Project the select list, then any sort keys that are not in it.
@@ -261,6 +281,16 @@ export function planSelect(select: Select, catalog: Catalog, context: PlanContex
     node,
     columns: items.map((item, i) => ({ name: item.name, type: outputs[i]!.type === 'unknown' ? 'text' : outputs[i]!.type })),
   };
+}
+
+/** The WINDOW clause's definitions by name. */
+function namedWindows(definitions: readonly NamedWindow[]): Map<string, WindowSpec> {
+  const named = new Map<string, WindowSpec>();
+  for (const { name, spec } of definitions) {
+    if (named.has(name)) throw new SqlError('42P20', `window "${name}" is already defined`, spec.at + 1);
+    named.set(name, spec);
+  }
+  return named;
 }
 
 /** LIMIT and OFFSET (constant expressions) over a plan, when given. */
