@@ -1,0 +1,56 @@
+// Mnemo and redis-server 7.0.15 in one cluster, speaking the binary bus to each other: made by
+// redis-cli --cluster create, they agree on the nodes, their slots and their epochs, and a
+// cluster client reads and writes keys on both kinds of node.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster as ClusterClient } from 'ioredis';
+import { freePort, skipWithout, spawnReference } from '../helpers/reference.ts';
+import { clusterInfo, connect, NODE_TIMEOUT_MS, redisCli, sharedView, startMnemoNode, until } from './helpers.ts';
+
+const skip = skipWithout('redis-server') || skipWithout('redis-cli');
+
+test('a redis-server 7.0.15 node and two Mnemo nodes MEET over the bus and agree on slots and epochs', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+  const redisBusPort = await freePort();
+  const redis = await spawnReference('redis-server', (port) => [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
+    '--cluster-enabled', 'yes', '--cluster-port', String(redisBusPort), '--cluster-config-file', join(dir, 'nodes.conf'),
+    '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--dir', dir,
+  ]);
+  const mnemo = await Promise.all([startMnemoNode(), startMnemoNode()]);
+  const ports = [redis.port, ...mnemo.map((node) => node.port)];
+  const clients = ports.map(connect);
+  let clusterClient: ClusterClient | null = null;
+  t.after(async () => {
+    clusterClient?.disconnect();
+    for (const client of clients) client.disconnect();
+    await Promise.all(mnemo.map((node) => node.close()));
+    await redis.close();
+  });
+  const created = await redisCli(['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-yes']);
+  assert.equal(created.code, 0, created.output);
+  await until('all three nodes to see the cluster ok', async () => {
+    const infos = await Promise.all(clients.map(clusterInfo));
+    return infos.every((info) => info.get('cluster_state') === 'ok' && info.get('cluster_known_nodes') === '3');
+  });
+  await until('the views to agree', async () => new Set(await Promise.all(clients.map(sharedView))).size === 1);
+  const view = await sharedView(clients[0]!);
+  assert.equal(view.split('\n').length, 3);
+  const redisInfo = await clusterInfo(clients[0]!);
+  const mnemoInfo = await clusterInfo(clients[1]!);
+  assert.equal(mnemoInfo.get('cluster_current_epoch'), redisInfo.get('cluster_current_epoch'));
+  assert.equal(mnemoInfo.get('cluster_size'), '3');
+
+  const checked = await redisCli(['--cluster', 'check', `127.0.0.1:${mnemo[0]!.port}`]);
+  assert.equal(checked.code, 0, checked.output);
+
+  clusterClient = new ClusterClient([{ host: '127.0.0.1', port: redis.port }], { enableOfflineQueue: true });
+  for (let i = 0; i < 200; i++) await clusterClient.set(`mixed:${i}`, String(i));
+  for (let i = 0; i < 200; i += 19) assert.equal(await clusterClient.get(`mixed:${i}`), String(i));
+  const counts = await Promise.all(clients.map((client) => client.dbsize()));
+  assert.ok(counts.every((count) => count > 30), `keys on every node: ${counts}`);
+});
