@@ -52,6 +52,7 @@ export class Cluster {
   private iteration = 0;
   private pingsSent = 0;
   private saveScheduled = false;
+  private fsyncScheduled = false;
   /** Clients whose next command may use a slot being imported (ASKING). */
   readonly askingClients = new Set<Client>();
   /** Clients that read from this replica without redirection (READONLY). */
@@ -141,7 +142,7 @@ export class Cluster {
         resolve();
       });
     });
-    this.saveConfig();
+    this.saveConfig(true);
     this.updateState();
     if (this.myself.isReplica && this.myself.master !== null) this.followMaster(this.myself.master);
     this.cronTimer = setInterval(() => this.cron(), CRON_MS);
@@ -155,32 +156,37 @@ export class Cluster {
     const listener = this.listener;
     this.listener = null;
     if (listener !== null) await new Promise<void>((resolve) => listener.close(() => resolve()));
-    if (this.saveScheduled) this.saveConfig();
+    if (this.saveScheduled) this.saveConfig(this.fsyncScheduled);
   }
 
-  /** nodes.conf, written to a temporary file, fsynced and renamed over the old one. */
-  saveConfig(): void {
+  /**
+   * nodes.conf, written to a temporary file and renamed over the old one; fsynced first when
+   * `fsync` (as Redis does after epoch and ownership changes, not after every SETSLOT).
+   */
+  saveConfig(fsync: boolean): void {
     this.saveScheduled = false;
+    this.fsyncScheduled = false;
     const text = this.state.configText((node) => this.outbound.has(node));
     const temporary = `${this.file}.tmp-${process.pid}`;
     const fd = openSync(temporary, 'w', 0o644);
     try {
       writeSync(fd, text);
-      fsyncSync(fd);
+      if (fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temporary, this.file);
   }
 
-  /** Saves once, before the event loop next waits (Redis's CLUSTER_TODO_SAVE_CONFIG). */
-  requestSave(): void {
+  /** Saves once, before the event loop next waits (Redis's CLUSTER_TODO_SAVE_CONFIG and _FSYNC_CONFIG). */
+  requestSave(fsync = false): void {
+    this.fsyncScheduled ||= fsync;
     if (this.saveScheduled) return;
     this.saveScheduled = true;
     setImmediate(() => {
       if (!this.saveScheduled) return;
       try {
-        this.saveConfig();
+        this.saveConfig(this.fsyncScheduled);
       } catch (error) {
         this.server.log.warning(`Fatal: can't update cluster config file: ${(error as Error).message}`);
       }
@@ -194,9 +200,9 @@ export class Cluster {
   }
 
   /** Both at once, as most changes need. */
-  changed(): void {
+  changed(fsync = false): void {
     this.updateState();
-    this.requestSave();
+    this.requestSave(fsync);
   }
 
   isLinked(node: ClusterNode): boolean {
@@ -569,7 +575,7 @@ export class Cluster {
         }
         state.deleteSlot(slot);
         state.addSlot(sender, slot);
-        this.changed();
+        this.changed(true);
       }
     }
     if (newMaster !== null && current !== null && current.numSlots === 0 && (this.server.config.bool('cluster-allow-replica-migration') || senderSlots === migratedOurSlots)) {
@@ -731,7 +737,7 @@ export class Cluster {
         if (link !== undefined) this.sendPing(link, MessageType.Ping);
       },
       replaceMaster: () => this.replaceMaster(),
-      saveSoon: () => this.requestSave(),
+      saveSoon: () => this.requestSave(true),
       log: (message) => server.log.warning(message),
     };
   }
@@ -749,7 +755,7 @@ export class Cluster {
       this.state.addSlot(myself, slot);
     }
     this.updateState();
-    this.saveConfig();
+    this.saveConfig(true);
     this.broadcastPong();
   }
 

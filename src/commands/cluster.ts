@@ -516,7 +516,7 @@ export const clusterCommands: CommandSpec[] = [
       sub('saveconfig', (ctx) => {
         const cluster = clusterOf(ctx);
         try {
-          cluster.saveConfig();
+          cluster.saveConfig(true);
         } catch (error) {
           throw new CommandError(`ERR error saving the cluster node config: ${(error as Error).message}`);
         }

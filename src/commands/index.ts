@@ -26,6 +26,7 @@ import { streamCommands } from './streams.ts';
 import { observabilityCommands } from './observability.ts';
 import { replicationCommands } from './replication.ts';
 import { clusterCommands } from './cluster.ts';
+import { migrateCommands } from './migrate.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -53,4 +54,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...observabilityCommands,
   ...replicationCommands,
   ...clusterCommands,
+  ...migrateCommands,
 ];

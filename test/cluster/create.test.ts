@@ -1,6 +1,8 @@
 // A cluster of Mnemo nodes made the way operators make one: redis-cli --cluster create, then
 // --cluster check, then a cluster-aware client (ioredis's Cluster) writing and reading keys
-// across the nodes, which it finds from CLUSTER SLOTS and MOVED redirections.
+// across the nodes, which it finds from CLUSTER SLOTS and MOVED redirections, then
+// --cluster reshard moving slots with their keys (SETSLOT, GETKEYSINSLOT, MIGRATE) while the
+// client keeps writing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,7 @@ import { clusterInfo, connect, redisCli, sharedView, startMnemoNode, until } fro
 
 const skip = skipWithout('redis-cli');
 
-test('redis-cli --cluster create makes three Mnemo nodes one cluster that --cluster check finds sound', { skip }, async (t) => {
+test('redis-cli --cluster create makes three Mnemo nodes one cluster that --cluster check finds sound and reshard rebalances with its keys', { skip }, async (t) => {
   const nodes = await Promise.all([startMnemoNode(), startMnemoNode(), startMnemoNode()]);
   const clients = nodes.map((node) => connect(node.port));
   let clusterClient: ClusterClient | null = null;
@@ -56,4 +58,26 @@ test('redis-cli --cluster create makes three Mnemo nodes one cluster that --clus
   // Multi-key commands work within one hash tag and are refused across slots.
   await clusterClient.mset('{user:1}:name', 'ada', '{user:1}:lang', 'en');
   assert.deepEqual(await clusterClient.mget('{user:1}:name', '{user:1}:lang'), ['ada', 'en']);
+  await assert.rejects(clients[0]!.mget('a', 'b'), { message: "CROSSSLOT Keys in request don't hash to the same slot" });
+
+  // 100 slots with their keys move from the first node to the second while writes go on.
+  const ids = await Promise.all(clients.map(async (client) => String(await client.call('cluster', 'myid'))));
+  const before = await clients[1]!.dbsize();
+  let writing = true;
+  let written = 0;
+  const writer = (async () => {
+    while (writing) await clusterClient!.set(`during:${written++}`, 'x');
+  })();
+  const resharded = await redisCli(['--cluster', 'reshard', addresses[0]!, '--cluster-from', ids[0]!, '--cluster-to', ids[1]!, '--cluster-slots', '100', '--cluster-yes'], 120_000);
+  writing = false;
+  await writer;
+  assert.equal(resharded.code, 0, resharded.output);
+  assert.ok((await clients[1]!.dbsize()) > before, 'the second node received keys');
+  await until('every node to agree again', async () => new Set(await Promise.all(clients.map(sharedView))).size === 1);
+  const after = await redisCli(['--cluster', 'check', addresses[2]!]);
+  assert.equal(after.code, 0, after.output);
+  assert.match(after.output, /\[OK\] All 16384 slots covered/);
+  for (let i = 0; i < 300; i++) assert.equal(await clusterClient.get(`key:${i}`), `value:${i}`, `key:${i} survived the reshard`);
+  const total = (await Promise.all(clients.map((client) => client.dbsize()))).reduce((a, b) => a + b, 0);
+  assert.equal(total, 300 + 2 + written, 'no key lost or duplicated');
 });
