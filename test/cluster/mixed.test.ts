@@ -53,4 +53,21 @@ test('a redis-server 7.0.15 node and two Mnemo nodes MEET over the bus and agree
   for (let i = 0; i < 200; i += 19) assert.equal(await clusterClient.get(`mixed:${i}`), String(i));
   const counts = await Promise.all(clients.map((client) => client.dbsize()));
   assert.ok(counts.every((count) => count > 30), `keys on every node: ${counts}`);
+
+  // PUBLISH crosses the bus both ways.
+  const onRedis = connect(redis.port);
+  const onMnemo = connect(mnemo[1]!.port);
+  t.after(() => {
+    onRedis.disconnect();
+    onMnemo.disconnect();
+  });
+  await onRedis.subscribe('news');
+  await onMnemo.subscribe('news');
+  const heard = (subscriber: typeof onRedis) => new Promise<string>((resolve) => subscriber.once('message', (_channel: string, message: string) => resolve(message)));
+  const redisHeard = heard(onRedis);
+  await clients[2]!.publish('news', 'from mnemo');
+  assert.equal(await redisHeard, 'from mnemo');
+  const mnemoHeard = heard(onMnemo);
+  await clients[0]!.publish('news', 'from redis');
+  assert.equal(await mnemoHeard, 'from redis');
 });
