@@ -36,6 +36,9 @@ const CRON_MS = 100;
 const FORGET_MS = 60_000;
 const FAIL_REPORT_VALIDITY_MULT = 2;
 const FAIL_UNDO_TIME_MULT = 2;
+const WRITABLE_DELAY_MS = 2000;
+const MIN_REJOIN_DELAY_MS = 500;
+const MAX_REJOIN_DELAY_MS = 5000;
 
 const byServer = new WeakMap<Server, Cluster>();
 
@@ -53,6 +56,8 @@ export class Cluster {
   private pingsSent = 0;
   private saveScheduled = false;
   private fsyncScheduled = false;
+  private firstStateUpdate = 0;
+  private amongMinoritySince = 0;
   /** Clients whose next command may use a slot being imported (ASKING). */
   readonly askingClients = new Set<Client>();
   /** Clients that read from this replica without redirection (READONLY). */
@@ -193,10 +198,23 @@ export class Cluster {
     });
   }
 
+  /**
+   * clusterUpdateState: a primary stays down for its first 2 s (the cluster may have moved on
+   * while it was away), and for a while after it was in a minority partition.
+   */
   updateState(): void {
-    const wasOk = this.state.ok;
-    this.state.updateState(this.server.config.bool('cluster-require-full-coverage'));
-    if (wasOk !== this.state.ok) this.server.log.warning(`Cluster state changed: ${this.state.ok ? 'ok' : 'fail'}`);
+    const now = Date.now();
+    this.firstStateUpdate ||= now;
+    const state = this.state;
+    const myself = this.myself;
+    if (myself.isMaster && !state.ok && now - this.firstStateUpdate < WRITABLE_DELAY_MS) return;
+    const { ok, minority } = state.evaluate(this.server.config.bool('cluster-require-full-coverage'));
+    if (minority) this.amongMinoritySince = now;
+    if (ok === state.ok) return;
+    const rejoinDelay = Math.min(Math.max(this.nodeTimeout, MIN_REJOIN_DELAY_MS), MAX_REJOIN_DELAY_MS);
+    if (ok && myself.isMaster && now - this.amongMinoritySince < rejoinDelay) return;
+    this.server.log.warning(`Cluster state changed: ${ok ? 'ok' : 'fail'}`);
+    state.ok = ok;
   }
 
   /** Both at once, as most changes need. */

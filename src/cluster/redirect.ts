@@ -92,5 +92,5 @@ export function installRedirection(cluster: Cluster): void {
     if ((cluster.readonlyClients.has(client) || shardPubsub) && !writes && myself.isReplica && myself.master === owner) return null;
     if (owner === myself) return null;
     return redirection('MOVED', slot, preferredEndpoint(cluster, owner), owner.port);
-  });
+  }, true);
 }

@@ -106,8 +106,12 @@ export class ClusterState {
     return Math.floor(this.size / 2) + 1;
   }
 
-  /** Recomputes ok and size as Redis's clusterUpdateState does. */
-  updateState(requireFullCoverage: boolean): boolean {
+  /**
+   * What Redis's clusterUpdateState computes: `size` now, and whether the cluster would be ok
+   * (every slot served by a node not FAIL, when full coverage is required, and a majority of
+   * the slot-serving primaries reachable); `minority` when that majority is missing.
+   */
+  evaluate(requireFullCoverage: boolean): { ok: boolean; minority: boolean } {
     let ok = true;
     if (requireFullCoverage) {
       for (let slot = 0; slot < SLOT_COUNT; slot++) {
@@ -126,10 +130,8 @@ export class ClusterState {
       if (!node.has(NodeFlag.Fail | NodeFlag.PFail)) reachable++;
     }
     this.size = size;
-    if (reachable < Math.floor(size / 2) + 1) ok = false;
-    const changed = ok !== this.ok;
-    this.ok = ok;
-    return changed;
+    const minority = reachable < Math.floor(size / 2) + 1;
+    return { ok: ok && !minority, minority };
   }
 
   // ---- text forms ---------------------------------------------------------------------------
