@@ -39,6 +39,14 @@ test('a replica added with --cluster add-node takes over by CLUSTER FAILOVER and
   clusterClient = new ClusterClient([{ host: '127.0.0.1', port: nodes[1]!.port }], { enableOfflineQueue: true });
   for (let i = 0; i < 200; i++) await clusterClient.set(`k:${i}`, String(i));
   await until('the replica to catch up', async () => (await clients[3]!.dbsize()) === (await clients[0]!.dbsize()));
+  // A replica redirects to its primary, unless the client said READONLY (and only for reads).
+  const ownSlotKey = (await clients[0]!.keys('k:*'))[0]!;
+  const ownSlot = Number(await clients[0]!.call('cluster', 'keyslot', ownSlotKey));
+  await assert.rejects(clients[3]!.get(ownSlotKey), { message: `MOVED ${ownSlot} 127.0.0.1:${nodes[0]!.port}` });
+  assert.equal(await clients[3]!.call('readonly'), 'OK');
+  assert.equal(await clients[3]!.get(ownSlotKey), await clients[0]!.get(ownSlotKey));
+  await assert.rejects(clients[3]!.set(ownSlotKey, 'x'), { message: `MOVED ${ownSlot} 127.0.0.1:${nodes[0]!.port}` });
+  assert.equal(await clients[3]!.call('readwrite'), 'OK');
 
   // Manual failover: the replica asks, the primary pauses, the replica wins the election.
   assert.equal(await clients[3]!.call('cluster', 'failover'), 'OK');
