@@ -16,6 +16,7 @@ import {
   NOT_INTEGER,
   SYNTAX,
   unknownNode,
+  unknownSubcommandOrArity,
   wrongArity,
 } from '../errors.ts';
 import { keyHashSlot, SLOT_COUNT } from '../store/slots.ts';
@@ -313,7 +314,7 @@ function links(ctx: CommandContext): void {
 function meet(ctx: CommandContext): void {
   const cluster = clusterOf(ctx);
   const { argv } = ctx;
-  if (argv.length > 5) throw new CommandError(wrongArity('cluster|meet'));
+  if (argv.length > 5) throw new CommandError(unknownSubcommandOrArity(argv[1]!.toString(), 'CLUSTER'));
   const port = parseInt64(argv[3]!);
   if (port === NOT_A_NUMBER) throw new CommandError(`ERR Invalid TCP base port specified: ${argv[3]!.toString()}`);
   let cport = Number(port) + BUS_PORT_INCREMENT;
@@ -352,12 +353,20 @@ function replicate(ctx: CommandContext): void {
   ctx.w.ok();
 }
 
+/** The optional last word of RESET and FAILOVER: one of `choices` (any case), or `fallback`. */
+function optionalChoice<T extends string>(ctx: CommandContext, choices: readonly T[], fallback: T): T {
+  const { argv } = ctx;
+  if (argv.length > 3) throw new CommandError(unknownSubcommandOrArity(argv[1]!.toString(), 'CLUSTER'));
+  if (argv.length < 3) return fallback;
+  const option = argv[2]!.toString().toLowerCase();
+  const chosen = choices.find((choice) => choice === option);
+  if (chosen === undefined) throw new CommandError(SYNTAX);
+  return chosen;
+}
+
 function reset(ctx: CommandContext): void {
   const cluster = clusterOf(ctx);
-  const { argv } = ctx;
-  if (argv.length > 3) throw new CommandError(wrongArity('cluster|reset'));
-  const mode = argv.length === 3 ? argv[2]!.toString().toLowerCase() : 'soft';
-  if (mode !== 'hard' && mode !== 'soft') throw new CommandError(SYNTAX);
+  const mode = optionalChoice(ctx, ['hard', 'soft'], 'soft');
   if (cluster.myself.isMaster && ctx.db.size !== 0) throw new CommandError("ERR CLUSTER RESET can't be called with master nodes containing keys");
   cluster.reset(mode === 'hard');
   ctx.w.ok();
@@ -379,10 +388,7 @@ function setConfigEpoch(ctx: CommandContext): void {
 
 function failover(ctx: CommandContext): void {
   const cluster = clusterOf(ctx);
-  const { argv } = ctx;
-  if (argv.length > 3) throw new CommandError(wrongArity('cluster|failover'));
-  const option = argv.length === 3 ? argv[2]!.toString().toLowerCase() : 'default';
-  if (option !== 'default' && option !== 'force' && option !== 'takeover') throw new CommandError(SYNTAX);
+  const option = optionalChoice(ctx, ['force', 'takeover'], 'default');
   const myself = cluster.myself;
   if (myself.isMaster) throw new CommandError('ERR You should send CLUSTER FAILOVER to a replica');
   if (myself.master === null) throw new CommandError("ERR I'm a replica but my master is unknown to me");

@@ -4,12 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { freePort, skipWithout, spawnReference } from '../helpers/reference.ts';
-import { clusterInfo, connect, startMnemoNode, until } from './helpers.ts';
+import { skipWithout } from '../helpers/reference.ts';
+import { clusterInfo, connect, startMnemoNode, startRedisNode, until } from './helpers.ts';
 
 const skip = skipWithout('redis-server');
 
@@ -48,6 +45,9 @@ const SEQUENCE: string[][] = [
   ['cluster', 'meet', '127.0.0.1', 'abc'],
   ['cluster', 'meet', '127.0.0.1', '1', 'x'],
   ['cluster', 'reset', 'bogus'],
+  ['cluster', 'reset', 'soft', 'extra'],
+  ['cluster', 'failover', 'force', 'extra'],
+  ['cluster', 'meet', '127.0.0.1', '1', '2', '3'],
   ['cluster', 'failover'],
   ['cluster', 'failover', 'bogus'],
   ['cluster', 'bogus'],
@@ -92,12 +92,7 @@ async function reply(client: Redis, argv: string[]): Promise<unknown> {
 }
 
 test('CLUSTER subcommands and redirection errors answer as redis-server 7.0.15 in cluster mode', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
-  const busPort = await freePort();
-  const redisServer = await spawnReference('redis-server', (port) => [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
-    '--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir,
-  ]);
+  const redisServer = await startRedisNode();
   const mnemoNode = await startMnemoNode();
   const redis = connect(redisServer.port);
   const mnemo = connect(mnemoNode.port);

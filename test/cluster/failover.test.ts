@@ -48,9 +48,15 @@ test('a replica added with --cluster add-node takes over by CLUSTER FAILOVER and
   await assert.rejects(clients[3]!.set(ownSlotKey, 'x'), { message: `MOVED ${ownSlot} 127.0.0.1:${nodes[0]!.port}` });
   assert.equal(await clients[3]!.call('readwrite'), 'OK');
 
-  // Manual failover: the replica asks, the primary pauses, the replica wins the election.
-  assert.equal(await clients[3]!.call('cluster', 'failover'), 'OK');
+  // Manual failover: the replica asks, the primary pauses, the replica wins the election. It
+  // must happen within 5 s (as in Redis); on a loaded machine the request is repeated after that.
+  let requested = 0;
   await until('the roles to swap', async () => {
+    const stillReplica = ((await clients[3]!.call('role')) as string[])[0] === 'slave';
+    if (stillReplica && Date.now() - requested > 6000) {
+      assert.equal(await clients[3]!.call('cluster', 'failover'), 'OK');
+      requested = Date.now();
+    }
     const view = await clusterNodes(clients[1]!);
     const replica = view.find((node) => node.id === replicaId)!;
     const primary = view.find((node) => node.id === primaryId)!;
@@ -70,7 +76,7 @@ test('a replica added with --cluster add-node takes over by CLUSTER FAILOVER and
       const state = (await clusterInfo(clients[1]!)).get('cluster_state');
       return state === 'ok' && view.find((node) => node.id === primaryId)!.flags.includes('master');
     },
-    30_000,
+    90_000,
   );
   const dead = (await clusterNodes(clients[2]!)).find((node) => node.id === replicaId)!;
   assert.ok(dead.flags.includes('fail'), `the dead node is FAIL: ${dead.flags}`);

@@ -7,12 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
-import { freePort } from '../helpers/reference.ts';
+import { freePort, spawnReference, type ReferenceServer } from '../helpers/reference.ts';
 
-export { until } from '../replication/helpers.ts';
+import { until as untilWithin } from '../replication/helpers.ts';
 
-/** Short enough for failure detection in a test, long enough for handshakes on a loaded machine. */
-export const NODE_TIMEOUT_MS = 3000;
+/**
+ * Short enough for failure detection in a test, long enough for handshakes (which time out
+ * after it) on a machine whose load average has been seen above 40 on 2 cores.
+ */
+export const NODE_TIMEOUT_MS = 5000;
+
+/** Polls `check` until it holds; a cluster converges in seconds, a minute when the machine is loaded. */
+export function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  return untilWithin(what, check, ms);
+}
 
 export interface ClusterNodeProcess {
   readonly port: number;
@@ -39,12 +47,23 @@ export async function startMnemoNode(config: Record<string, string> = {}, dir = 
   return { port, busPort, dir, server, close: () => server.close() };
 }
 
+/** A redis-server 7.0.15 node in cluster mode, its nodes.conf in a fresh directory. */
+export async function startRedisNode(): Promise<ReferenceServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+  const busPort = await freePort();
+  return spawnReference('redis-server', (port) => [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--dir', dir],
+    ...['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', join(dir, 'nodes.conf')],
+    ...['--cluster-node-timeout', String(NODE_TIMEOUT_MS)],
+  ]);
+}
+
 export function connect(port: number): Redis {
   return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, lazyConnect: false });
 }
 
 /** redis-cli with these arguments; resolves with its exit code and output (it never prompts: --cluster-yes). */
-export function redisCli(args: readonly string[], timeoutMs = 60_000): Promise<{ code: number; output: string }> {
+export function redisCli(args: readonly string[], timeoutMs = 180_000): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile('redis-cli', [...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;

@@ -4,23 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster as ClusterClient } from 'ioredis';
-import { freePort, skipWithout, spawnReference } from '../helpers/reference.ts';
-import { clusterInfo, connect, NODE_TIMEOUT_MS, redisCli, sharedView, startMnemoNode, until } from './helpers.ts';
+import { skipWithout } from '../helpers/reference.ts';
+import { clusterInfo, connect, redisCli, sharedView, startMnemoNode, startRedisNode, until } from './helpers.ts';
 
 const skip = skipWithout('redis-server') || skipWithout('redis-cli');
 
 test('a redis-server 7.0.15 node and two Mnemo nodes MEET over the bus and agree on slots and epochs', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
-  const redisBusPort = await freePort();
-  const redis = await spawnReference('redis-server', (port) => [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
-    '--cluster-enabled', 'yes', '--cluster-port', String(redisBusPort), '--cluster-config-file', join(dir, 'nodes.conf'),
-    '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--dir', dir,
-  ]);
+  const redis = await startRedisNode();
   const mnemo = await Promise.all([startMnemoNode(), startMnemoNode()]);
   const ports = [redis.port, ...mnemo.map((node) => node.port)];
   const clients = ports.map(connect);
