@@ -20,8 +20,6 @@ export class BusLink {
   /** The node at the other end: set at once for outbound links, once known for inbound ones. */
   node: ClusterNode | null;
   closed = false;
-  sentBytes = 0;
-  receivedBytes = 0;
   /**
    * The two ends' addresses, kept once known: a socket forgets them when the peer closes,
    * while the messages it sent before are still being read.
@@ -66,7 +64,6 @@ export class BusLink {
 
   send(frame: Buffer): void {
     if (this.closed) return;
-    this.sentBytes += frame.length;
     this.socket.write(frame);
   }
 
@@ -83,7 +80,6 @@ export class BusLink {
   }
 
   private receive(chunk: Buffer): void {
-    this.receivedBytes += chunk.length;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     while (!this.closed) {

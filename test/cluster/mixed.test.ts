@@ -35,6 +35,8 @@ test('a redis-server 7.0.15 node and two Mnemo nodes MEET over the bus and agree
   const mnemoInfo = await clusterInfo(clients[1]!);
   assert.equal(mnemoInfo.get('cluster_current_epoch'), redisInfo.get('cluster_current_epoch'));
   assert.equal(mnemoInfo.get('cluster_size'), '3');
+  const connections = async (client: (typeof clients)[number]) => /cluster_connections:(\d+)/.exec(String(await client.info('clients')))![1];
+  assert.equal(await connections(clients[1]!), await connections(clients[0]!), 'INFO cluster_connections as Redis counts them');
 
   const checked = await redisCli(['--cluster', 'check', `127.0.0.1:${mnemo[0]!.port}`]);
   assert.equal(checked.code, 0, checked.output);
