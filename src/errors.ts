@@ -402,3 +402,17 @@ export const MEMCACHED_PERMISSION_DENIED = 'NOPERM this user has no permissions 
 export const SLOWLOG_COUNT_RANGE = 'ERR count should be greater than or equal to -1';
 export const LATENCY_NO_SAMPLES = (event: string) => `ERR No samples available for event '${event}'`;
 export const MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
+
+// Cluster mode (Redis 7.0.15's cluster.c).
+export const CLUSTER_DISABLED = 'ERR This instance has cluster support disabled';
+export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+export const TRYAGAIN = 'TRYAGAIN Multiple keys request during rehashing of slot';
+export const CLUSTERDOWN = 'CLUSTERDOWN The cluster is down';
+export const CLUSTERDOWN_READONLY = 'CLUSTERDOWN The cluster is down and only accepts read commands';
+export const CLUSTERDOWN_UNBOUND = 'CLUSTERDOWN Hash slot not served';
+export const redirection = (kind: 'MOVED' | 'ASK', slot: number, host: string, port: number) => `${kind} ${slot} ${host}:${port}`;
+export const INVALID_SLOT_RANGE = 'ERR Invalid or out of range slot';
+export const INVALID_SLOT = 'ERR Invalid slot';
+export const INVALID_SLOT_OR_KEYS = 'ERR Invalid slot or number of keys';
+export const unknownNode = (name: string) => `ERR Unknown node ${name}`;
+export const dontKnowNode = (name: string) => `ERR I don't know about node ${name}`;

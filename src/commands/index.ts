@@ -26,6 +26,8 @@ import { streamCommands } from './streams.ts';
 import { observabilityCommands } from './observability.ts';
 import { replicationCommands } from './replication.ts';
 import { tieringCommands } from '../tiering/commands.ts';
+import { clusterCommands } from './cluster.ts';
+import { migrateCommands } from './migrate.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -53,4 +55,6 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...observabilityCommands,
   ...replicationCommands,
   ...tieringCommands,
+  ...clusterCommands,
+  ...migrateCommands,
 ];

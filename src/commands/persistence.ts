@@ -125,4 +125,6 @@ export const persistenceCommands: CommandSpec[] = [
   { name: 'bgsave', handler: bgsave },
   { name: 'dump', handler: dump },
   { name: 'restore', handler: restore },
+  // What MIGRATE sends in cluster mode: a RESTORE that an importing node accepts without ASKING.
+  { name: 'restore-asking', handler: restore },
 ];

@@ -10,6 +10,7 @@ import { stringMatch } from '../util/glob.ts';
 import type { RegisteredCommand } from './registry.ts';
 import { helpReply } from './server/help.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
+import { Cluster } from '../cluster/cluster.ts';
 
 type Kind = typeof CHANNEL;
 
@@ -32,8 +33,11 @@ function unsubscribe(kind: Kind) {
 function publish(sharded: boolean) {
   return (ctx: CommandContext): void => {
     const receivers = ctx.server.pubsub.publish(ctx.argv[1]!, ctx.argv[2]!, sharded);
-    // Replicas pass messages on to their own subscribers.
-    ctx.forcePropagation();
+    // Replicas pass messages on to their own subscribers; in cluster mode the bus carries them
+    // to every node (or to the shard's nodes) instead.
+    const cluster = Cluster.existing(ctx.server);
+    if (cluster !== null) cluster.propagatePublish(ctx.argv[1]!, ctx.argv[2]!, sharded);
+    else ctx.forcePropagation();
     ctx.w.int(receivers);
   };
 }

@@ -14,6 +14,7 @@ import { MetricsListener } from '../observability/metrics.ts';
 import { sqlEngineOf } from '../commands/sql.ts';
 import { AppendOnlyFile } from '../persistence/aof/aof.ts';
 import { Replication } from '../replication/replication.ts';
+import { Cluster } from '../cluster/cluster.ts';
 import type tls from 'node:tls';
 import { TLS_CONTEXT_SETTINGS, TlsConfigError, tlsServerOptions } from '../security/tls.ts';
 
@@ -140,7 +141,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const showLogo =
     config.bool('always-show-logo') || (!config.bool('syslog-enabled') && config.get('logfile') === '' && process.stdout.isTTY === true);
   if (showLogo) log.raw('notice', logo(port));
-  else log.notice(`Running mode=standalone, port=${port}.`);
+  else log.notice(`Running mode=${config.bool('cluster-enabled') ? 'cluster' : 'standalone'}, port=${port}.`);
   log.warning('Server initialized');
   // As redis-server: the dataset is loaded before "Ready to accept connections": from dump.rdb
   // in steps, so clients that connect meanwhile get -LOADING, or, when appendonly is on, from
@@ -156,6 +157,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   server.startCron();
   // Also a primary's: min-replicas-to-write refuses writes through the replication check.
   Replication.of(server).startup();
+  if (config.bool('cluster-enabled')) {
+    try {
+      await Cluster.of(server).start(hosts);
+    } catch (error) {
+      server.stopCron();
+      await listener.close();
+      reportListenFailure(log, error, hosts, Cluster.of(server).busPort);
+      throw error;
+    }
+  }
 
   // memcached-port 0 (the default) keeps the Memcached front off.
   const memcachedPort = config.number('memcached-port');
@@ -202,6 +213,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await listener.close();
       AppendOnlyFile.existing(server)?.close();
       Replication.existing(server)?.stop();
+      await Cluster.existing(server)?.stop();
       await memcached?.close();
       await sql?.close();
       await metrics?.close();

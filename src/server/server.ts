@@ -168,6 +168,9 @@ export class Server {
   private cronTimer: NodeJS.Timeout | null = null;
   /** Checks capabilities added to the gate's check step (ACL, cluster, out-of-memory, ...). */
   private checks: CommandCheck[] = [];
+  private readonly plainChecks = new WeakSet<CommandCheck>();
+  /** The last refusal came from a plain check (see addCheck). */
+  private refusedPlainly = false;
   /** CLIENT PAUSE in force: `all` pauses every command, otherwise only writes; `until` in ms. */
   pause: { all: boolean; until: number } | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
@@ -277,8 +280,13 @@ export class Server {
     this.clientRemovedListeners.push(listener);
   }
 
-  /** Adds a check to the gate's check step; returns the function that removes it. */
-  addCheck(check: CommandCheck): () => void {
+  /**
+   * Adds a check to the gate's check step; returns the function that removes it. An EXEC that
+   * a check refuses answers EXECABORT, unless the check is `plain` (cluster redirections): then
+   * the transaction is discarded and its error comes as it is, as Redis's processCommand does.
+   */
+  addCheck(check: CommandCheck, plain = false): () => void {
+    if (plain) this.plainChecks.add(check);
     this.checks = [...this.checks, check];
     return () => {
       this.checks = this.checks.filter((c) => c !== check);
@@ -403,7 +411,10 @@ export class Server {
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) {
       const refused = checks[i]!(client, cmd, argv);
-      if (refused !== null) return refused;
+      if (refused !== null) {
+        this.refusedPlainly = this.plainChecks.has(checks[i]!);
+        return refused;
+      }
     }
     if (client.multi !== null && cmd.has(Flag.NoMulti)) return NO_MULTI;
     return null;
@@ -488,7 +499,8 @@ export class Server {
       client.multi = null;
       client.multiFailed = false;
       this.watches.unwatch(client);
-      client.w.error(EXECABORT_BECAUSE + (message.startsWith('ERR ') ? message.slice(4) : message));
+      client.w.error(this.refusedPlainly ? message : EXECABORT_BECAUSE + (message.startsWith('ERR ') ? message.slice(4) : message));
+      this.refusedPlainly = false;
       return;
     }
     if (client.multi !== null) client.multiFailed = true;

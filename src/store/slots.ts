@@ -1,7 +1,8 @@
 // Redis Cluster's key -> hash slot mapping (CRC16/XMODEM of the key, or of its {hash tag}),
 // and a per-database index of keys by slot: counts and an intrusive doubly linked list per
 // slot, so CLUSTER COUNTKEYSINSLOT is O(1) and GETKEYSINSLOT or resharding walks only the
-// keys of one slot. The index costs 8 bytes per key and is only kept when asked for.
+// keys of one slot. The index costs 12 bytes per key (its slot and two links, int32 each; 12.6
+// measured over 1M keys) plus 128 KB, and is only kept when asked for (cluster mode).
 
 import type { ByteSink } from './memory.ts';
 import { PagedInt32 } from './paged.ts';

@@ -12,6 +12,7 @@ import { scriptingMemoryFields } from '../../scripting/scripting.ts';
 import { latencyStatsFields } from '../../observability/observability.ts';
 import { replicationInfoFields, syncStatsFields } from '../../replication/info.ts';
 import { tieringInfoFields } from '../../tiering/index.ts';
+import { Cluster } from '../../cluster/cluster.ts';
 
 type Field = [string, string | number];
 type Section = (server: Server) => Field[];
@@ -95,9 +96,15 @@ const serverSection: Section = (server) => {
   ];
 };
 
+/** As Redis counts them: two bus links (one each way) per other known node. */
+function clusterConnections(server: Server): number {
+  const cluster = Cluster.existing(server);
+  return cluster === null ? 0 : (cluster.state.nodes.size - 1) * 2;
+}
+
 const clientsSection: Section = (server) => [
   ['connected_clients', server.clients.size],
-  ['cluster_connections', 0],
+  ['cluster_connections', clusterConnections(server)],
   ['maxclients', server.config.number('maxclients')],
   ['client_recent_max_input_buffer', 0],
   ['client_recent_max_output_buffer', 0],
