@@ -57,6 +57,11 @@ const SEQUENCE: string[][] = [
   ['cluster', 'addslotsrange', '0', '16383'],
   ['set', 'foo', 'bar'],
   ['cluster', 'countkeysinslot', '12182'],
+  ['cluster', 'nodes'],
+  ['cluster', 'shards'],
+  ['cluster', 'links'],
+  ['cluster', 'slaves', 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0'],
+  ['cluster', 'saveconfig'],
   ['cluster', 'getkeysinslot', '12182', '5'],
   ['mget', 'a', 'b'],
   ['mset', '{t}a', '1', '{t}b', '2'],
@@ -81,11 +86,24 @@ const SEQUENCE: string[][] = [
   ['cluster', 'info'],
 ];
 
+/** A reply with node ids, port numbers and millisecond times replaced by placeholders. */
+function anonymous(reply: unknown): unknown {
+  if (Array.isArray(reply)) return reply.map(anonymous);
+  if (typeof reply === 'number') return reply > 1000 ? 'N' : reply;
+  return String(reply)
+    .replace(/[0-9a-f]{40}/g, 'ID')
+    .replace(/:\d+@\d+/g, ':PORT@BUS')
+    .replace(/ \d{6,} /g, ' TIME ');
+}
+
 async function reply(client: Redis, argv: string[]): Promise<unknown> {
   try {
     const result = await client.call(argv[0]!, ...argv.slice(1));
     // CLUSTER INFO: its first lines (the counters of bus messages differ between any two nodes).
-    return argv[1] === 'info' ? String(result).split('\r\n').slice(0, 9) : result;
+    if (argv[1] === 'info') return String(result).split('\r\n').slice(0, 9);
+    // CLUSTER NODES and SHARDS: node ids, ports and times differ between any two nodes.
+    if (argv[1] === 'nodes' || argv[1] === 'shards') return anonymous(result);
+    return result;
   } catch (error) {
     return `error: ${(error as Error).message}`;
   }

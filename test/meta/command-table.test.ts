@@ -104,7 +104,8 @@ test('metadata not imported from Redis 7.0.15 says where it comes from', () => {
 /**
  * Commands some test really sends: the first word (two for a subcommand) of a line of a
  * differential case file, or the first one or two string arguments of a call in a test
- * (h.run('GET', ...), runAs(client, 'CONFIG', 'SET', ...), command(['LPUSH', ...]), ...).
+ * (h.run('GET', ...), runAs(client, 'CONFIG', 'SET', ...), command(['LPUSH', ...]), ...) or of
+ * an argument list that starts a line (a table of commands: `  ['CLUSTER', 'INFO'],`).
  */
 function exercisedCommands(): Set<string> {
   const seen = new Set<string>();
@@ -121,7 +122,7 @@ function exercisedCommands(): Set<string> {
       }
       continue;
     }
-    const call = /\(\s*(?:[\w.]+,\s*)?\[?\s*(['"`])([A-Za-z][\w.-]*)\1(?:\s*,\s*(['"`])([A-Za-z][\w-]*)\3)?/g;
+    const call = /(?:\(\s*(?:[\w.]+,\s*)?\[?|^\s*\[)\s*(['"`])([A-Za-z][\w.-]*)\1(?:\s*,\s*(['"`])([A-Za-z][\w-]*)\3)?/gm;
     for (const match of text.matchAll(call)) add(match[2]!, match[4]);
   }
   return seen;
