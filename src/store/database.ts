@@ -39,6 +39,7 @@ import { Removal } from './changes.ts';
 import type { Int64 } from '../util/numbers.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
 import { HashValue } from './types/hash.ts';
+import type { FreeJob } from './lazyfree.ts';
 
 const STRIDE = 4;
 const F_HASH = 0;
@@ -444,17 +445,17 @@ export class Database implements ByteSink {
 
   /** Drops every key at once, without the per-key work of deleteId. */
   clear(): void {
-    for (let id = 0; id < this.highWater; id++) {
-      if (this.meta(id) === 0) continue;
-      const rec = this.rec(id);
-      this.arena.free(rec, Rec.recordBytesAt(this.arena.wordsOf(rec), Arena.wordOf(rec)));
-    }
-    // A value a caller still holds must not report to a database it has left.
-    for (const object of this.objects) {
-      if (object === undefined || object.owner !== this) continue;
-      object.owner = null;
-      if (object instanceof HashValue) object.trackFieldExpiry(null, -1);
-    }
+    this.detach().freeSome(Infinity);
+  }
+
+  /**
+   * Empties the database in O(1) and returns what it held, to be freed now or a step at a
+   * time (lazyfree.ts): the records still to give back to the arena, the objects still to
+   * disown. Its bytes leave this database's and the keyspace's figures at once.
+   */
+  detach(): DetachedKeys {
+    const structures = this.pagesI.length * PAGE_SIZE * STRIDE * 4 + this.objects.length * ARRAY_SLOT_BYTES;
+    const detached = new DetachedKeys(this, this.arena, this.pagesI, this.highWater, this.objects, this.size, this.datasetBytes + structures);
     this.adjust(-this.datasetBytes);
     this.size = 0;
     this.pagesI = [];
@@ -475,6 +476,7 @@ export class Database implements ByteSink {
     this.fieldExpiry = new FieldExpiryIndex(this.structures);
     if (this.slots !== null) this.slots = new SlotIndex(this.structures);
     this.addOverhead(this.structureBytes() - this.overheadBytes);
+    return detached;
   }
 
   // ---- expiry ----------------------------------------------------------------------------------
@@ -1169,6 +1171,77 @@ export class Database implements ByteSink {
 
   private setWord(id: number, field: number, value: number): void {
     this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + field] = value;
+  }
+}
+
+/**
+ * A database's contents taken out at once (Database.detach): its records go back to the
+ * arena in entry order, then its objects are disowned (a value someone still holds must not
+ * report to a database it has left), a step at a time.
+ */
+export class DetachedKeys implements FreeJob {
+  private nextId = 0;
+  private nextHandle = 0;
+  private releasedBytes = 0;
+
+  constructor(
+    private readonly owner: Database,
+    private arena: Arena | null,
+    private pages: Int32Array[],
+    private readonly highWater: number,
+    private values: (StoredObject | undefined)[],
+    readonly objects: number,
+    readonly bytes: number,
+  ) {}
+
+  get done(): boolean {
+    return this.nextId >= this.highWater && this.nextHandle >= this.values.length;
+  }
+
+  dropRecords(): void {
+    this.arena = null;
+    this.pages = [];
+    this.nextId = this.highWater;
+  }
+
+  freeSome(units: number): number {
+    let budget = units;
+    const arena = this.arena;
+    if (arena !== null) {
+      const pages = this.pages;
+      const end = this.highWater;
+      let id = this.nextId;
+      for (; id < end && budget > 0; id++, budget--) {
+        const page = pages[id >>> PAGE_SHIFT]!;
+        const base = (id & PAGE_MASK) * STRIDE;
+        if (page[base + F_META] === 0) continue;
+        const rec = page[base + F_REC]!;
+        arena.free(rec, Rec.recordBytesAt(arena.wordsOf(rec), Arena.wordOf(rec)));
+      }
+      this.nextId = id;
+      if (id >= end) this.dropRecords();
+    }
+    const values = this.values;
+    let handle = this.nextHandle;
+    for (; handle < values.length && budget > 0; handle++, budget--) {
+      const object = values[handle];
+      if (object === undefined || object.owner !== this.owner) continue;
+      object.owner = null;
+      if (object instanceof HashValue) object.trackFieldExpiry(null, -1);
+    }
+    this.nextHandle = handle;
+    if (this.done) this.values = [];
+    return this.release();
+  }
+
+  /** The bytes freed since the last call, in proportion to the work done; all of them at the end. */
+  private release(): number {
+    const units = this.highWater + this.values.length;
+    const doneUnits = this.nextId + this.nextHandle;
+    const released = this.done || units === 0 ? this.bytes : Math.floor((this.bytes * doneUnits) / units);
+    const delta = released - this.releasedBytes;
+    this.releasedBytes = released;
+    return delta;
   }
 }
 
