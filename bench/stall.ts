@@ -8,6 +8,7 @@
 //
 // Cases:
 //   flushall-async  FLUSHALL ASYNC; over once lazyfree_pending_objects is 0
+//   flushdb-async   FLUSHDB ASYNC with a key left in another database; the same end
 //   bgsave          BGSAVE; over once rdb_bgsave_in_progress is 0 (also prints rdb_last_cow_size)
 //
 // Run alone: node --import tsx bench/stall.ts <case> [keys] [rounds] [--overwrite]
@@ -24,6 +25,8 @@ import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { percentile } from './stats.ts';
 
 interface Case {
+  /** Commands sent (each on its own connection) after the load, before the probe starts. */
+  prepare?: string[][];
   command: string[];
   /** Whether the work the command started is still going, from INFO. */
   busy(info: string): boolean;
@@ -38,6 +41,16 @@ const field = (info: string, name: string) => new RegExp(`^${name}:(.*)\\r?$`, '
 const CASES: Record<string, Case> = {
   'flushall-async': {
     command: ['FLUSHALL', 'ASYNC'],
+    busy: (info) => field(info, 'lazyfree_pending_objects') !== '0',
+    report: ['lazyfreed_objects', 'used_memory'],
+  },
+  // With a key left in another database, the flushed one's records go back to the arena one by one.
+  'flushdb-async': {
+    prepare: [
+      ['SET', 'elsewhere', 'x'],
+      ['MOVE', 'elsewhere', '1'],
+    ],
+    command: ['FLUSHDB', 'ASYNC'],
     busy: (info) => field(info, 'lazyfree_pending_objects') !== '0',
     report: ['lazyfreed_objects', 'used_memory'],
   },
@@ -163,6 +176,7 @@ async function round(name: 'mnemo' | 'redis', which: Case, keys: number, overwri
   const server = name === 'mnemo' ? await startMnemo(settings) : await startRedis(settings);
   try {
     await loadKeys(server, keys);
+    for (const command of which.prepare ?? []) await probe(server, command);
     const rssBefore = rssBytes(server.pid);
     const writer = overwrite ? await startOverwriter(server, keys) : null;
     const prober = await startProbe(server);
