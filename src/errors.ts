@@ -285,6 +285,8 @@ export const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 export const BARE_ERR = 'ERR';
 export const BGSAVE_SCHEDULED = 'Background saving scheduled';
 export const BGSAVE_STARTED = 'Background saving started';
+export const BGSAVE_OTHER_JOB =
+  "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
 export const DUMP_PAYLOAD_WRONG = 'ERR DUMP payload version or checksum are wrong';
 export const BAD_DATA_FORMAT = 'ERR Bad data format';
 export const BUSYKEY = 'BUSYKEY Target key name already exists.';

@@ -26,6 +26,7 @@ import {
   unsupportedOption,
 } from '../errors.ts';
 import type { Database } from '../store/database.ts';
+import { freeEffort, LAZYFREE_THRESHOLD } from '../store/lazyfree.ts';
 import { ENCODING_NAMES, Encoding, newByteRange, TYPE_NAMES } from '../store/types.ts';
 import { stringMatch } from '../util/glob.ts';
 import { INT64_MAX, INT64_MIN, NOT_A_NUMBER, parseInt64, parseSafeInt, toInt64, type Int64 } from '../util/numbers.ts';
@@ -118,11 +119,19 @@ export function expireTimeText(when: Int64): Buffer {
 
 // ---- existence, type, deletion -------------------------------------------------------------------
 
-function del(ctx: CommandContext): void {
+/**
+ * DEL, and UNLINK (`lazy`; DEL too under lazyfree-lazy-user-del). Either way a value leaves in
+ * O(1) (see store/lazyfree.ts); a lazy delete of a big value counts in INFO lazyfreed_objects,
+ * as Redis counts the values it hands to its background thread.
+ */
+function del(ctx: CommandContext, lazy: boolean): void {
   const { argv, db } = ctx;
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
-    if (!db.delete(argv[i]!)) continue;
+    const id = db.find(argv[i]!);
+    if (id < 0) continue;
+    if (lazy && freeEffort(db, id) > LAZYFREE_THRESHOLD) ctx.keyspace.lazyFree.countReleased(1);
+    db.deleteId(id);
     ctx.notify(Notify.Generic, 'del', argv[i]!);
     deleted++;
   }
@@ -460,10 +469,15 @@ function persist(ctx: CommandContext): void {
 
 // ---- databases -----------------------------------------------------------------------------------
 
-/** FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; freeing is immediate either way. */
-function checkFlushMode(argv: Buffer[]): void {
-  if (argv.length === 1) return;
-  if (argv.length === 2 && (isWord(argv[1]!, 'async') || isWord(argv[1]!, 'sync'))) return;
+/**
+ * FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; without one, lazyfree-lazy-user-flush
+ * decides. Whether the contents are freed lazily (the database empties at once either way).
+ */
+function lazyFlush(ctx: CommandContext): boolean {
+  const argv = ctx.argv;
+  if (argv.length === 1) return ctx.server.config.bool('lazyfree-lazy-user-flush');
+  if (argv.length === 2 && isWord(argv[1]!, 'async')) return true;
+  if (argv.length === 2 && isWord(argv[1]!, 'sync')) return false;
   throw new CommandError(SYNTAX);
 }
 
@@ -484,11 +498,11 @@ function swapdb(ctx: CommandContext): void {
 export const keyCommands: CommandSpec[] = [
   {
     name: 'del',
-    handler: del,
+    handler: (ctx) => del(ctx, ctx.server.config.bool('lazyfree-lazy-user-del')),
   },
   {
     name: 'unlink',
-    handler: del,
+    handler: (ctx) => del(ctx, true),
   },
   {
     name: 'exists',
@@ -562,8 +576,7 @@ export const keyCommands: CommandSpec[] = [
   {
     name: 'flushdb',
     handler: (ctx) => {
-      checkFlushMode(ctx.argv);
-      ctx.keyspace.flush(ctx.db);
+      ctx.keyspace.flush(ctx.db, lazyFlush(ctx));
       // Propagated even when the database was empty already, as Redis forces it.
       ctx.forcePropagation();
       ctx.w.ok();
@@ -572,8 +585,7 @@ export const keyCommands: CommandSpec[] = [
   {
     name: 'flushall',
     handler: (ctx) => {
-      checkFlushMode(ctx.argv);
-      ctx.keyspace.flushAll();
+      ctx.keyspace.flushAll(lazyFlush(ctx));
       ctx.forcePropagation();
       ctx.w.ok();
     },

@@ -6,6 +6,7 @@ import {
   BAD_DATA_FORMAT,
   BARE_ERR,
   BGSAVE_IN_PROGRESS,
+  BGSAVE_OTHER_JOB,
   BGSAVE_SCHEDULED,
   BGSAVE_STARTED,
   BUSYKEY,
@@ -36,12 +37,14 @@ function save({ server, w }: CommandContext): void {
 }
 
 function bgsave({ argv, server, w }: CommandContext): void {
-  // SCHEDULE matters only while another background job (an AOF rewrite) runs; none does here.
-  if (argv.length > 1 && (argv.length !== 2 || argv[1]!.toString().toLowerCase() !== 'schedule')) throw new CommandError(SYNTAX);
+  const schedule = argv.length === 2 && argv[1]!.toString().toLowerCase() === 'schedule';
+  if (argv.length > 1 && !schedule) throw new CommandError(SYNTAX);
   const snapshots = server.persistence;
   if (snapshots.inProgress) throw new CommandError(BGSAVE_IN_PROGRESS);
-  // Inside EXEC a snapshot would start mid-transaction: Redis schedules it for the cron.
-  if (server.denyBlocking) {
+  // While an AOF rewrite runs, and inside EXEC (a snapshot would start mid-transaction), Redis
+  // schedules it for the cron.
+  if (snapshots.otherJobActive || server.denyBlocking) {
+    if (!schedule && !server.denyBlocking) throw new CommandError(BGSAVE_OTHER_JOB);
     snapshots.scheduled = true;
     return w.simple(BGSAVE_SCHEDULED);
   }

@@ -76,6 +76,8 @@ export class Snapshots {
   loading: LoadProgress | null = null;
   /** Re-reads whether writes are refused (after a save's outcome or a config change). */
   private readonly refreshRefusal: () => void;
+  /** Other background jobs (an AOF rewrite) that, like Redis's other child processes, keep a BGSAVE waiting. */
+  private readonly otherJobs: (() => boolean)[] = [];
 
   constructor(private readonly server: Server) {
     this.lastSave = Math.floor(server.keyspace.clock.now() / 1000);
@@ -107,6 +109,16 @@ export class Snapshots {
 
   get inProgress(): boolean {
     return this.running !== null;
+  }
+
+  /** Registers another background job, whose activity `active` tells (Redis's hasActiveChildProcess). */
+  addBackgroundJob(active: () => boolean): void {
+    this.otherJobs.push(active);
+  }
+
+  /** Whether another background job runs: a BGSAVE then waits for it (BGSAVE SCHEDULE, save points). */
+  get otherJobActive(): boolean {
+    return this.otherJobs.some((active) => active());
   }
 
   /** Seconds the running BGSAVE has taken, or -1. */
@@ -318,7 +330,7 @@ export class Snapshots {
 
   /** The cron's part: a scheduled BGSAVE, else the first save point reached. */
   cron(): void {
-    if (this.running !== null) return;
+    if (this.running !== null || this.otherJobActive) return;
     const now = Math.floor(this.server.keyspace.clock.now() / 1000);
     const mayRetry = this.lastBgsaveOk || now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY_S;
     if (this.scheduled && mayRetry) {

@@ -400,13 +400,13 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
     int('active-defrag-max-scan-fields', 1000, 1, LONG_MAX),
     bool('disable-thp', true, FIXED),
   ),
+  bool('lazyfree-lazy-eviction', false),
+  bool('lazyfree-lazy-expire', false),
+  bool('lazyfree-lazy-user-del', false),
+  bool('lazyfree-lazy-user-flush', false),
   ...ignored(
-    'values are freed where they are dropped; Mnemo has no background freeing thread',
-    bool('lazyfree-lazy-eviction', false),
-    bool('lazyfree-lazy-expire', false),
+    'a value leaves the keyspace in O(1) whatever the setting (store/lazyfree.ts), and these deletes are counted by no INFO field',
     bool('lazyfree-lazy-server-del', false),
-    bool('lazyfree-lazy-user-del', false),
-    bool('lazyfree-lazy-user-flush', false),
     bool('replica-lazy-flush', false, { aliases: ['slave-lazy-flush'] }),
   ),
   ...ignored(

@@ -68,6 +68,18 @@ export class Arena {
     this.freeHeads[cls] = ref;
   }
 
+  /** Drops every record at once (no database holds a key any more): its chunks go back to the OS. */
+  reset(): void {
+    this.bytes.length = 0;
+    this.words.length = 0;
+    this.usedBytes = 0;
+    this.reservedBytes = 0;
+    this.freeHeads.fill(-1);
+    this.bumpChunk = -1;
+    this.bumpUnit = CHUNK_UNITS;
+    this.freeChunkSlots.length = 0;
+  }
+
   /** Whether a record of `oldBytes` can hold `newBytes` without moving. */
   static fitsInPlace(oldBytes: number, newBytes: number): boolean {
     return newBytes <= MAX_CLASS_BYTES && Arena.roundedSize(oldBytes) === Arena.roundedSize(newBytes);

@@ -48,6 +48,7 @@ import { Removal } from './changes.ts';
 import type { Int64 } from '../util/numbers.ts';
 import { Encoding, ValueType, type StoredObject, LargeString, type ByteRange } from './types.ts';
 import { HashValue } from './types/hash.ts';
+import type { FreeJob } from './lazyfree.ts';
 
 const STRIDE = 4;
 const F_HASH = 0;
@@ -466,21 +467,18 @@ export class Database implements ByteSink {
 
   /** Drops every key at once, without the per-key work of deleteId. */
   clear(): void {
-    for (let id = 0; id < this.highWater; id++) {
-      if (this.meta(id) === 0) continue;
-      const rec = this.rec(id);
-      const words = this.arena.wordsOf(rec);
-      const w = Arena.wordOf(rec);
-      if (Rec.valueLength(words, w) === COLD) this.keyspace.cold!.release(words[Rec.handleWord(words, w)]!);
-      this.arena.free(rec, Rec.recordBytesAt(words, w));
-    }
+    this.detach().freeSome(Infinity);
+  }
+
+  /**
+   * Empties the database in O(1) and returns what it held, to be freed now or a step at a
+   * time (lazyfree.ts): the records still to give back to the arena, the objects still to
+   * disown. Its bytes leave this database's and the keyspace's figures at once.
+   */
+  detach(): DetachedKeys {
+    const structures = this.pagesI.length * PAGE_SIZE * STRIDE * 4 + this.objects.length * ARRAY_SLOT_BYTES;
+    const detached = new DetachedKeys(this, this.arena, this.pagesI, this.highWater, this.objects, this.size, this.datasetBytes + structures, this.coldCount);
     this.coldCount = 0;
-    // A value a caller still holds must not report to a database it has left.
-    for (const object of this.objects) {
-      if (object === undefined || object.owner !== this) continue;
-      object.owner = null;
-      if (object instanceof HashValue) object.trackFieldExpiry(null, -1);
-    }
     this.adjust(-this.datasetBytes);
     this.size = 0;
     this.pagesI = [];
@@ -501,6 +499,7 @@ export class Database implements ByteSink {
     this.fieldExpiry = new FieldExpiryIndex(this.structures);
     if (this.slots !== null) this.slots = new SlotIndex(this.structures);
     this.addOverhead(this.structureBytes() - this.overheadBytes);
+    return detached;
   }
 
   // ---- expiry ----------------------------------------------------------------------------------
@@ -1261,6 +1260,90 @@ export class Database implements ByteSink {
 
   private setWord(id: number, field: number, value: number): void {
     this.pagesI[id >>> PAGE_SHIFT]![(id & PAGE_MASK) * STRIDE + field] = value;
+  }
+}
+
+/**
+ * A database's contents taken out at once (Database.detach): its records go back to the
+ * arena in entry order, then its objects are disowned (a value someone still holds must not
+ * report to a database it has left), a step at a time.
+ */
+export class DetachedKeys implements FreeJob {
+  private nextId = 0;
+  private nextHandle = 0;
+  private releasedBytes = 0;
+
+  constructor(
+    private readonly owner: Database,
+    private arena: Arena | null,
+    private pages: Int32Array[],
+    private readonly highWater: number,
+    private values: (StoredObject | undefined)[],
+    readonly objects: number,
+    readonly bytes: number,
+    /** Cold values among the records: their disk copies are released with the records. */
+    private coldLeft: number,
+  ) {}
+
+  get done(): boolean {
+    return this.nextId >= this.highWater && this.nextHandle >= this.values.length;
+  }
+
+  dropRecords(): void {
+    // The arena is reset wholesale, but the cold tier holds its own copies: those go one by one.
+    if (this.coldLeft > 0) this.freeSome(this.highWater - this.nextId, false);
+    this.arena = null;
+    this.pages = [];
+    this.nextId = this.highWater;
+  }
+
+  /** Frees up to `units` records and objects; `freeRecords` false only releases cold values (the arena is being reset). */
+  freeSome(units: number, freeRecords = true): number {
+    let budget = units;
+    const arena = this.arena;
+    if (arena !== null) {
+      const pages = this.pages;
+      const end = this.highWater;
+      const cold = this.owner.keyspace.cold;
+      let id = this.nextId;
+      for (; id < end && budget > 0; id++, budget--) {
+        const page = pages[id >>> PAGE_SHIFT]!;
+        const base = (id & PAGE_MASK) * STRIDE;
+        if (page[base + F_META] === 0) continue;
+        const rec = page[base + F_REC]!;
+        const words = arena.wordsOf(rec);
+        const w = Arena.wordOf(rec);
+        if (this.coldLeft > 0 && Rec.valueLength(words, w) === COLD) {
+          cold!.release(words[Rec.handleWord(words, w)]!);
+          this.coldLeft--;
+        }
+        if (freeRecords) arena.free(rec, Rec.recordBytesAt(words, w));
+      }
+      this.nextId = id;
+      if (!freeRecords) return 0;
+      if (id >= end) this.dropRecords();
+    }
+    const values = this.values;
+    let handle = this.nextHandle;
+    for (; handle < values.length && budget > 0; handle++, budget--) {
+      const object = values[handle];
+      if (object === undefined || object.owner !== this.owner) continue;
+      object.owner = null;
+      if (object instanceof HashValue) object.trackFieldExpiry(null, -1);
+    }
+    this.nextHandle = handle;
+    if (this.done) this.values = [];
+    return this.release();
+  }
+
+  /** The bytes freed since the last call, in proportion to the work done; all of them at the end. */
+  private release(): number {
+    const units = this.highWater + this.values.length;
+    const doneUnits = this.nextId + this.nextHandle;
+    const released = this.done || units === 0 ? this.bytes : Math.floor((this.bytes * doneUnits) / units);
+    const delta = released - this.releasedBytes;
+    this.releasedBytes = released;
+    return delta;
   }
 }
 

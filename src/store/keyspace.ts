@@ -4,11 +4,12 @@
 import type { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Arena } from './arena.ts';
-import { Database, Expiry } from './database.ts';
+import { Database, Expiry, type DetachedKeys } from './database.ts';
 import { Removal, type KeyspaceObserver } from './changes.ts';
 import { LFU_INIT_VAL, lfuData, lruClock } from './access.ts';
 import { Evictor } from './eviction.ts';
 import type { ColdTier } from './cold.ts';
+import { LazyFree } from './lazyfree.ts';
 
 export { Removal, type KeyspaceObserver } from './changes.ts';
 
@@ -77,6 +78,8 @@ export class Keyspace {
   readonly dbs: Database[];
   /** Keeps usedBytes under maxmemory (eviction.ts). */
   readonly evictor = new Evictor(this);
+  /** Frees flushed databases' contents a step at a time (FLUSHDB/FLUSHALL ASYNC). */
+  readonly lazyFree = new LazyFree((delta) => this.addDataset(delta));
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredByCycle: 0, expireCycleMs: 0, evictedKeys: 0 };
   /**
    * The command's time, read from the clock once per command as Redis does, so that one
@@ -240,21 +243,46 @@ export class Keyspace {
     for (const observer of this.observers) observer.swapped?.(dbs[a]!, dbs[b]!);
   }
 
-  /** Empties one database; returns how many keys it held. */
-  flush(db: Database): number {
+  /**
+   * Empties one database; returns how many keys it held. Its contents leave at once; `lazy`
+   * frees them between event-loop turns (FLUSHDB ASYNC) rather than now.
+   */
+  flush(db: Database, lazy = false): number {
     const size = db.size;
-    for (const observer of this.observers) observer.beforeFlush?.(db);
-    db.clear();
-    this.changes += size;
+    this.release([this.takeContents(db)], lazy);
     return size;
   }
 
-  flushAll(): number {
+  flushAll(lazy = false): number {
     for (const observer of this.observers) observer.beforeFlushAll?.();
-    let removed = 0;
-    for (const db of this.dbs) removed += this.flush(db);
+    const removed = this.keyCount;
+    this.release(this.dbs.map((db) => this.takeContents(db)), lazy);
     for (const observer of this.observers) observer.flushedAll?.();
     return removed;
+  }
+
+  private takeContents(db: Database): DetachedKeys {
+    for (const observer of this.observers) observer.beforeFlush?.(db);
+    this.changes += db.size;
+    return db.detach();
+  }
+
+  /**
+   * Frees flushed contents. Once no database holds a key, every record left in the arena is
+   * garbage, so the arena is emptied wholesale rather than record by record.
+   */
+  private release(contents: DetachedKeys[], lazy: boolean): void {
+    if (this.dbs.every((db) => db.size === 0)) {
+      this.resetArena();
+      for (const detached of contents) detached.dropRecords();
+    }
+    for (const detached of contents) this.lazyFree.release(detached, lazy);
+  }
+
+  /** Every record in the arena is garbage (no database holds a key): drops them all at once. */
+  private resetArena(): void {
+    this.arena.reset();
+    this.lazyFree.arenaReset();
   }
 
   /**

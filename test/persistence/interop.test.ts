@@ -6,40 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Buffer } from 'node:buffer';
-import { Harness } from '../helpers/harness.ts';
-import { skipWithout, startRedisReference } from '../helpers/reference.ts';
+import { skipWithout } from '../helpers/reference.ts';
 import { limitsFrom, loadRdb, rdbImage } from '../../src/persistence/rdb/index.ts';
-import { datasetCommands, describe, type Ask } from './dataset.ts';
+import { datasetCommands, describe } from './dataset.ts';
+import { harnessAsk, interopHarness, redisAsk, withRedis } from './interop.ts';
 
 const skip = skipWithout('redis-server');
-
-function redisAsk(client: Redis): Ask {
-  return (...args) => client.callBuffer(String(args[0]), ...args.slice(1));
-}
-
-function harnessAsk(h: Harness): Ask {
-  return (...args) => h.runBinary(...args);
-}
-
-async function withRedis<T>(dir: string, run: (client: Redis) => Promise<T>): Promise<T> {
-  const redis = await startRedisReference(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
-  const client = new Redis({ port: redis.port, host: redis.host, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return await run(client);
-  } finally {
-    client.disconnect();
-    await redis.close();
-  }
-}
-
-function newHarness(): Harness {
-  const h = new Harness({ 'enable-debug-command': 'yes' });
-  h.clock.ms = Date.now();
-  return h;
-}
 
 test('a dump.rdb written by redis-server 7.0.15 loads into Mnemo with every key equal', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mnemo-rdb-'));
@@ -48,7 +21,7 @@ test('a dump.rdb written by redis-server 7.0.15 loads into Mnemo with every key 
     await client.call('save');
     return [await describe(redisAsk(client)), String(await client.call('debug', 'digest'))] as const;
   });
-  const h = newHarness();
+  const h = interopHarness();
   const result = loadRdb(h.server.keyspace, readFileSync(join(dir, 'dump.rdb')), { limits: limitsFrom(h.server.config), checksum: true, now: h.clock.now() });
   assert.equal(result.aux.get('redis-ver'), '7.0.15');
   assert.deepEqual(await describe(harnessAsk(h)), expected);
@@ -57,7 +30,7 @@ test('a dump.rdb written by redis-server 7.0.15 loads into Mnemo with every key 
 
 test('a dump.rdb written by Mnemo loads into redis-server 7.0.15 with every key equal', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mnemo-rdb-'));
-  const h = newHarness();
+  const h = interopHarness();
   for (const cmd of datasetCommands()) h.run(...cmd);
   for (const compression of [true, false]) {
     writeFileSync(
@@ -75,7 +48,7 @@ test('DUMP payloads from redis-server RESTORE into Mnemo, and Mnemo\'s RESTORE i
   await withRedis(dir, async (client) => {
     for (const cmd of datasetCommands()) await client.callBuffer(String(cmd[0]), ...cmd.slice(1));
     const expected = await describe(redisAsk(client));
-    const h = newHarness();
+    const h = interopHarness();
     const keys = [...expected.keys()].map((name) => {
       const colon = name.indexOf(':');
       return { db: name.slice(0, colon), key: name.slice(colon + 1) };

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
-import { Redis } from 'ioredis';
 import { Harness } from '../helpers/harness.ts';
-import { skipWithout, startRedisReference } from '../helpers/reference.ts';
+import { skipWithout } from '../helpers/reference.ts';
+import { harnessAsk, interopHarness, redisAsk, withRedis } from './interop.ts';
 import { limitsFrom, loadRdb, rdbImage } from '../../src/persistence/rdb/index.ts';
 import { nodeListpack } from '../../src/persistence/rdb/stream.ts';
 import { ListpackBuilder } from '../../src/persistence/rdb/packed.ts';
@@ -77,32 +77,12 @@ async function describeStreams(ask: Ask): Promise<unknown[]> {
   return out;
 }
 
-const harnessAsk = (h: Harness): Ask => (...args) => h.runBinary(...args);
-const redisAsk = (client: Redis): Ask => (...args) => client.callBuffer(String(args[0]), ...args.slice(1));
 const dump = (h: Harness, key: string) => Buffer.from(h.runBinary('dump', key) as string, 'latin1');
 
-function newHarness(config: Record<string, string> = {}): Harness {
-  const h = new Harness({ 'enable-debug-command': 'yes', ...config });
-  h.clock.ms = Date.now();
-  return h;
-}
-
 function filled(config: Record<string, string> = {}): Harness {
-  const h = newHarness(config);
+  const h = interopHarness(config);
   for (const cmd of streamCommands()) h.run(...cmd);
   return h;
-}
-
-async function withRedis<T>(dir: string, run: (client: Redis) => Promise<T>): Promise<T> {
-  const redis = await startRedisReference(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
-  const client = new Redis({ port: redis.port, host: redis.host, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return await run(client);
-  } finally {
-    client.disconnect();
-    await redis.close();
-  }
 }
 
 test('each stream node is written as a listpack of exactly the size Mnemo accounts for it', () => {
@@ -132,7 +112,7 @@ test('DEBUG RELOAD keeps streams whole: entries, tombstones, counters, groups, P
 
 test('DUMP and RESTORE recreate a stream with its groups, PEL and consumers', async () => {
   const source = filled();
-  const target = newHarness();
+  const target = interopHarness();
   target.clock.ms = source.clock.ms;
   for (const key of KEYS) assert.equal(target.run('restore', key, '0', dump(source, key)), 'OK');
   assert.deepEqual(await describeStreams(harnessAsk(target)), await describeStreams(harnessAsk(source)));
@@ -180,14 +160,14 @@ function olderStreamBody(rdbType: number, node: Buffer, at: number): Buffer {
 }
 
 test('streams of Redis before 7.0 (type 15) and of 7.2 (type 21) load, with the counters 7.0 would derive', async () => {
-  const source = newHarness();
+  const source = interopHarness();
   for (const cmd of [['xadd', 's', '1-1', 'f', 'v'], ['xadd', 's', '2-0', 'f', 'w'], ['xgroup', 'create', 's', 'g', '0'], ['xreadgroup', 'group', 'g', 'c', 'count', '1', 'streams', 's', '>']]) source.run(...cmd);
   source.run('xclaim', 's', 'g', 'c', '0', '1-1');
   const db = source.server.keyspace.dbs[0]!;
   const node = nodeListpack((db.objectOf(db.find(Buffer.from('s'))) as StreamValue).nodes[0]!, new ListpackBuilder());
   const expected = plain(source.run('xinfo', 'stream', 's', 'full'));
   for (const rdbType of [RdbType.StreamListpacks, RdbType.StreamListpacks3]) {
-    const target = newHarness();
+    const target = interopHarness();
     target.clock.ms = source.clock.ms;
     const value = readValue(new RdbInput(olderStreamBody(rdbType, Buffer.from(node), source.clock.ms)), rdbType, { limits: DEFAULT_LIMITS, now: null });
     target.server.keyspace.dbs[0]!.importValue(Buffer.from('s'), value!);
@@ -202,7 +182,7 @@ test('a dump.rdb with streams written by redis-server 7.0.15 loads into Mnemo eq
     await client.call('save');
     return describeStreams(redisAsk(client));
   });
-  const h = newHarness();
+  const h = interopHarness();
   h.run('config', 'set', 'stream-node-max-entries', '4');
   loadRdb(h.server.keyspace, readFileSync(join(dir, 'dump.rdb')), { limits: limitsFrom(h.server.config), checksum: true, now: h.clock.now() });
   assert.deepEqual(await describeStreams(harnessAsk(h)), expected);
@@ -229,7 +209,7 @@ test('stream DUMP payloads cross both ways with redis-server 7.0.15, byte for by
     await client.call('config', 'set', 'rdbcompression', 'no');
     for (const cmd of streamCommands()) await client.callBuffer(String(cmd[0]), ...cmd.slice(1));
     const expected = await describeStreams(redisAsk(client));
-    const h = newHarness({ rdbcompression: 'no' });
+    const h = interopHarness({ rdbcompression: 'no' });
     for (const key of KEYS) {
       const payload = await client.dumpBuffer(key);
       assert.equal(h.run('restore', key, '0', payload), 'OK', key);
@@ -271,10 +251,7 @@ test('the AOF commands form of streams is the one redis-server 7.0.15 writes, an
   const commands = rewriteCommands(source);
   assert.ok(commands.some((cmd) => cmd[0] === 'XCLAIM' && cmd.includes('FORCE')));
   assert.ok(commands.some((cmd) => cmd[0] === 'XGROUP' && cmd[1] === 'CREATECONSUMER'));
-  const redis = await startRedisReference(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
-  const client = new Redis({ port: redis.port, host: redis.host, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
+  await withRedis(dir, async (client) => {
     for (const cmd of streamCommands()) await client.callBuffer(String(cmd[0]), ...cmd.slice(1));
     await client.call('bgrewriteaof');
     for (let i = 0; i < 200 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(String(await client.call('info', 'persistence'))); i++) {
@@ -287,7 +264,7 @@ test('the AOF commands form of streams is the one redis-server 7.0.15 writes, an
     // Replaying loses what Redis's own rewrite loses (PEL entries of deleted entries, node
     // boundaries around tombstones, consumers' seen times): Mnemo's replay ends where Redis's does.
     await client.flushall();
-    const target = newHarness();
+    const target = interopHarness();
     target.run('config', 'set', 'stream-node-max-entries', '4');
     for (const cmd of commands) {
       await client.callBuffer(cmd[0]!, ...cmd.slice(1));
@@ -295,8 +272,5 @@ test('the AOF commands form of streams is the one redis-server 7.0.15 writes, an
     }
     const unseen = (facts: unknown[]) => JSON.stringify(facts).replace(/"seen-time","\d+"/g, '"seen-time"');
     assert.equal(unseen(await describeStreams(harnessAsk(target))), unseen(await describeStreams(redisAsk(client))));
-  } finally {
-    client.disconnect();
-    await redis.close();
-  }
+  }, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
 });

@@ -252,7 +252,8 @@ function debugObject(ctx: CommandContext): void {
  */
 function memoryRecount(ctx: CommandContext): void {
   const keyspace = ctx.keyspace;
-  let dataset = 0;
+  // What lazy freeing has still to free is held, and counted, until it is.
+  let dataset = keyspace.lazyFree.pendingBytes;
   let overhead = 0;
   let mismatched = 0;
   for (const db of keyspace.dbs) {

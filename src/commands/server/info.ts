@@ -141,7 +141,8 @@ const memorySection: Section = (server) => {
     ['maxmemory_policy', server.config.get('maxmemory-policy')],
     ['mem_fragmentation_ratio', m.used === 0 ? '0.00' : (m.rss / m.used).toFixed(2)],
     ['mem_allocator', 'v8+libc'],
-    ['lazyfree_pending_objects', 0],
+    ['lazyfree_pending_objects', server.keyspace.lazyFree.pendingObjects],
+    ['lazyfreed_objects', server.keyspace.lazyFree.freedObjects],
   ];
 };
 

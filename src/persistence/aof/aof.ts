@@ -99,6 +99,7 @@ export class AppendOnlyFile {
       else if (value === 'no' && this.state !== AofState.Off) this.stop();
     });
     server.beforeReplies = () => this.flush(false);
+    server.persistence.addBackgroundJob(() => this.rewrite !== null);
   }
 
   private readWriteSettings(): void {
@@ -277,6 +278,9 @@ export class AppendOnlyFile {
     if (this.server.denyBlocking) {
       this.rewriteScheduled = true;
       this.server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+    } else if (this.server.persistence.inProgress) {
+      this.rewriteScheduled = true;
+      this.server.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
     } else {
       if (this.rewrite !== null) {
         this.server.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
@@ -694,6 +698,8 @@ export class AppendOnlyFile {
   /** The AOF's part of Redis's serverCron. */
   private cron(): void {
     const config = this.server.config;
+    // As Redis's serverCron, a rewrite waits while a BGSAVE runs.
+    if (this.server.persistence.inProgress) return this.flushInCron();
     if (this.rewrite === null && this.rewriteScheduled && !this.rewriteLimited()) this.rewriteInBackground();
     if (this.state === AofState.On && this.rewrite === null) {
       const percentage = config.number('auto-aof-rewrite-percentage');
@@ -706,7 +712,11 @@ export class AppendOnlyFile {
         }
       }
     }
-    // Postponed writes, once-a-second fsyncs with no new writes, and retries after a write error.
+    this.flushInCron();
+  }
+
+  /** Postponed writes, once-a-second fsyncs with no new writes, and retries after a write error. */
+  private flushInCron(): void {
     if (this.state !== AofState.Off) this.flush(false);
   }
 

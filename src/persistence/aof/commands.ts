@@ -10,8 +10,9 @@ export const aofCommands: CommandSpec[] = [
     handler: ({ server, w }) => {
       const aof = AppendOnlyFile.of(server);
       if (aof.rewrite !== null) throw new CommandError(AOF_REWRITE_IN_PROGRESS);
-      // Inside EXEC the rewrite waits for the transaction's end, as Redis's in_exec case does.
-      if (server.denyBlocking) {
+      // While a BGSAVE runs, and inside EXEC, the rewrite waits for the cron, as Redis's
+      // hasActiveChildProcess and in_exec cases do.
+      if (server.persistence.inProgress || server.denyBlocking) {
         aof.rewriteScheduled = true;
         aof.consecutiveFailures = 0;
         w.simple('Background append only file rewriting scheduled');
