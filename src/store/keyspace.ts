@@ -273,16 +273,17 @@ export class Keyspace {
    */
   private release(contents: DetachedKeys[], lazy: boolean): void {
     if (this.dbs.every((db) => db.size === 0)) {
-      this.resetArena();
+      // Records are read once more before the reset: cold values release their disk copies.
       for (const detached of contents) detached.dropRecords();
+      this.resetArena();
     }
     for (const detached of contents) this.lazyFree.release(detached, lazy);
   }
 
   /** Every record in the arena is garbage (no database holds a key): drops them all at once. */
   private resetArena(): void {
-    this.arena.reset();
     this.lazyFree.arenaReset();
+    this.arena.reset();
   }
 
   /**
