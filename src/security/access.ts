@@ -197,7 +197,7 @@ export class AccessControl {
     }
     // As in Redis, where the command is recorded before it runs, the entry's client-info names it.
     client.lastCommand = commandName.toString('latin1').toLowerCase();
-    this.addLogEntry(client, Denial.Auth, this.contextOf(client), commandName, username);
+    this.addLogEntry(Denial.Auth, this.contextOf(client), commandName, username, clientInfoLine(this.server, client));
     return false;
   }
 
@@ -268,13 +268,25 @@ export class AccessControl {
   /** Logs a denial checkUser just returned: the command's name, or the key or channel at fault. */
   logDenial(client: Client, denial: DenialKind, context: LogContext, cmd: RegisteredCommand, argv: readonly Buffer[]): void {
     client.lastCommand = cmd.fullName;
-    const object = denial === Denial.Command ? Buffer.from(cmd.fullName) : argv[this.deniedAt.position]!;
-    this.addLogEntry(client, denial, context, object, client.user.name);
+    this.addLogEntry(denial, context, this.deniedObject(denial, cmd, argv), client.user.name, clientInfoLine(this.server, client));
   }
 
-  private addLogEntry(client: Client, reason: DenialKind, context: LogContext, object: Buffer, username: string): void {
+  /**
+   * Logs a denial on another front (Memcached), whose connections are no Redis clients:
+   * `clientInfo` describes the connection. With a command, the object is found as for
+   * logDenial (checkUser's denial just returned); without one (a failed login) it is `object`.
+   */
+  logFrontDenial(denial: DenialKind, username: string, clientInfo: string, cmd: RegisteredCommand | null, argv: readonly Buffer[]): void {
+    const object = cmd === null ? argv[0]! : this.deniedObject(denial, cmd, argv);
+    this.addLogEntry(denial, 'toplevel', object, username, clientInfo);
+  }
+
+  private deniedObject(denial: DenialKind, cmd: RegisteredCommand, argv: readonly Buffer[]): Buffer {
+    return denial === Denial.Command ? Buffer.from(cmd.fullName) : argv[this.deniedAt.position]!;
+  }
+
+  private addLogEntry(reason: DenialKind, context: LogContext, object: Buffer, username: string, clientInfo: string): void {
     const now = this.server.keyspace.clock.now();
-    const clientInfo = clientInfoLine(this.server, client);
     const log = this.log;
     for (let i = 0; i < log.length && i < LOG_GROUPING_SCAN; i++) {
       const entry = log[i]!;
