@@ -186,7 +186,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   // metrics-port 0 (the default) keeps the Prometheus endpoint off.
   const metricsPort = server.config.number('metrics-port');
-  const metrics = metricsPort > 0 ? new MetricsListener(server) : null;
+  const metrics = metricsPort > 0 ? new MetricsListener(server, memcached) : null;
   if (metrics !== null) {
     await openFront(metrics, metricsPort, () => metrics.listen(metricsPort, hosts, server.config.number('tcp-backlog')));
     log.notice(`Prometheus metrics on ${hosts.join(' ')} port ${metricsPort}, path /metrics`);

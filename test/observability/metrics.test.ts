@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/index.ts';
 import { WireConnection } from '../helpers/wire.ts';
+import { textExchange } from '../memcached/helpers.ts';
 import { startWithMetrics } from './support.ts';
 
 /** The samples of the exposition text, by metric name with labels. */
@@ -83,4 +84,42 @@ test('a metrics-port already in use stops start-up and closes the listeners alre
     socket.once('error', () => resolve(true));
   });
   assert.equal(refused, true);
+});
+
+test("the Memcached front's counters are on /metrics with memcached_exporter's names", async (t) => {
+  const { running, http } = await startWithMetrics({}, ['memcached-port']);
+  t.after(() => running.close());
+  const port = running.server.config.number('memcached-port');
+  const replies = await textExchange(port, 'set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nget a\r\nget nope\r\ndelete b\r\ndelete b\r\nincr n 1\r\ngets a\r\n');
+  const cas = /VALUE a 0 1 (\d+)\r\n1\r\nEND\r\nMN\r\n$/.exec(replies)![1];
+  await textExchange(port, `cas a 0 0 1 ${cas}\r\n3\r\ncas a 0 0 1 ${cas}\r\n4\r\nflush_all\r\n`);
+  const response = await fetch(`${http}/metrics`);
+  const text = await response.text();
+  assert.match(text, /# TYPE memcached_commands_total counter\n/);
+  const got = samples(text);
+  const command = (name: string, status: string) => got.get(`memcached_commands_total{command="${name}",status="${status}"}`);
+  assert.equal(got.get('memcached_up'), 1);
+  assert.equal(got.get('memcached_version{version="1.6.18"}'), 1);
+  assert.equal(command('get', 'hit'), 2, 'get a, gets a');
+  assert.equal(command('get', 'miss'), 1);
+  assert.equal(command('delete', 'hit'), 1);
+  assert.equal(command('delete', 'miss'), 1);
+  assert.equal(command('incr', 'miss'), 1);
+  assert.equal(command('cas', 'hit'), 1);
+  assert.equal(command('cas', 'badval'), 1);
+  assert.equal(command('flush', 'hit'), 1);
+  // cmd_set counts the two sets and the two cas; the exporter's set sample leaves the cas out.
+  assert.equal(command('set', 'hit'), 2);
+  assert.equal(got.get('memcached_connections_total'), 2);
+  assert.equal(got.get('memcached_max_connections'), 10000);
+  assert.ok(got.get('memcached_read_bytes_total')! > 0);
+  assert.ok(got.get('memcached_limit_bytes')! > 0);
+  assert.ok(got.has('memcached_items_evicted_total') && got.has('memcached_current_connections'));
+  assert.ok(got.has('memcached_process_user_cpu_seconds_total'));
+});
+
+test('without a Memcached front /metrics has no memcached_ metrics', async (t) => {
+  const { running, http } = await startWithMetrics();
+  t.after(() => running.close());
+  assert.doesNotMatch(await (await fetch(`${http}/metrics`)).text(), /memcached_/);
 });

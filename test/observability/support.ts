@@ -11,11 +11,14 @@ export interface WithMetrics {
   http: string;
 }
 
-export async function startWithMetrics(config: Record<string, string> = {}): Promise<WithMetrics> {
+/** `ports` names more port settings (memcached-port, ...) to fill with free ports. */
+export async function startWithMetrics(config: Record<string, string> = {}, ports: readonly string[] = []): Promise<WithMetrics> {
   for (let attempt = 0; ; attempt++) {
     const metricsPort = await freePort();
+    const more: Record<string, string> = {};
+    for (const name of ports) more[name] = String(await freePort());
     try {
-      const running = await startServer({ port: 0, host: '127.0.0.1', config: { save: '', ...config, 'metrics-port': String(metricsPort) } });
+      const running = await startServer({ port: 0, host: '127.0.0.1', config: { save: '', ...config, ...more, 'metrics-port': String(metricsPort) } });
       return { running, http: `http://127.0.0.1:${metricsPort}` };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 4) throw error;
