@@ -62,12 +62,13 @@ function latin1(text: string): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
-function setuser({ argv, server, w }: CommandContext): void {
+function setuser({ argv, client, server, w }: CommandContext): void {
   const name = argv[2]!.toString('latin1');
   if (invalidUserName(name)) throw new CommandError(ACL_USERNAME_SPACES);
   const problem = server.acl.setUser(
     name,
     argv.slice(3).map((arg) => arg.toString('latin1')),
+    client,
   );
   if (problem !== null) throw new CommandError(problem);
   w.ok();

@@ -8,6 +8,7 @@ import type { RegisteredCommand } from './registry.ts';
 import { helpReply } from './server/help.ts';
 import { everyCommand } from './server/info.ts';
 import { histogramBucketBound } from '../observability/observability.ts';
+import { latencyGraph } from '../observability/latency.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
 const SLOWLOG_HELP = [
@@ -164,10 +165,11 @@ export const observabilityCommands: CommandSpec[] = [
       },
       {
         name: 'latency|graph',
-        handler: ({ argv, server }) => {
+        handler: ({ argv, server, w }) => {
           const name = argv[2]!.toString('latin1');
-          if (!server.observability.latency.events.has(name)) throw new CommandError(LATENCY_NO_SAMPLES(name));
-          throw new CommandError('ERR LATENCY GRAPH is not supported by this server');
+          const series = server.observability.latency.events.get(name);
+          if (series === undefined) throw new CommandError(LATENCY_NO_SAMPLES(name));
+          w.verbatim(latencyGraph(name, series, Math.floor(server.keyspace.clock.now() / 1000)));
         },
       },
       { name: 'latency|doctor', handler: latencyDoctor },

@@ -138,7 +138,7 @@ function permitted(front: Front, session: Session, base: number, req: BinaryRequ
   const accesses = ACCESS_BY_OP[base];
   if (accesses === undefined) return true;
   const key = base === Op.Flush ? null : req.key;
-  return accesses.every((access) => front.permissions.allows(session.user, access, key));
+  return accesses.every((access) => front.permissions.allows(session, access, key));
 }
 
 /** SASL PLAIN: "[authzid] NUL authcid NUL password": the ACL user authcid (the default user when empty) with its password. */
@@ -150,7 +150,7 @@ function saslAuth(front: Front, session: Session, req: BinaryRequest): void {
     return reply(session.out, req, Status.AuthError);
   }
   const parts = req.value.toString('latin1').split('\0');
-  const user = parts.length === 3 ? front.permissions.login(parts[1]!, Buffer.from(parts[2]!, 'latin1')) : null;
+  const user = parts.length === 3 ? front.permissions.login(session, parts[1]!, Buffer.from(parts[2]!, 'latin1')) : null;
   if (user !== null) {
     session.authenticated = true;
     session.user = user;

@@ -18,9 +18,9 @@ export class MemcachedConnection {
   private text: TextParser | null = null;
   private binary: BinaryParser | null = null;
 
-  constructor(private readonly front: Front) {
+  constructor(private readonly front: Front, peer = '', local = '') {
     const permissions = front.permissions;
-    this.session = { out: new OutBuffer(), authenticated: !permissions.authRequired, user: permissions.defaultUser, closing: false };
+    this.session = { out: new OutBuffer(), authenticated: !permissions.authRequired, user: permissions.defaultUser, closing: false, peer, local };
   }
 
   /**

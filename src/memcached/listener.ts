@@ -76,7 +76,8 @@ export class MemcachedListener implements Front {
       socket.end('ERROR Too many open connections\r\n');
       return;
     }
-    const link: Link = { socket, conn: new MemcachedConnection(this), queued: false };
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const link: Link = { socket, conn: new MemcachedConnection(this, peer, `${socket.localAddress}:${socket.localPort}`), queued: false };
     this.connections.set(socket, link);
     socket.on('data', (chunk: Buffer) => {
       if (link.conn.feed(chunk)) {

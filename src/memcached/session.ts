@@ -14,6 +14,9 @@ export interface Session {
   user: User;
   /** Set to close the connection once the replies so far are written. */
   closing: boolean;
+  /** The peer's and the local address, ip:port (empty without a socket), for the ACL LOG. */
+  readonly peer: string;
+  readonly local: string;
 }
 
 export interface Front {

@@ -135,7 +135,7 @@ function permitted(front: Front, session: Session, name: string, req: TextReques
   const rule = ACCESS_BY_NAME[name];
   if (rule === undefined) return true;
   const { permissions } = front;
-  const allows = (key: Buffer | null) => rule.accesses.every((access) => permissions.allows(session.user, access, key));
+  const allows = (key: Buffer | null) => rule.accesses.every((access) => permissions.allows(session, access, key));
   if (rule.firstKey === 0) return allows(null);
   const last = rule.allKeys ? req.count - 1 : Math.min(rule.firstKey, req.count - 1);
   for (let i = rule.firstKey; i <= last; i++) if (!allows(req.token(i))) return false;
@@ -151,7 +151,7 @@ function authenticate(front: Front, session: Session, name: string, req: TextReq
   if (name !== 'set' || req.data === null) return line(out, UNAUTHENTICATED);
   front.store.stats.authCmds++;
   const credentials = req.data.toString('latin1').trim().split(' ');
-  const user = credentials.length === 2 ? front.permissions.login(credentials[0]!, Buffer.from(credentials[1]!, 'latin1')) : null;
+  const user = credentials.length === 2 ? front.permissions.login(session, credentials[0]!, Buffer.from(credentials[1]!, 'latin1')) : null;
   if (user !== null) {
     session.authenticated = true;
     session.user = user;

@@ -7,10 +7,13 @@ import type net from 'node:net';
 import { closeAll, listenOnAll } from '../server/tcp.ts';
 import type { Server } from '../server/server.ts';
 import { everyCommand } from '../commands/server/info.ts';
+import { Dashboard } from './dashboard.ts';
+import type { MemcachedListener } from '../memcached/listener.ts';
+import { renderMemcachedMetrics, type MetricFamilyWriter } from './memcached-metrics.ts';
 
 type Kind = 'counter' | 'gauge';
 
-class Exposition {
+class Exposition implements MetricFamilyWriter {
   private text = '';
 
   /** One metric family: its HELP and TYPE lines, then a sample per label set. */
@@ -33,7 +36,8 @@ function label(name: string, value: string): string {
   return `{${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"}`;
 }
 
-export function renderMetrics(server: Server): string {
+/** The exposition text: the Redis side, and the Memcached front's counters when it is on. */
+export function renderMetrics(server: Server, memcached: MemcachedListener | null = null): string {
   const out = new Exposition();
   const { keyspace, stats } = server;
   out.single('redis_up', 'gauge', 'Information about the Redis instance', 1);
@@ -62,14 +66,21 @@ export function renderMetrics(server: Server): string {
   out.family('redis_commands_failed_calls_total', 'counter', 'Total number of errors within command execution per command', byCmd((cmd) => cmd.stats.failed));
   const errors = [...stats.errors].map(([code, count]) => [label('err', code), count] as const);
   out.family('redis_errors_total', 'counter', 'Total number of errors per error type', errors);
+  if (memcached !== null) renderMemcachedMetrics(out, memcached);
   return out.toString();
 }
 
-/** The HTTP listener of metrics-port. */
+/** The HTTP listener of metrics-port: /metrics, and the live dashboard at /. */
 export class MetricsListener {
   private servers: net.Server[] = [];
+  private readonly dashboard: Dashboard;
 
-  constructor(private readonly server: Server) {}
+  constructor(
+    private readonly server: Server,
+    private readonly memcached: MemcachedListener | null = null,
+  ) {
+    this.dashboard = new Dashboard(server);
+  }
 
   async listen(port: number, hosts: readonly string[], backlog: number): Promise<number> {
     const bound = await listenOnAll(hosts, port, backlog, () => {}, () => http.createServer((request, response) => this.serve(request, response)));
@@ -78,16 +89,17 @@ export class MetricsListener {
   }
 
   async close(): Promise<void> {
+    this.dashboard.close();
     for (const server of this.servers) (server as http.Server).closeAllConnections();
     await closeAll(this.servers);
   }
 
   private serve(request: http.IncomingMessage, response: http.ServerResponse): void {
-    const path = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'GET' || path !== '/metrics') {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method === 'GET' && url.pathname === '/metrics') {
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderMetrics(this.server, this.memcached));
+    } else if (request.method !== 'GET' || !this.dashboard.serve(url.pathname, url.searchParams, response)) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
     }
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderMetrics(this.server));
   }
 }

@@ -316,7 +316,10 @@ export class Snapshots {
     job.aborted = true;
     job.snapshot.abort();
     closeQuietly(job.fd);
+    // Redis times this removal when its child was killed: the rdb-unlink-temp-file event.
+    const started = performance.now();
     rmSync(job.temp, { force: true });
+    this.server.observability.event('rdb-unlink-temp-file', performance.now() - started);
     this.running = null;
     this.lastCowBytes = job.snapshot.cowBytes;
     for (const listener of this.doneListeners.splice(0)) listener(false);

@@ -77,7 +77,7 @@ export class AccessControl {
   readonly internalUser: User;
   /** Newest first. */
   readonly log: LogEntry[] = [];
-  private readonly userChangeListeners: ((user: User) => void)[] = [];
+  private readonly userChangeListeners: ((user: User, caller: Client | null) => void)[] = [];
   /** The argument a denial is about (the key or channel), set by checkUser. */
   private readonly deniedAt = { position: 0 };
   private readonly keyCache = new KeyCache();
@@ -95,6 +95,7 @@ export class AccessControl {
       if (name === 'acllog-max-len') this.trimLog();
     });
     server.addCheck((client, cmd, argv) => this.gateCheck(client, cmd, argv));
+    this.onUserChanged((user, caller) => this.closeRevokedSubscribers(user, caller));
   }
 
   /** requirepass is the default user's one password; empty makes it nopass (Redis's ACLUpdateDefaultUserPassword). */
@@ -118,8 +119,11 @@ export class AccessControl {
     return !this.defaultUser.nopass || !this.defaultUser.enabled;
   }
 
-  /** Applies modifiers to a user, creating it if needed, all or nothing; returns the error text or null. */
-  setUser(name: string, args: readonly string[]): string | null {
+  /**
+   * Applies modifiers to a user, creating it if needed, all or nothing; returns the error text
+   * or null. `caller` (ACL SETUSER's client) gets its reply before it is closed for a revoked channel.
+   */
+  setUser(name: string, args: readonly string[], caller: Client | null = null): string | null {
     const merged = mergeSelectorArguments(args);
     if (typeof merged === 'number') return aclUnmatchedParenthesis(args[merged]!);
     const existing = this.users.get(name);
@@ -135,18 +139,34 @@ export class AccessControl {
     if (existing === undefined) this.users.set(name, staged);
     else {
       existing.copyFrom(staged);
-      for (const listener of this.userChangeListeners) listener(existing);
+      for (const listener of this.userChangeListeners) listener(existing, caller);
     }
     return null;
   }
 
   /**
-   * Told when an existing user's rules change (ACL SETUSER, and the default user on ACL LOAD):
-   * pub/sub closes the user's subscribers whose channels the new rules no longer allow
-   * (Redis's ACLKillPubsubClientsIfNeeded), using User.allowsChannel.
+   * Told when an existing user's rules change by ACL SETUSER. (ACL LOAD closes every connection
+   * of the users it replaces; the default user's subscribers stay, as in Redis 7.0.)
    */
-  onUserChanged(listener: (user: User) => void): void {
+  onUserChanged(listener: (user: User, caller: Client | null) => void): void {
     this.userChangeListeners.push(listener);
+  }
+
+  /**
+   * Closes the user's subscribed connections that hold a channel, pattern or shard channel the
+   * user's rules no longer allow (Redis's ACLKillPubsubClientsIfNeeded).
+   */
+  private closeRevokedSubscribers(user: User, caller: Client | null): void {
+    for (const client of [...this.server.clients.values()]) {
+      const subscriptions = client.pubsub;
+      if (client.user !== user || subscriptions === null) continue;
+      const revoked =
+        [...subscriptions.patterns.values()].some((pattern) => !user.allowsChannel(pattern, true)) ||
+        [...subscriptions.channels.values(), ...subscriptions.shardChannels.values()].some((channel) => !user.allowsChannel(channel, false));
+      if (!revoked) continue;
+      if (caller === null) client.kill();
+      else killClient(client, caller);
+    }
   }
 
   /** Deletes a user and closes the connections authenticated as it; the caller gets its reply first. */
@@ -177,7 +197,7 @@ export class AccessControl {
     }
     // As in Redis, where the command is recorded before it runs, the entry's client-info names it.
     client.lastCommand = commandName.toString('latin1').toLowerCase();
-    this.addLogEntry(client, Denial.Auth, this.contextOf(client), commandName, username);
+    this.addLogEntry(Denial.Auth, this.contextOf(client), commandName, username, clientInfoLine(this.server, client));
     return false;
   }
 
@@ -248,13 +268,25 @@ export class AccessControl {
   /** Logs a denial checkUser just returned: the command's name, or the key or channel at fault. */
   logDenial(client: Client, denial: DenialKind, context: LogContext, cmd: RegisteredCommand, argv: readonly Buffer[]): void {
     client.lastCommand = cmd.fullName;
-    const object = denial === Denial.Command ? Buffer.from(cmd.fullName) : argv[this.deniedAt.position]!;
-    this.addLogEntry(client, denial, context, object, client.user.name);
+    this.addLogEntry(denial, context, this.deniedObject(denial, cmd, argv), client.user.name, clientInfoLine(this.server, client));
   }
 
-  private addLogEntry(client: Client, reason: DenialKind, context: LogContext, object: Buffer, username: string): void {
+  /**
+   * Logs a denial on another front (Memcached), whose connections are no Redis clients:
+   * `clientInfo` describes the connection. With a command, the object is found as for
+   * logDenial (checkUser's denial just returned); without one (a failed login) it is `object`.
+   */
+  logFrontDenial(denial: DenialKind, username: string, clientInfo: string, cmd: RegisteredCommand | null, argv: readonly Buffer[]): void {
+    const object = cmd === null ? argv[0]! : this.deniedObject(denial, cmd, argv);
+    this.addLogEntry(denial, 'toplevel', object, username, clientInfo);
+  }
+
+  private deniedObject(denial: DenialKind, cmd: RegisteredCommand, argv: readonly Buffer[]): Buffer {
+    return denial === Denial.Command ? Buffer.from(cmd.fullName) : argv[this.deniedAt.position]!;
+  }
+
+  private addLogEntry(reason: DenialKind, context: LogContext, object: Buffer, username: string, clientInfo: string): void {
     const now = this.server.keyspace.clock.now();
-    const clientInfo = clientInfoLine(this.server, client);
     const log = this.log;
     for (let i = 0; i < log.length && i < LOG_GROUPING_SCAN; i++) {
       const entry = log[i]!;
@@ -356,7 +388,6 @@ export class AccessControl {
     const newDefault = users.get('default');
     if (newDefault !== undefined) this.defaultUser.copyFrom(newDefault);
     else this.resetDefaultUser();
-    for (const listener of this.userChangeListeners) listener(this.defaultUser);
     users.set('default', this.defaultUser);
     this.users.clear();
     for (const [name, user] of users) this.users.set(name, user);

@@ -4,8 +4,9 @@
 // %W~ for writes, through the key specs' flags) apply unchanged.
 
 import type { RegisteredCommand } from '../commands/registry.ts';
+import type { Session } from '../memcached/session.ts';
 import type { Server } from '../server/server.ts';
-import type { User } from './acl.ts';
+import { Denial, type User } from './acl.ts';
 
 /** What a Memcached operation does, by the Redis command it is checked as. */
 export const MemcachedAccess = {
@@ -26,6 +27,8 @@ export function changesItems(accesses: readonly MemcachedAccess[] | undefined): 
 
 /** Filler arguments up to each command's arity; only the key position matters to the check. */
 const FILLER = Buffer.from('0');
+/** A failed login's ACL LOG object, as Redis logs a failed AUTH. */
+const AUTH = [Buffer.from('auth')];
 
 export class MemcachedPermissions {
   private readonly commands = new Map<MemcachedAccess, { cmd: RegisteredCommand; argv: Buffer[] }>();
@@ -52,16 +55,27 @@ export class MemcachedPermissions {
    * the default user, as Memcached clients must send some name and, before ACLs, any name with
    * requirepass's password logged in.
    */
-  login(username: string, password: Buffer): User | null {
+  login(session: Session, username: string, password: Buffer): User | null {
     const user = this.server.acl.users.get(username) ?? this.server.acl.defaultUser;
-    return user.accepts(password) ? user : null;
+    if (user.accepts(password)) return user;
+    this.server.acl.logFrontDenial(Denial.Auth, username, this.clientInfo(session, 'auth', username), null, AUTH);
+    return null;
   }
 
-  /** Whether `user` may do `access` on `key` (no key for flush_all). */
-  allows(user: User, access: MemcachedAccess, key: Uint8Array | null): boolean {
+  /** Whether the session's user may do `access` on `key` (no key for flush_all); a denial goes to the ACL LOG. */
+  allows(session: Session, access: MemcachedAccess, key: Uint8Array | null): boolean {
+    const user = session.user;
     if (user.unrestricted) return true;
     const { cmd, argv } = this.commands.get(access)!;
     if (key !== null) argv[1] = Buffer.from(key.buffer, key.byteOffset, key.length);
-    return this.server.acl.checkUser(user, cmd, argv) === 0;
+    const denial = this.server.acl.checkUser(user, cmd, argv);
+    if (denial === Denial.None) return true;
+    this.server.acl.logFrontDenial(denial, user.name, this.clientInfo(session, cmd.fullName, user.name), cmd, argv);
+    return false;
+  }
+
+  /** ACL LOG's client-info for a Memcached connection: CLIENT LIST's key=value form, its own fields. */
+  private clientInfo(session: Session, command: string, username: string): string {
+    return `addr=${session.peer} laddr=${session.local} front=memcached cmd=${command} user=${username}`;
   }
 }

@@ -168,33 +168,39 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     }
   }
 
+  // A front that cannot open ends start-up, and what was already listening closes with it: a
+  // listener left open would keep the embedding process (a test file) from ever exiting.
+  const opened: { close(): Promise<void> }[] = [listener];
+  const openFront = async (front: { close(): Promise<void> }, frontPort: number, listen: () => Promise<unknown>) => {
+    try {
+      await listen();
+    } catch (error) {
+      server.stopCron();
+      for (const done of opened.reverse()) await done.close();
+      reportListenFailure(log, error, hosts, frontPort);
+      throw error;
+    }
+    opened.push(front);
+  };
   // memcached-port 0 (the default) keeps the Memcached front off.
   const memcachedPort = config.number('memcached-port');
   const memcached = memcachedPort > 0 ? new MemcachedListener(server) : null;
   if (memcached !== null) {
-    try {
-      await memcached.listen(memcachedPort, hosts);
-    } catch (error) {
-      // Start-up ends: what was already listening closes with it.
-      server.stopCron();
-      await listener.close();
-      reportListenFailure(log, error, hosts, memcachedPort);
-      throw error;
-    }
+    await openFront(memcached, memcachedPort, () => memcached.listen(memcachedPort, hosts));
     log.notice(`Memcached protocol on ${hosts.join(' ')} port ${memcachedPort}`);
   }
   // sql-port 0 (the default) keeps the PostgreSQL front off.
   const sqlPort = server.config.number('sql-port');
   const sql = sqlPort > 0 ? new PgListener(sqlEngineOf(server), () => server.config.get('requirepass')) : null;
   if (sql !== null) {
-    await sql.listen(sqlPort, hosts, server.config.number('tcp-backlog'));
+    await openFront(sql, sqlPort, () => sql.listen(sqlPort, hosts, server.config.number('tcp-backlog')));
     log.notice(`PostgreSQL protocol on ${hosts.join(' ')} port ${sqlPort}`);
   }
   // metrics-port 0 (the default) keeps the Prometheus endpoint off.
   const metricsPort = server.config.number('metrics-port');
-  const metrics = metricsPort > 0 ? new MetricsListener(server) : null;
+  const metrics = metricsPort > 0 ? new MetricsListener(server, memcached) : null;
   if (metrics !== null) {
-    await metrics.listen(metricsPort, hosts, server.config.number('tcp-backlog'));
+    await openFront(metrics, metricsPort, () => metrics.listen(metricsPort, hosts, server.config.number('tcp-backlog')));
     log.notice(`Prometheus metrics on ${hosts.join(' ')} port ${metricsPort}, path /metrics`);
   }
   if (tcp || tlsOptions !== null) log.notice('Ready to accept connections');

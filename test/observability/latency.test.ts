@@ -6,6 +6,7 @@ import { referenceSkip } from '../helpers/side-by-side.ts';
 import { startRedisReference, type ReferenceServer } from '../helpers/reference.ts';
 import { WireConnection } from '../helpers/wire.ts';
 import { histogramBucket, histogramBucketBound } from '../../src/observability/observability.ts';
+import { LatencySeries, latencyGraph } from '../../src/observability/latency.ts';
 
 test('a command over latency-monitor-threshold becomes a "command" event with its time and worst latency', () => {
   const h = new Harness({ 'latency-monitor-threshold': '5', 'enable-debug-command': 'yes' });
@@ -64,7 +65,7 @@ test("histogram buckets and their bounds are Redis's (1, 2, 4, 8, 16, 33, 66, 13
 
 let reference: ReferenceServer | null = null;
 before(async () => {
-  if (!referenceSkip) reference = await startRedisReference();
+  if (!referenceSkip) reference = await startRedisReference(['--enable-debug-command', 'yes']);
 });
 after(async () => {
   await reference?.close();
@@ -107,4 +108,55 @@ test('SLOWLOG HELP and LATENCY HELP list their subcommands; LATENCY GRAPH refuse
   assert.equal((h.run('SLOWLOG', 'HELP') as string[])[1], 'GET [<count>]');
   assert.equal((h.run('LATENCY', 'HELP') as string[])[1], 'DOCTOR');
   assert.equal((h.run('LATENCY', 'GRAPH', 'command') as { text: string }).text, "ERR No samples available for event 'command'");
+});
+
+test('LATENCY GRAPH draws the samples redis-server 7.0 recorded exactly as it does', { skip: referenceSkip }, async () => {
+  const connection = await WireConnection.connect(reference!.port);
+  const ask = async (...args: string[]) => decodeAll((await connection.command(args))!)[0];
+  try {
+    await ask('CONFIG', 'SET', 'latency-monitor-threshold', '1');
+    await ask('LATENCY', 'RESET');
+    // One sample per second at most: a pause between sleeps gives each its own second.
+    for (const seconds of ['0.03', '0.004', '0.015']) {
+      await ask('DEBUG', 'SLEEP', seconds);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    // Labels are ages ("2s"), so both graphs must be drawn within one wall-clock second.
+    for (let attempt = 0; ; attempt++) {
+      const second = Math.floor(Date.now() / 1000);
+      const graph = await ask('LATENCY', 'GRAPH', 'command');
+      const history = (await ask('LATENCY', 'HISTORY', 'command')) as [number, number][];
+      if (Math.floor(Date.now() / 1000) !== second && attempt < 5) continue;
+      assert.equal(history.length, 3);
+      const h = new Harness({ 'latency-monitor-threshold': '1' });
+      for (const [time, ms] of history) {
+        h.clock.ms = time * 1000;
+        h.server.observability.latency.addSample('command', ms);
+      }
+      h.clock.ms = second * 1000;
+      assert.deepEqual(h.run('LATENCY', 'GRAPH', 'command'), graph);
+      break;
+    }
+  } finally {
+    connection.close();
+  }
+});
+
+test('LATENCY GRAPH wraps past 80 samples into another block and labels ages in s, m, h and d', () => {
+  const series = new LatencySeries();
+  const now = 1_000_000;
+  for (let i = 0; i < 100; i++) series.add(now - 200_000 + i * 2000, (i * 7) % 23);
+  const graph = latencyGraph('command', series, now);
+  const [title, rule, ...rest] = graph.split('\n');
+  assert.equal(title, 'command - high 22 ms, low 0 ms (all time high 22 ms)');
+  assert.equal(rule, '-'.repeat(80));
+  const blank = rest.indexOf(' '.repeat(80));
+  // Four rows of bars, a blank row, then labels downwards: "2d" for 200000 s ago.
+  assert.equal(blank, 4);
+  assert.equal(rest[5]![0], '2');
+  assert.equal(rest[6]![0], 'd');
+  // The last 20 samples form a second block after an empty line.
+  const second = rest.indexOf('', blank);
+  assert.equal(rest[second + 1]!.length, 20);
+  assert.ok(graph.endsWith('\n'));
 });

@@ -3,7 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Wire } from '../memcached/helpers.ts';
+import { startMnemo, textExchange, Wire } from '../memcached/helpers.ts';
+import { decodeAll } from '../helpers/resp.ts';
 
 const DENIED = 'CLIENT_ERROR NOPERM this user has no permissions for this operation or key\r\n';
 
@@ -78,4 +79,34 @@ test('SASL PLAIN logs in as the user it names, and binary operations obey that u
   assert.equal(status(w.send(binary(0x01, 'other', 'v', setExtras))), 0x20);
   assert.equal(status(w.send(binary(0x00, 'pub:1'))), 0x01, 'a readable missing key is not found, not refused');
   assert.equal(status(w.send(binary(0x04, 'pub:1'))), 0x20);
+});
+
+test('Memcached denials and failed logins go to the ACL LOG: reason, object, user and the connection', async () => {
+  const m = await startMnemo({ requirepass: 'adminpw' });
+  try {
+    assert.equal(m.server.acl.setUser('cache', ['on', '>cachepw', '%R~pub:*', '~cache:*', '+@all', '-flushall']), null);
+    const replies = await textExchange(m.port, `${login('cache', 'nope')}${login('cache', 'cachepw')}set pub:1 0 0 1\r\nv\r\nset pub:1 0 0 1\r\nv\r\nflush_all\r\n`);
+    assert.equal(replies, `CLIENT_ERROR authentication failure\r\nSTORED\r\n${DENIED}${DENIED}${DENIED}MN\r\n`);
+    const admin = m.server.createClient();
+    m.server.execute(admin, ['AUTH', 'adminpw'].map((a) => Buffer.from(a)));
+    admin.w.take();
+    m.server.execute(admin, ['ACL', 'LOG'].map((a) => Buffer.from(a)));
+    const entries = (decodeAll(admin.w.take()!)[0] as unknown[][]).map((entry) => {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i < entry.length; i += 2) fields.set(entry[i] as string, entry[i + 1]);
+      return fields;
+    });
+    // Newest first; the two denied sets of one key are one entry with a count.
+    assert.deepEqual(
+      entries.map((e) => [e.get('reason'), e.get('object'), e.get('username'), e.get('count'), e.get('context')]),
+      [
+        ['command', 'flushall', 'cache', 1, 'toplevel'],
+        ['key', 'pub:1', 'cache', 2, 'toplevel'],
+        ['auth', 'auth', 'cache', 1, 'toplevel'],
+      ],
+    );
+    assert.match(String(entries[1]!.get('client-info')), new RegExp(`^addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${m.port} front=memcached cmd=set user=cache$`));
+  } finally {
+    await m.close();
+  }
 });

@@ -280,6 +280,11 @@ const SECTIONS: readonly [string, string, Section][] = [
   ['tiering', 'Tiering', tieringInfoFields],
 ];
 
+/** One INFO section's fields by its lower-case name (the dashboard shows some), or none. */
+export function sectionFields(server: Server, name: string): Field[] {
+  return SECTIONS.find(([section]) => section === name)?.[2](server) ?? [];
+}
+
 /** What INFO with no argument (or "default") shows. */
 const DEFAULT_SECTIONS = new Set(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']);
 

@@ -405,6 +405,7 @@ export class AppendOnlyFile {
     const bytes = this.unwritten === null ? taken! : taken === null ? this.unwritten : Buffer.concat([this.unwritten, taken]);
     this.unwritten = null;
     let written = 0;
+    const started = performance.now();
     try {
       while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
     } catch (error) {
@@ -413,12 +414,26 @@ export class AppendOnlyFile {
     } finally {
       this.currentSize += written;
       this.lastIncrSize += written;
+      this.noteWriteLatency(performance.now() - started);
     }
     if (this.lastWriteError !== null) {
       this.server.log.warning('AOF write error looks solved, Redis can write again.');
       this.lastWriteError = null;
     }
     this.fsync(policy, now);
+  }
+
+  /**
+   * The latency monitor's aof-write events, as Redis names them: a write that waited behind a
+   * background fsync, one made while a rewrite or BGSAVE runs (Redis's "active child"), or
+   * neither; and every write as aof-write.
+   */
+  private noteWriteLatency(ms: number): void {
+    const monitor = this.server.observability;
+    if (this.fsyncInProgress) monitor.event('aof-write-pending-fsync', ms);
+    else if (this.rewrite !== null || this.server.persistence.inProgress) monitor.event('aof-write-active-child', ms);
+    else monitor.event('aof-write-alone', ms);
+    monitor.event('aof-write', ms);
   }
 
   private writeFailed(error: unknown, rest: Buffer, policy: string): void {
@@ -437,8 +452,10 @@ export class AppendOnlyFile {
   private fsync(policy: string, now: number): void {
     if (this.server.config.bool('no-appendfsync-on-rewrite') && this.rewrite !== null) return;
     if (policy === 'always') {
+      const started = performance.now();
       try {
         fdatasyncSync(this.fd);
+        this.server.observability.event('aof-fsync-always', performance.now() - started);
       } catch (error) {
         this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${describeError(error)}. Exiting...`);
         process.exit(1);
@@ -580,7 +597,7 @@ export class AppendOnlyFile {
     const base = next.newBase(rdb);
     const tempPath = this.tempBasePath(rewrite.tempName);
     try {
-      renameSync(tempPath, this.path(base.name));
+      this.timedRename(tempPath, this.path(base.name));
     } catch (cause) {
       log.warning(`Error trying to rename the temporary AOF base file ${rewrite.tempName} into ${base.name}: ${describeError(cause)}`);
       rmSync(tempPath, { force: true });
@@ -593,7 +610,7 @@ export class AppendOnlyFile {
       const temp = next.tempIncrName;
       incr = next.newIncr();
       try {
-        renameSync(this.path(temp), this.path(incr.name));
+        this.timedRename(this.path(temp), this.path(incr.name));
       } catch (cause) {
         log.warning(`Error trying to rename the temporary AOF incr file ${temp} into ${incr.name}: ${describeError(cause)}`);
         rmSync(this.path(base.name), { force: true });
@@ -741,11 +758,22 @@ export class AppendOnlyFile {
 
   // ---- sizes ---------------------------------------------------------------------------------
 
+  /** A rewrite's rename into place, timed as Redis's aof-rename event. */
+  private timedRename(from: string, to: string): void {
+    const started = performance.now();
+    renameSync(from, to);
+    this.server.observability.event('aof-rename', performance.now() - started);
+  }
+
+  /** A file's size, its stat timed as Redis's aof-fstat event. */
   private fileSize(name: string): number {
+    const started = performance.now();
     try {
       return statSync(this.path(name)).size;
     } catch {
       return 0;
+    } finally {
+      this.server.observability.event('aof-fstat', performance.now() - started);
     }
   }
 
