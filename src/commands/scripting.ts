@@ -1,5 +1,5 @@
-// Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION (but
-// FUNCTION DUMP and RESTORE, whose payload is RDB's: they come with the persistence work). The Lua engine, the script cache
+// Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION (DUMP and
+// RESTORE carry the libraries in RDB's records, src/persistence/rdb/dump.ts). The Lua engine, the script cache
 // and the run in progress are in src/scripting/; a script's redis.call goes through the gate's
 // check and call on a script client, so its commands get every check and effect. EVAL itself
 // is never propagated: a script's effects are (Redis 7), as one unit.
@@ -7,6 +7,10 @@
 import { Buffer } from 'node:buffer';
 import {
   CommandError,
+  DUMP_PAYLOAD_WRONG,
+  FUNCTION_PAYLOAD_NOT_FUNCTION,
+  FUNCTION_RESTORE_POLICY,
+  functionRecordUnreadable,
   NOSCRIPT,
   NOTBUSY,
   BUSY_EVAL,
@@ -33,9 +37,12 @@ import {
   SHEBANG_UNKNOWN_ENGINE,
   SHEBANG_UNKNOWN_FLAG,
   SHEBANG_UNKNOWN_OPTION,
+  quoteArg,
   UNKILLABLE,
+  unknownSubcommandOrArity,
 } from '../errors.ts';
-import { scriptingOf, ScriptFlag, SHEBANG_FLAGS, type Runnable } from '../scripting/scripting.ts';
+import { functionsDumpPayload, readFunctionsPayload } from '../persistence/rdb/index.ts';
+import { scriptingOf, ScriptFlag, SHEBANG_FLAGS, type RestorePolicy, type Runnable } from '../scripting/scripting.ts';
 import { isWord, longArg } from './args.ts';
 import { numkeysKeys } from './keyspec.ts';
 import { helpReply } from './server/help.ts';
@@ -256,6 +263,31 @@ function functionStats({ server, w }: CommandContext): void {
   w.int(scripting.functions.size);
 }
 
+function functionDump({ server, w }: CommandContext): void {
+  const codes = [...scriptingOf(server).libraries.values()].map((library) => library.code);
+  w.bulk(functionsDumpPayload(codes, server.config.bool('rdbcompression')));
+}
+
+function functionRestore(ctx: CommandContext): void {
+  const { argv, server } = ctx;
+  if (argv.length > 4) throw new CommandError(unknownSubcommandOrArity(quoteArg(argv[1]!), 'FUNCTION'));
+  let policy: RestorePolicy = 'append';
+  if (argv.length === 4) {
+    if (isWord(argv[3]!, 'append')) policy = 'append';
+    else if (isWord(argv[3]!, 'replace')) policy = 'replace';
+    else if (isWord(argv[3]!, 'flush')) policy = 'flush';
+    else throw new CommandError(FUNCTION_RESTORE_POLICY);
+  }
+  const codes = readFunctionsPayload(argv[2]!);
+  if (codes === 'footer') throw new CommandError(DUMP_PAYLOAD_WRONG);
+  if (codes === 'not-function') throw new CommandError(FUNCTION_PAYLOAD_NOT_FUNCTION);
+  if (!Array.isArray(codes)) throw new CommandError(functionRecordUnreadable(codes.unreadable));
+  const refused = scriptingOf(server).restoreLibraries(codes, parseLibraryShebang, policy);
+  if (refused !== null) throw new CommandError(refused);
+  ctx.forcePropagation();
+  ctx.w.ok();
+}
+
 function fcallCommand(ro: boolean) {
   return (ctx: CommandContext): void => {
     const fn = scriptingOf(ctx.server).functions.get(ctx.argv[1]!.toString('latin1'));
@@ -382,6 +414,8 @@ export const scriptingCommands: CommandSpec[] = [
         },
       },
       { name: 'function|stats', handler: functionStats },
+      { name: 'function|dump', handler: functionDump },
+      { name: 'function|restore', handler: functionRestore },
       { name: 'function|kill', handler: (ctx) => killScript(ctx, false) },
       { name: 'function|help', handler: ({ w }) => helpReply(w, 'FUNCTION', FUNCTION_HELP) },
     ],

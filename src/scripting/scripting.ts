@@ -15,7 +15,7 @@ import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import { errorInfo, luaBytes, pushErrorTable, pushReply, writeLuaValue } from './convert.ts';
-import { Interrupt, LogLevel, lua51ParseMessage, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type ScriptHost } from './engine.ts';
+import { Interrupt, LogLevel, lua51ParseMessage, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type LibraryFunction, type ScriptHost } from './engine.ts';
 import { formatG } from '../util/numbers.ts';
 import { lua, toLuaString, type LuaState } from './lua.ts';
 import {
@@ -147,6 +147,16 @@ export interface Library {
   readonly functions: LibraryFunctionEntry[];
 }
 
+/** A library whose code ran and registered its functions, not yet among the loaded ones. */
+interface CompiledLibrary {
+  readonly name: string;
+  readonly code: Buffer;
+  readonly functions: readonly LibraryFunction[];
+}
+
+/** FUNCTION RESTORE's handling of the libraries already loaded. */
+export type RestorePolicy = 'flush' | 'append' | 'replace';
+
 export interface CachedScript extends Runnable {
   readonly body: Buffer;
 }
@@ -243,29 +253,94 @@ export class Scripting implements ScriptHost {
   loadLibrary(name: string, code: Buffer, luaCode: Buffer, replace: boolean): string | null {
     const existing = this.libraries.get(name);
     if (existing !== undefined && !replace) return `ERR Library '${name}' already exists`;
-    const registered = this.engine.loadLibrary(luaCode, (flag) => SHEBANG_FLAGS.get(flag));
-    if (typeof registered === 'string') return registered;
-    const release = () => registered.forEach((fn) => this.engine.release(fn.ref));
-    if (registered.length === 0) {
-      release();
-      return 'ERR No functions registered';
-    }
-    for (const fn of registered) {
-      const owner = this.functions.get(fn.name)?.library;
-      if (owner !== undefined && owner !== existing) {
-        release();
-        return `ERR Function ${fn.name} already exists`;
-      }
+    const compiled = this.compileLibrary(name, code, luaCode);
+    if (typeof compiled === 'string') return compiled;
+    const clash = this.functionClash([compiled], existing === undefined ? [] : [existing]);
+    if (clash !== null) {
+      this.release([compiled]);
+      return clash;
     }
     if (existing !== undefined) this.deleteLibrary(existing);
-    const library: Library = { name, code: Buffer.from(code), functions: [] };
-    for (const fn of registered) {
+    this.link(compiled);
+    return null;
+  }
+
+  /**
+   * FUNCTION RESTORE: compiles every library of a payload apart from those loaded (in Redis, a
+   * library context of their own), then adds them by `policy`; nothing changes on an error,
+   * which is returned. `parse` is the shebang parser FUNCTION LOAD uses, which may throw.
+   */
+  restoreLibraries(codes: readonly Buffer[], parse: (code: Buffer) => { name: string; codeStart: number }, policy: RestorePolicy): string | null {
+    const staged: CompiledLibrary[] = [];
+    const fail = (error: string): string => {
+      this.release(staged);
+      return error;
+    };
+    try {
+      for (const code of codes) {
+        const { name, codeStart } = parse(code);
+        if (staged.some((library) => library.name === name)) return fail(`ERR Library '${name}' already exists`);
+        const compiled = this.compileLibrary(name, code, code.subarray(codeStart));
+        if (typeof compiled === 'string') return fail(compiled);
+        const twin = compiled.functions.find((fn) => staged.some((library) => library.functions.some((other) => other.name === fn.name)));
+        staged.push(compiled);
+        if (twin !== undefined) return fail(`ERR Function ${twin.name} already exists`);
+      }
+    } catch (error) {
+      this.release(staged);
+      throw error;
+    }
+    if (policy === 'flush') {
+      this.flushFunctions();
+    } else {
+      const replaced: Library[] = [];
+      for (const library of staged) {
+        const existing = this.libraries.get(library.name);
+        if (existing === undefined) continue;
+        if (policy === 'append') return fail(`ERR Library ${library.name} already exists`);
+        replaced.push(existing);
+      }
+      const clash = this.functionClash(staged, replaced);
+      if (clash !== null) return fail(clash);
+      for (const library of replaced) this.deleteLibrary(library);
+    }
+    for (const library of staged) this.link(library);
+    return null;
+  }
+
+  /** Runs a library's code, which registers its functions; the error to answer when that fails. */
+  private compileLibrary(name: string, code: Buffer, luaCode: Buffer): CompiledLibrary | string {
+    const registered = this.engine.loadLibrary(luaCode, (flag) => SHEBANG_FLAGS.get(flag));
+    if (typeof registered === 'string') return registered;
+    const compiled: CompiledLibrary = { name, code: Buffer.from(code), functions: registered };
+    if (registered.length > 0) return compiled;
+    this.release([compiled]);
+    return 'ERR No functions registered';
+  }
+
+  private release(compiled: readonly CompiledLibrary[]): void {
+    for (const library of compiled) for (const fn of library.functions) this.engine.release(fn.ref);
+  }
+
+  /** The error for the first of their functions that a loaded library (other than those `leaving`) has. */
+  private functionClash(compiled: readonly CompiledLibrary[], leaving: readonly Library[]): string | null {
+    for (const library of compiled) {
+      for (const fn of library.functions) {
+        const owner = this.functions.get(fn.name)?.library;
+        if (owner !== undefined && !leaving.includes(owner)) return `ERR Function ${fn.name} already exists`;
+      }
+    }
+    return null;
+  }
+
+  private link(compiled: CompiledLibrary): void {
+    const library: Library = { name: compiled.name, code: compiled.code, functions: [] };
+    for (const fn of compiled.functions) {
       const entry: LibraryFunctionEntry = { ...fn, library };
       library.functions.push(entry);
       this.functions.set(fn.name, entry);
     }
-    this.libraries.set(name, library);
-    return null;
+    this.libraries.set(compiled.name, library);
   }
 
   deleteLibrary(library: Library): void {
