@@ -21,11 +21,6 @@ import {
   FUNCTION_NOT_FOUND,
   FUNCTION_UNKNOWN_ARGUMENT,
   FUNCTION_UNKNOWN_OPTION,
-  LIBRARY_ENGINE_NOT_FOUND,
-  LIBRARY_METADATA_INVALID,
-  LIBRARY_METADATA_MISSING,
-  LIBRARY_NAME_INVALID,
-  LIBRARY_NAME_MISSING,
   LIBRARY_NOT_FOUND,
   NUMKEYS_NEGATIVE,
   NUMKEYS_TOO_MANY,
@@ -42,7 +37,7 @@ import {
   unknownSubcommandOrArity,
 } from '../errors.ts';
 import { functionsDumpPayload, readFunctionsPayload } from '../persistence/rdb/index.ts';
-import { scriptingOf, ScriptFlag, SHEBANG_FLAGS, type RestorePolicy, type Runnable } from '../scripting/scripting.ts';
+import { libraryCodes, parseLibraryShebang, scriptingOf, ScriptFlag, SHEBANG_FLAGS, type RestorePolicy, type Runnable } from '../scripting/scripting.ts';
 import { isWord, longArg } from './args.ts';
 import { numkeysKeys } from './keyspec.ts';
 import { helpReply } from './server/help.ts';
@@ -160,27 +155,6 @@ const SCRIPT_HELP = [
   '    Load a script into the scripts cache without executing it.',
 ];
 
-/**
- * A library's first line (functionExtractLibMetaData): "#!lua name=<library>"; the name and
- * where the Lua code starts (its newline kept, so that line numbers count the shebang).
- */
-function parseLibraryShebang(code: Buffer): { name: string; codeStart: number } {
-  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new CommandError(LIBRARY_METADATA_MISSING);
-  const newline = code.indexOf(0x0a);
-  const end = newline < 0 ? code.length : newline;
-  const parts = code.subarray(0, end).toString('latin1').split(' ').filter((part) => part !== '');
-  const engine = parts[0]!.slice(2);
-  if (engine.toLowerCase() !== 'lua') throw new CommandError(LIBRARY_ENGINE_NOT_FOUND(engine));
-  let name: string | null = null;
-  for (const part of parts.slice(1)) {
-    if (!part.startsWith('name=')) throw new CommandError(LIBRARY_METADATA_INVALID(part));
-    name = part.slice('name='.length);
-  }
-  if (name === null) throw new CommandError(LIBRARY_NAME_MISSING);
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new CommandError(LIBRARY_NAME_INVALID);
-  return { name, codeStart: end };
-}
-
 // Libraries are part of the dataset replicas and the AOF keep: their changes propagate as sent.
 
 function functionLoad(ctx: CommandContext): void {
@@ -264,8 +238,7 @@ function functionStats({ server, w }: CommandContext): void {
 }
 
 function functionDump({ server, w }: CommandContext): void {
-  const codes = [...scriptingOf(server).libraries.values()].map((library) => library.code);
-  w.bulk(functionsDumpPayload(codes, server.config.bool('rdbcompression')));
+  w.bulk(functionsDumpPayload(libraryCodes(server), server.config.bool('rdbcompression')));
 }
 
 function functionRestore(ctx: CommandContext): void {

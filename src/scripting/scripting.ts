@@ -21,6 +21,12 @@ import { lua, toLuaString, type LuaState } from './lua.ts';
 import {
   BUSY_EVAL,
   BUSY_FUNCTION,
+  CommandError,
+  LIBRARY_ENGINE_NOT_FOUND,
+  LIBRARY_METADATA_INVALID,
+  LIBRARY_METADATA_MISSING,
+  LIBRARY_NAME_INVALID,
+  LIBRARY_NAME_MISSING,
   SCRIPT_ARGS_NOT_STRINGS,
   SCRIPT_NO_ARGS,
   SCRIPT_NOSCRIPT_COMMAND,
@@ -132,6 +138,44 @@ export function scriptingMemoryFields(server: Server, human: (bytes: number) => 
     ['used_memory_scripts', scripts + functions],
     ['used_memory_scripts_human', human(scripts + functions)],
   ];
+}
+
+/**
+ * A library's first line (functionExtractLibMetaData): "#!lua name=<library>"; the name and
+ * where the Lua code starts (its newline kept, so that line numbers count the shebang).
+ */
+export function parseLibraryShebang(code: Buffer): { name: string; codeStart: number } {
+  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new CommandError(LIBRARY_METADATA_MISSING);
+  const newline = code.indexOf(0x0a);
+  const end = newline < 0 ? code.length : newline;
+  const parts = code.subarray(0, end).toString('latin1').split(' ').filter((part) => part !== '');
+  const engine = parts[0]!.slice(2);
+  if (engine.toLowerCase() !== 'lua') throw new CommandError(LIBRARY_ENGINE_NOT_FOUND(engine));
+  let name: string | null = null;
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('name=')) throw new CommandError(LIBRARY_METADATA_INVALID(part));
+    name = part.slice('name='.length);
+  }
+  if (name === null) throw new CommandError(LIBRARY_NAME_MISSING);
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new CommandError(LIBRARY_NAME_INVALID);
+  return { name, codeStart: end };
+}
+
+/** The library codes an RDB file written now holds (none when no library was ever loaded). */
+export function libraryCodes(server: Server): Buffer[] {
+  const scripting = existingScripting(server);
+  return scripting === undefined ? [] : [...scripting.libraries.values()].map((library) => library.code);
+}
+
+/** Loads a library record of an RDB file, replacing a library of the same name; the error, or null. */
+export function loadLibraryFromRdb(server: Server, code: Buffer): string | null {
+  try {
+    const { name, codeStart } = parseLibraryShebang(code);
+    return scriptingOf(server).loadLibrary(name, code, code.subarray(codeStart), true);
+  } catch (error) {
+    if (error instanceof CommandError) return error.message;
+    throw error;
+  }
 }
 
 /** A function of a library (FCALL runs it). */
