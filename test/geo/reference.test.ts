@@ -131,6 +131,8 @@ for (const seed of [7, 8]) {
     const redis = reference();
     const pair = new SideBySide(new Harness(), redis);
     await redis.command(['FLUSHALL']);
+    // The connection is shared with the tests before, one of which switched it to RESP3.
+    await redis.command(['HELLO', '2']);
     const centers: [number, number][] = [[13.36, 38.11], [179.99, 0.5], [-179.99, -10], [2.35, 84.99], [-70, -85.0]];
     for (let i = 0; i < 4000; i += 100) {
       const args = ['GEOADD', 'dense'];
