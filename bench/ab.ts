@@ -33,13 +33,14 @@ console.log(`A = ${dirA}\nB = ${dirB}\n-P ${pipeline}, ${rounds} rounds, order f
 console.log('test      requests   A us/req   B us/req   B/A     A ops/s    B ops/s');
 for (const test of tests) {
   const requests = requestsFor(test, pipeline, baseRequests);
-  const { command } = throughputTest(test);
+  const { command, prepare } = throughputTest(test);
   const options = { test, pipeline, requests, clients: 50, keyspace: 100_000, ...(command ? { command } : {}) };
   const servers: BenchServer[] = [];
   for (const build of builds) servers.push(await build.start());
   const cpu: number[][] = [[], []];
   const rps: number[][] = [[], []];
   try {
+    for (const server of servers) await prepare?.(server);
     for (const server of servers) await runBenchmark(server, options); // warm-up, not recorded
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? [0, 1] : [1, 0];

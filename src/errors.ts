@@ -332,6 +332,10 @@ export const LIBRARY_ENGINE_NOT_FOUND = (engine: string) => `ERR Engine '${engin
 export const LIBRARY_NAME_MISSING = 'ERR Library name was not given';
 export const LIBRARY_NAME_INVALID = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 export const LIBRARY_NOT_FOUND = 'ERR Library not found';
+export const FUNCTION_RESTORE_POLICY = 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.';
+export const FUNCTION_PAYLOAD_NOT_FUNCTION = 'ERR given type is not a function';
+/** A library record of a FUNCTION RESTORE payload whose `field` did not read (rdbFunctionLoad). */
+export const functionRecordUnreadable = (field: string) => (field === 'engine' ? 'ERR Failed loading engine name' : `ERR Failed loading library ${field}`);
 
 // Pub/sub.
 /** A command a RESP2 connection in subscribed mode may not run (Redis's processCommand). */

@@ -24,6 +24,7 @@ import {
   SYNTAX,
 } from '../errors.ts';
 import {
+  cellOutside,
   decodeScore,
   distanceWithin,
   geoDistance,
@@ -188,7 +189,8 @@ const SORT_ASC = 1;
 const SORT_DESC = 2;
 
 interface Found {
-  member: Buffer;
+  /** The member's bytes as latin1 text. */
+  member: string;
   longitude: number;
   latitude: number;
   distance: number;
@@ -328,7 +330,7 @@ function search(ctx: CommandContext, sourceAt: number, flags: number): void {
     const members = new Map<string, number>();
     for (let i = 0; i < returned; i++) {
       const point = found[i]!;
-      members.set(point.member.toString('latin1'), storeDist ? point.distance / shape.conversion : point.score);
+      members.set(point.member, storeDist ? point.distance / shape.conversion : point.score);
     }
     return w.int(storeZset(ctx, storeKey, members, flags & SEARCH ? 'geosearchstore' : 'georadiusstore'));
   }
@@ -337,7 +339,7 @@ function search(ctx: CommandContext, sourceAt: number, flags: number): void {
   for (let i = 0; i < returned; i++) {
     const point = found[i]!;
     if (options > 0) w.array(options + 1);
-    w.bulk(point.member);
+    w.bulkLatin1(point.member);
     if (withDist) w.bulkString(distanceText(point.distance / shape.conversion));
     if (withHash) w.int(Math.trunc(point.score));
     if (withCoord) {
@@ -351,7 +353,15 @@ function search(ctx: CommandContext, sourceAt: number, flags: number): void {
 const nearerFirst = (a: Found, b: Found): number => (a.distance > b.distance ? 1 : a.distance === b.distance ? 0 : -1);
 const fartherFirst = (a: Found, b: Found): number => -nearerFirst(a, b);
 
-/** The members inside the shape, cell by cell in Redis's order; with a limit (ANY), the first that many. */
+/** A cell's members are looked at in sub-cells of about this many, each passed by when wholly outside the shape. */
+const MEMBERS_PER_SUBCELL = 8;
+
+/**
+ * The members inside the shape, cell by cell in Redis's order; with a limit (ANY), the first
+ * that many. Redis decodes and measures every member of the cells; here a sub-cell that
+ * cellOutside proves out of reach is passed by unmeasured, which drops only members the
+ * exact test would drop, so the members found and their order are Redis's.
+ */
 function membersInShape(z: ZSetValue, shape: GeoShape, limit: number): Found[] {
   const found: Found[] = [];
   const ranges = searchRanges(shape);
@@ -360,10 +370,23 @@ function membersInShape(z: ZSetValue, shape: GeoShape, limit: number): Found[] {
     const from = z.firstRankByScore(ranges[r]!, false);
     const to = z.endRankByScore(ranges[r + 1]!, true);
     if (from >= to) continue;
+    // The cell's step from its score width, 4^(2 * (26 - step)); each level finer splits a cell in four.
+    const step = (52 - Math.log2(ranges[r + 1]! - ranges[r]!)) / 2;
+    const finer = Math.min(26 - step, Math.max(0, Math.floor(Math.log2((to - from) / MEMBERS_PER_SUBCELL) / 2)));
+    const subStep = step + finer;
+    const subWidth = 2 ** (52 - 2 * subStep);
+    let subEnd = finer === 0 ? Infinity : -1;
+    let outside = false;
     z.scoresInRange(from, to - 1, (score, rank) => {
+      if (score >= subEnd) {
+        const subCell = Math.floor(score / subWidth);
+        subEnd = (subCell + 1) * subWidth;
+        outside = cellOutside(shape, subCell, subStep);
+      }
+      if (outside) return;
       const distance = distanceWithin(shape, score, position);
       if (distance >= 0) {
-        found.push({ member: z.memberAt(rank), longitude: position[0]!, latitude: position[1]!, distance, score });
+        found.push({ member: z.memberTextAt(rank), longitude: position[0]!, latitude: position[1]!, distance, score });
       }
       if (limit > 0 && found.length >= limit) return STOP;
     });

@@ -1,5 +1,5 @@
-// Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION (but
-// FUNCTION DUMP and RESTORE, whose payload is RDB's: they come with the persistence work). The Lua engine, the script cache
+// Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION (DUMP and
+// RESTORE carry the libraries in RDB's records, src/persistence/rdb/dump.ts). The Lua engine, the script cache
 // and the run in progress are in src/scripting/; a script's redis.call goes through the gate's
 // check and call on a script client, so its commands get every check and effect. EVAL itself
 // is never propagated: a script's effects are (Redis 7), as one unit.
@@ -7,6 +7,10 @@
 import { Buffer } from 'node:buffer';
 import {
   CommandError,
+  DUMP_PAYLOAD_WRONG,
+  FUNCTION_PAYLOAD_NOT_FUNCTION,
+  FUNCTION_RESTORE_POLICY,
+  functionRecordUnreadable,
   NOSCRIPT,
   NOTBUSY,
   BUSY_EVAL,
@@ -17,11 +21,6 @@ import {
   FUNCTION_NOT_FOUND,
   FUNCTION_UNKNOWN_ARGUMENT,
   FUNCTION_UNKNOWN_OPTION,
-  LIBRARY_ENGINE_NOT_FOUND,
-  LIBRARY_METADATA_INVALID,
-  LIBRARY_METADATA_MISSING,
-  LIBRARY_NAME_INVALID,
-  LIBRARY_NAME_MISSING,
   LIBRARY_NOT_FOUND,
   NUMKEYS_NEGATIVE,
   NUMKEYS_TOO_MANY,
@@ -33,9 +32,12 @@ import {
   SHEBANG_UNKNOWN_ENGINE,
   SHEBANG_UNKNOWN_FLAG,
   SHEBANG_UNKNOWN_OPTION,
+  quoteArg,
   UNKILLABLE,
+  unknownSubcommandOrArity,
 } from '../errors.ts';
-import { scriptingOf, ScriptFlag, SHEBANG_FLAGS, type Runnable } from '../scripting/scripting.ts';
+import { functionsDumpPayload, readFunctionsPayload } from '../persistence/rdb/index.ts';
+import { libraryCodes, parseLibraryShebang, scriptingOf, ScriptFlag, SHEBANG_FLAGS, type RestorePolicy, type Runnable } from '../scripting/scripting.ts';
 import { isWord, longArg } from './args.ts';
 import { numkeysKeys } from './keyspec.ts';
 import { helpReply } from './server/help.ts';
@@ -153,27 +155,6 @@ const SCRIPT_HELP = [
   '    Load a script into the scripts cache without executing it.',
 ];
 
-/**
- * A library's first line (functionExtractLibMetaData): "#!lua name=<library>"; the name and
- * where the Lua code starts (its newline kept, so that line numbers count the shebang).
- */
-function parseLibraryShebang(code: Buffer): { name: string; codeStart: number } {
-  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new CommandError(LIBRARY_METADATA_MISSING);
-  const newline = code.indexOf(0x0a);
-  const end = newline < 0 ? code.length : newline;
-  const parts = code.subarray(0, end).toString('latin1').split(' ').filter((part) => part !== '');
-  const engine = parts[0]!.slice(2);
-  if (engine.toLowerCase() !== 'lua') throw new CommandError(LIBRARY_ENGINE_NOT_FOUND(engine));
-  let name: string | null = null;
-  for (const part of parts.slice(1)) {
-    if (!part.startsWith('name=')) throw new CommandError(LIBRARY_METADATA_INVALID(part));
-    name = part.slice('name='.length);
-  }
-  if (name === null) throw new CommandError(LIBRARY_NAME_MISSING);
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new CommandError(LIBRARY_NAME_INVALID);
-  return { name, codeStart: end };
-}
-
 // Libraries are part of the dataset replicas and the AOF keep: their changes propagate as sent.
 
 function functionLoad(ctx: CommandContext): void {
@@ -254,6 +235,30 @@ function functionStats({ server, w }: CommandContext): void {
   w.int(scripting.libraries.size);
   w.bulkString('functions_count');
   w.int(scripting.functions.size);
+}
+
+function functionDump({ server, w }: CommandContext): void {
+  w.bulk(functionsDumpPayload(libraryCodes(server), server.config.bool('rdbcompression')));
+}
+
+function functionRestore(ctx: CommandContext): void {
+  const { argv, server } = ctx;
+  if (argv.length > 4) throw new CommandError(unknownSubcommandOrArity(quoteArg(argv[1]!), 'FUNCTION'));
+  let policy: RestorePolicy = 'append';
+  if (argv.length === 4) {
+    if (isWord(argv[3]!, 'append')) policy = 'append';
+    else if (isWord(argv[3]!, 'replace')) policy = 'replace';
+    else if (isWord(argv[3]!, 'flush')) policy = 'flush';
+    else throw new CommandError(FUNCTION_RESTORE_POLICY);
+  }
+  const codes = readFunctionsPayload(argv[2]!);
+  if (codes === 'footer') throw new CommandError(DUMP_PAYLOAD_WRONG);
+  if (codes === 'not-function') throw new CommandError(FUNCTION_PAYLOAD_NOT_FUNCTION);
+  if (!Array.isArray(codes)) throw new CommandError(functionRecordUnreadable(codes.unreadable));
+  const refused = scriptingOf(server).restoreLibraries(codes, parseLibraryShebang, policy);
+  if (refused !== null) throw new CommandError(refused);
+  ctx.forcePropagation();
+  ctx.w.ok();
 }
 
 function fcallCommand(ro: boolean) {
@@ -382,6 +387,8 @@ export const scriptingCommands: CommandSpec[] = [
         },
       },
       { name: 'function|stats', handler: functionStats },
+      { name: 'function|dump', handler: functionDump },
+      { name: 'function|restore', handler: functionRestore },
       { name: 'function|kill', handler: (ctx) => killScript(ctx, false) },
       { name: 'function|help', handler: ({ w }) => helpReply(w, 'FUNCTION', FUNCTION_HELP) },
     ],

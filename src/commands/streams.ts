@@ -1071,6 +1071,33 @@ function dropDeletedPending(ctx: CommandContext, stream: StreamValue, group: Con
   stream.removePending(group, entry);
 }
 
+/**
+ * Gives a pending entry to the claiming consumer and propagates the claim. A RETRYCOUNT of -1
+ * counts one more delivery, except for JUSTID, which does not deliver the entry.
+ */
+function claimPending(
+  ctx: CommandContext,
+  stream: StreamValue,
+  group: ConsumerGroup,
+  consumer: Consumer,
+  entry: PendingEntry,
+  deliveryTime: number,
+  retryCount: number,
+  justId: boolean,
+): void {
+  stream.movePending(entry, consumer);
+  entry.deliveryTime = deliveryTime;
+  if (retryCount >= 0) entry.deliveryCount = retryCount;
+  else if (!justId) entry.deliveryCount++;
+  propagateClaim(ctx, ctx.argv[1]!, group, ctx.argv[2]!, entry.id, entry);
+}
+
+/** A claimed entry in XCLAIM's and XAUTOCLAIM's replies: its ID (JUSTID), else the entry, or null once deleted. */
+function replyClaimed(w: ReplyWriter, stream: StreamValue, id: bigint, justId: boolean): void {
+  if (justId) replyId(w, id);
+  else if (!replyEntryIfLive(w, stream, id)) w.null();
+}
+
 function xclaim(ctx: CommandContext): void {
   const { argv, db, w } = ctx;
   const { id, stream, group } = claimTarget(ctx);
@@ -1130,14 +1157,9 @@ function xclaim(ctx: CommandContext): void {
     if (entry === undefined) continue;
     if (!forced && minIdle !== 0 && now - entry.deliveryTime < minIdle) continue;
     consumer ??= claimConsumer(ctx, stream, group);
-    stream.movePending(entry, consumer);
-    entry.deliveryTime = deliveryTime;
-    if (retryCount >= 0) entry.deliveryCount = retryCount;
-    else if (!justId) entry.deliveryCount++;
-    if (justId) replyId(w, entryId);
-    else if (!replyEntryIfLive(w, stream, entryId)) w.null();
+    claimPending(ctx, stream, group, consumer, entry, deliveryTime, retryCount, justId);
+    replyClaimed(w, stream, entryId, justId);
     n++;
-    propagateClaim(ctx, argv[1]!, group, argv[2]!, entryId, entry);
     propagateLastId = false;
   }
   if (propagateLastId) propagateGroupId(ctx, argv[1]!, group, argv[2]!);
@@ -1191,19 +1213,13 @@ function xautoclaim(ctx: CommandContext): void {
     }
     i++;
     consumer ??= claimConsumer(ctx, stream, group);
-    stream.movePending(entry, consumer);
-    entry.deliveryTime = now;
-    if (!justId) entry.deliveryCount++;
+    claimPending(ctx, stream, group, consumer, entry, now, -1, justId);
     claimed.push(entry.id);
-    propagateClaim(ctx, argv[1]!, group, argv[2]!, entry.id, entry);
   }
   w.array(3);
   replyId(w, pending[i]?.id ?? 0n);
   w.array(claimed.length);
-  for (const entryId of claimed) {
-    if (justId) replyId(w, entryId);
-    else if (!replyEntryIfLive(w, stream, entryId)) w.null();
-  }
+  for (const entryId of claimed) replyClaimed(w, stream, entryId, justId);
   w.array(deletedIds.length);
   for (const deleted of deletedIds) replyId(w, deleted);
 }

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { Flag } from '../commands/registry.ts';
 import { LOADING, MISCONF_BGSAVE } from '../errors.ts';
 import type { Server } from '../server/server.ts';
+import { libraryCodes, loadLibraryFromRdb } from '../scripting/scripting.ts';
 import { limitsFrom, loadRdb, RdbLoader, RdbSnapshot, writeRdb, type AccessInfo, type RdbLoadOptions, type RdbLoadResult, type RdbSaveOptions } from './rdb/index.ts';
 
 /** Redis waits this long after a failed BGSAVE before save points may try again. */
@@ -155,6 +156,7 @@ export class Snapshots {
       access,
       usedMemory: keyspace.usedBytes,
       now: keyspace.clock.now(),
+      functions: libraryCodes(this.server),
     };
   }
 
@@ -357,6 +359,7 @@ export class Snapshots {
       checksum: config.bool('rdbchecksum'),
       now: keyspace.clock.now(),
       warn: (message) => log.warning(message),
+      loadFunction: (code) => loadLibraryFromRdb(this.server, code),
     };
   }
 

@@ -13,6 +13,7 @@ import { RespParser } from '../protocol/resp/parser.ts';
 import { limitsFrom, loadRdb } from '../persistence/rdb/index.ts';
 import { Expiry } from '../store/database.ts';
 import type { Replication } from './replication.ts';
+import { existingScripting, loadLibraryFromRdb } from '../scripting/scripting.ts';
 
 /** Redis's repl_state, as ROLE names it. */
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
@@ -228,11 +229,20 @@ export class MasterLink {
 
   /** Replaces the dataset with the primary's RDB. */
   private load(rdb: Buffer): void {
-    const { keyspace, config, log } = this.replication.server;
+    const server = this.replication.server;
+    const { keyspace, config, log } = server;
     log.notice('MASTER <-> REPLICA sync: Flushing old data');
     for (const db of keyspace.dbs) keyspace.flush(db);
+    // The primary's libraries replace the replica's, as its keys do.
+    existingScripting(server)?.flushFunctions();
     log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
-    loadRdb(keyspace, rdb, { limits: limitsFrom(config), checksum: config.bool('rdbchecksum'), now: null, warn: (message) => log.warning(message) });
+    loadRdb(keyspace, rdb, {
+      limits: limitsFrom(config),
+      checksum: config.bool('rdbchecksum'),
+      now: null,
+      warn: (message) => log.warning(message),
+      loadFunction: (code) => loadLibraryFromRdb(server, code),
+    });
   }
 
   private online(): RespParser {

@@ -15,12 +15,18 @@ import type { ReplyWriter } from '../protocol/resp/writer.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import { errorInfo, luaBytes, pushErrorTable, pushReply, writeLuaValue } from './convert.ts';
-import { Interrupt, LogLevel, lua51ParseMessage, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type ScriptHost } from './engine.ts';
+import { Interrupt, LogLevel, lua51ParseMessage, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type LibraryFunction, type ScriptHost } from './engine.ts';
 import { formatG } from '../util/numbers.ts';
 import { lua, toLuaString, type LuaState } from './lua.ts';
 import {
   BUSY_EVAL,
   BUSY_FUNCTION,
+  CommandError,
+  LIBRARY_ENGINE_NOT_FOUND,
+  LIBRARY_METADATA_INVALID,
+  LIBRARY_METADATA_MISSING,
+  LIBRARY_NAME_INVALID,
+  LIBRARY_NAME_MISSING,
   SCRIPT_ARGS_NOT_STRINGS,
   SCRIPT_NO_ARGS,
   SCRIPT_NOSCRIPT_COMMAND,
@@ -134,6 +140,44 @@ export function scriptingMemoryFields(server: Server, human: (bytes: number) => 
   ];
 }
 
+/**
+ * A library's first line (functionExtractLibMetaData): "#!lua name=<library>"; the name and
+ * where the Lua code starts (its newline kept, so that line numbers count the shebang).
+ */
+export function parseLibraryShebang(code: Buffer): { name: string; codeStart: number } {
+  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new CommandError(LIBRARY_METADATA_MISSING);
+  const newline = code.indexOf(0x0a);
+  const end = newline < 0 ? code.length : newline;
+  const parts = code.subarray(0, end).toString('latin1').split(' ').filter((part) => part !== '');
+  const engine = parts[0]!.slice(2);
+  if (engine.toLowerCase() !== 'lua') throw new CommandError(LIBRARY_ENGINE_NOT_FOUND(engine));
+  let name: string | null = null;
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('name=')) throw new CommandError(LIBRARY_METADATA_INVALID(part));
+    name = part.slice('name='.length);
+  }
+  if (name === null) throw new CommandError(LIBRARY_NAME_MISSING);
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new CommandError(LIBRARY_NAME_INVALID);
+  return { name, codeStart: end };
+}
+
+/** The library codes an RDB file written now holds (none when no library was ever loaded). */
+export function libraryCodes(server: Server): Buffer[] {
+  const scripting = existingScripting(server);
+  return scripting === undefined ? [] : [...scripting.libraries.values()].map((library) => library.code);
+}
+
+/** Loads a library record of an RDB file, replacing a library of the same name; the error, or null. */
+export function loadLibraryFromRdb(server: Server, code: Buffer): string | null {
+  try {
+    const { name, codeStart } = parseLibraryShebang(code);
+    return scriptingOf(server).loadLibrary(name, code, code.subarray(codeStart), true);
+  } catch (error) {
+    if (error instanceof CommandError) return error.message;
+    throw error;
+  }
+}
+
 /** A function of a library (FCALL runs it). */
 export interface LibraryFunctionEntry extends Runnable {
   readonly description: string | null;
@@ -146,6 +190,16 @@ export interface Library {
   readonly code: Buffer;
   readonly functions: LibraryFunctionEntry[];
 }
+
+/** A library whose code ran and registered its functions, not yet among the loaded ones. */
+interface CompiledLibrary {
+  readonly name: string;
+  readonly code: Buffer;
+  readonly functions: readonly LibraryFunction[];
+}
+
+/** FUNCTION RESTORE's handling of the libraries already loaded. */
+export type RestorePolicy = 'flush' | 'append' | 'replace';
 
 export interface CachedScript extends Runnable {
   readonly body: Buffer;
@@ -243,29 +297,94 @@ export class Scripting implements ScriptHost {
   loadLibrary(name: string, code: Buffer, luaCode: Buffer, replace: boolean): string | null {
     const existing = this.libraries.get(name);
     if (existing !== undefined && !replace) return `ERR Library '${name}' already exists`;
-    const registered = this.engine.loadLibrary(luaCode, (flag) => SHEBANG_FLAGS.get(flag));
-    if (typeof registered === 'string') return registered;
-    const release = () => registered.forEach((fn) => this.engine.release(fn.ref));
-    if (registered.length === 0) {
-      release();
-      return 'ERR No functions registered';
-    }
-    for (const fn of registered) {
-      const owner = this.functions.get(fn.name)?.library;
-      if (owner !== undefined && owner !== existing) {
-        release();
-        return `ERR Function ${fn.name} already exists`;
-      }
+    const compiled = this.compileLibrary(name, code, luaCode);
+    if (typeof compiled === 'string') return compiled;
+    const clash = this.functionClash([compiled], existing === undefined ? [] : [existing]);
+    if (clash !== null) {
+      this.release([compiled]);
+      return clash;
     }
     if (existing !== undefined) this.deleteLibrary(existing);
-    const library: Library = { name, code: Buffer.from(code), functions: [] };
-    for (const fn of registered) {
+    this.link(compiled);
+    return null;
+  }
+
+  /**
+   * FUNCTION RESTORE: compiles every library of a payload apart from those loaded (in Redis, a
+   * library context of their own), then adds them by `policy`; nothing changes on an error,
+   * which is returned. `parse` is the shebang parser FUNCTION LOAD uses, which may throw.
+   */
+  restoreLibraries(codes: readonly Buffer[], parse: (code: Buffer) => { name: string; codeStart: number }, policy: RestorePolicy): string | null {
+    const staged: CompiledLibrary[] = [];
+    const fail = (error: string): string => {
+      this.release(staged);
+      return error;
+    };
+    try {
+      for (const code of codes) {
+        const { name, codeStart } = parse(code);
+        if (staged.some((library) => library.name === name)) return fail(`ERR Library '${name}' already exists`);
+        const compiled = this.compileLibrary(name, code, code.subarray(codeStart));
+        if (typeof compiled === 'string') return fail(compiled);
+        const twin = compiled.functions.find((fn) => staged.some((library) => library.functions.some((other) => other.name === fn.name)));
+        staged.push(compiled);
+        if (twin !== undefined) return fail(`ERR Function ${twin.name} already exists`);
+      }
+    } catch (error) {
+      this.release(staged);
+      throw error;
+    }
+    if (policy === 'flush') {
+      this.flushFunctions();
+    } else {
+      const replaced: Library[] = [];
+      for (const library of staged) {
+        const existing = this.libraries.get(library.name);
+        if (existing === undefined) continue;
+        if (policy === 'append') return fail(`ERR Library ${library.name} already exists`);
+        replaced.push(existing);
+      }
+      const clash = this.functionClash(staged, replaced);
+      if (clash !== null) return fail(clash);
+      for (const library of replaced) this.deleteLibrary(library);
+    }
+    for (const library of staged) this.link(library);
+    return null;
+  }
+
+  /** Runs a library's code, which registers its functions; the error to answer when that fails. */
+  private compileLibrary(name: string, code: Buffer, luaCode: Buffer): CompiledLibrary | string {
+    const registered = this.engine.loadLibrary(luaCode, (flag) => SHEBANG_FLAGS.get(flag));
+    if (typeof registered === 'string') return registered;
+    const compiled: CompiledLibrary = { name, code: Buffer.from(code), functions: registered };
+    if (registered.length > 0) return compiled;
+    this.release([compiled]);
+    return 'ERR No functions registered';
+  }
+
+  private release(compiled: readonly CompiledLibrary[]): void {
+    for (const library of compiled) for (const fn of library.functions) this.engine.release(fn.ref);
+  }
+
+  /** The error for the first of their functions that a loaded library (other than those `leaving`) has. */
+  private functionClash(compiled: readonly CompiledLibrary[], leaving: readonly Library[]): string | null {
+    for (const library of compiled) {
+      for (const fn of library.functions) {
+        const owner = this.functions.get(fn.name)?.library;
+        if (owner !== undefined && !leaving.includes(owner)) return `ERR Function ${fn.name} already exists`;
+      }
+    }
+    return null;
+  }
+
+  private link(compiled: CompiledLibrary): void {
+    const library: Library = { name: compiled.name, code: compiled.code, functions: [] };
+    for (const fn of compiled.functions) {
       const entry: LibraryFunctionEntry = { ...fn, library };
       library.functions.push(entry);
       this.functions.set(fn.name, entry);
     }
-    this.libraries.set(name, library);
-    return null;
+    this.libraries.set(compiled.name, library);
   }
 
   deleteLibrary(library: Library): void {

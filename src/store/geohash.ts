@@ -72,55 +72,69 @@ export function geoScore(longitude: number, latitude: number): number {
   return encode(WGS84_LONG, WGS84_LAT, longitude, latitude, GEO_STEP_MAX);
 }
 
-/** The latitude and longitude cells of a hash, set by splitBits. */
-let latCell = 0;
-let lonCell = 0;
+/**
+ * A score as the uint64 Redis casts it to, in 32-bit halves [high, low]. A typed array, not
+ * module variables: a search decodes hundreds of scores, and module-level lets written from
+ * several functions made each decode several times slower.
+ */
+const BITS = new Float64Array(2);
 
-/** A score as the uint64 Redis casts it to, in 32-bit halves. */
-let bitsHigh = 0;
-let bitsLow = 0;
-
-function scoreBits(score: number): void {
-  if (score >= 0 && score < 2 ** 53) {
-    const whole = Math.trunc(score);
-    bitsHigh = Math.floor(whole / TWO_32);
-    bitsLow = whole >>> 0;
-    return;
-  }
-  // Scores no GEOADD wrote (ZADD put them there): the cast as x86-64 code performs it, through
-  // a signed conversion that yields 2^63 when out of range (minus 2^63 first from 2^63 up).
+/** The cast of a score no GEOADD wrote (ZADD put it there), into BITS. */
+function oddScoreBits(score: number): void {
+  // As x86-64 code performs the cast: through a signed conversion that yields 2^63 when out
+  // of range (minus 2^63 first from 2^63 up).
   const TWO_63 = 2 ** 63;
   let bits: bigint;
   if (score >= TWO_63) bits = score - TWO_63 < TWO_63 ? BigInt(Math.trunc(score - TWO_63)) + (1n << 63n) : 0n;
   else if (score >= -TWO_63) bits = BigInt.asUintN(64, BigInt(Math.trunc(score)));
   else bits = 1n << 63n;
-  bitsHigh = Number(bits >> 32n);
-  bitsLow = Number(bits & 0xffffffffn);
+  BITS[0] = Number(bits >> 32n);
+  BITS[1] = Number(bits & 0xffffffffn);
 }
+
+const CELLS_26 = 2 ** GEO_STEP_MAX;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
 
 /** The decoded position of a score, as [longitude, latitude], written into `out`. */
 export function decodeScore(score: number, out: Float64Array): Float64Array {
-  scoreBits(score);
-  decodeBits(bitsHigh, bitsLow, GEO_STEP_MAX, out);
-  out[0] = (out[0]! + out[1]!) / 2;
-  out[1] = (out[2]! + out[3]!) / 2;
-  if (out[0] > GEO_LONG_MAX) out[0] = GEO_LONG_MAX;
-  if (out[0] < GEO_LONG_MIN) out[0] = GEO_LONG_MIN;
-  if (out[1] > GEO_LAT_MAX) out[1] = GEO_LAT_MAX;
-  if (out[1] < GEO_LAT_MIN) out[1] = GEO_LAT_MIN;
+  let high: number;
+  let low: number;
+  if (score >= 0 && score < 9007199254740992) {
+    const whole = Math.trunc(score);
+    high = Math.floor(whole / TWO_32);
+    low = whole >>> 0;
+  } else {
+    oddScoreBits(score);
+    high = BITS[0]!;
+    low = BITS[1]!;
+  }
+  // geohashDecode at 26 bits, then the cell's centre (the same operations, so the same doubles).
+  const latCell = (compact(low) | (compact(high) << 16)) >>> 0;
+  const lonCell = (compact(low >>> 1) | (compact(high >>> 1) << 16)) >>> 0;
+  const lonMin = -180 + ((lonCell * 1.0) / CELLS_26) * 360;
+  const lonMax = -180 + (((lonCell + 1) * 1.0) / CELLS_26) * 360;
+  const latMin = GEO_LAT_MIN + ((latCell * 1.0) / CELLS_26) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (((latCell + 1) * 1.0) / CELLS_26) * LAT_SCALE;
+  let longitude = (lonMin + lonMax) / 2;
+  let latitude = (latMin + latMax) / 2;
+  if (longitude > GEO_LONG_MAX) longitude = GEO_LONG_MAX;
+  if (longitude < GEO_LONG_MIN) longitude = GEO_LONG_MIN;
+  if (latitude > GEO_LAT_MAX) latitude = GEO_LAT_MAX;
+  if (latitude < GEO_LAT_MIN) latitude = GEO_LAT_MIN;
+  out[0] = longitude;
+  out[1] = latitude;
   return out;
 }
 
 /** geohashDecode: the box of a hash as [lonMin, lonMax, latMin, latMax] into `area`. */
 function decodeBits(high: number, low: number, step: number, area: Float64Array): void {
-  splitBits(high, low);
+  const latCell = (compact(low) | (compact(high) << 16)) >>> 0;
+  const lonCell = (compact(low >>> 1) | (compact(high >>> 1) << 16)) >>> 0;
   const cells = 2 ** step;
-  const latScale = WGS84_LAT.max - WGS84_LAT.min;
-  const lonScale = WGS84_LONG.max - WGS84_LONG.min;
-  area[0] = WGS84_LONG.min + ((lonCell * 1.0) / cells) * lonScale;
-  area[1] = WGS84_LONG.min + (((lonCell + 1) * 1.0) / cells) * lonScale;
-  area[2] = WGS84_LAT.min + ((latCell * 1.0) / cells) * latScale;
-  area[3] = WGS84_LAT.min + (((latCell + 1) * 1.0) / cells) * latScale;
+  area[0] = -180 + ((lonCell * 1.0) / cells) * 360;
+  area[1] = -180 + (((lonCell + 1) * 1.0) / cells) * 360;
+  area[2] = GEO_LAT_MIN + ((latCell * 1.0) / cells) * LAT_SCALE;
+  area[3] = GEO_LAT_MIN + (((latCell + 1) * 1.0) / cells) * LAT_SCALE;
 }
 
 function decodeHash(hash: number, step: number, area: Float64Array): Float64Array {
@@ -189,6 +203,44 @@ export function distanceWithin(shape: GeoShape, score: number, position: Float64
   return geoDistance(shape.longitude, shape.latitude, longitude, latitude);
 }
 
+/** Relative slack on the bounds below: far above the rounding of their few operations. */
+const BOUND_SLACK = 1 + 1e-9;
+const cellArea = new Float64Array(4);
+
+/** The angle in degrees between two longitudes, the short way round. */
+function longitudeGap(a: number, b: number): number {
+  const gap = Math.abs(a - b) % 360;
+  return gap > 180 ? 360 - gap : gap;
+}
+
+/**
+ * Whether no point of geohash cell `cell` (`step` bits per axis) can pass distanceWithin, so
+ * a scan may pass its members by unread. Every position decoded from a score in the cell lies
+ * in the cell's box (the same monotone arithmetic, finer cells), and from a box whose nearest
+ * latitude is dLat and nearest longitude dLon away, haversine's
+ *   sin^2(d/2) = sin^2(dLat/2) + cos(lat1) cos(lat2) sin^2(dLon/2)
+ * is at least the same sum with the box's smallest cosine: a lower bound on every member's
+ * distance, compared with BOUND_SLACK to spare so that rounding can never drop a member that
+ * the exact test would keep.
+ */
+export function cellOutside(shape: GeoShape, cell: number, step: number): boolean {
+  const area = decodeHash(cell, step, cellArea);
+  const { longitude, latitude } = shape;
+  const latGap = latitude < area[2]! ? area[2]! - latitude : latitude > area[3]! ? latitude - area[3]! : 0;
+  const lonGap = longitude >= area[0]! && longitude <= area[1]! ? 0 : Math.min(longitudeGap(longitude, area[0]!), longitudeGap(longitude, area[1]!));
+  const minCos = Math.min(Math.cos(degRad(area[2]!)), Math.cos(degRad(area[3]!)));
+  const sinLon = Math.sin(degRad(lonGap) / 2);
+  if (!shape.box) {
+    const sinLat = Math.sin(degRad(latGap) / 2);
+    const a = sinLat * sinLat + Math.cos(degRad(latitude)) * minCos * sinLon * sinLon;
+    return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a)) > shape.radius * shape.conversion * BOUND_SLACK;
+  }
+  // The box test: latitude distance against half the height, then the distance along the
+  // member's own latitude against half the width.
+  if (EARTH_RADIUS_IN_METERS * degRad(latGap) > ((shape.height * shape.conversion) / 2) * BOUND_SLACK) return true;
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(minCos * sinLon) > ((shape.width * shape.conversion) / 2) * BOUND_SLACK;
+}
+
 function estimateSteps(rangeMeters: number, latitude: number): number {
   if (rangeMeters === 0) return 26;
   let step = 1;
@@ -204,18 +256,15 @@ function estimateSteps(rangeMeters: number, latitude: number): number {
   return Math.min(26, Math.max(1, step));
 }
 
-/** Deinterleaves a hash given as its 32-bit halves into latCell and lonCell. */
-function splitBits(high: number, low: number): void {
-  latCell = (compact(low) | (compact(high) << 16)) >>> 0;
-  lonCell = (compact(low >>> 1) | (compact(high >>> 1) << 16)) >>> 0;
-}
-
 /**
  * geohash_move_x / _y: the neighbouring cell dx, dy cells away, wrapping around at the edges.
  * As there, only an axis that moves is cut to `step` bits.
  */
 function move(hash: number, step: number, dx: number, dy: number): number {
-  splitBits(Math.floor(hash / TWO_32), hash >>> 0);
+  const high = Math.floor(hash / TWO_32);
+  const low = hash >>> 0;
+  const latCell = (compact(low) | (compact(high) << 16)) >>> 0;
+  const lonCell = (compact(low >>> 1) | (compact(high >>> 1) << 16)) >>> 0;
   const mask = 2 ** step - 1;
   const lat = dy === 0 ? latCell : (latCell + dy) & mask;
   const lon = dx === 0 ? lonCell : (lonCell + dx) & mask;

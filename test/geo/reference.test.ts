@@ -122,3 +122,33 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     }
   });
 }
+
+// Dense sets: thousands of members per searched cell, so the sub-cells a search passes by
+// unread (cellOutside) are many, also across the antimeridian and near the poles.
+for (const seed of [7, 8]) {
+  test(`searches over dense clusters answer as Redis does (seed ${seed})`, { skip }, async () => {
+    const rng = new Rng(seed);
+    const redis = reference();
+    const pair = new SideBySide(new Harness(), redis);
+    await redis.command(['FLUSHALL']);
+    // The connection is shared with the tests before, one of which switched it to RESP3.
+    await redis.command(['HELLO', '2']);
+    const centers: [number, number][] = [[13.36, 38.11], [179.99, 0.5], [-179.99, -10], [2.35, 84.99], [-70, -85.0]];
+    for (let i = 0; i < 4000; i += 100) {
+      const args = ['GEOADD', 'dense'];
+      for (let j = i; j < i + 100; j++) {
+        const [lon, lat] = rng.pick(centers);
+        args.push(coordinate(rng, lon, 0.6, 180), coordinate(rng, lat, 0.6, 85.05), `m${j}`);
+      }
+      await pair.both(args);
+    }
+    for (let step = 0; step < 150; step++) {
+      const [lon, lat] = rng.pick(centers);
+      const unit = rng.pick(['m', 'km']);
+      const size = () => String(Math.round(rng.next() * (unit === 'm' ? 40000 : 40) * 100) / 100);
+      const shape = rng.chance(0.5) ? ['BYRADIUS', size(), unit] : ['BYBOX', size(), size(), unit];
+      const from = rng.chance(0.3) ? ['FROMMEMBER', `m${rng.int(4000)}`] : ['FROMLONLAT', coordinate(rng, lon, 0.8, 180), coordinate(rng, lat, 0.8, 85.05)];
+      await pair.both(['GEOSEARCH', 'dense', ...from, ...shape, ...optionArgs(rng, true)]);
+    }
+  });
+}

@@ -72,3 +72,30 @@ test('DUMP payloads from redis-server RESTORE into Mnemo, and Mnemo\'s RESTORE i
     assert.deepEqual(await describe(redisAsk(client)), expected);
   });
 });
+
+const LIBRARY_CODES = ['one', 'two'].map(
+  (name) => `#!lua name=lib_${name}\nredis.register_function('fn_${name}', function(keys, args) return 'from ${name} ' .. string.rep('*', 30) end)`,
+);
+
+test('function libraries cross in dump.rdb both ways: redis-server 7.0.15 to Mnemo and Mnemo to redis-server', { skip }, async () => {
+  const fromRedis = mkdtempSync(join(tmpdir(), 'mnemo-rdb-'));
+  await withRedis(fromRedis, async (client) => {
+    for (const code of LIBRARY_CODES) await client.call('function', 'load', code);
+    await client.set('k', 'v');
+    await client.call('save');
+  });
+  const h = interopHarness({ dir: fromRedis, dbfilename: 'dump.rdb' });
+  assert.equal(h.server.persistence.load()?.keysLoaded, 1);
+  assert.equal(h.run('FCALL', 'fn_one', '0'), `from one ${'*'.repeat(30)}`);
+  assert.equal(h.run('FCALL', 'fn_two', '0'), `from two ${'*'.repeat(30)}`);
+
+  const fromMnemo = mkdtempSync(join(tmpdir(), 'mnemo-rdb-'));
+  const writer = interopHarness({ dir: fromMnemo, dbfilename: 'dump.rdb' });
+  for (const code of LIBRARY_CODES) writer.run('FUNCTION', 'LOAD', code);
+  assert.equal(writer.run('SAVE'), 'OK');
+  await withRedis(fromMnemo, async (client) => {
+    assert.equal(await client.call('fcall', 'fn_two', '0'), `from two ${'*'.repeat(30)}`);
+    const codes = ((await client.call('function', 'list', 'withcode')) as unknown[][]).map((library) => library[7]).sort();
+    assert.deepEqual(codes, LIBRARY_CODES);
+  });
+});

@@ -8,6 +8,7 @@ import { Buffer } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync, truncateSync } from 'node:fs';
 import { Client } from '../../server/client.ts';
 import type { Server } from '../../server/server.ts';
+import { loadLibraryFromRdb } from '../../scripting/scripting.ts';
 import { limitsFrom, loadRdb } from '../rdb/index.ts';
 
 export const LoadStatus = { Ok: 0, Empty: 1, NotExist: 2, OpenError: 3, Failed: 4, Truncated: 5 } as const;
@@ -83,6 +84,7 @@ function loadRdbPart(server: Server, bytes: Buffer): number {
     checksum: config.bool('rdbchecksum'),
     now: null,
     warn: (message) => log.warning(message),
+    loadFunction: (code) => loadLibraryFromRdb(server, code),
   });
   const version = result.aux.get('redis-ver');
   if (version !== undefined) log.notice(`Loading RDB produced by version ${version}`);

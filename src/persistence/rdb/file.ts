@@ -1,6 +1,6 @@
 // Whole RDB files: writing the keyspace as of one instant, incrementally (RdbSnapshot), and
 // loading a file into the keyspace (RdbLoader), also incrementally. Layout as Redis 7.0 writes
-// it: "REDIS0010", aux fields, then per non-empty database SELECTDB, RESIZEDB and its keys
+// it: "REDIS0010", aux fields, the function libraries, then per non-empty database SELECTDB, RESIZEDB and its keys
 // ([EXPIRETIME_MS] [IDLE|FREQ] type key value), then EOF and the CRC-64 of everything before
 // (8 zero bytes with rdbchecksum no).
 //
@@ -17,6 +17,8 @@ import type { ByteRange } from '../../store/types.ts';
 import { REDIS_VERSION } from '../../version.ts';
 import { Crc64 } from './crc64.ts';
 import { Opcode as OPCODES, RDB_VERSION, RDB_VERSION_FIELD_TTLS, RdbFormatError, RdbInput, RdbOutput } from './format.ts';
+import { readFunctionRecord, writeFunctions } from './dump.ts';
+import { functionRecordUnreadable } from '../../errors.ts';
 import { isValueType as IS_VALUE_TYPE, readValue as READ_VALUE, writeValue as WRITE_VALUE, type ValueLimits } from './values.ts';
 
 // Module-local bindings for the per-key paths: under tsx every use of an imported binding is a
@@ -43,6 +45,8 @@ export interface RdbSaveOptions {
   aux?: [string, string][];
   /** The wall clock in ms (ctime). */
   now: number;
+  /** The function libraries' codes (FUNCTION LOAD's argument), as of the snapshot's start. */
+  functions?: readonly Uint8Array[];
 }
 
 /** A database as the walk sees it. */
@@ -167,6 +171,8 @@ export class RdbSnapshot {
     out.aux('used-mem', String(options.usedMemory));
     for (const [key, value] of options.aux ?? []) out.aux(key, value);
     out.aux('aof-base', options.aofBase ? '1' : '0');
+    // As rdbSaveRio: the function libraries come before the databases.
+    writeFunctions(out, options.functions ?? []);
     this.headerWritten = true;
   }
 
@@ -274,6 +280,8 @@ export interface RdbLoadOptions {
   now: number | null;
   /** Where log lines go (warnings as redis-server writes them). */
   warn?: (message: string) => void;
+  /** Loads a function library from its code; the error (which makes the file fail to load), or null. Without it libraries are skipped. */
+  loadFunction?: (code: Buffer) => string | null;
 }
 
 export interface RdbLoadResult {
@@ -388,10 +396,18 @@ export class RdbLoader {
         input.length();
         return;
       case Opcode.Function2:
-      case Opcode.FunctionPreGa:
-        input.string();
-        this.options.warn?.('The RDB file holds a function library, which Mnemo cannot load yet; skipped.');
+      case Opcode.FunctionPreGa: {
+        const code = readFunctionRecord(input, type);
+        if (typeof code === 'string') throw new RdbFormatError(`Failed loading library, ${functionRecordUnreadable(code).slice('ERR '.length)}`);
+        const loadFunction = this.options.loadFunction;
+        if (loadFunction === undefined) {
+          this.options.warn?.('The RDB file holds a function library, which this load does not take; skipped.');
+          return;
+        }
+        const refused = loadFunction(code);
+        if (refused !== null) throw new RdbFormatError(`Failed loading library, ${refused.replace(/^ERR /, '')}`);
         return;
+      }
       case Opcode.ModuleAux:
         throw new RdbFormatError('The RDB file contains AUX module data I can\'t load: no matching module');
     }

@@ -123,6 +123,21 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /** A bulk string of bytes held as latin1 text (one character per byte, as the store keeps members). */
+  bulkLatin1(text: string): void {
+    const len = text.length;
+    this.reserve(len + 16);
+    this.buf[this.pos++] = 0x24;
+    this.number(len);
+    this.crlf();
+    const buf = this.buf;
+    let pos = this.pos;
+    if (len <= 64) for (let i = 0; i < len; i++) buf[pos++] = text.charCodeAt(i);
+    else pos += buf.write(text, pos, 'latin1');
+    this.pos = pos;
+    this.crlf();
+  }
+
   bulkInt(value: number): void {
     this.bulkString(String(value));
   }

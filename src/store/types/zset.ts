@@ -41,8 +41,8 @@ interface Backend {
   visit(from: number, to: number, reverse: boolean, visit: ScoredVisitor): void;
   /** Visits the scores of ranks from..to (inclusive, ascending), without the members. */
   visitScores(from: number, to: number, visit: RankedScoreVisitor): void;
-  /** A copy of the member at `rank`. */
-  memberAt(rank: number): Buffer;
+  /** The member at `rank`, its bytes as latin1 characters. */
+  memberTextAt(rank: number): string;
   /** Removes ranks from..to (inclusive). */
   removeRange(from: number, to: number): void;
   /** A copy belonging to `owner`. */
@@ -133,14 +133,15 @@ export class ZSetValue extends Meter implements StoredObject {
 
   /**
    * Visits the scores of ranks from..to inclusive, ascending: for scans that look at many
-   * scores and want few members (GEOSEARCH), which memberAt then fetches.
+   * scores and want few members (GEOSEARCH), which memberTextAt then fetches.
    */
   scoresInRange(from: number, to: number, visit: RankedScoreVisitor): void {
     if (from <= to) this.b.visitScores(from, to, visit);
   }
 
-  memberAt(rank: number): Buffer {
-    return this.b.memberAt(rank);
+  /** The member at `rank` as latin1 text (one character per byte): the tree's own string, no copy. */
+  memberTextAt(rank: number): string {
+    return this.b.memberTextAt(rank);
   }
 
   /** Removes ranks from..to inclusive; returns how many went. */
@@ -320,8 +321,10 @@ class PackedBackend extends Meter implements Backend {
     for (let i = from; i <= to; i++) if (visit(this.scores[i]!, i) === STOP) return;
   }
 
-  memberAt(rank: number): Buffer {
-    return this.lp.copy(this.lp.seek(rank));
+  memberTextAt(rank: number): string {
+    const lp = this.lp;
+    const at = lp.seek(rank);
+    return latin1(lp.buf, lp.dataStart(at), lp.dataEnd(at));
   }
 
   removeRange(from: number, to: number, at = this.lp.seek(from)): void {
@@ -424,7 +427,7 @@ class TreeBackend extends SlottedKeys implements Backend {
   }
 
   countBelow(score: number, orEqual: boolean): number {
-    return this.tree.countWhile((s) => s < score || (orEqual && s === score));
+    return this.tree.countByScore(score, orEqual);
   }
 
   lexSpan(min: LexBound, max: LexBound): [number, number] {
@@ -464,19 +467,30 @@ class TreeBackend extends SlottedKeys implements Backend {
     const tree = this.tree;
     let leaf = tree.leafAt(from);
     let i = tree.foundIndex;
-    for (let rank = from; rank <= to && leaf !== NO_LEAF; rank++) {
-      if (visit(tree.entryScore(leaf, i), rank) === STOP) return;
-      if (++i === tree.entryCount(leaf)) {
-        leaf = tree.nextLeaf(leaf);
-        i = 0;
+    try {
+      for (let rank = from; rank <= to && leaf !== NO_LEAF; rank++) {
+        this.visitedRank = rank;
+        this.visitedSlot = tree.entrySlot(leaf, i);
+        if (visit(tree.entryScore(leaf, i), rank) === STOP) return;
+        if (++i === tree.entryCount(leaf)) {
+          leaf = tree.nextLeaf(leaf);
+          i = 0;
+        }
       }
+    } finally {
+      this.visitedRank = -1;
     }
   }
 
-  memberAt(rank: number): Buffer {
+  /** The rank visitScores is visiting and its slot, so that its visitor reads the member without a descent. */
+  private visitedRank = -1;
+  private visitedSlot = 0;
+
+  memberTextAt(rank: number): string {
+    if (rank === this.visitedRank) return this.keys[this.visitedSlot]!;
     const tree = this.tree;
     const leaf = tree.leafAt(rank);
-    return Buffer.from(this.keys[tree.entrySlot(leaf, tree.foundIndex)]!, 'latin1');
+    return this.keys[tree.entrySlot(leaf, tree.foundIndex)]!;
   }
 
   removeRange(from: number, to: number): void {
