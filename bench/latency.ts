@@ -8,13 +8,12 @@
 // LATENCY_CLIENTS (50), LATENCY_ROUNDS (1; rounds alternate which server goes first),
 // BENCH_LAUNCH (tsx or bundle, how the Mnemo child runs).
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadKeys, VALUE_BYTES } from './load.ts';
 import type { PauseRecord } from './mnemo-child.ts';
 import { cpuMicrosPerRequest, cpuTicks } from './proc.ts';
-import { benchmarkArgs, runBenchmark, type RunOptions } from './redis-benchmark.ts';
-import { startMnemo, startRedis, track, type BenchServer } from './servers.ts';
+import { benchmarkArgs, runBenchmark, runTool, type RunOptions } from './redis-benchmark.ts';
+import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { percentile } from './stats.ts';
 import { count, f2, table } from './table.ts';
 
@@ -80,15 +79,7 @@ export function parseHistogram(output: string): Omit<HistogramRun, 'cpuMicrosPer
 async function histogramRun(server: BenchServer, options: RunOptions): Promise<HistogramRun> {
   const args = benchmarkArgs(server, options).filter((arg) => arg !== '--csv');
   const ticksBefore = cpuTicks(server.pid);
-  const child = track(spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
+  const { code, stdout, stderr } = await runTool('redis-benchmark', args);
   const ticks = cpuTicks(server.pid) - ticksBefore;
   if (code !== 0) throw new Error(`redis-benchmark ${options.test} against ${server.name} failed (${code}): ${stderr.trim()}`);
   return { ...parseHistogram(stdout), cpuMicrosPerRequest: cpuMicrosPerRequest(ticks, options.requests) };

@@ -15,6 +15,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { cpuMicrosPerRequest, cpuTicks } from './proc.ts';
 import { freePort, nodeArgsFor, stopper, track } from './servers.ts';
+import { runTool } from './redis-benchmark.ts';
 import { median, ratio } from './stats.ts';
 import { count, f2, table, x } from './table.ts';
 
@@ -138,14 +139,8 @@ function hasMemcaslap(): boolean {
  */
 async function memcaslap(port: number, clients: number, ops: number): Promise<{ ops: number; tps: number }> {
   const args = ['-s', `${HOST}:${port}`, '-T', '1', '-c', String(clients), '-X', String(VALUE.length), '-x', String(ops)];
-  const child = track(spawn('memcaslap', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
+  const { code, stdout, stderr } = await runTool('memcaslap', args);
+  const output = stdout + stderr;
   const summary = /Run time: [\d.]+s Ops: (\d+) TPS: (\d+)/.exec(output);
   if (code !== 0 || summary === null) throw new Error(`memcaslap failed (${code}): ${output.slice(-1000)}`);
   return { ops: Number(summary[1]), tps: Number(summary[2]) };
