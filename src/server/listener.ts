@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { RespParser } from '../protocol/resp/parser.ts';
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
-import { EndOfTurn, closeAll, listenOnAll, listenOnPath, readIntoShared } from './tcp.ts';
+import { EndOfTurn, closeAll, listenOnAll, listenOnPath } from './tcp.ts';
 import { checkOutputLimit } from './output-limits.ts';
 import { protectedModeRefuses } from '../security/protected-mode.ts';
 import { PROTECTED_MODE_DENIED } from '../errors.ts';
@@ -116,8 +116,7 @@ export class RedisListener {
     client.resume = () => {
       if (this.connections.has(client.id)) this.process(conn);
     };
-    const onData = (chunk: Buffer) => this.onData(conn, chunk);
-    if (socket instanceof tls.TLSSocket || !readIntoShared(socket, onData)) socket.on('data', onData);
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.connections.delete(client.id);

@@ -1,7 +1,6 @@
 // Listening on every bind address, shared by the Redis and Memcached fronts.
 
 import { chmodSync, rmSync } from 'node:fs';
-import { Buffer } from 'node:buffer';
 import net from 'node:net';
 
 /**
@@ -94,36 +93,6 @@ export class EndOfTurn<T> {
     this.queued = [];
     for (let i = 0; i < queued.length; i++) this.flush(queued[i]!);
   };
-}
-
-/** Where every socket read by readIntoShared lands: the bytes are copied out at once. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * Has `socket`'s reads go into one buffer shared by all sockets (libuv's user-buffer mode,
- * which net.connect's `onread` option sets up for client sockets) and hands each read to
- * `onData` as a Buffer of its exact size, which the receiver may keep (small ones come from
- * Node's shared pool). By default each read costs a fresh 64 KiB allocation, shrunk and
- * wrapped in an ArrayBuffer the GC tracks and frees, and a pass through the Readable stream.
- * End of input, errors and 'close' behave as before. False when this Node does not expose
- * the mode (then the caller listens to 'data').
- */
-export function readIntoShared(socket: net.Socket, onData: (chunk: Buffer) => void): boolean {
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (buffer: Uint8Array) => void } })._handle;
-  if (typeof handle?.useUserBuffer !== 'function') return false;
-  const symbols = Object.getOwnPropertySymbols(socket);
-  const userBuffer = symbols.find((symbol) => symbol.description === 'kBuffer');
-  const userCallback = symbols.find((symbol) => symbol.description === 'kBufferCb');
-  if (userBuffer === undefined || userCallback === undefined) return false;
-  const fields = socket as unknown as Record<symbol, unknown>;
-  fields[userBuffer] = READ_BUFFER;
-  fields[userCallback] = (length: number) => {
-    const chunk = Buffer.allocUnsafe(length);
-    READ_BUFFER.copy(chunk, 0, 0, length);
-    onData(chunk);
-  };
-  handle.useUserBuffer(READ_BUFFER);
-  return true;
 }
 
 export async function closeAll(servers: readonly net.Server[]): Promise<void> {

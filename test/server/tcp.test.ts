@@ -1,10 +1,9 @@
-// Behaviour that needs real sockets: killing connections, pausing, silenced replies, SHUTDOWN, reading.
+// Behaviour that needs real sockets: killing connections, pausing, silenced replies, SHUTDOWN.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
-import { readIntoShared } from '../../src/server/tcp.ts';
 
 /** A raw RESP connection that collects everything the server sends. */
 class Conn {
@@ -167,40 +166,3 @@ test('SHUTDOWN closes every connection and the listener, without a reply', async
   await assert.rejects(Conn.open(server.port));
   await server.close();
 });
-
-test('reads through the shared read buffer reach the server whole, however they are split', async () => {
-  const received: Buffer[] = [];
-  let usedShared = false;
-  let ended!: () => void;
-  const done = new Promise<void>((resolve) => (ended = resolve));
-  const listener = net.createServer((socket) => {
-    usedShared = readIntoShared(socket, (chunk) => received.push(chunk));
-    socket.on('end', () => socket.end());
-    socket.on('close', ended);
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const sent = Buffer.alloc(300_000);
-  for (let i = 0; i < sent.length; i++) sent[i] = (i * 7) % 251;
-  const client = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1', () => client.end(sent));
-  client.resume();
-  await done;
-  await new Promise((resolve) => listener.close(resolve));
-  assert.equal(usedShared, true);
-  // Every chunk is its own copy: none was overwritten by the reads after it.
-  assert.ok(Buffer.concat(received).equals(sent));
-});
-
-test('arguments a transaction queued survive the reads of other connections', () =>
-  withServer(async ({ port }) => {
-    const a = await Conn.open(port);
-    const b = await Conn.open(port);
-    const queued = 'q'.repeat(100);
-    assert.equal(await a.call(['MULTI']), '+OK\r\n');
-    assert.equal(await a.call(['SET', 'kept', queued]), '+QUEUED\r\n');
-    // Other reads land in the same read buffer before EXEC runs.
-    for (let i = 0; i < 20; i++) assert.equal(await b.call(['SET', `other${i}`, 'x'.repeat(1000 + i)]), '+OK\r\n');
-    assert.equal(await a.call(['EXEC']), '*1\r\n+OK\r\n');
-    assert.equal(await a.call(['GET', 'kept'], `${queued}\r\n`), `$100\r\n${queued}\r\n`);
-    a.socket.destroy();
-    b.socket.destroy();
-  }));
