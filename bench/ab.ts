@@ -3,6 +3,8 @@
 // from /proc. For "did my change make X slower" on a busy machine, where two separate
 // `npm run bench` runs minutes apart differ by more than the change does.
 // Usage: node --import tsx bench/ab.ts <checkout A> <checkout B>
+// A checkout written as <dir>#bundle runs its server from an esbuild bundle instead of tsx
+// (see scripts/bundle.mjs): `bench/ab.ts . .#bundle` compares the two ways to run one build.
 // Knobs: AB_TESTS (set,hset,sadd,zadd,lpush), AB_PIPELINE (16), AB_ROUNDS (6),
 // AB_REQUESTS (100000, scaled per test as bench/workloads.ts does).
 
@@ -21,9 +23,12 @@ const pipeline = Number(process.env.AB_PIPELINE ?? 16);
 const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const baseRequests = Number(process.env.AB_REQUESTS ?? 100_000);
 
-type Start = () => Promise<BenchServer>;
-const starter = async (dir: string): Promise<Start> =>
-  ((await import(pathToFileURL(path.resolve(dir, 'bench/servers.ts')).href)) as { startMnemo: Start }).startMnemo;
+type Start = (settings: string[][], launch: 'tsx' | 'bundle') => Promise<BenchServer>;
+const starter = async (spec: string): Promise<() => Promise<BenchServer>> => {
+  const [dir, launch] = spec.split('#') as [string, string | undefined];
+  const { startMnemo } = (await import(pathToFileURL(path.resolve(dir, 'bench/servers.ts')).href)) as { startMnemo: Start };
+  return () => startMnemo([], launch === 'bundle' ? 'bundle' : 'tsx');
+};
 const builds = [
   { name: 'A', dir: dirA, start: await starter(dirA) },
   { name: 'B', dir: dirB, start: await starter(dirB) },

@@ -5,13 +5,17 @@
 // Mnemo/memcached ratio and each server's CPU time per request from /proc/<pid>/stat, which
 // moves much less with other load on the machine than throughput does.
 //
+// Then memcaslap (libmemcached-tools), one thread, 50 connections, 10-byte values, its default
+// get/set mix, alternated the same way.
+//
 // Run alone: node --import tsx bench/memcached.ts   (bench/run.ts may call benchMemcached)
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { cpuMicrosPerRequest, cpuTicks } from './proc.ts';
-import { freePort, stopper, track } from './servers.ts';
+import { freePort, nodeArgsFor, stopper, track } from './servers.ts';
+import { runTool } from './redis-benchmark.ts';
 import { median, ratio } from './stats.ts';
 import { count, f2, table, x } from './table.ts';
 
@@ -23,6 +27,8 @@ export interface MemcachedBenchOptions {
   pipelines?: number[];
   tests?: ('get' | 'set')[];
   rounds?: number;
+  /** Operations per memcaslap run (0 skips memcaslap). */
+  memcaslapOps?: number;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -82,18 +88,25 @@ export async function benchMemcached(opts: MemcachedBenchOptions = {}): Promise<
             log(`memcached bench: ${test} -P ${pipeline} round ${round + 1}/${rounds} ${target.name}: ${Math.round(total / seconds)} ops/s`);
           }
         }
-        const memcachedOps = median(ops.memcached!);
-        const mnemoOps = median(ops.mnemo!);
-        rows.push({
-          test,
-          pipeline,
-          memcachedOps,
-          mnemoOps,
-          ratio: ratio(mnemoOps, memcachedOps),
-          memcachedCpuMicros: median(cpu.memcached!),
-          mnemoCpuMicros: median(cpu.mnemo!),
-        });
+        rows.push(row(test, pipeline, ops, cpu));
       }
+    }
+    const memcaslapOps = opts.memcaslapOps ?? requests * 10;
+    if (memcaslapOps > 0 && !hasMemcaslap()) log('memcached bench: no memcaslap (apt-get install libmemcached-tools), its row is skipped');
+    else if (memcaslapOps > 0) {
+      const ops: Record<string, number[]> = { memcached: [], mnemo: [] };
+      const cpu: Record<string, number[]> = { memcached: [], mnemo: [] };
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? [memcached.target, mnemo.target] : [mnemo.target, memcached.target];
+        for (const target of order) {
+          const ticksBefore = cpuTicks(target.pid);
+          const run = await memcaslap(target.port, clients, memcaslapOps);
+          ops[target.name]!.push(run.tps);
+          cpu[target.name]!.push(cpuMicrosPerRequest(cpuTicks(target.pid) - ticksBefore, run.ops));
+          log(`memcached bench: memcaslap round ${round + 1}/${rounds} ${target.name}: ${Math.round(run.tps)} ops/s`);
+        }
+      }
+      rows.push(row('memcaslap', 0, ops, cpu));
     }
     return rows;
   } finally {
@@ -101,12 +114,44 @@ export async function benchMemcached(opts: MemcachedBenchOptions = {}): Promise<
   }
 }
 
+function row(test: string, pipeline: number, ops: Record<string, number[]>, cpu: Record<string, number[]>): MemcachedBenchRow {
+  const memcachedOps = median(ops.memcached!);
+  const mnemoOps = median(ops.mnemo!);
+  return {
+    test,
+    pipeline,
+    memcachedOps,
+    mnemoOps,
+    ratio: ratio(mnemoOps, memcachedOps),
+    memcachedCpuMicros: median(cpu.memcached!),
+    mnemoCpuMicros: median(cpu.mnemo!),
+  };
+}
+
+function hasMemcaslap(): boolean {
+  return spawnSync('memcaslap', ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
+/**
+ * memcaslap (libmemcached-tools) with one thread and `clients` connections, 10-byte values and
+ * its default mix (9 gets to 1 set over 64-byte keys), for `ops` operations: the load the
+ * issue measured, with requests of many connections in flight at once.
+ */
+async function memcaslap(port: number, clients: number, ops: number): Promise<{ ops: number; tps: number }> {
+  const args = ['-s', `${HOST}:${port}`, '-T', '1', '-c', String(clients), '-X', String(VALUE.length), '-x', String(ops)];
+  const { code, stdout, stderr } = await runTool('memcaslap', args);
+  const output = stdout + stderr;
+  const summary = /Run time: [\d.]+s Ops: (\d+) TPS: (\d+)/.exec(output);
+  if (code !== 0 || summary === null) throw new Error(`memcaslap failed (${code}): ${output.slice(-1000)}`);
+  return { ops: Number(summary[1]), tps: Number(summary[2]) };
+}
+
 export function formatMemcachedRows(title: string, rows: readonly MemcachedBenchRow[]): string {
   return table(
     title,
     ['test', 'P', 'memcached ops/s', 'mnemo ops/s', 'ratio', 'memcached cpu µs/req', 'mnemo cpu µs/req'],
     rows.map((r) => [
-      r.test.toUpperCase(), String(r.pipeline), count(r.memcachedOps), count(r.mnemoOps), x(r.ratio), f2(r.memcachedCpuMicros), f2(r.mnemoCpuMicros),
+      r.test.toUpperCase(), r.pipeline === 0 ? '-' : String(r.pipeline), count(r.memcachedOps), count(r.mnemoOps), x(r.ratio), f2(r.memcachedCpuMicros), f2(r.mnemoCpuMicros),
     ]),
   );
 }
@@ -127,12 +172,13 @@ async function startMemcached(): Promise<Started> {
   return { target: { name: 'memcached', pid: child.pid!, port }, stop: stopper(child, port) };
 }
 
+const CLI = fileURLToPath(new URL('../src/server/cli.ts', import.meta.url));
+
 async function startMnemoMemcached(): Promise<Started> {
   const redisPort = await freePort();
   const port = await freePort();
-  const bin = fileURLToPath(new URL('../bin/mnemo-server.js', import.meta.url));
   const child = track(
-    spawn(process.execPath, [bin, '--port', String(redisPort), '--memcached-port', String(port), '--save', '', '--appendonly', 'no'], {
+    spawn(process.execPath, [...(await nodeArgsFor(CLI)), '--port', String(redisPort), '--memcached-port', String(port), '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     }),
   );

@@ -78,11 +78,9 @@ export function benchmarkArgs(server: Pick<BenchServer, 'host' | 'port'>, option
   return [...args, '-t', options.test];
 }
 
-export async function runBenchmark(server: BenchServer, options: RunOptions): Promise<RunResult> {
-  const args = benchmarkArgs(server, options);
-  const ticksBefore = cpuTicks(server.pid);
-  const started = performance.now();
-  const child = track(spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Runs a load tool to its end (killed with the benchmark), with what it printed. */
+export async function runTool(command: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -91,6 +89,14 @@ export async function runBenchmark(server: BenchServer, options: RunOptions): Pr
     child.once('error', reject);
     child.once('close', resolve);
   });
+  return { code, stdout, stderr };
+}
+
+export async function runBenchmark(server: BenchServer, options: RunOptions): Promise<RunResult> {
+  const args = benchmarkArgs(server, options);
+  const ticksBefore = cpuTicks(server.pid);
+  const started = performance.now();
+  const { code, stdout, stderr } = await runTool('redis-benchmark', args);
   const wallSeconds = (performance.now() - started) / 1000;
   const ticks = cpuTicks(server.pid) - ticksBefore;
   if (code !== 0) {

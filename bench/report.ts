@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
 import { formatAofRows, type AofBenchRow } from './aof.ts';
 import { formatPubsubRows, type PubsubBenchRow } from './pubsub.ts';
+import { formatLatencyRuns, type LatencyRun } from './latency.ts';
 import type { PauseSummary } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
 
@@ -88,6 +89,8 @@ export interface BenchReport {
   throughput: ThroughputRow[];
   memory: MemoryRow[];
   largeKeyspace: LatencyRow[];
+  /** The same runs' latency histograms and Mnemo's pause sources (bench/latency.ts). */
+  largeKeyspaceRuns?: LatencyRun[];
   /** Mnemo's Memcached front against memcached (bench/memcached.ts). */
   memcached?: MemcachedBenchRow[];
   memcachedError?: string;
@@ -187,6 +190,7 @@ export function formatReport(report: BenchReport): string {
       ),
     );
   }
+  if (report.largeKeyspaceRuns !== undefined) parts.push(formatLatencyRuns(report.largeKeyspaceRuns, Number(report.settings.clients)));
   if (report.memcached !== undefined) {
     parts.push(formatMemcachedRows(`Memcached protocol (bench/memcached.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.memcached));
   }

@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FIELDS_PER_HASH, probe, VALUE_BYTES, ZADD_PAIRS } from './load.ts';
 import { benchMemcached } from './memcached.ts';
+import { latencyRun, type LatencyRun } from './latency.ts';
 import { benchAof } from './aof.ts';
 import { benchPubsub } from './pubsub.ts';
 import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
@@ -252,44 +253,31 @@ async function memory(memoryCase: MemoryCase, items: number): Promise<MemoryRow>
   }
 }
 
-/** About BENCH_SECONDS of `test` against a loaded server, sized by a short calibration run. */
-async function timedRun(server: BenchServer, test: string, keys: number): Promise<{ side: LatencySide; gc: number[] }> {
-  const base = { test, pipeline: 1, clients: settings.clients, keyspace: keys, dataSize: VALUE_BYTES };
-  try {
-    const calibration = await runBenchmark(server, { ...base, requests: 20_000 });
-    const requests = Math.max(20_000, Math.round(calibration.rps * settings.seconds));
-    await server.takeGcPauses?.();
-    const result = await runBenchmark(server, { ...base, requests });
-    const gc = (await server.takeGcPauses?.()) ?? [];
-    log(`${test.toUpperCase()} over ${keys.toLocaleString('en-US')} keys on ${server.name}: ${Math.round(result.rps)} ops/s, p99 ${result.p99Ms} ms`);
-    return {
-      side: {
-        requests,
-        rps: result.rps,
-        p50Ms: result.p50Ms,
-        p99Ms: result.p99Ms,
-        maxMs: result.maxMs,
-        cpuMicrosPerRequest: cpuMicrosPerRequest(result.cpuTicks, requests),
-      },
-      gc,
-    };
-  } catch (error) {
-    const nothing = { requests: 0, rps: null, p50Ms: null, p99Ms: null, maxMs: null, cpuMicrosPerRequest: null };
-    return { side: { ...nothing, error: errorText(error) }, gc: [] };
-  }
+/** A latency run as a row of the large-keyspace table. */
+function latencySide(run: LatencyRun): LatencySide {
+  if (run.run === undefined) return { requests: 0, rps: null, p50Ms: null, p99Ms: null, maxMs: null, cpuMicrosPerRequest: null, error: run.error ?? 'failed' };
+  const { requests, rps, p50Ms, p99Ms, maxMs, cpuMicrosPerRequest } = run.run;
+  return { requests, rps, p50Ms, p99Ms, maxMs, cpuMicrosPerRequest };
 }
 
 /** The full mode: memory at a large key count, then GET and SET latency over those keys. */
-async function largeKeyspace(keys: number): Promise<{ memory: MemoryRow; latency: LatencyRow[] }> {
+async function largeKeyspace(keys: number): Promise<{ memory: MemoryRow; latency: LatencyRow[]; runs: LatencyRun[] }> {
   const servers = await startBoth();
   try {
     const memoryResult = await memoryRow(servers, STRINGS, keys);
     const latency: LatencyRow[] = [];
+    const runs: LatencyRun[] = [];
     for (const test of ['get', 'set']) {
-      const [m, r] = [await timedRun(servers[0], test, keys), await timedRun(servers[1], test, keys)];
-      latency.push({ test, keys, mnemo: m.side, redis: r.side, mnemoGc: summarizePauses(m.gc) });
+      const [m, r] = [
+        await latencyRun(servers[0], test, keys, settings.seconds, settings.clients),
+        await latencyRun(servers[1], test, keys, settings.seconds, settings.clients),
+      ];
+      log(`${test.toUpperCase()} over ${keys.toLocaleString('en-US')} keys: p99 ${m.run?.p99Ms ?? '-'} ms (mnemo), ${r.run?.p99Ms ?? '-'} ms (redis)`);
+      const gc = Object.values(m.pauses?.gc ?? {}).flat();
+      latency.push({ test, keys, mnemo: latencySide(m), redis: latencySide(r), mnemoGc: summarizePauses(gc) });
+      runs.push(m, r);
     }
-    return { memory: memoryResult, latency };
+    return { memory: memoryResult, latency, runs };
   } finally {
     await stopAll(servers);
   }
@@ -321,6 +309,7 @@ async function main(): Promise<void> {
     const large = await largeKeyspace(settings.fullKeys);
     report.memory.push(large.memory);
     report.largeKeyspace = large.latency;
+    report.largeKeyspaceRuns = large.runs;
   }
   if (process.env.BENCH_MEMCACHED !== '0') {
     try {

@@ -4,9 +4,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { ChildReply, ChildRequest } from './mnemo-child.ts';
+import type { ChildReply, ChildRequest, PauseRecord } from './mnemo-child.ts';
 
-const PORT_RANGE = { first: 7230, last: 7299 };
+/** BENCH_PORTS (first-last) moves the range, for benchmarks of several checkouts at once. */
+const PORT_RANGE = (() => {
+  const [first, last] = (process.env.BENCH_PORTS ?? '7230-7299').split('-').map(Number);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first! > last!) throw new Error('BENCH_PORTS must be first-last');
+  return { first: first!, last: last! };
+})();
 const HOST = '127.0.0.1';
 
 const spawned = new Set<ChildProcess>();
@@ -68,6 +73,9 @@ export interface BenchServer {
   takeGcPauses?(): Promise<number[]>;
   /** JS heap figures (Mnemo only). */
   memoryUsage?(): Promise<NodeJS.MemoryUsage>;
+  /** Starts recording what pauses the server, and takes that record (Mnemo only). */
+  startPauses?(): Promise<void>;
+  takePauses?(): Promise<PauseRecord>;
   stop(): Promise<void>;
 }
 
@@ -138,11 +146,43 @@ function replyFrom<T extends ChildReply['type']>(child: ChildProcess, type: T): 
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./mnemo-child.ts', import.meta.url));
 
-export async function startMnemo(settings: readonly string[][] = []): Promise<BenchServer> {
+/**
+ * How the Mnemo child runs: one esbuild bundle of it, as `npm start` runs the server (the
+ * default: it cost 4-14% less CPU per request than tsx's loader, bench/ab.ts . .#bundle), or
+ * its TypeScript through tsx.
+ */
+export type Launch = 'tsx' | 'bundle';
+
+function defaultLaunch(): Launch {
+  const launch = process.env.BENCH_LAUNCH ?? 'bundle';
+  if (launch !== 'tsx' && launch !== 'bundle') throw new Error(`BENCH_LAUNCH must be tsx or bundle, not ${launch}`);
+  return launch;
+}
+
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * The node arguments that run a TypeScript entry point (`script`, a path) the given way,
+ * bundling it at most once per benchmark process.
+ */
+export async function nodeArgsFor(script: string, launch: Launch = defaultLaunch()): Promise<string[]> {
+  if (launch === 'tsx') return ['--import', 'tsx', script];
+  let bundled = bundles.get(script);
+  if (bundled === undefined) {
+    bundled = (async () => {
+      const { bundle } = (await import(new URL('../scripts/bundle.mjs', import.meta.url).href)) as { bundle: (entry: string) => Promise<string> };
+      return bundle(script);
+    })();
+    bundles.set(script, bundled);
+  }
+  return [await bundled];
+}
+
+export async function startMnemo(settings: readonly string[][] = [], launch: Launch = defaultLaunch()): Promise<BenchServer> {
   const port = await freePort();
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const child = track(
-    spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD_SCRIPT, String(port), ...settings.map((words) => words.join(' '))], {
+    spawn(process.execPath, [...nodeFlags, ...(await nodeArgsFor(CHILD_SCRIPT, launch)), String(port), ...settings.map((words) => words.join(' '))], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -159,6 +199,8 @@ export async function startMnemo(settings: readonly string[][] = []): Promise<Be
     port,
     takeGcPauses: async () => (await ask('gc-take')).pausesMs,
     memoryUsage: async () => (await ask('memory')).usage,
+    startPauses: async () => void (await ask('pauses-start')),
+    takePauses: async () => (await ask('pauses-take')).pauses,
     stop: stopper(child, port),
   };
 }
