@@ -80,7 +80,7 @@ export function zipfTrace(keys: number, requests: number, exponent: number, seed
 }
 
 /** One connection that sends RESP commands and reads their replies in order. */
-class Connection {
+export class Connection {
   private buffered: Buffer = Buffer.alloc(0);
   private waiting: (() => void) | null = null;
 
@@ -91,9 +91,10 @@ class Connection {
     });
   }
 
-  static open(server: BenchServer): Promise<Connection> {
+  /** `noDelay` for one request in flight at a time: Nagle's delay would dominate its latency. */
+  static open(server: BenchServer, noDelay = false): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: server.host, port: server.port }, () => resolve(new Connection(socket)));
+      const socket = net.connect({ host: server.host, port: server.port, noDelay }, () => resolve(new Connection(socket)));
       socket.once('error', reject);
     });
   }

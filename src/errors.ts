@@ -34,6 +34,8 @@ export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
 export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
 export const INVALID_CURSOR = 'ERR invalid cursor';
+/** Mnemo's own: TIERING.* commands that need the cold tier (src/tiering). */
+export const TIERING_OFF = 'ERR tiering is not enabled (CONFIG SET tiering-enabled yes)';
 export const NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
 export const INCR_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
 export const HASH_NOT_INTEGER = 'ERR hash value is not an integer';

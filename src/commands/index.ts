@@ -25,6 +25,7 @@ import { aclCommands } from './acl.ts';
 import { streamCommands } from './streams.ts';
 import { observabilityCommands } from './observability.ts';
 import { replicationCommands } from './replication.ts';
+import { tieringCommands } from '../tiering/commands.ts';
 
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -51,4 +52,5 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...streamCommands,
   ...observabilityCommands,
   ...replicationCommands,
+  ...tieringCommands,
 ];

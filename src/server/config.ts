@@ -193,6 +193,14 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   int('maxmemory-eviction-tenacity', 10, 0, 100),
   int('lfu-log-factor', 10, 0, INT_MAX),
   int('lfu-decay-time', 1, 0, INT_MAX),
+  // Hybrid storage (src/tiering/, Mnemo's own): cold values on local disk instead of evicted.
+  bool('tiering-enabled', false),
+  text('tiering-dir', 'tiering'),
+  memory('tiering-max-memory', '0', 0, LONG_MAX),
+  memory('tiering-min-value-size', '64', 0, LONG_MAX),
+  choice('tiering-policy', 'lru', ['lru', 'lfu', 'age']),
+  memory('tiering-max-disk', '0', 0, LONG_MAX),
+  int('tiering-archive-after', 0, 0, INT_MAX),
   // Memcached front (Mnemo's own)
   int('memcached-port', 0, 0, 65535, FIXED),
   memory('memcached-max-item-size', '1mb', 1024, 1024 * 1024 * 1024, FIXED),

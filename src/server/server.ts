@@ -41,6 +41,7 @@ import { publishKeyspaceEvents } from '../pubsub/notifications.ts';
 import { Tracking } from '../tracking/tracking.ts';
 import { AccessControl } from '../security/access.ts';
 import { installMaxmemory } from './maxmemory.ts';
+import { Tiering } from '../tiering/index.ts';
 import { Observability } from '../observability/observability.ts';
 
 export interface ServerOptions {
@@ -182,6 +183,8 @@ export class Server {
   readonly acl: AccessControl;
   /** SLOWLOG, the latency monitor and MONITOR clients, fed by call(). */
   readonly observability: Observability;
+  /** Hybrid storage: cold values on disk (src/tiering). */
+  readonly tiering: Tiering;
   /** Commands running, nested ones (EXEC's) included. */
   private callDepth = 0;
   /**
@@ -237,6 +240,8 @@ export class Server {
       errors: new Map(),
       totalErrorReplies: 0,
     };
+    // Before maxmemory's check: values go to disk before any would be evicted.
+    this.tiering = new Tiering(this);
     installMaxmemory(this);
   }
 
@@ -509,6 +514,7 @@ export class Server {
     if (this.activeExpire && this.pause === null && this.scriptCaller === null) this.keyspace.activeExpireCycle((1000 / hz) * 0.25, Math.floor(ACTIVE_EXPIRE_FIELDS_PER_SECOND / hz));
     if (this.config.bool('activerehashing')) this.keyspace.rehashCycle(1);
     this.persistence.cron();
+    this.tiering.cron();
     if (this.tracking.clients > 0) this.tracking.limitUsedSlots();
     const now = this.keyspace.clock.now();
     this.rates.ops.sample(now, this.stats.commandsProcessed);

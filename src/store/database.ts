@@ -32,7 +32,7 @@ import { ARRAY_SLOT_BYTES, type ByteSink } from './memory.ts';
 import { keyHashSlot, SlotIndex } from './slots.ts';
 import { PagedFloat64, PagedInt32, SparseColumn, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './paged.ts';
 import * as Rec from './record.ts';
-import { EXTERNAL } from './record.ts';
+import { COLD, EXTERNAL } from './record.ts';
 import type { Keyspace } from './keyspace.ts';
 import { lfuAccess, lfuCounter, lfuData, lruClock, lruForIdle, lruIdleMs } from './access.ts';
 import { Removal } from './changes.ts';
@@ -77,6 +77,8 @@ export class Database implements ByteSink {
   size = 0;
   /** Keys evicted from this database (the Memcached front's stats read database 0's). */
   evictedKeys = 0;
+  /** Entries whose value is on disk (src/tiering). */
+  coldCount = 0;
   /** Bytes of keys and values: arena records (size-class rounded) and stored objects. */
   datasetBytes = 0;
   /** Bytes of this database's own structures: entry pages, index, TTL list, columns, handles. */
@@ -230,6 +232,7 @@ export class Database implements ByteSink {
   // ---- strings ---------------------------------------------------------------------------
 
   stringLength(id: number): number {
+    this.ensureHot(id);
     const rec = this.rec(id);
     const valueLength = Rec.valueLength(this.arena.wordsOf(rec), Arena.wordOf(rec));
     return valueLength === EXTERNAL ? (this.objectOf(id) as LargeString).length : valueLength;
@@ -246,6 +249,9 @@ export class Database implements ByteSink {
       out.buf = large.data;
       out.start = 0;
       out.end = large.length;
+    } else if (valueLength === COLD) {
+      this.keyspace.cold!.promote(this, id);
+      return this.stringRange(id, out);
     } else {
       out.buf = this.arena.chunkOf(rec);
       out.start = Arena.offsetOf(rec) + Rec.keyOffset(words, w) + Rec.keyLength(words, w);
@@ -284,7 +290,9 @@ export class Database implements ByteSink {
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
     const keyLength = Rec.keyLength(words, w);
-    if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
+    const oldLength = Rec.valueLength(words, w);
+    if (oldLength === EXTERNAL) this.releaseObject(id);
+    else if (oldLength === COLD) this.dropCold(id);
     if (value.length > INLINE_VALUE_MAX) {
       const handle = this.storeObject(new LargeString(value), id);
       this.resizeRecord(id, rec, keyLength, EXTERNAL);
@@ -302,6 +310,7 @@ export class Database implements ByteSink {
    * LargeStrings so repeated appends stay amortised O(1).
    */
   resizeString(id: number, length: number, out: ByteRange): ByteRange {
+    this.ensureHot(id);
     this.keyspace.beforeChange(this, id);
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
@@ -337,6 +346,7 @@ export class Database implements ByteSink {
 
   /** The object behind a collection (or large string) entry. */
   objectOf(id: number): StoredObject {
+    this.ensureHot(id);
     const rec = this.rec(id);
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
@@ -385,6 +395,7 @@ export class Database implements ByteSink {
    * A clone is a new value and so, as in Redis, starts with a fresh access time.
    */
   exportValue(id: number, clone: boolean): ExportedValue {
+    this.ensureHot(id);
     const rec = this.rec(id);
     const external = Rec.valueLength(this.arena.wordsOf(rec), Arena.wordOf(rec)) === EXTERNAL;
     const object = external ? this.objectOf(id) : null;
@@ -429,7 +440,9 @@ export class Database implements ByteSink {
     const rec = page[base + F_REC]!;
     const words = this.arena.wordsOf(rec);
     const w = Arena.wordOf(rec);
-    if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
+    const valueLength = Rec.valueLength(words, w);
+    if (valueLength === EXTERNAL) this.releaseObject(id);
+    else if (valueLength === COLD) this.dropCold(id);
     this.freeRecord(rec, Rec.recordBytesAt(words, w));
     if (this.volPos.get(id) !== 0) this.removeVolatile(id);
     this.flags.set(id, 0);
@@ -447,8 +460,12 @@ export class Database implements ByteSink {
     for (let id = 0; id < this.highWater; id++) {
       if (this.meta(id) === 0) continue;
       const rec = this.rec(id);
-      this.arena.free(rec, Rec.recordBytesAt(this.arena.wordsOf(rec), Arena.wordOf(rec)));
+      const words = this.arena.wordsOf(rec);
+      const w = Arena.wordOf(rec);
+      if (Rec.valueLength(words, w) === COLD) this.keyspace.cold!.release(words[Rec.handleWord(words, w)]!);
+      this.arena.free(rec, Rec.recordBytesAt(words, w));
     }
+    this.coldCount = 0;
     // A value a caller still holds must not report to a database it has left.
     for (const object of this.objects) {
       if (object === undefined || object.owner !== this) continue;
@@ -717,6 +734,67 @@ export class Database implements ByteSink {
       while (position-- > 0) id = this.word(id, F_NEXT) - 1;
       return id;
     }
+  }
+
+  // ---- cold values (src/tiering) -------------------------------------------------------------
+
+  /** Whether the entry's value is on disk. */
+  isCold(id: number): boolean {
+    const rec = this.rec(id);
+    return Rec.valueLength(this.arena.wordsOf(rec), Arena.wordOf(rec)) === COLD;
+  }
+
+  /** The cold tier's id for a cold entry's value. */
+  coldIdOf(id: number): number {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    return words[Rec.handleWord(words, Arena.wordOf(rec))]!;
+  }
+
+  /**
+   * Lets go of a value whose bytes the cold tier now keeps under `coldId`: the entry keeps its
+   * key, type, encoding, TTL, flags, CAS and access bits. The key's value does not change, so
+   * nobody is told (no WATCH, no copy-on-write: snapshots read cold values from the tier).
+   */
+  demote(id: number, coldId: number): void {
+    const rec = this.rec(id);
+    const words = this.arena.wordsOf(rec);
+    const w = Arena.wordOf(rec);
+    if (Rec.valueLength(words, w) === EXTERNAL) this.releaseObject(id);
+    this.resizeRecord(id, rec, Rec.keyLength(words, w), COLD);
+    this.writeHandle(id, coldId);
+    this.coldCount++;
+  }
+
+  /**
+   * Puts a cold entry's value back in memory, as the tier read it; like demote, not a change
+   * of the key. A string keeps the encoding it had; a collection takes the one it loaded in.
+   */
+  promote(id: number, value: ExportedValue): void {
+    const rec = this.rec(id);
+    const keyLength = Rec.keyLength(this.arena.wordsOf(rec), Arena.wordOf(rec));
+    this.coldCount--;
+    const bytes = value.bytes;
+    if (bytes !== null && bytes.length <= INLINE_VALUE_MAX) {
+      const target = this.resizeRecord(id, rec, keyLength, bytes.length);
+      copyInto(this.arena.chunkOf(target), Arena.offsetOf(target) + Rec.headerBytes(keyLength) + keyLength, bytes);
+      return;
+    }
+    const handle = this.storeObject(value.object ?? new LargeString(bytes!), id);
+    this.resizeRecord(id, rec, keyLength, EXTERNAL);
+    this.writeHandle(id, handle);
+    if (value.object !== null) this.setEncoding(id, value.encoding);
+  }
+
+  /** A reader is about to see the entry's value: a cold one comes back first. */
+  private ensureHot(id: number): void {
+    if (this.coldCount !== 0 && this.isCold(id)) this.keyspace.cold!.promote(this, id);
+  }
+
+  /** The entry's cold value is dropped: the tier may free its disk copy. */
+  private dropCold(id: number): void {
+    this.keyspace.cold!.release(this.coldIdOf(id));
+    this.coldCount--;
   }
 
   // ---- per-key metadata ----------------------------------------------------------------------

@@ -40,6 +40,8 @@ export const POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'vol
 export type Policy = (typeof POLICIES)[number];
 
 const POOL_SIZE = 16;
+/** Lowers a cold key's score below any hot key's (scores are within ±2^42: ms, or -expiry ms). */
+const COLD_PENALTY = 2 ** 50;
 /** Key bytes a pool slot keeps without reallocating (Redis's EVPOOL_CACHED_SDS_SIZE). */
 const POOL_CACHED_KEY = 255;
 /** Sample draws allocated at most, whatever maxmemory-samples says. */
@@ -285,6 +287,12 @@ export class Evictor {
   }
 
   private scoreOf(db: Database, id: number): number {
+    // A value on disk (src/tiering) costs memory only for its key: evicting it frees next to
+    // nothing, so it goes after every key whose value is in memory.
+    return db.coldCount !== 0 && db.isCold(id) ? this.policyScore(db, id) - COLD_PENALTY : this.policyScore(db, id);
+  }
+
+  private policyScore(db: Database, id: number): number {
     switch (this.score) {
       case Score.Lru:
         return db.idleTime(id);

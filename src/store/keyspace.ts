@@ -8,6 +8,7 @@ import { Database } from './database.ts';
 import { Removal, type KeyspaceObserver } from './changes.ts';
 import { LFU_INIT_VAL, lfuData, lruClock } from './access.ts';
 import { Evictor } from './eviction.ts';
+import type { ColdTier } from './cold.ts';
 
 export { Removal, type KeyspaceObserver } from './changes.ts';
 
@@ -91,6 +92,8 @@ export class Keyspace {
   lfu = false;
   lfuLogFactor = 10;
   lfuDecayTime = 1;
+  /** Where values demoted to disk live (src/tiering); null while tiering is off. */
+  cold: ColdTier | null = null;
   private observers: KeyspaceObserver[] = [];
   private changeObservers: KeyspaceObserver[] = [];
   private createObservers: KeyspaceObserver[] = [];

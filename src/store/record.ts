@@ -8,8 +8,14 @@
 /** The value length of a record whose value is a handle into the objects table. */
 export const EXTERNAL = -1;
 const EXTERNAL_FIELD = 0x7fff;
-/** Inline values must be shorter than the value field's external marker. */
-export const MAX_INLINE_FIELD = EXTERNAL_FIELD - 1;
+/**
+ * The value length of a record whose value lives on disk (src/tiering): in the handle's place,
+ * the cold tier's id for it.
+ */
+export const COLD = -2;
+const COLD_FIELD = 0x7ffe;
+/** Inline values must be shorter than the value field's markers. */
+export const MAX_INLINE_FIELD = COLD_FIELD - 1;
 const SHORT_KEY_MAX = 0xffff;
 const LONG_KEY = 1 << 31;
 const VALUE_BITS = EXTERNAL_FIELD << 16;
@@ -21,7 +27,7 @@ export function headerBytes(keyLength: number): number {
 /** Bytes a record for this key length and value length (or EXTERNAL) needs. */
 export function recordBytes(keyLength: number, valueLength: number): number {
   const keyEnd = headerBytes(keyLength) + keyLength;
-  return valueLength === EXTERNAL ? ((keyEnd + 3) & ~3) + 4 : keyEnd + valueLength;
+  return valueLength < 0 ? ((keyEnd + 3) & ~3) + 4 : keyEnd + valueLength;
 }
 
 /** Bytes the record at word `w` of `words` occupies. */
@@ -47,10 +53,10 @@ export function keyLength(words: Int32Array, w: number): number {
   return header < 0 ? words[w + 1]! : header & SHORT_KEY_MAX;
 }
 
-/** The inline value's length, or EXTERNAL. */
+/** The inline value's length, or EXTERNAL, or COLD. */
 export function valueLength(words: Int32Array, w: number): number {
   const field = (words[w]! & VALUE_BITS) >>> 16;
-  return field === EXTERNAL_FIELD ? EXTERNAL : field;
+  return field === EXTERNAL_FIELD ? EXTERNAL : field === COLD_FIELD ? COLD : field;
 }
 
 /** Byte offset of the key from the start of the record. */
@@ -58,11 +64,11 @@ export function keyOffset(words: Int32Array, w: number): number {
   return words[w]! < 0 ? 8 : 4;
 }
 
-/** Word index of an external value's handle. */
+/** Word index of an external value's handle (or a cold value's id). */
 export function handleWord(words: Int32Array, w: number): number {
   return w + ((keyOffset(words, w) + keyLength(words, w) + 3) >>> 2);
 }
 
 function valueField(valueLength: number): number {
-  return (valueLength === EXTERNAL ? EXTERNAL_FIELD : valueLength) << 16;
+  return (valueLength === EXTERNAL ? EXTERNAL_FIELD : valueLength === COLD ? COLD_FIELD : valueLength) << 16;
 }

@@ -16,7 +16,7 @@ const DIFFERENT_BY_DESIGN: Record<string, string> = {
   bind: "Mnemo listens on loopback unless told otherwise (Redis: '* -::*')",
 };
 /** Mnemo's own settings, which Redis does not have. */
-const MNEMO_ONLY = new Set(['memcached-port', 'memcached-max-item-size', 'memcached-evictions', 'sql-port', 'metrics-port']);
+const MNEMO_ONLY = new Set(['memcached-port', 'memcached-max-item-size', 'memcached-evictions', 'sql-port', 'metrics-port', 'tiering-enabled', 'tiering-dir', 'tiering-max-memory', 'tiering-min-value-size', 'tiering-policy', 'tiering-max-disk', 'tiering-archive-after']);
 
 function configGetAll(h: Harness): Map<string, string> {
   const reply = h.run('CONFIG', 'GET', '*') as string[];

@@ -11,6 +11,7 @@ import type { CommandSpec } from '../spec.ts';
 import { scriptingMemoryFields } from '../../scripting/scripting.ts';
 import { latencyStatsFields } from '../../observability/observability.ts';
 import { replicationInfoFields, syncStatsFields } from '../../replication/info.ts';
+import { tieringInfoFields } from '../../tiering/index.ts';
 
 type Field = [string, string | number];
 type Section = (server: Server) => Field[];
@@ -268,6 +269,7 @@ const SECTIONS: readonly [string, string, Section][] = [
   ['latencystats', 'Latencystats', (server) => latencyStatsFields(server, everyCommand(server))],
   ['cluster', 'Cluster', clusterSection],
   ['keyspace', 'Keyspace', keyspaceSection],
+  ['tiering', 'Tiering', tieringInfoFields],
 ];
 
 /** What INFO with no argument (or "default") shows. */

@@ -82,9 +82,18 @@ export function registerValueCodec(type: ValueType, write: ValueWriter, rdbTypes
 }
 
 export function writeValue(out: RdbOutput, db: Database, id: number, key: ByteRange | null, limits: ValueLimits): number {
+  if (db.coldCount !== 0 && db.isCold(id)) return writeColdValue(out, db, id, key);
   const write = writers.get(db.typeOf(id));
   if (write === undefined) throw new Error(`no RDB writer for value type ${db.typeOf(id)}`);
   return write(out, db, id, key, limits);
+}
+
+/** A value on disk (src/tiering) is kept in RDB form: its bytes go out as they are, and it stays cold. */
+function writeColdValue(out: RdbOutput, db: Database, id: number, key: ByteRange | null): number {
+  const payload = db.keyspace.cold!.payload(db, id);
+  head(out, payload[0]!, key);
+  out.bytes(payload.subarray(1));
+  return payload[0]!;
 }
 
 export function isValueType(rdbType: number): boolean {
