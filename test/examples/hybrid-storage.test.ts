@@ -59,6 +59,6 @@ test('tiering-archive-after moves values nobody reads to disk without memory pre
   const inUse = await Promise.all(Array.from({ length: 100 }, (_, n) => client.sendCommand(['TIERING.WHERE', `doc:${n}`])));
   assert.deepEqual(new Set(inUse), new Set(['hot']), 'the documents in use stay in memory');
   const idle = await Promise.all(Array.from({ length: 1900 }, (_, n) => client.sendCommand(['TIERING.WHERE', `doc:${100 + n}`])));
-  const archived = 100 + idle.indexOf('cold');
+  const archived = 100 + idle.map(String).indexOf('cold');
   assert.equal(await client.get(`doc:${archived}`), documentOf(archived), 'an archived document reads back whole');
 });
