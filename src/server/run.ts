@@ -155,8 +155,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   server.startCron();
-  // Also a primary's: min-replicas-to-write refuses writes through the replication check.
-  Replication.of(server).startup();
+  // The cluster's redirection check goes in before replication's READONLY check: a replica
+  // answers a write to a slot with MOVED, as Redis does.
   if (config.bool('cluster-enabled')) {
     try {
       await Cluster.of(server).start(hosts);
@@ -167,6 +167,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       throw error;
     }
   }
+  // Also a primary's: min-replicas-to-write refuses writes through the replication check.
+  Replication.of(server).startup();
 
   // A front that cannot open ends start-up, and what was already listening closes with it: a
   // listener left open would keep the embedding process (a test file) from ever exiting.
