@@ -22,8 +22,8 @@ test('every order is settled exactly once through a worker crash and a primary k
   cluster = await startCluster({ primaries: 3, nodeTimeoutMs: 5000 });
   client = connectCluster(cluster.seeds);
   await createGroups(client);
-  workers.push(await startWorker(cluster, 'steady-1'), await startWorker(cluster, 'steady-2'));
-  const crashing = await startWorker(cluster, 'crashing', { CRASH_AFTER_READS: '3' });
+  // The crashing worker runs alone at first, so that it surely reads a batch before it dies.
+  const crashing = await startWorker(cluster, 'crashing', { CRASH_AFTER_READS: '1' });
   workers.push(crashing);
   const crashed = new Promise<number | null>((resolve) => crashing.once('exit', resolve));
 
@@ -35,6 +35,10 @@ test('every order is settled exactly once through a worker crash and a primary k
   };
   assert.equal(await produce(client, orders.slice(0, 300)), 0, 'every batch before the kill reached a replica');
   assert.equal(await crashed, 1, 'the crashing worker died with entries it had read');
+  let abandoned = 0;
+  for (let partition = 0; partition < PARTITIONS; partition++) abandoned += Number(((await client.xpending(keys(partition).orders, ENRICHERS)) as [number])[0]);
+  assert.ok(abandoned > 0, 'the crashed worker left entries pending');
+  workers.push(await startWorker(cluster, 'steady-1'), await startWorker(cluster, 'steady-2'));
 
   // The primary of partition 0 dies while the workers are busy; its replica is elected.
   const victim = await cluster.primaryOf(keys(0).orders);
