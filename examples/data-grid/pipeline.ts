@@ -77,6 +77,8 @@ export async function produce(cluster: Cluster, orders: readonly Order[]): Promi
         if (replies[replies.length - 1]![1] === 0) unreplicated++;
         break;
       }
+      // A dead primary's slots move to its replica: ask the cluster again where they are.
+      cluster.refreshSlotsCache();
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -116,12 +118,18 @@ export class Worker {
       let worked = false;
       for (let partition = 0; partition < PARTITIONS && this.#running; partition++) {
         const claim = Date.now() - lastClaim > CLAIM_IDLE_MS / 2;
-        worked = (await this.#step(partition, 'enrich', claim).catch(() => false)) || worked;
-        worked = (await this.#step(partition, 'settle', claim).catch(() => false)) || worked;
+        worked = (await this.#step(partition, 'enrich', claim).catch(() => this.#failed())) || worked;
+        worked = (await this.#step(partition, 'settle', claim).catch(() => this.#failed())) || worked;
       }
       if (Date.now() - lastClaim > CLAIM_IDLE_MS / 2) lastClaim = Date.now();
       if (!worked) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** A step failed (a node died, a failover is under way): the slots may have moved. */
+  #failed(): false {
+    this.cluster.refreshSlotsCache();
+    return false;
   }
 
   /** Reads new entries of one stage of one partition (or claims abandoned ones) and runs its function on each. */
