@@ -1,5 +1,6 @@
 // Small pieces the examples share.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 
@@ -16,4 +17,15 @@ export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString();
+}
+
+/**
+ * A TypeScript entry of an example as a child process, with `env` added. Its stderr comes
+ * through a pipe, not inherited: a child that outlived its parent (a test cut off by its
+ * timeout) must not hold the test runner's output open.
+ */
+export function spawnExample(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.pipe(process.stderr);
+  return child;
 }

@@ -3,19 +3,17 @@
 //   node --import tsx examples/data-grid/start.ts [--workers 3] [--rate 100]
 // Also used by the example's test.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startCluster, type LocalCluster } from './cluster.ts';
+import { spawnExample } from '../common.ts';
 import { connectCluster, createGroups, produce, totals } from './pipeline.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 export function startWorker(cluster: LocalCluster, name: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, SEEDS: JSON.stringify(cluster.seeds), WORKER_NAME: name, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnExample(WORKER, { SEEDS: JSON.stringify(cluster.seeds), WORKER_NAME: name, ...env });
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));

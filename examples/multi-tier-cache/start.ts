@@ -3,11 +3,11 @@
 //   node --import tsx examples/multi-tier-cache/start.ts [--apps 3] [--port 6390] [--app-port 3001]
 // Also used by the example's test, with free ports.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServer, type RunningServer } from '../../src/index.ts';
-import { freePort } from '../common.ts';
+import { freePort, spawnExample } from '../common.ts';
 
 const APP = fileURLToPath(new URL('./app.ts', import.meta.url));
 
@@ -24,10 +24,7 @@ export interface RunningExample {
 }
 
 function startApp(url: string, port: number, loadDelayMs: number): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', APP], {
-    env: { ...process.env, MNEMO_URL: url, APP_PORT: String(port), LOAD_DELAY_MS: String(loadDelayMs) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnExample(APP, { MNEMO_URL: url, APP_PORT: String(port), LOAD_DELAY_MS: String(loadDelayMs) });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
