@@ -67,17 +67,8 @@ function memcachedLine(port: number, request: string): Promise<string> {
 }
 
 test('the Memcached front of a read-only replica serves reads and refuses writes', async (t) => {
-  const primaryServer = await startMnemo();
   const memcachedPort = await freePort();
-  const replicaServer = await startMnemo({ 'memcached-port': String(memcachedPort) });
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-  });
+  const { primaryServer, primary, replica } = await serverPair(t, {}, { 'memcached-port': String(memcachedPort) });
   await replica.call('replicaof', '127.0.0.1', String(primaryServer.port));
   await primary.set('item', 'hello');
   await inSync(primary, replica);

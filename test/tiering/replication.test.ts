@@ -4,21 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetCommands, describe } from '../persistence/dataset.ts';
-import { ask, connect, inSync, startMnemo } from '../replication/helpers.ts';
+import { ask, inSync, serverPair } from '../replication/helpers.ts';
 
 test('a replica full sync from a primary holding cold values gets the whole dataset, and the primary keeps them cold', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mnemo-tier-repl-'));
-  const primaryServer = await startMnemo({ dir, 'tiering-enabled': 'yes', 'tiering-dir': join(dir, 'tier'), 'tiering-min-value-size': '0' });
-  const replicaServer = await startMnemo();
-  const primary = connect(primaryServer.port);
-  const replica = connect(replicaServer.port);
-  t.after(async () => {
-    primary.disconnect();
-    replica.disconnect();
-    await replicaServer.close();
-    await primaryServer.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { primaryServer, primary, replica } = await serverPair(t, { dir, 'tiering-enabled': 'yes', 'tiering-dir': join(dir, 'tier'), 'tiering-min-value-size': '0' });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const cmd of datasetCommands()) await primary.callBuffer(String(cmd[0]), ...cmd.slice(1));
   const expected = await describe(ask(primary));
   const { server } = primaryServer;
