@@ -25,14 +25,7 @@ import { runBenchmark } from './redis-benchmark.ts';
 import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { median, ratio } from './stats.ts';
 import { count, f2, table, x } from './table.ts';
-
-function envInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not ${text}`);
-  return value;
-}
+import { envInt } from './env.ts';
 
 const KEYS = envInt('HITRATIO_KEYS', 1_000_000);
 const REQUESTS = envInt('HITRATIO_REQUESTS', 3 * KEYS);

@@ -16,6 +16,7 @@ import { benchmarkArgs, runBenchmark, runTool, type RunOptions } from './redis-b
 import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { percentile } from './stats.ts';
 import { count, f2, table } from './table.ts';
+import { envInt } from './env.ts';
 
 /** Upper bounds (ms) of the histogram bins; the last bin is everything above the last bound. */
 export const BOUNDS_MS = [0.5, 1, 2, 5, 10, 20, 50];
@@ -155,12 +156,6 @@ function pauseCells(durationsMs: readonly number[]): string[] {
     count(durationsMs.length), f2(total), f2(percentile(durationsMs, 50)), f2(percentile(durationsMs, 99)), f2(percentile(durationsMs, 100)),
     ...binsOf(durationsMs).map((n) => count(n)),
   ];
-}
-
-function envInt(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
 }
 
 async function main(): Promise<void> {

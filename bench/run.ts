@@ -37,14 +37,7 @@ import { median, ratio, summarizePauses } from './stats.ts';
 import {
   DEFAULT_TESTS, HASH_FIELDS, requestsFor as scaledRequests, STREAM_ENTRIES, STRINGS, throughputTest, ZSET_MEMBERS, type MemoryCase,
 } from './workloads.ts';
-
-function envInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not ${text}`);
-  return value;
-}
+import { envInt } from './env.ts';
 
 const full = process.env.BENCH_FULL === '1' || process.argv.includes('--full');
 const settings = {

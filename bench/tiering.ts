@@ -27,14 +27,7 @@ import { cpuMicrosPerRequest, cpuTicks, rssBytes } from './proc.ts';
 import { startMnemo, startRedis, type BenchServer } from './servers.ts';
 import { percentile } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
-
-function envInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not ${text}`);
-  return value;
-}
+import { envInt } from './env.ts';
 
 const KEYS = envInt('TIERING_KEYS', 200_000);
 const REQUESTS = envInt('TIERING_REQUESTS', 400_000);
