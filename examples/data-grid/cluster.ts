@@ -2,15 +2,12 @@
 // `redis-cli --cluster create` as an operator would, the grid's functions loaded on every
 // primary (replicas receive them through replication).
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { freePort } from '../common.ts';
-
-const SERVER = fileURLToPath(new URL('../../bin/mnemo-server.js', import.meta.url));
+import { ask, freePort, startMnemoProcess, until } from '../common.ts';
 export const FUNCTIONS = readFileSync(fileURLToPath(new URL('./grid.lua', import.meta.url)), 'utf8');
 
 export interface Node {
@@ -30,45 +27,18 @@ export interface LocalCluster {
 }
 
 /** Both ports free: the bus's default (port + 10000) may be taken or past 65535 for a port picked at random. */
-function startNode(dir: string, [port, busPort]: [number, number], nodeTimeoutMs: number): Promise<Node> {
-  const child = spawn(
-    process.execPath,
-    [SERVER, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort),
-      '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('Ready to accept connections')) resolve({ port, child });
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`node ${port} exited with ${code}: ${log}`)));
-  });
+async function startNode(dir: string, [port, busPort]: [number, number], nodeTimeoutMs: number): Promise<Node> {
+  const child = await startMnemoProcess([
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+    ...['--cluster-port', String(busPort), '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no'],
+  ]);
+  return { port, child };
 }
 
 function redisCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile('redis-cli', args, { timeout: 120_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${stdout}${stderr}`)) : resolve(stdout))),
   );
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  for (const start = Date.now(); !(await check().catch(() => false)); ) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function ask<T>(port: number, ...command: string[]): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return (await client.call(command[0]!, ...command.slice(1))) as T;
-  } finally {
-    client.disconnect();
-  }
 }
 
 export async function startCluster({ primaries = 3, nodeTimeoutMs = 2000 } = {}): Promise<LocalCluster> {
@@ -115,4 +85,3 @@ export async function startCluster({ primaries = 3, nodeTimeoutMs = 2000 } = {})
   };
 }
 
-export { until };

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { startCluster, until, type LocalCluster } from '../../examples/data-grid/cluster.ts';
+import { until } from '../../examples/common.ts';
+import { startCluster, type LocalCluster } from '../../examples/data-grid/cluster.ts';
 import { ENRICHERS, PARTITIONS, SETTLERS, connectCluster, createGroups, keys, produce, totals } from '../../examples/data-grid/pipeline.ts';
 import { startWorker, stopWorker } from '../../examples/data-grid/start.ts';
 import { skipWithout } from '../helpers/reference.ts';
