@@ -580,6 +580,7 @@ export class Cluster {
     let migratedOurSlots = 0;
     const dirtySlots: number[] = [];
     const db = this.server.keyspace.dbs[0]!;
+    let reassigned = false;
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (!testBit(slots, slot)) continue;
       senderSlots++;
@@ -593,9 +594,11 @@ export class Cluster {
         }
         state.deleteSlot(slot);
         state.addSlot(sender, slot);
-        this.changed(true);
+        reassigned = true;
       }
     }
+    // Once for the whole message: the state's evaluation walks every slot.
+    if (reassigned) this.changed(true);
     if (newMaster !== null && current !== null && current.numSlots === 0 && (this.server.config.bool('cluster-allow-replica-migration') || senderSlots === migratedOurSlots)) {
       this.server.log.warning(`Configuration change detected. Reconfiguring myself as a replica of ${sender.name}`);
       this.setMaster(sender);

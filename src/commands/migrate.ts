@@ -5,7 +5,7 @@
 // deletion, and the caller's next commands wait for the reply.
 
 import { Buffer } from 'node:buffer';
-import { transfer } from '../cluster/migrate.ts';
+import { MigrateConnections } from '../cluster/migrate.ts';
 import { CommandError, NOT_INTEGER, SYNTAX } from '../errors.ts';
 import { dumpPayload, limitsFrom } from '../persistence/rdb/index.ts';
 import { NOT_A_NUMBER, parseInt64 } from '../util/numbers.ts';
@@ -18,11 +18,12 @@ const READ_ERROR = 'IOERR error or timeout reading to target instance';
 const MIGRATE_IN_TRANSACTION = 'ERR MIGRATE cannot run inside MULTI/EXEC or a script on this server';
 const DEFAULT_TIMEOUT_MS = 1000;
 const AUTH = Buffer.from('AUTH');
-const SELECT = Buffer.from('SELECT');
 const DEL = Buffer.from('DEL');
 const RESTORE = Buffer.from('RESTORE');
 const RESTORE_ASKING = Buffer.from('RESTORE-ASKING');
 const REPLACE = Buffer.from('REPLACE');
+
+const connections = new WeakMap<CommandContext['server'], MigrateConnections>();
 
 /** Options that take arguments, skipped while looking for KEYS (Redis's migrateGetKeys). */
 const OPTION_ARGUMENTS: Record<string, number> = { copy: 0, replace: 0, auth: 1, auth2: 2 };
@@ -81,8 +82,7 @@ function migrate(ctx: CommandContext): void {
   const restore = server.config.bool('cluster-enabled') ? RESTORE_ASKING : RESTORE;
   const limits = limitsFrom(server.config);
   const compression = server.config.bool('rdbcompression');
-  const commands: Buffer[][] = auth === null ? [] : [auth];
-  commands.push([SELECT, Buffer.from(String(dbid))]);
+  const restores: Buffer[][] = [];
   const moving: Buffer[] = [];
   for (const key of keys) {
     const id = db.find(key);
@@ -91,7 +91,7 @@ function migrate(ctx: CommandContext): void {
     const ttl = at === -1 ? 0 : Math.max(1, Number(at) - keyspace.now);
     const restoreArgv = [restore, key, Buffer.from(String(ttl)), dumpPayload(db, id, limits, compression)];
     if (replace) restoreArgv.push(REPLACE);
-    commands.push(restoreArgv);
+    restores.push(restoreArgv);
     moving.push(key);
   }
   // The keys must stay as dumped until the target has them: writes wait (a pause of our own
@@ -99,13 +99,15 @@ function migrate(ctx: CommandContext): void {
   const ownPause = server.pause === null;
   if (ownPause) server.pauseClients(false, Date.now() + timeout + DEFAULT_TIMEOUT_MS);
   client.suspended = true;
-  void transfer(argv[1]!.toString(), integer(argv[2]!), commands, timeout).then((result) => {
+  let cache = connections.get(server);
+  if (cache === undefined) connections.set(server, (cache = new MigrateConnections()));
+  void cache.transfer(argv[1]!.toString(), integer(argv[2]!), auth === null ? [] : [auth], dbid, restores, timeout).then((result) => {
     if (ownPause) server.unpauseClients();
     client.suspended = false;
     if ('failed' in result) {
       client.w.error(result.failed === 'connect' ? CONNECT_ERROR : READ_ERROR);
     } else {
-      const keyReplies = result.replies.slice(commands.length - moving.length);
+      const keyReplies = result.replies.slice(result.replies.length - moving.length);
       const refused = result.replies.find((line) => line.startsWith('-'));
       const moved = moving.filter((_, i) => !keyReplies[i]!.startsWith('-'));
       if (!copy && moved.length > 0) {

@@ -59,3 +59,39 @@ test('MIGRATE moves keys from Mnemo to redis-server and back, with TTLs, COPY, R
   await assert.rejects(mnemo.call('migrate', '127.0.0.1', String(closed), 'list', '0', '500'), /IOERR error or timeout connecting to the client/);
   assert.deepEqual(await mnemo.lrange('list', 0, -1), ['a', 'b', 'c', 'd'], 'nothing is lost when the target is unreachable');
 });
+
+test('MIGRATE keeps one connection per target, selects a database only when it changes, and reconnects once when the target closed it', { skip }, async (t) => {
+  const mnemoServer = await startServer({ port: 0, host: '127.0.0.1' });
+  const redisServer = await startRedisReference([]);
+  const mnemo = connect(mnemoServer.port);
+  const redis = connect(redisServer.port);
+  t.after(async () => {
+    mnemo.disconnect();
+    redis.disconnect();
+    await redisServer.close();
+    await mnemoServer.close();
+  });
+  const target = ['127.0.0.1', String(redisServer.port)];
+  const connectionsReceived = async () => Number(/total_connections_received:(\d+)/.exec(String(await redis.info('stats')))![1]);
+  const selects = async () => Number(/cmdstat_select:calls=(\d+)/.exec(String(await redis.info('commandstats')))?.[1] ?? 0);
+  const before = await connectionsReceived();
+  for (let i = 0; i < 5; i++) {
+    await mnemo.set(`k${i}`, String(i));
+    assert.equal(await mnemo.call('migrate', ...target, `k${i}`, '0', '5000'), 'OK');
+  }
+  assert.equal(await connectionsReceived(), before + 1, 'five MIGRATEs, one connection');
+  assert.equal(await selects(), 1, 'one SELECT while the database stays the same');
+  await mnemo.set('k5', '5');
+  assert.equal(await mnemo.call('migrate', ...target, 'k5', '2', '5000'), 'OK');
+  assert.equal(await selects(), 2, 'another database, another SELECT');
+  await redis.select(2);
+  assert.equal(await redis.get('k5'), '5');
+
+  // The target drops its clients (as a restart or CLIENT KILL would): the next MIGRATE finds the
+  // cached connection closed and makes a new one.
+  await redis.call('client', 'kill', 'type', 'normal', 'skipme', 'yes');
+  await mnemo.set('k6', '6');
+  assert.equal(await mnemo.call('migrate', ...target, 'k6', '2', '5000'), 'OK');
+  assert.equal(await redis.get('k6'), '6');
+  assert.equal(await connectionsReceived(), before + 2);
+});
