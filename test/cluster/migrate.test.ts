@@ -10,22 +10,27 @@ import { freePort, skipWithout, startRedisReference } from '../helpers/reference
 
 const skip = skipWithout('redis-server');
 
-function connect(port: number): Redis {
-  return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+function connect(port: number, password?: string): Redis {
+  return new Redis({ port, host: '127.0.0.1', password, maxRetriesPerRequest: 0 });
 }
 
-test('MIGRATE moves keys from Mnemo to redis-server and back, with TTLs, COPY, REPLACE, KEYS and AUTH', { skip }, async (t) => {
+/** An in-process Mnemo and a redis-server started with `redisArgs`, a client of each, all closed after the test. */
+async function startBoth(t: { after(fn: () => Promise<void>): void }, redisArgs: string[], redisPassword?: string) {
   const mnemoServer = await startServer({ port: 0, host: '127.0.0.1' });
-  const redisServer = await startRedisReference(['--requirepass', 'secret']);
+  const redisServer = await startRedisReference(redisArgs);
   const mnemo = connect(mnemoServer.port);
-  const redis = new Redis({ port: redisServer.port, host: '127.0.0.1', password: 'secret', maxRetriesPerRequest: 0 });
+  const redis = connect(redisServer.port, redisPassword);
   t.after(async () => {
     mnemo.disconnect();
     redis.disconnect();
     await redisServer.close();
     await mnemoServer.close();
   });
-  const target = ['127.0.0.1', String(redisServer.port)];
+  return { mnemoServer, redisServer, mnemo, redis, target: ['127.0.0.1', String(redisServer.port)] };
+}
+
+test('MIGRATE moves keys from Mnemo to redis-server and back, with TTLs, COPY, REPLACE, KEYS and AUTH', { skip }, async (t) => {
+  const { mnemoServer, mnemo, redis, target } = await startBoth(t, ['--requirepass', 'secret'], 'secret');
   await mnemo.set('plain', 'v1');
   await mnemo.set('volatile', 'v2', 'PX', 100_000);
   await mnemo.rpush('list', 'a', 'b', 'c');
@@ -61,17 +66,7 @@ test('MIGRATE moves keys from Mnemo to redis-server and back, with TTLs, COPY, R
 });
 
 test('MIGRATE keeps one connection per target, selects a database only when it changes, and reconnects once when the target closed it', { skip }, async (t) => {
-  const mnemoServer = await startServer({ port: 0, host: '127.0.0.1' });
-  const redisServer = await startRedisReference([]);
-  const mnemo = connect(mnemoServer.port);
-  const redis = connect(redisServer.port);
-  t.after(async () => {
-    mnemo.disconnect();
-    redis.disconnect();
-    await redisServer.close();
-    await mnemoServer.close();
-  });
-  const target = ['127.0.0.1', String(redisServer.port)];
+  const { mnemo, redis, target } = await startBoth(t, []);
   const connectionsReceived = async () => Number(/total_connections_received:(\d+)/.exec(String(await redis.info('stats')))![1]);
   const selects = async () => Number(/cmdstat_select:calls=(\d+)/.exec(String(await redis.info('commandstats')))?.[1] ?? 0);
   const before = await connectionsReceived();
