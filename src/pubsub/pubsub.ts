@@ -5,10 +5,13 @@
 //
 // A message is serialised once per publish and RESP version (and per matching pattern for
 // pattern subscribers): every subscriber of a protocol gets the same bytes, the RESP3 form
-// differing from the RESP2 one only in its first byte (a push instead of an array).
+// differing from the RESP2 one only in its first byte (a push instead of an array). What does
+// not change between messages (the array header, the word, the channel or pattern) is
+// encoded once, when the channel or pattern gets its first subscriber.
 
 import { Buffer } from 'node:buffer';
 import type { Client } from '../server/client.ts';
+import { digitCount, writeDigits } from '../protocol/resp/writer.ts';
 import { stringMatch } from '../util/glob.ts';
 
 /** What one client is subscribed to, in subscription order. Keys are the names as latin1. */
@@ -26,6 +29,8 @@ export class ClientSubscriptions {
 interface Subscribers {
   name: Buffer;
   clients: Set<Client>;
+  /** The start of every message to them (RESP2): array header, word and the name's bulk. */
+  head: Buffer;
 }
 
 /**
@@ -38,42 +43,46 @@ interface Kind {
   unsubscribed: Buffer;
   /** The count a confirmation carries: shard channels are counted apart from the others. */
   count(subscriptions: ClientSubscriptions): number;
+  /** How the messages subscribers of this kind receive start: the array header and the word. */
+  messageStart: Buffer;
 }
 
 const bulkOf = (text: string) => Buffer.from(`$${text.length}\r\n${text}\r\n`);
 
 const countNonShard = (s: ClientSubscriptions) => s.channels.size + s.patterns.size;
 
+/** A 3- or 4-element message's array header (RESP2; RESP3 makes it a push) and its word. */
+const startOf = (elements: number, word: string) => Buffer.concat([Buffer.from(`*${elements}\r\n`), bulkOf(word)]);
+const PUSH_TYPE = 0x3e;
+
 export const CHANNEL: Kind = {
   table: 'channels',
   subscribed: bulkOf('subscribe'),
   unsubscribed: bulkOf('unsubscribe'),
   count: countNonShard,
+  messageStart: startOf(3, 'message'),
 };
 export const PATTERN: Kind = {
   table: 'patterns',
   subscribed: bulkOf('psubscribe'),
   unsubscribed: bulkOf('punsubscribe'),
   count: countNonShard,
+  messageStart: startOf(4, 'pmessage'),
 };
 export const SHARD: Kind = {
   table: 'shardChannels',
   subscribed: bulkOf('ssubscribe'),
   unsubscribed: bulkOf('sunsubscribe'),
   count: (s) => s.shardChannels.size,
+  messageStart: startOf(3, 'smessage'),
 };
-
-const MESSAGE = bulkOf('message');
-const SMESSAGE = bulkOf('smessage');
-const PMESSAGE = bulkOf('pmessage');
-/** Headers of a 3- and a 4-element message in RESP2; RESP3 makes them pushes. */
-const HEADER3 = Buffer.from('*3\r\n');
-const HEADER4 = Buffer.from('*4\r\n');
-const PUSH_TYPE = 0x3e;
 
 /** A bulk string's bytes appended to `out` at `at`; returns the position after it. */
 function writeBulk(out: Buffer, at: number, bytes: Uint8Array): number {
-  at += out.write(`$${bytes.length}\r\n`, at, 'latin1');
+  out[at++] = 0x24;
+  at = writeDigits(out, at, bytes.length);
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
   out.set(bytes, at);
   at += bytes.length;
   out[at++] = 0x0d;
@@ -82,20 +91,24 @@ function writeBulk(out: Buffer, at: number, bytes: Uint8Array): number {
 }
 
 function bulkLength(bytes: Uint8Array): number {
-  return String(bytes.length).length + bytes.length + 5;
+  return digitCount(bytes.length) + bytes.length + 5;
 }
 
-/** A message: its array header, a prefix word, then bulk strings, then `tail` as it is (RESP2 form). */
-function encodeMessage(header: Buffer, word: Buffer, bulks: readonly Uint8Array[], tail: Uint8Array | null): Buffer {
-  let length = header.length + word.length + (tail?.length ?? 0);
-  for (const bulk of bulks) length += bulkLength(bulk);
+/** A message (RESP2 form): `head` as it is, then bulk strings, then `tail` as it is. */
+function encodeMessage(head: Buffer, bulks: readonly Uint8Array[], tail: Uint8Array | null): Buffer {
+  let length = head.length + (tail?.length ?? 0);
+  for (let i = 0; i < bulks.length; i++) length += bulkLength(bulks[i]!);
   const out = Buffer.allocUnsafe(length);
-  out.set(header, 0);
-  out.set(word, header.length);
-  let at = header.length + word.length;
-  for (const bulk of bulks) at = writeBulk(out, at, bulk);
+  out.set(head, 0);
+  let at = head.length;
+  for (let i = 0; i < bulks.length; i++) at = writeBulk(out, at, bulks[i]!);
   if (tail !== null) out.set(tail, at);
   return out;
+}
+
+/** The start of the messages of `kind` sent for `name` (Subscribers.head). */
+function messageHead(kind: Kind, name: Buffer): Buffer {
+  return encodeMessage(kind.messageStart, [name], null);
 }
 
 /** The RESP3 form of a message: the same bytes as a push. */
@@ -121,7 +134,7 @@ export class PubSub {
       mine.set(id, copy);
       const table = this[kind.table];
       const subscribers = table.get(id);
-      if (subscribers === undefined) table.set(id, { name: copy, clients: new Set([client]) });
+      if (subscribers === undefined) table.set(id, { name: copy, clients: new Set([client]), head: messageHead(kind, copy) });
       else subscribers.clients.add(client);
     }
     confirm(client, kind.subscribed, name, kind.count(subscriptions));
@@ -168,13 +181,14 @@ export class PubSub {
    */
   publish(channel: Buffer, message: Buffer, sharded = false): number {
     let receivers = 0;
-    const subscribers = (sharded ? this.shardChannels : this.channels).get(channel.toString('latin1'));
-    if (subscribers !== undefined) {
-      receivers += deliver(subscribers.clients, encodeMessage(HEADER3, sharded ? SMESSAGE : MESSAGE, [channel, message], null));
-    }
-    if (sharded) return receivers;
-    for (const { name: pattern, clients } of this.patterns.values()) {
-      if (stringMatch(pattern, channel)) receivers += deliver(clients, encodeMessage(HEADER4, PMESSAGE, [pattern, channel, message], null));
+    const table = sharded ? this.shardChannels : this.channels;
+    // Keyspace notifications publish on every write: with nobody subscribed, the channel's
+    // name is not even made a string.
+    const subscribers = table.size === 0 ? undefined : table.get(channel.toString('latin1'));
+    if (subscribers !== undefined) receivers += deliver(subscribers.clients, encodeMessage(subscribers.head, [message], null));
+    if (sharded || this.patterns.size === 0) return receivers;
+    for (const { name: pattern, clients, head } of this.patterns.values()) {
+      if (stringMatch(pattern, channel)) receivers += deliver(clients, encodeMessage(head, [channel, message], null));
     }
     return receivers;
   }
@@ -184,7 +198,7 @@ export class PubSub {
    * caching's invalidations (an array of keys, or a null) to a RESP2 redirection target.
    */
   sendEncoded(client: Client, channel: Buffer, payload: Uint8Array): void {
-    const message = encodeMessage(HEADER3, MESSAGE, [channel], payload);
+    const message = encodeMessage(CHANNEL.messageStart, [channel], payload);
     send(client, client.resp === 3 ? asPush(message) : message);
   }
 

@@ -16,8 +16,13 @@ const ALLOWED_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 export function installMaxmemory(server: Server): void {
   const { config, keyspace, effects } = server;
   const evictor = keyspace.evictor;
+  // A paused dataset stays as the pauser saw it: no evictions, as no expiry.
+  evictor.canEvict = () => server.pause === null;
+  // Registered now, after tiering's, so that values go to disk before any would be evicted.
+  const switchCheck = server.switchableCheck((client, cmd) => (evictor.maxmemory !== 0 && evictor.perform() === EvictResult.Fail && refusedOnOom(client, cmd) ? OOM : null));
   const apply = (): void => {
     evictor.maxmemory = config.number('maxmemory');
+    switchCheck(evictor.maxmemory !== 0);
     evictor.policy = config.get('maxmemory-policy') as Policy;
     evictor.setSamples(config.number('maxmemory-samples'));
     evictor.setTenacity(config.number('maxmemory-eviction-tenacity'));
@@ -36,9 +41,6 @@ export function installMaxmemory(server: Server): void {
     // As Redis, the keys go from the event loop, not from within CONFIG SET.
     evictor.startLoop();
   });
-  // A paused dataset stays as the pauser saw it: no evictions, as no expiry.
-  evictor.canEvict = () => server.pause === null;
-  server.addCheck((client, cmd) => (evictor.maxmemory !== 0 && evictor.perform() === EvictResult.Fail && refusedOnOom(client, cmd) ? OOM : null));
 }
 
 function refusedOnOom(client: Client, cmd: RegisteredCommand): boolean {

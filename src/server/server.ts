@@ -168,6 +168,8 @@ export class Server {
   private cronTimer: NodeJS.Timeout | null = null;
   /** Checks capabilities added to the gate's check step (ACL, cluster, out-of-memory, ...). */
   private checks: CommandCheck[] = [];
+  /** Every registered check in registration order, switched on or off (see switchableCheck). */
+  private readonly checkSlots: { check: CommandCheck; active: boolean }[] = [];
   private readonly plainChecks = new WeakSet<CommandCheck>();
   /** The last refusal came from a plain check (see addCheck). */
   private refusedPlainly = false;
@@ -286,11 +288,32 @@ export class Server {
    * the transaction is discarded and its error comes as it is, as Redis's processCommand does.
    */
   addCheck(check: CommandCheck, plain = false): () => void {
-    if (plain) this.plainChecks.add(check);
-    this.checks = [...this.checks, check];
+    this.switchableCheck(check, plain)(true);
     return () => {
-      this.checks = this.checks.filter((c) => c !== check);
+      const at = this.checkSlots.findIndex((slot) => slot.check === check);
+      if (at >= 0) this.checkSlots.splice(at, 1);
+      this.activateChecks();
     };
+  }
+
+  /**
+   * Adds a check, off until its owner switches it on with the function returned (tiering while
+   * enabled, maxmemory while set). It keeps its place among the checks whether on or off, so
+   * that their order holds (demotion to disk before eviction), and costs no call while off.
+   */
+  switchableCheck(check: CommandCheck, plain = false): (active: boolean) => void {
+    if (plain) this.plainChecks.add(check);
+    const slot = { check, active: false };
+    this.checkSlots.push(slot);
+    return (active) => {
+      if (slot.active === active) return;
+      slot.active = active;
+      this.activateChecks();
+    };
+  }
+
+  private activateChecks(): void {
+    this.checks = this.checkSlots.filter((slot) => slot.active).map((slot) => slot.check);
   }
 
   /** The command argv names, with its subcommand resolved; undefined when unknown. */

@@ -21,20 +21,22 @@ export class Tiering {
   private enabled = false;
   private settings: TierSettings;
   private looping = false;
+  /** The gate's demotion check runs only while tiering is enabled with a memory budget. */
+  private readonly switchGateCheck: (active: boolean) => void;
 
   constructor(private readonly server: Server) {
     const { config } = server;
     this.settings = this.read();
-    this.apply();
-    config.onChange((name) => {
-      if (name.startsWith('tiering-') || name.startsWith('hash-max') || name.startsWith('zset-max') || name.startsWith('set-max') || name.startsWith('list-max')) this.apply();
-    });
-    server.addCheck(() => {
+    this.switchGateCheck = server.switchableCheck(() => {
       if (this.overBudget()) {
         const tier = this.open();
         if (tier !== null && tier.relieve(GATE_BUDGET_US)) this.startLoop();
       }
       return null;
+    });
+    this.apply();
+    config.onChange((name) => {
+      if (name.startsWith('tiering-') || name.startsWith('hash-max') || name.startsWith('zset-max') || name.startsWith('set-max') || name.startsWith('list-max')) this.apply();
     });
   }
 
@@ -95,6 +97,7 @@ export class Tiering {
     const { config } = this.server;
     this.settings = this.read();
     this.enabled = config.bool('tiering-enabled');
+    this.switchGateCheck(this.enabled && this.settings.budget !== 0);
     this.openError = null;
     const tier = this.tier;
     if (tier === null) return;

@@ -27,6 +27,26 @@ test('PUBLISH reaches channel and pattern subscribers and counts them', () => {
   assert.equal(h.run('PUBLISH', 'other', 'hi'), 0);
 });
 
+test('messages carry exact bulk lengths across digit counts, for channels, patterns and shard channels', () => {
+  const h = new Harness();
+  const channel = h.newClient();
+  const pattern = h.newClient();
+  const shard = h.newClient();
+  const name = 'c'.repeat(12);
+  all(h, channel, 'SUBSCRIBE', name);
+  all(h, pattern, 'PSUBSCRIBE', 'c*');
+  all(h, shard, 'SSUBSCRIBE', name);
+  for (const length of [0, 9, 10, 99, 100, 1000, 10_000]) {
+    const payload = 'p'.repeat(length);
+    assert.equal(h.run('PUBLISH', name, payload), 2);
+    assert.equal(h.run('SPUBLISH', name, payload), 1);
+    const bulk = (text: string) => `$${text.length}\r\n${text}\r\n`;
+    assert.equal(received(channel).toString(), `*3\r\n${bulk('message')}${bulk(name)}${bulk(payload)}`);
+    assert.equal(received(pattern).toString(), `*4\r\n${bulk('pmessage')}${bulk('c*')}${bulk(name)}${bulk(payload)}`);
+    assert.equal(received(shard).toString(), `*3\r\n${bulk('smessage')}${bulk(name)}${bulk(payload)}`);
+  }
+});
+
 test('a RESP3 subscriber gets pushes, a RESP2 one arrays, with the same bytes after the header', () => {
   const h = new Harness();
   const two = h.newClient();

@@ -103,6 +103,35 @@ test('checks registered on the gate refuse a command before it runs and before M
   assert.equal(h.run('SET', 'k', 'v'), 'OK');
 });
 
+test('a switchable check runs only while switched on, in the place it was registered', () => {
+  const h = new Harness();
+  const ran: string[] = [];
+  const switchFirst = h.server.switchableCheck(() => {
+    ran.push('first');
+    return 'ERR first';
+  });
+  h.server.addCheck(() => {
+    ran.push('second');
+    return 'ERR second';
+  });
+  assert.equal(errorText(h.run('GET', 'k')), 'ERR second');
+  switchFirst(true);
+  assert.equal(errorText(h.run('GET', 'k')), 'ERR first');
+  switchFirst(false);
+  assert.equal(errorText(h.run('GET', 'k')), 'ERR second');
+  assert.deepEqual(ran, ['second', 'first', 'second']);
+});
+
+test('maxmemory puts its check on the gate only while a limit is set', () => {
+  const h = new Harness();
+  const checks = () => (h.server as unknown as { checks: unknown[] }).checks.length;
+  const off = checks();
+  h.run('CONFIG', 'SET', 'maxmemory', '100mb');
+  assert.equal(checks(), off + 1);
+  h.run('CONFIG', 'SET', 'maxmemory', '0');
+  assert.equal(checks(), off);
+});
+
 test('keyspace events are delivered only for the classes notify-keyspace-events enables', () => {
   const h = new Harness({ 'notify-keyspace-events': 'E$' });
   const events: string[] = [];

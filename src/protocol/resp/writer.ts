@@ -306,20 +306,26 @@ export class ReplyWriter {
       buf[this.pos++] = 0x30 + value;
       return;
     }
-    let p = this.pos + digitCount(value);
-    this.pos = p;
-    while (value > 0) {
-      const q = Math.floor(value / 10);
-      buf[--p] = 0x30 + (value - q * 10);
-      value = q;
-    }
+    this.pos = writeDigits(buf, this.pos, value);
   }
 }
 
-function digitCount(value: number): number {
+export function digitCount(value: number): number {
   let digits = 1;
   for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
   return digits;
+}
+
+/** A non-negative safe integer's decimal digits written at `at`; returns the position after them. */
+export function writeDigits(buf: Uint8Array, at: number, value: number): number {
+  const end = at + digitCount(value);
+  let p = end;
+  do {
+    const q = Math.floor(value / 10);
+    buf[--p] = 0x30 + (value - q * 10);
+    value = q;
+  } while (value > 0);
+  return end;
 }
 
 /** `text` without the CRs and LFs at its ends. */
