@@ -281,23 +281,29 @@ export class MasterLink {
     // Unfed bytes that the commands run so far took: right after a whole command the parser
     // holds nothing of it, so all but its pending bytes are taken.
     let taken = 0;
-    for (let argv = parser.next(); argv !== null; argv = parser.next()) {
-      const before = taken;
-      taken = this.unfedLength - parser.pendingBytes;
-      if (isGetack(argv)) {
-        this.passOn(before);
-        taken -= before;
-        this.sendAck();
-      } else {
-        // The primary's commands see the keys it saw: none has expired before its DEL comes.
-        server.keyspace.expiry = Expiry.Ignore;
-        try {
-          server.execute(client, argv);
-        } finally {
-          server.keyspace.expiry = Expiry.Hide;
+    // As a client's pipeline in listener.ts: each command's start is the previous one's end.
+    server.beginBackToBack();
+    try {
+      for (let argv = parser.next(); argv !== null; argv = parser.next()) {
+        const before = taken;
+        taken = this.unfedLength - parser.pendingBytes;
+        if (isGetack(argv)) {
+          this.passOn(before);
+          taken -= before;
+          this.sendAck();
+        } else {
+          // The primary's commands see the keys it saw: none has expired before its DEL comes.
+          server.keyspace.expiry = Expiry.Ignore;
+          try {
+            server.execute(client, argv);
+          } finally {
+            server.keyspace.expiry = Expiry.Hide;
+          }
+          client.w.take();
         }
-        client.w.take();
       }
+    } finally {
+      server.endBackToBack();
     }
     this.passOn(taken);
     if (parser.error !== null) {
