@@ -112,6 +112,8 @@ const AWAY_MS = 5_000;
 const PARTIAL_BACKLOG = '256mb';
 /** How long a replica may take to show a write, or to catch up, before the bench gives up. */
 const CATCH_UP_MS = 120_000;
+/** A full sync may take longer: 120 s plus 50 µs a key (10M keys: 10 minutes at most). */
+const syncDeadlineMs = (keys: number) => CATCH_UP_MS + keys / 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -140,9 +142,9 @@ async function infoNumber(server: BenchServer, section: string, field: string): 
   return Number(value);
 }
 
-/** Polls until `done` holds, every few ms, for at most CATCH_UP_MS. */
-async function until(what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + CATCH_UP_MS;
+/** Polls until `done` holds, every few ms, for at most `ms`. */
+async function until(what: string, done: () => Promise<boolean>, ms = CATCH_UP_MS): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
     await sleep(5);
@@ -313,7 +315,7 @@ async function fullSyncOnce(kind: Kind, group: Group, keys: number): Promise<{ s
     const ticks = cpuTicks(replica.pid);
     const started = performance.now();
     await replicaOf(replica, group.primary);
-    await until(`${kind} full sync`, () => linkUp(replica));
+    await until(`${kind} full sync`, () => linkUp(replica), syncDeadlineMs(keys));
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpuMicrosPerRequest(cpuTicks(replica.pid) - ticks, 1) / 1e6;
     const size = await withConnection(replica, (conn) => conn.call('DBSIZE'));
