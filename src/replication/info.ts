@@ -10,6 +10,8 @@ export function replicationInfoFields(server: Server): Field[] {
   const fields: Field[] = [['role', replication?.role ?? 'master']];
   const now = Date.now();
   const link = replication?.link ?? null;
+  // The backlog fields count this turn's writes too, as master_repl_offset does.
+  replication?.feedTurn();
   if (replication !== null && link !== null) {
     const up = link.state === 'connected';
     fields.push(

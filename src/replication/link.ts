@@ -114,6 +114,9 @@ export class MasterLink {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private lastAck = 0;
   private readonly encoder = new CommandStreamEncoder();
+  /** Stream bytes received and not yet passed on (the start of a command not yet whole, mostly). */
+  private unfed: Buffer[] = [];
+  private unfedLength = 0;
 
   constructor(
     private readonly replication: Replication,
@@ -254,6 +257,8 @@ export class MasterLink {
     client.replication = 'master';
     client.kill = () => this.socket?.destroy();
     this.masterClient = client;
+    this.unfed = [];
+    this.unfedLength = 0;
     this.state = 'connected';
     this.replication.linkDownSince = 0;
     this.lastAck = 0;
@@ -261,31 +266,66 @@ export class MasterLink {
     return new RespParser({ maxBulkLength: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER });
   }
 
-  /** Runs the primary's commands as they arrive, and passes their bytes on. */
+  /**
+   * Runs the primary's commands as they arrive, and passes their bytes on as received (not
+   * encoded again): after each chunk, the bytes of the whole commands in it; before a GETACK's
+   * answer, the bytes of the commands before it, so the ACK counts exactly those.
+   */
   private receive(parser: RespParser, chunk: Buffer): void {
     const client = this.masterClient;
     if (client === null) return;
-    const replication = this.replication;
-    const server = replication.server;
+    const server = this.replication.server;
     parser.push(chunk);
-    for (let argv = parser.next(); argv !== null; argv = parser.next()) {
-      const bytes = this.encoder.encode(-1, argv);
-      if (isGetack(argv)) this.sendAck();
-      else {
-        // The primary's commands see the keys it saw: none has expired before its DEL comes.
-        server.keyspace.expiry = Expiry.Ignore;
-        try {
-          server.execute(client, argv);
-        } finally {
-          server.keyspace.expiry = Expiry.Hide;
+    this.unfed.push(chunk);
+    this.unfedLength += chunk.length;
+    // Unfed bytes that the commands run so far took: right after a whole command the parser
+    // holds nothing of it, so all but its pending bytes are taken.
+    let taken = 0;
+    // As a client's pipeline in listener.ts: each command's start is the previous one's end.
+    server.beginBackToBack();
+    try {
+      for (let argv = parser.next(); argv !== null; argv = parser.next()) {
+        const before = taken;
+        taken = this.unfedLength - parser.pendingBytes;
+        if (isGetack(argv)) {
+          this.passOn(before);
+          taken -= before;
+          this.sendAck();
+        } else {
+          // The primary's commands see the keys it saw: none has expired before its DEL comes.
+          server.keyspace.expiry = Expiry.Ignore;
+          try {
+            server.execute(client, argv);
+          } finally {
+            server.keyspace.expiry = Expiry.Hide;
+          }
+          client.w.take();
         }
-        client.w.take();
       }
-      replication.feed(bytes);
+    } finally {
+      server.endBackToBack();
     }
+    this.passOn(taken);
     if (parser.error !== null) {
       server.log.warning(`Protocol error from MASTER: ${parser.error}`);
       this.socket?.destroy();
+    }
+  }
+
+  /** Feeds the first `n` unfed bytes to this server's own stream (offset, backlog, replicas). */
+  private passOn(n: number): void {
+    this.unfedLength -= n;
+    while (n > 0) {
+      const head = this.unfed[0]!;
+      if (head.length <= n) {
+        this.unfed.shift();
+        this.replication.feed(head);
+        n -= head.length;
+      } else {
+        this.unfed[0] = head.subarray(n);
+        this.replication.feed(head.subarray(0, n));
+        n = 0;
+      }
     }
   }
 

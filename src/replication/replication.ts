@@ -13,6 +13,7 @@ import type { Client } from '../server/client.ts';
 import { CommandStreamEncoder } from '../server/effects.ts';
 import type { Server } from '../server/server.ts';
 import { Flag, type RegisteredCommand } from '../commands/registry.ts';
+import { ReplyWriter } from '../protocol/resp/writer.ts';
 import { RdbSnapshot } from '../persistence/rdb/index.ts';
 import { randomHex } from '../server/rates.ts';
 import { Expiry } from '../store/database.ts';
@@ -98,6 +99,13 @@ export class Replication {
   failover: PlannedFailover | null = null;
   private readonly handshakes = new WeakMap<Client, Handshake>();
   private readonly encoder = new CommandStreamEncoder();
+  /**
+   * This turn's propagated commands, encoded as they come and fed at the end of the turn (or
+   * before anything else reaches the stream): one backlog append and one copy per replica
+   * for a turn's writes, not for each.
+   */
+  private readonly turn = new ReplyWriter();
+  private turnQueued = false;
   private stopListening: (() => void) | null = null;
   private cronTimer: NodeJS.Timeout | null = null;
   private lastPing = 0;
@@ -165,13 +173,25 @@ export class Replication {
 
   /** master_repl_offset */
   get offset(): number {
-    return this.backlog?.end ?? this.bareOffset;
+    return (this.backlog?.end ?? this.bareOffset) + this.turn.pendingLength;
   }
 
   // ---- the stream ------------------------------------------------------------------------------
 
   /** Appends stream bytes: to the backlog and to every attached replica. */
   feed(bytes: Buffer): void {
+    this.feedTurn();
+    this.append(bytes);
+  }
+
+  /** Feeds the commands of this turn so far; the backlog and the replicas then hold the whole stream. */
+  readonly feedTurn = (): void => {
+    this.turnQueued = false;
+    const bytes = this.turn.take();
+    if (bytes !== null) this.append(bytes);
+  };
+
+  private append(bytes: Buffer): void {
     if (this.backlog !== null) this.backlog.append(bytes);
     else this.bareOffset += bytes.length;
     for (const replica of this.replicas) {
@@ -196,7 +216,10 @@ export class Replication {
     this.stopListening = this.server.effects.onPropagate((db, argv) => {
       // A replica passes on its primary's bytes (link.ts), not what its own commands did.
       if (this.link !== null) return;
-      this.feed(this.encoder.encode(db, argv));
+      this.encoder.write(this.turn, db, argv);
+      if (this.turnQueued) return;
+      this.turnQueued = true;
+      setImmediate(this.feedTurn);
     });
   }
 
@@ -247,6 +270,7 @@ export class Replication {
    * holds them, otherwise +FULLRESYNC and an RDB of the dataset as of now, then the stream.
    */
   sync(client: Client, replid: string | null, wanted: number): void {
+    this.feedTurn();
     const handshake = this.handshakeOf(client);
     if (replid !== null && this.canContinue(replid, wanted - 1)) {
       const w = client.w;
@@ -453,6 +477,7 @@ export class Replication {
 
   /** REPLICAOF host port: drops the current link (if any) and connects to the new primary. */
   replicaOf(host: string, port: number): void {
+    this.feedTurn();
     this.link?.close();
     this.disconnectReplicas();
     this.ensureBacklog();
