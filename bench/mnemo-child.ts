@@ -6,6 +6,7 @@
 
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { startServer } from '../src/server/run.ts';
+import { keepYoungGenerationSmall } from '../src/server/young-generation.ts';
 
 /** What paused the server between pauses-start and pauses-take. */
 export interface PauseRecord {
@@ -49,6 +50,8 @@ new PerformanceObserver((list) => {
 // The same persistence settings as the redis-server it is compared with: none, unless the
 // arguments after the port (config lines) say otherwise.
 const lines = ['save ""', 'appendonly no', ...process.argv.slice(3)].map((text, i) => ({ text, lineNumber: i + 1 }));
+// As the CLI does (npm start): the young generation stays small.
+keepYoungGenerationSmall();
 const running = await startServer({ port: Number(process.argv[2]), host: '127.0.0.1', lines });
 
 // The cron is timed from outside: an own property shadows the method the cron timer calls.

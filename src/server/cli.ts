@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from './run.ts';
 import { StartupError, applyLines, linesFromArgs, type StartupLine } from './startup.ts';
 import { MNEMO_VERSION } from '../version.ts';
 import { requestShutdown } from './shutdown.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 /** Set in the environment of the process a daemonizing parent starts. */
 const DAEMON_CHILD = 'MNEMO_DAEMON_CHILD';
@@ -84,6 +85,7 @@ if (daemonize && process.env[DAEMON_CHILD] === undefined) {
   // Installed before the server says it is ready: a signal sent on that line must find them.
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  keepYoungGenerationSmall();
   try {
     running = await startServer({
       lines,
