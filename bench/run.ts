@@ -60,7 +60,7 @@ const settings = {
   memcachedRounds: envInt('BENCH_MEMCACHED_ROUNDS', 3),
   pubsubDeliveries: envInt('BENCH_PUBSUB_DELIVERIES', 300_000),
   pubsubRounds: envInt('BENCH_PUBSUB_ROUNDS', 3),
-  rdbKeys: envInt('BENCH_RDB_KEYS', 1_000_000),
+  rdbKeys: envInt('BENCH_RDB_KEYS', 1_000_000, true),
   rdbRounds: envInt('BENCH_RDB_ROUNDS', 3),
   valueBytes: VALUE_BYTES,
 };
