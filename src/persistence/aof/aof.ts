@@ -402,6 +402,9 @@ export class AppendOnlyFile {
       }
       return;
     }
+    // Under always the turns' commands gather while an fsync runs and go in one write after
+    // it, as the turns of a blocked event loop would: a write per turn cost more CPU than it saved.
+    if (policy === 'always' && !force && this.alwaysSyncRunning) return;
     const now = Date.now();
     if (policy === 'everysec' && !force && this.fsyncInProgress) {
       // write(2) would wait for the fsync anyway; the writes wait here instead, up to 2 s.
@@ -532,13 +535,15 @@ export class AppendOnlyFile {
    */
   private synced(upTo: number): void {
     this.syncedTotal = Math.max(this.syncedTotal, upTo);
+    if (!this.alwaysSyncRunning && this.fd >= 0 && this.alwaysSyncDue()) {
+      // The commands gathered meanwhile are written, and the next fsync begins.
+      if (this.buffer.pendingLength > 0) this.flush(true);
+      else if (this.syncedTotal < this.writtenTotal) this.startAlwaysSync();
+    }
     const waiting = this.waitingSends;
     let ready = 0;
     while (ready < waiting.length && waiting[ready]!.upTo <= this.syncedTotal) ready++;
-    if (ready < waiting.length && !this.alwaysSyncRunning) {
-      if (this.fd >= 0 && this.alwaysSyncDue()) this.startAlwaysSync();
-      else ready = waiting.length;
-    }
+    if (!this.alwaysSyncRunning) ready = waiting.length;
     for (const { send } of waiting.splice(0, ready)) send();
   }
 
@@ -548,8 +553,9 @@ export class AppendOnlyFile {
 
   /** Server.deferReplies: replies wait while an fsync of what they acknowledge is under way. */
   private deferUntilSynced(send: () => void): boolean {
-    if (this.syncedTotal >= this.writtenTotal || !this.alwaysSyncRunning) return false;
-    this.waitingSends.push({ upTo: this.writtenTotal, send });
+    const upTo = this.writtenTotal + this.buffer.pendingLength;
+    if (this.syncedTotal >= upTo || !this.alwaysSyncRunning) return false;
+    this.waitingSends.push({ upTo, send });
     return true;
   }
 
