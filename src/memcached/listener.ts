@@ -61,11 +61,17 @@ export class MemcachedListener implements Front {
   private flush({ socket, conn }: Link): void {
     if (socket.destroyed) return;
     const out = conn.take();
-    if (out !== null) {
-      this.server.beforeReplies();
-      socket.write(out);
-    }
-    if (conn.ending) socket.end();
+    const last = conn.ending;
+    if (out === null && !last) return;
+    if (out !== null) this.server.beforeReplies();
+    const defer = this.server.deferReplies;
+    if (defer === null || !defer(() => this.send(socket, out, last))) this.send(socket, out, last);
+  }
+
+  private send(socket: net.Socket, out: Buffer | null, last: boolean): void {
+    if (socket.destroyed) return;
+    if (out !== null) socket.write(out);
+    if (last) socket.end();
   }
 
   private accept(socket: net.Socket): void {

@@ -179,15 +179,22 @@ export class RedisListener {
       return;
     }
     const out = client.w.take();
-    if (out !== null) {
-      this.server.beforeReplies();
-      this.server.stats.netOutputBytes += out.length;
-      socket.write(out);
-      this.enforceOutputLimit(conn);
-    }
+    if (out === null) return;
+    this.server.beforeReplies();
     // As in Redis, the close comes once the last reply is written: with replies off (CLIENT
     // REPLY OFF/SKIP) there is none, and the connection stays open but no longer reads.
-    if (client.closeAfterReply && out !== null) socket.end();
+    const last = client.closeAfterReply;
+    const defer = this.server.deferReplies;
+    if (defer === null || !defer(() => this.send(conn, out, last))) this.send(conn, out, last);
+  }
+
+  private send(conn: Connection, out: Buffer, last: boolean): void {
+    const { socket } = conn;
+    if (socket.destroyed) return;
+    this.server.stats.netOutputBytes += out.length;
+    socket.write(out);
+    this.enforceOutputLimit(conn);
+    if (last) socket.end();
   }
 
   /** Closes, as Redis does, a client whose unread replies pass client-output-buffer-limit. */

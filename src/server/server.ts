@@ -162,6 +162,12 @@ export class Server {
    * flushes the AOF before it writes to clients.
    */
   beforeReplies: () => void = () => {};
+  /**
+   * Called after beforeReplies with the sending of those replies: true when it took `send` to
+   * run later, once what the replies acknowledge is on disk (the AOF under appendfsync
+   * always fsyncs off the event loop and runs the sends in order); false: send now.
+   */
+  deferReplies: ((send: () => void) => boolean) | null = null;
   /** Closes the listeners; set by startServer (SHUTDOWN). Embedded without a socket it stays null. */
   shutdown: (() => Promise<void>) | null = null;
   private nextClientId = 1;

@@ -76,6 +76,22 @@ test('a file without field TTLs says version 10 even when a hash once had them',
   assert.equal(image.subarray(0, 9).toString(), 'REDIS0010');
 });
 
+test('string keys and values load byte for byte in every string encoding, an integer key with an integer value included', () => {
+  const texts = ['0', '7', '-1', '127', '-128', '128', '32767', '-32768', '2147483647', '-2147483648', '2147483648', '007', 'plain', 'k'.repeat(300)];
+  const source = new Harness();
+  for (const key of texts) for (const value of texts) source.run('set', `${key}:${value}`, value);
+  for (const key of texts) source.run('set', key, key);
+  const image = rdbImage(source.server.keyspace, saveOptions(source));
+  const target = new Harness();
+  const result = loadRdb(target.server.keyspace, image, { limits: DEFAULT_LIMITS, checksum: true, now: target.clock.now() });
+  assert.equal(result.keysLoaded, texts.length + texts.length ** 2);
+  for (const key of texts) {
+    assert.equal(String(target.run('get', key)), key);
+    assert.equal(target.run('object', 'encoding', key), source.run('object', 'encoding', key));
+    for (const value of texts) assert.equal(String(target.run('get', `${key}:${value}`)), value);
+  }
+});
+
 test('keys already expired are not loaded, and the count says so', () => {
   const source = new Harness();
   source.run('set', 'gone', 'v', 'px', '100');

@@ -2,7 +2,10 @@
 // base file, incremental files and a manifest naming them. Every write reaches it through the
 // gate's propagation stream; the stream is buffered during an event-loop turn and written
 // before any reply of that turn leaves (Server.beforeReplies), then fsynced per appendfsync:
-//   always   - fsync before the replies leave, once per turn for every write of the turn;
+//   always   - the replies leave only after the fsync of the writes they acknowledge: one
+//              fsync at a time, off the event loop, covering every write made before it
+//              began; the turns run meanwhile and their replies wait for the next fsync (a
+//              group commit: Redis fsyncs on its event loop, which then waits idle);
 //   everysec - fsync off the event loop (libuv's thread pool) at most once a second; a write
 //              waits while an fsync runs, at most two seconds, as Redis postpones it;
 //   no       - the kernel decides.
@@ -65,6 +68,15 @@ export class AppendOnlyFile {
   private fsyncedSize = 0;
   private lastFsyncAt = 0;
   private fsyncInProgress = false;
+  /**
+   * Bytes this process ever wrote to its AOF files (currentSize restarts with a rewrite), and
+   * how many of them an fsync covered: what replies under appendfsync always wait on.
+   */
+  private writtenTotal = 0;
+  private syncedTotal = 0;
+  private alwaysSyncRunning = false;
+  /** Reply sends waiting for the fsync of the first `upTo` bytes, in the order queued. */
+  private readonly waitingSends: { upTo: number; send: () => void }[] = [];
   private flushPostponedSince = 0;
   delayedFsyncs = 0;
   /** The last second written as a #TS annotation (aof-timestamp-enabled). */
@@ -99,6 +111,7 @@ export class AppendOnlyFile {
       else if (value === 'no' && this.state !== AofState.Off) this.stop();
     });
     server.beforeReplies = () => this.flush(false);
+    server.deferReplies = (send) => this.deferUntilSynced(send);
     server.persistence.addBackgroundJob(() => this.rewrite !== null);
   }
 
@@ -380,14 +393,19 @@ export class AppendOnlyFile {
   flush(force: boolean): void {
     if (this.fd < 0) return;
     const policy = this.fsyncPolicy;
-    const now = Date.now();
     if (this.buffer.pendingLength === 0 && this.unwritten === null) {
-      // Nothing new, but writes from before may still wait for their once-a-second fsync.
-      if (policy === 'everysec' && this.fsyncedSize !== this.currentSize && now - this.lastFsyncAt >= 1000 && !this.fsyncInProgress) {
-        this.fsync(policy, now);
+      // Nothing new (every connection's flush but the turn's first gets here, so no clock
+      // read unless needed), but writes from before may still wait for their once-a-second fsync.
+      if (policy === 'everysec' && this.fsyncedSize !== this.currentSize && !this.fsyncInProgress) {
+        const now = Date.now();
+        if (now - this.lastFsyncAt >= 1000) this.fsync(policy, now);
       }
       return;
     }
+    // Under always the turns' commands gather while an fsync runs and go in one write after
+    // it, as the turns of a blocked event loop would: a write per turn cost more CPU than it saved.
+    if (policy === 'always' && !force && this.alwaysSyncRunning) return;
+    const now = Date.now();
     if (policy === 'everysec' && !force && this.fsyncInProgress) {
       // write(2) would wait for the fsync anyway; the writes wait here instead, up to 2 s.
       if (this.flushPostponedSince === 0) {
@@ -414,6 +432,7 @@ export class AppendOnlyFile {
     } finally {
       this.currentSize += written;
       this.lastIncrSize += written;
+      this.writtenTotal += written;
       this.noteWriteLatency(performance.now() - started);
     }
     if (this.lastWriteError !== null) {
@@ -452,15 +471,7 @@ export class AppendOnlyFile {
   private fsync(policy: string, now: number): void {
     if (this.server.config.bool('no-appendfsync-on-rewrite') && this.rewrite !== null) return;
     if (policy === 'always') {
-      const started = performance.now();
-      try {
-        fdatasyncSync(this.fd);
-        this.server.observability.event('aof-fsync-always', performance.now() - started);
-      } catch (error) {
-        this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${describeError(error)}. Exiting...`);
-        process.exit(1);
-      }
-      this.fsyncedSize = this.currentSize;
+      if (!this.alwaysSyncRunning) this.startAlwaysSync();
       this.lastFsyncAt = now;
     } else if (policy === 'everysec' && now - this.lastFsyncAt >= 1000) {
       if (!this.fsyncInProgress) this.fsyncInBackground(this.fd, false);
@@ -490,9 +501,62 @@ export class AppendOnlyFile {
       fdatasyncSync(this.fd);
       this.fsyncedSize = this.currentSize;
       this.lastFsyncAt = Date.now();
+      this.synced(this.writtenTotal);
     } catch (error) {
       this.server.log.warning(`Fail to fsync the AOF file: ${describeError(error)}`);
     }
+  }
+
+  /** appendfsync always: fsyncs everything written so far in libuv's thread pool. */
+  private startAlwaysSync(): void {
+    const fd = this.fd;
+    const upTo = this.writtenTotal;
+    const size = this.currentSize;
+    const started = performance.now();
+    this.alwaysSyncRunning = true;
+    fdatasync(fd, (error) => {
+      this.alwaysSyncRunning = false;
+      // A file replaced or closed meanwhile was fsynced on the event loop first (fsyncNow).
+      if (fd !== this.fd) return this.synced(this.syncedTotal);
+      if (error) {
+        this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${describeError(error)}. Exiting...`);
+        process.exit(1);
+      }
+      this.server.observability.event('aof-fsync-always', performance.now() - started);
+      this.fsyncedSize = Math.max(this.fsyncedSize, size);
+      this.synced(upTo);
+    });
+  }
+
+  /**
+   * The first `upTo` bytes are on disk: the replies waiting for them leave. Replies waiting for
+   * later writes get the next fsync, or leave now when no fsync is due any more (the policy
+   * changed, or no-appendfsync-on-rewrite during a rewrite), as Redis would have sent them.
+   */
+  private synced(upTo: number): void {
+    this.syncedTotal = Math.max(this.syncedTotal, upTo);
+    if (!this.alwaysSyncRunning && this.fd >= 0 && this.alwaysSyncDue()) {
+      // The commands gathered meanwhile are written, and the next fsync begins.
+      if (this.buffer.pendingLength > 0) this.flush(true);
+      else if (this.syncedTotal < this.writtenTotal) this.startAlwaysSync();
+    }
+    const waiting = this.waitingSends;
+    let ready = 0;
+    while (ready < waiting.length && waiting[ready]!.upTo <= this.syncedTotal) ready++;
+    if (!this.alwaysSyncRunning) ready = waiting.length;
+    for (const { send } of waiting.splice(0, ready)) send();
+  }
+
+  private alwaysSyncDue(): boolean {
+    return this.fsyncPolicy === 'always' && !(this.server.config.bool('no-appendfsync-on-rewrite') && this.rewrite !== null);
+  }
+
+  /** Server.deferReplies: replies wait while an fsync of what they acknowledge is under way. */
+  private deferUntilSynced(send: () => void): boolean {
+    const upTo = this.writtenTotal + this.buffer.pendingLength;
+    if (this.syncedTotal >= upTo || !this.alwaysSyncRunning) return false;
+    this.waitingSends.push({ upTo, send });
+    return true;
   }
 
   // ---- rewriting -----------------------------------------------------------------------------
@@ -570,6 +634,8 @@ export class AppendOnlyFile {
       return false;
     }
     this.server.log.notice(`Creating AOF incr file ${name} on background rewrite`);
+    // Replies waiting under always must not wait on a file no longer fsynced for them.
+    if (this.fd >= 0 && this.alwaysSyncRunning) this.fsyncNow();
     // The old file still has writes its everysec fsync may not have covered: fsynced, then closed.
     if (this.fd >= 0) this.fsyncInBackground(this.fd, true);
     this.fd = fd;

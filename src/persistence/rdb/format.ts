@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { NOT_A_NUMBER, parseInt64 } from '../../util/numbers.ts';
 import { lzfCompress, lzfDecompress } from './lzf.ts';
+import type { ByteRange } from '../../store/types.ts';
 
 /** What Redis 7.0 writes and DUMP payloads carry. */
 export const RDB_VERSION = 10;
@@ -212,6 +213,24 @@ export class RdbOutput {
   }
 }
 
+const VIEW: ByteRange = { buf: new Uint8Array(0), start: 0, end: 0 };
+const VIEW_DIGITS = new Uint8Array(11);
+
+/** Points `out` at the decimal text of an int32, written at the end of `digits`. */
+function decimal(n: number, out: ByteRange, digits: Uint8Array): ByteRange {
+  let at = digits.length;
+  let rest = Math.abs(n);
+  do {
+    digits[--at] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  } while (rest > 0);
+  if (n < 0) digits[--at] = 0x2d;
+  out.buf = digits;
+  out.start = at;
+  out.end = digits.length;
+  return out;
+}
+
 /** Reads RDB primitives from a buffer; every read checks its bounds. */
 export class RdbInput {
   at: number;
@@ -293,21 +312,42 @@ export class RdbInput {
    * while the file's buffer is), else fresh bytes.
    */
   stringView(): Buffer {
+    const range = this.stringRange(VIEW, VIEW_DIGITS);
+    if (range.buf === this.buf) return this.buf.subarray(range.start, range.end);
+    if (range.buf === VIEW_DIGITS) return Buffer.from(VIEW_DIGITS.subarray(range.start, range.end));
+    return Buffer.from(range.buf.buffer, range.buf.byteOffset + range.start, range.end - range.start);
+  }
+
+  /**
+   * A string in any of its encodings, with no allocation unless it is compressed: `out` is
+   * pointed at the file's bytes when stored as they are, at `digits` (11 bytes or more, which
+   * the text of an integer encoding is written into), or at fresh decompressed bytes.
+   */
+  stringRange(out: ByteRange, digits: Uint8Array): ByteRange {
     const value = this.lengthOrEncoding();
-    if (!this.lastEncoded) return this.take(value);
+    if (!this.lastEncoded) {
+      this.need(value);
+      out.buf = this.buf;
+      out.start = this.at;
+      out.end = this.at += value;
+      return out;
+    }
     switch (value) {
       case ENC_INT8:
-        return Buffer.from(String(this.take(1).readInt8(0)), 'latin1');
+        return decimal(this.take(1).readInt8(0), out, digits);
       case ENC_INT16:
-        return Buffer.from(String(this.take(2).readInt16LE(0)), 'latin1');
+        return decimal(this.take(2).readInt16LE(0), out, digits);
       case ENC_INT32:
-        return Buffer.from(String(this.take(4).readInt32LE(0)), 'latin1');
+        return decimal(this.take(4).readInt32LE(0), out, digits);
       case ENC_LZF: {
         const packedLength = this.length();
         const length = this.length();
-        const out = lzfDecompress(this.take(packedLength), length);
-        if (out === null) throw new RdbFormatError('Invalid LZF compressed string');
-        return Buffer.from(out.buffer, out.byteOffset, out.length);
+        const bytes = lzfDecompress(this.take(packedLength), length);
+        if (bytes === null) throw new RdbFormatError('Invalid LZF compressed string');
+        out.buf = bytes;
+        out.start = 0;
+        out.end = bytes.length;
+        return out;
       }
       default:
         throw new RdbFormatError(`Unknown RDB string encoding type ${value}`);
