@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
 import { formatAofRows, type AofBenchRow } from './aof.ts';
 import { formatPubsubRows, type PubsubBenchRow } from './pubsub.ts';
+import { formatTlsRows, type TlsBenchRow } from './tls.ts';
 import { formatLatencyRuns, type LatencyRun } from './latency.ts';
 import type { PauseSummary } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
@@ -100,6 +101,9 @@ export interface BenchReport {
   /** PUBLISH to 1, 10 and 100 subscribers (bench/pubsub.ts). */
   pubsub?: PubsubBenchRow[];
   pubsubError?: string;
+  /** SET and GET over TLS against redis-server with a tls-port (bench/tls.ts). */
+  tls?: TlsBenchRow[];
+  tlsError?: string;
   /** SAVE and start-up load of N small keys (bench/rdb.ts). */
   rdb?: { keys: number; figures: RdbFigures[] };
 }
@@ -201,6 +205,8 @@ export function formatReport(report: BenchReport): string {
     parts.push(formatPubsubRows(`PUBLISH fan-out (bench/pubsub.ts, medians of ${report.settings.pubsubRounds} interleaved rounds)`, report.pubsub));
   }
   if (report.pubsubError !== undefined) parts.push(`PUBLISH fan-out: failed: ${report.pubsubError}\n`);
+  if (report.tls !== undefined) parts.push(formatTlsRows(`TLS (bench/tls.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.tls));
+  if (report.tlsError !== undefined) parts.push(`TLS: failed: ${report.tlsError}\n`);
   if (report.rdb !== undefined) parts.push(`${rdbTable(report.rdb.keys, report.rdb.figures)}\n`);
   return parts.join('\n');
 }

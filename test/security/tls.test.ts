@@ -2,10 +2,10 @@
 // connect, client certificates are required by tls-auth-clients yes and optional with
 // "optional", and the plain port keeps working beside it.
 
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -13,23 +13,14 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/server/run.ts';
 import { freePort, skipWithout } from '../helpers/reference.ts';
+import { makeCertificates } from '../helpers/certificates.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'mnemo-tls-'));
 const file = (name: string) => join(dir, name);
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, both signed by the CA. */
-function makeCertificates(): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Mnemo Test CA', '-keyout', file('ca.key'), '-out', file('ca.crt'));
-  writeFileSync(file('san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const name of ['server', 'client']) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`));
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.cnf'), '-out', file(`${name}.crt`));
-  }
-}
-
-before(() => makeCertificates());
+before(() => void makeCertificates(dir));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function startTls(authClients: string): Promise<{ running: RunningServer; tlsPort: number }> {
   const tlsPort = await freePort();
