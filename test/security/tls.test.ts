@@ -174,6 +174,19 @@ test('tls-ciphersuites picks the TLS 1.3 suite and tls-ciphers the TLS 1.2 ciphe
   }
 });
 
+test("tls-prefer-server-ciphers picks the server's first cipher the client offers; without it the client's first", async () => {
+  const ciphers = 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384';
+  const client = { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256' } as const;
+  for (const [prefer, expected] of [['yes', 'ECDHE-RSA-AES128-GCM-SHA256'], ['no', 'ECDHE-RSA-AES256-GCM-SHA384']]) {
+    const { running, tlsPort } = await startTls('no', { 'tls-ciphers': ciphers, 'tls-prefer-server-ciphers': prefer! });
+    try {
+      assert.equal((await handshake(tlsPort, client)).cipher, expected, `tls-prefer-server-ciphers ${prefer}`);
+    } finally {
+      await running.close();
+    }
+  }
+});
+
 test('tls-key-file-pass decrypts an encrypted private key; a wrong one stops start-up', async () => {
   await run('openssl', ['pkey', '-in', file('server.key'), '-aes256', '-passout', 'pass:s3cret', '-out', file('server-encrypted.key')]);
   const { running, tlsPort } = await startTls('no', { 'tls-key-file': file('server-encrypted.key'), 'tls-key-file-pass': 's3cret' });
