@@ -3,7 +3,7 @@
 // cover redis-benchmark's keys (every command checked, every key matched), alternating which
 // goes first each round; each run's server CPU time per request from /proc.
 // Usage: node --import tsx bench/acl.ts
-// Knobs: ACL_TESTS (set,get,incr,lpush,sadd,hset), ACL_PIPELINES (1,16), ACL_ROUNDS (5),
+// Knobs: ACL_TESTS (set,get,incr,mset,lpush,lpop,sadd,hset,zadd), ACL_PIPELINES (1,16), ACL_ROUNDS (5),
 // ACL_REQUESTS (100000, scaled per test as bench/workloads.ts does).
 
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { startMnemo } from './servers.ts';
 import { median } from './stats.ts';
 import { requestsFor } from './workloads.ts';
 
-const tests = (process.env.ACL_TESTS ?? 'set,get,incr,lpush,sadd,hset').split(',');
+const tests = (process.env.ACL_TESTS ?? 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd').split(',');
 const pipelines = (process.env.ACL_PIPELINES ?? '1,16').split(',').map(Number);
 const rounds = Number(process.env.ACL_ROUNDS ?? 5);
 const baseRequests = Number(process.env.ACL_REQUESTS ?? 100_000);

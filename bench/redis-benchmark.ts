@@ -18,6 +18,8 @@ export interface RunOptions {
   dataSize?: number;
   /** --user and -a: log in as this ACL user. */
   login?: { user: string; password: string };
+  /** --tls with this client certificate and key, trusting this CA. */
+  tls?: { cert: string; key: string; cacert: string };
 }
 
 export interface Latency {
@@ -73,6 +75,7 @@ export function benchmarkArgs(server: Pick<BenchServer, 'host' | 'port'>, option
   ];
   if (options.dataSize !== undefined) args.push('-d', String(options.dataSize));
   if (options.login !== undefined) args.push('--user', options.login.user, '-a', options.login.password);
+  if (options.tls !== undefined) args.push('--tls', '--cert', options.tls.cert, '--key', options.tls.key, '--cacert', options.tls.cacert);
   // A command line after the options replaces the built-in tests (-t would only draw a warning).
   if (options.command !== undefined) return [...args, ...options.command];
   return [...args, '-t', options.test];

@@ -7,6 +7,7 @@ import { formatMemcachedRows, type MemcachedBenchRow } from './memcached.ts';
 import { formatAofRows, type AofBenchRow } from './aof.ts';
 import { formatPubsubRows, type PubsubBenchRow } from './pubsub.ts';
 import { formatReplication, type ReplicationFigures } from './replication.ts';
+import { formatTlsRows, type TlsBenchRow } from './tls.ts';
 import { formatLatencyRuns, type LatencyRun } from './latency.ts';
 import type { PauseSummary } from './stats.ts';
 import { count, f1, f2, table, x } from './table.ts';
@@ -104,6 +105,9 @@ export interface BenchReport {
   /** A primary with replicas, full and partial syncs (bench/replication.ts). */
   replication?: ReplicationFigures;
   replicationError?: string;
+  /** SET and GET over TLS against redis-server with a tls-port (bench/tls.ts). */
+  tls?: TlsBenchRow[];
+  tlsError?: string;
   /** SAVE and start-up load of N small keys (bench/rdb.ts). */
   rdb?: { keys: number; figures: RdbFigures[] };
 }
@@ -207,6 +211,8 @@ export function formatReport(report: BenchReport): string {
   if (report.pubsubError !== undefined) parts.push(`PUBLISH fan-out: failed: ${report.pubsubError}\n`);
   if (report.replication !== undefined) parts.push(formatReplication(report.replication));
   if (report.replicationError !== undefined) parts.push(`Replication: failed: ${report.replicationError}\n`);
+  if (report.tls !== undefined) parts.push(formatTlsRows(`TLS (bench/tls.ts, medians of ${report.settings.memcachedRounds} interleaved rounds)`, report.tls));
+  if (report.tlsError !== undefined) parts.push(`TLS: failed: ${report.tlsError}\n`);
   if (report.rdb !== undefined) parts.push(`${rdbTable(report.rdb.keys, report.rdb.figures)}\n`);
   return parts.join('\n');
 }

@@ -16,6 +16,7 @@
 // fan-out, bench/pubsub.ts), BENCH_PUBSUB_DELIVERIES (300000), BENCH_PUBSUB_ROUNDS (3),
 // BENCH_RDB_KEYS (1000000; 0 skips the SAVE/load comparison of bench/rdb.ts), BENCH_RDB_ROUNDS (3),
 // BENCH_REPLICATION=0 (skips bench/replication.ts; its knobs are BENCH_REPLICATION_*),
+// BENCH_TLS=0 (skips SET/GET over TLS of bench/tls.ts, which runs BENCH_MEMCACHED_ROUNDS rounds),
 // BENCH_OUT (bench/results/latest.json).
 
 import { rdbBench } from './rdb.ts';
@@ -28,6 +29,7 @@ import { latencyRun, type LatencyRun } from './latency.ts';
 import { benchAof } from './aof.ts';
 import { benchPubsub } from './pubsub.ts';
 import { benchReplication, replicationSettings } from './replication.ts';
+import { benchTls } from './tls.ts';
 import { cpuMicrosPerRequest, rssBytes } from './proc.ts';
 import { runBenchmark, type RunOptions, type RunResult } from './redis-benchmark.ts';
 import {
@@ -338,6 +340,13 @@ async function main(): Promise<void> {
       report.replication = await benchReplication(replicationSettings(), log);
     } catch (error) {
       report.replicationError = errorText(error);
+    }
+  }
+  if (process.env.BENCH_TLS !== '0') {
+    try {
+      report.tls = await benchTls({ rounds: settings.memcachedRounds, requests: Math.max(1000, Math.floor(settings.requests / 2)), clients: settings.clients, log });
+    } catch (error) {
+      report.tlsError = errorText(error);
     }
   }
   if (settings.rdbKeys > 0) report.rdb = { keys: settings.rdbKeys, figures: await rdbBench(settings.rdbKeys, settings.rdbRounds) };

@@ -317,6 +317,7 @@ export const SCRIPT_ARGS_NOT_STRINGS = 'Lua redis lib command arguments must be 
 export const SCRIPT_UNKNOWN_COMMAND = 'Unknown Redis command called from script';
 export const SCRIPT_WRONG_ARITY = 'Wrong number of args calling Redis command from script';
 export const SCRIPT_NOSCRIPT_COMMAND = 'This Redis command is not allowed from script';
+export const SCRIPT_ACL_CHECK_INVALID_COMMAND = 'Invalid command passed to redis.acl_check_cmd()';
 export const SCRIPT_READONLY_WRITE = 'Write commands are not allowed from read-only scripts.';
 export const SCRIPT_DEBUG_MODE = 'ERR Use SCRIPT DEBUG YES/SYNC/NO';
 export const SCRIPT_DEBUG_UNSUPPORTED = 'ERR SCRIPT DEBUG (the Lua debugger) is not supported by this server';

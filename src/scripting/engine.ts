@@ -20,6 +20,8 @@ import { openLibraries } from './libs/index.ts';
 export interface ScriptHost {
   /** redis.call (raise) / redis.pcall: runs the command in the arguments on the stack. */
   call(L: LuaState, raise: boolean): number;
+  /** redis.acl_check_cmd: pushes whether the caller's user may run the command in the arguments. */
+  aclCheck(L: LuaState): number;
   setResp(resp: 2 | 3): void;
   setRepl(flags: number): void;
   log(level: number, text: string): void;
@@ -287,9 +289,7 @@ export class LuaEngine {
     set('acl_check_cmd', (S) => {
       requireRun(S, 'redis.acl_check_cmd');
       if (lua.lua_gettop(S) === 0) return raise(S, 'Please specify at least one argument for this redis lib call');
-      // Without ACL users, the caller may run every command that exists.
-      lua.lua_pushboolean(S, 1);
-      return 1;
+      return host.aclCheck(S);
     });
     lua.lua_setglobal(L, toLuaString('redis'));
   }

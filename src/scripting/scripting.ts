@@ -17,6 +17,7 @@ import type { Server } from '../server/server.ts';
 import { errorInfo, luaBytes, pushErrorTable, pushReply, writeLuaValue } from './convert.ts';
 import { Interrupt, LogLevel, lua51ParseMessage, LuaEngine, NOMINAL_VM_BYTES, RunStatus, sha1hex, type LibraryFunction, type ScriptHost } from './engine.ts';
 import { formatG } from '../util/numbers.ts';
+import { Denial } from '../security/acl.ts';
 import { lua, toLuaString, type LuaState } from './lua.ts';
 import {
   BUSY_EVAL,
@@ -30,6 +31,7 @@ import {
   SCRIPT_ARGS_NOT_STRINGS,
   SCRIPT_NO_ARGS,
   SCRIPT_NOSCRIPT_COMMAND,
+  SCRIPT_ACL_CHECK_INVALID_COMMAND,
   SCRIPT_READONLY_WRITE,
   SCRIPT_UNKNOWN_COMMAND,
   SCRIPT_WRONG_ARITY,
@@ -504,18 +506,8 @@ export class Scripting implements ScriptHost {
   call(L: LuaState, raise: boolean): number {
     const argc = lua.lua_gettop(L);
     if (argc === 0) return this.callError(L, SCRIPT_NO_ARGS, raise);
-    const argv: Buffer[] = new Array(argc);
-    for (let i = 0; i < argc; i++) {
-      const type = lua.lua_type(L, i + 1);
-      // Redis formats numbers with %.17g, not Lua's %.14g, so that no precision is lost.
-      if (type === lua.LUA_TNUMBER) argv[i] = Buffer.from(numberArgument(lua.lua_tonumber(L, i + 1)), 'latin1');
-      else if (type === lua.LUA_TSTRING) argv[i] = luaBytes(L, i + 1);
-      else {
-        lua.lua_settop(L, 0);
-        return this.callError(L, SCRIPT_ARGS_NOT_STRINGS, raise);
-      }
-    }
-    lua.lua_settop(L, 0);
+    const argv = commandArguments(L);
+    if (argv === null) return this.callError(L, SCRIPT_ARGS_NOT_STRINGS, raise);
     const run = this.run!;
     const server = this.server;
     const client = this.client;
@@ -524,6 +516,9 @@ export class Scripting implements ScriptHost {
     const arity = cmd.arity;
     if ((arity > 0 && argc !== arity) || argc < -arity) return this.callError(L, SCRIPT_WRONG_ARITY, raise);
     if (cmd.has(Flag.Noscript)) return this.callError(L, SCRIPT_NOSCRIPT_COMMAND, raise);
+    // Before the gate, whose ACL check would give the top-level NOPERM text and log context.
+    const denied = server.acl.scriptCheck(client, cmd, argv);
+    if (denied !== null) return this.callError(L, denied, raise);
     if (run.readOnly && cmd.has(Flag.Write | Flag.MayReplicate)) return this.callError(L, SCRIPT_READONLY_WRITE, raise);
     const refused = server.check(client, cmd, argv);
     if (refused !== null) return this.callError(L, refused === wrongArity(cmd.fullName) ? SCRIPT_WRONG_ARITY : '-' + refused, raise);
@@ -536,10 +531,38 @@ export class Scripting implements ScriptHost {
     return 1;
   }
 
+  /** redis.acl_check_cmd: whether the script's user may run the command in the arguments. */
+  aclCheck(L: LuaState): number {
+    const argv = commandArguments(L);
+    if (argv === null) return this.callError(L, SCRIPT_ARGS_NOT_STRINGS, true);
+    const cmd = this.server.resolve(argv);
+    if (cmd === undefined) return this.callError(L, SCRIPT_ACL_CHECK_INVALID_COMMAND, true);
+    lua.lua_pushboolean(L, this.server.acl.checkUser(this.client.user, cmd, argv) === Denial.None ? 1 : 0);
+    return 1;
+  }
+
   private callError(L: LuaState, text: string, raise: boolean): number {
     pushErrorTable(L, text);
     return raise ? lua.lua_error(L) : 1;
   }
+}
+
+/** The command in the arguments on the stack (which it empties), or null when one is neither a string nor a number. */
+function commandArguments(L: LuaState): Buffer[] | null {
+  const argc = lua.lua_gettop(L);
+  const argv: Buffer[] = new Array(argc);
+  for (let i = 0; i < argc; i++) {
+    const type = lua.lua_type(L, i + 1);
+    // Redis formats numbers with %.17g, not Lua's %.14g, so that no precision is lost.
+    if (type === lua.LUA_TNUMBER) argv[i] = Buffer.from(numberArgument(lua.lua_tonumber(L, i + 1)), 'latin1');
+    else if (type === lua.LUA_TSTRING) argv[i] = luaBytes(L, i + 1);
+    else {
+      lua.lua_settop(L, 0);
+      return null;
+    }
+  }
+  lua.lua_settop(L, 0);
+  return argv;
 }
 
 /** %.17g, as Redis turns a Lua number into a command argument. */

@@ -1,10 +1,10 @@
 // TLS for the Redis port as Redis 7.0 configures it: the tls-* settings turned into Node's
 // secure-context options, read again when CONFIG SET changes one of them.
 
-import { constants } from 'node:crypto';
+import { constants, createPrivateKey } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { configWords, type Config } from '../server/config.ts';
 
 /** The settings that make up the server's TLS context. */
@@ -49,6 +49,12 @@ export function tlsServerOptions(config: Config): tls.TlsOptions {
   };
   const passphrase = config.get('tls-key-file-pass');
   if (passphrase !== '') options.passphrase = passphrase;
+  try {
+    // Read now, so that a wrong tls-key-file-pass stops start-up with Redis's reason rather than failing at listen.
+    createPrivateKey({ key: options.key as Buffer, ...(passphrase === '' ? {} : { passphrase }) });
+  } catch (error) {
+    throw new TlsConfigError(`Failed to load private key: ${keyFile}: ${(error as Error).message}`);
+  }
   const ca: Buffer[] = [];
   const caFile = config.get('tls-ca-cert-file');
   if (caFile !== '') ca.push(read(caFile, 'CA certificate(s) file'));
@@ -87,5 +93,10 @@ export function tlsServerOptions(config: Config): tls.TlsOptions {
   if (config.bool('tls-session-caching')) options.sessionTimeout = config.number('tls-session-cache-timeout');
   // Without tickets a TLS 1.3 or 1.2 client has no session to resume (Node keeps no server-side session cache unless asked).
   else options.secureOptions = constants.SSL_OP_NO_TICKET;
+  try {
+    tls.createSecureContext(options);
+  } catch (error) {
+    throw new TlsConfigError(`Failed to configure TLS context: ${(error as Error).message}`);
+  }
   return options;
 }

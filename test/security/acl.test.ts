@@ -51,6 +51,19 @@ test('a refused command inside MULTI makes EXEC abort, and is logged with the mu
   assert.equal(entry!.username, 'm');
 });
 
+test("a script's inner command the user may not run fails with the script's text and is logged with the lua context", () => {
+  const h = new Harness();
+  h.run('ACL', 'SETUSER', 's', 'on', 'nopass', '~a*', '+@all');
+  h.run('AUTH', 's', 'x');
+  assert.match(errorText(h.run('EVAL', "return redis.call('get', 'b')", '0')), /^ERR The user executing the script can't access at least one of the keys mentioned in the command arguments script: /);
+  assert.equal(h.run('EVAL', "return redis.acl_check_cmd('get', 'b')", '0'), null);
+  assert.equal(h.run('EVAL', "return redis.acl_check_cmd('get', 'a')", '0'), 1);
+  const [entry] = logEntries(h);
+  assert.equal(entry!.context, 'lua');
+  assert.equal(entry!.reason, 'key');
+  assert.equal(entry!.object, 'b');
+});
+
 test('ACL LOG groups repeated denials into one entry with a count, newest first, and RESET empties it', () => {
   const h = new Harness();
   h.run('ACL', 'SETUSER', 'lg', 'on', '>pw', '~a*', '+get', '+acl');

@@ -2,6 +2,7 @@
 // Where Mnemo has no such machinery yet (RDB/AOF writing, replicas, forks) the fields say so
 // with Redis's "nothing happened" values.
 
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { MNEMO_VERSION, REDIS_VERSION } from '../../version.ts';
 import type { Server } from '../../server/server.ts';
@@ -133,13 +134,15 @@ const memorySection: Section = (server) => {
     ['used_memory_js_heap', m.heap],
     ['used_memory_arena', m.arenaUsed],
     ['used_memory_arena_reserved', m.arenaReserved],
-    ...scriptingMemoryFields(server, bytesToHuman),
+    // Redis's place for them: before the scripting fields.
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
+    ...scriptingMemoryFields(server, bytesToHuman),
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', server.config.get('maxmemory-policy')],
     ['mem_fragmentation_ratio', m.used === 0 ? '0.00' : (m.rss / m.used).toFixed(2)],
+    ['mem_fragmentation_bytes', m.rss - m.used],
     ['mem_allocator', 'v8+libc'],
     ['lazyfree_pending_objects', server.keyspace.lazyFree.pendingObjects],
     ['lazyfreed_objects', server.keyspace.lazyFree.freedObjects],
@@ -227,8 +230,32 @@ const cpuSection: Section = () => {
     ['used_cpu_user', (cpu.user / 1e6).toFixed(6)],
     ['used_cpu_sys_children', '0.000000'],
     ['used_cpu_user_children', '0.000000'],
+    ...mainThreadCpuFields(),
   ];
 };
+
+/** USER_HZ, the unit of /proc's CPU times: Linux exports 100 on every architecture. */
+const CLOCK_TICKS = 100;
+
+/**
+ * The main thread's own CPU time (Redis's RUSAGE_THREAD figures): the process's figures above
+ * also count libuv's and V8's helper threads. Linux only, as in Redis; the main thread's id is the pid.
+ */
+function mainThreadCpuFields(): Field[] {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  } catch {
+    return [];
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const seconds = (ticks: string | undefined) => (Number(ticks) / CLOCK_TICKS).toFixed(6);
+  // utime and stime, fields 14 and 15 of the line (11 and 12 after the name and state).
+  return [
+    ['used_cpu_sys_main_thread', seconds(fields[12])],
+    ['used_cpu_user_main_thread', seconds(fields[11])],
+  ];
+}
 
 /** Every command and subcommand of the table, for commandstats and RESETSTAT. */
 export function everyCommand(server: Server): RegisteredCommand[] {
