@@ -18,9 +18,21 @@ type Patch = readonly [RegExp, string];
 /** Rewrites of fengari's sources (0.1.5, pinned), by module, applied as they load. */
 const FENGARI_PATCHES = new Map<string, Patch[]>([
   ...['ldo', 'lapi', 'lvm', 'ltm', 'ldebug'].map((id) => [require.resolve(`fengari/src/${id}.js`), [STACK_DELETE]] as [string, Patch[]]),
-  // Lua strings are copied with Uint8Array.from, which walks its argument as an iterable
-  // (several times slower than new Uint8Array's typed-array copy for a short key).
-  [require.resolve('fengari/src/defs.js'), [[/luastring_from = Uint8Array\.from\.bind\(Uint8Array\);/, 'luastring_from = (a) => new Uint8Array(a);']]],
+  // Lua strings are copied with Uint8Array.from, which walks its argument as an iterable;
+  // a Buffer's copy is a typed-array copy, and a string made so is already the Buffer that
+  // redis.call hands to a command (luaBytes), not one more view to make per argument.
+  [require.resolve('fengari/src/defs.js'), [[/luastring_from = Uint8Array\.from\.bind\(Uint8Array\);/, 'luastring_from = (a) => { const b = Buffer.allocUnsafe(a.length); b.set(a); return b; };']]],
+  // Every table makes a Map for the dead keys of a traversal, and every insertion clears it:
+  // made only when a key dies instead (most tables, such as KEYS and ARGV, never lose one).
+  [
+    require.resolve('fengari/src/ltable.js'),
+    [
+      [/this\.dead_strong = new Map\(\);/, 'this.dead_strong = void 0;'],
+      [/t\.dead_strong\.clear\(\);/, 't.dead_strong = void 0;'],
+      [/t\.dead_strong\.set\(hash, e\);/, '(t.dead_strong || (t.dead_strong = new Map())).set(hash, e);'],
+      [/\|\| table\.dead_strong\.get\(hash\);/, '|| (table.dead_strong && table.dead_strong.get(hash));'],
+    ],
+  ],
 ]);
 
 /**
@@ -59,6 +71,7 @@ process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
 const fengari = requirePatchedFengari() as any;
 const lobject = require('fengari/src/lobject.js') as any;
 const lstring = require('fengari/src/lstring.js') as any;
+const ltable = require('fengari/src/ltable.js') as any;
 if (previousConf === undefined) delete process.env.FENGARICONF;
 else process.env.FENGARICONF = previousConf;
 
@@ -134,4 +147,37 @@ export function lua51Source(source: Uint8Array): Uint8Array {
     } else out.push(source[i++]!);
   }
   return Uint8Array.from(out);
+}
+
+// Raw table writes for what every run sets up (KEYS, ARGV, a function's arguments), made on
+// fengari's tables directly: the API's lua_createtable / lua_pushlstring / lua_rawseti /
+// lua_rawset go through a stack slot, index checks and a value copy per element.
+const { LUA_TLNGSTR, LUA_TTABLE: LUA_TTABLE_VALUE } = require('fengari/src/defs.js').constant_types as { LUA_TLNGSTR: number; LUA_TTABLE: number };
+
+/** A fengari table (lua_topointer of a table), opaque to us. */
+export type LuaTable = object;
+
+/** A key for rawSetArray: a Lua string made once, whose hash fengari computes once. */
+export type LuaKey = object;
+
+export function luaKey(L: LuaState, name: Uint8Array): LuaKey {
+  return new lobject.TValue(LUA_TLNGSTR, lstring.luaS_new(L, name));
+}
+
+function newStringArray(L: LuaState, items: readonly Uint8Array[]): object {
+  const table = ltable.luaH_new(L);
+  for (let i = 0; i < items.length; i++) ltable.luaH_setint(table, i + 1, new lobject.TValue(LUA_TLNGSTR, lstring.luaS_new(L, items[i])));
+  return new lobject.TValue(LUA_TTABLE_VALUE, table);
+}
+
+/** Pushes a new table holding copies of `items` at 1..n. */
+export function pushStringArray(L: LuaState, items: readonly Uint8Array[]): void {
+  lua.lua_checkstack(L, 1);
+  const state = L as { stack: object[]; top: number };
+  state.stack[state.top++] = newStringArray(L, items);
+}
+
+/** table[key] = a new table holding copies of `items` at 1..n, without metamethods (lua_rawset). */
+export function rawSetStringArray(L: LuaState, table: LuaTable, key: LuaKey, items: readonly Uint8Array[]): void {
+  ltable.luaH_setfrom(L, table, key, newStringArray(L, items));
 }
