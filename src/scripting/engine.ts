@@ -696,7 +696,7 @@ export class LuaEngine {
   }
 
   /** Sets the KEYS and ARGV globals of an EVAL script. */
-  setKeysAndArgs(keys: readonly Uint8Array[], args: readonly Uint8Array[]): void {
+  setKeysAndArgs(keys: readonly Buffer[], args: readonly Buffer[]): void {
     rawSetStringArray(this.L, this.globals!, this.keysKey, keys);
     rawSetStringArray(this.L, this.globals!, this.argvKey, args);
   }
@@ -705,7 +705,7 @@ export class LuaEngine {
    * Starts the function `ref` with `args` (tables of keys and arguments for a function, none
    * for an EVAL script) in the script coroutine.
    */
-  start(ref: number, args: readonly (readonly Uint8Array[])[]): RunStatus {
+  start(ref: number, args: readonly (readonly Buffer[])[]): RunStatus {
     const co = this.coroutine();
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
     for (const list of args) pushStringArray(co, list);

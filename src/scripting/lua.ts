@@ -164,20 +164,24 @@ export function luaKey(L: LuaState, name: Uint8Array): LuaKey {
   return new lobject.TValue(LUA_TLNGSTR, lstring.luaS_new(L, name));
 }
 
-function newStringArray(L: LuaState, items: readonly Uint8Array[]): object {
+/**
+ * A table of `items` at 1..n. The Lua strings are the Buffers themselves, not copies: command
+ * arguments, which nothing writes to once parsed (the keyspace keeps them as they are too).
+ */
+function newStringArray(L: LuaState, items: readonly Buffer[]): object {
   const table = ltable.luaH_new(L);
-  for (let i = 0; i < items.length; i++) ltable.luaH_setint(table, i + 1, new lobject.TValue(LUA_TLNGSTR, lstring.luaS_new(L, items[i])));
+  for (let i = 0; i < items.length; i++) ltable.luaH_setint(table, i + 1, new lobject.TValue(LUA_TLNGSTR, lstring.luaS_bless(L, items[i])));
   return new lobject.TValue(LUA_TTABLE_VALUE, table);
 }
 
-/** Pushes a new table holding copies of `items` at 1..n. */
-export function pushStringArray(L: LuaState, items: readonly Uint8Array[]): void {
+/** Pushes a new table holding `items` (command arguments) at 1..n. */
+export function pushStringArray(L: LuaState, items: readonly Buffer[]): void {
   lua.lua_checkstack(L, 1);
   const state = L as { stack: object[]; top: number };
   state.stack[state.top++] = newStringArray(L, items);
 }
 
-/** table[key] = a new table holding copies of `items` at 1..n, without metamethods (lua_rawset). */
-export function rawSetStringArray(L: LuaState, table: LuaTable, key: LuaKey, items: readonly Uint8Array[]): void {
+/** table[key] = a new table holding `items` (command arguments) at 1..n, without metamethods (lua_rawset). */
+export function rawSetStringArray(L: LuaState, table: LuaTable, key: LuaKey, items: readonly Buffer[]): void {
   ltable.luaH_setfrom(L, table, key, newStringArray(L, items));
 }
