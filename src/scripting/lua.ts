@@ -50,7 +50,7 @@ function requirePatchedFengari(): unknown {
     if (patches === undefined) return loadJs(module, filename);
     let source = readFileSync(filename, 'utf8');
     for (const [pattern, replacement] of patches) {
-      if (!pattern.test(source)) throw new Error(`fengari patch ${pattern} does not match ${filename}`);
+      if (source.search(pattern) < 0) throw new Error(`fengari patch ${pattern} does not match ${filename}`);
       source = source.replace(pattern, replacement);
     }
     patched.add(filename);
@@ -157,7 +157,7 @@ const { LUA_TLNGSTR, LUA_TTABLE: LUA_TTABLE_VALUE } = require('fengari/src/defs.
 /** A fengari table (lua_topointer of a table), opaque to us. */
 export type LuaTable = object;
 
-/** A key for rawSetArray: a Lua string made once, whose hash fengari computes once. */
+/** A key for rawSetStringArray: a Lua string made once, whose hash fengari computes once. */
 export type LuaKey = object;
 
 export function luaKey(L: LuaState, name: Uint8Array): LuaKey {
