@@ -112,7 +112,7 @@ function evalshaCommand(ro: boolean) {
     const sha = ctx.argv[1]!;
     // A wrong-sized SHA is refused before numkeys is looked at, a missing one after.
     if (sha.length !== 40) throw new CommandError(NOSCRIPT);
-    const script = scriptingOf(ctx.server).scripts.get(sha.toString('latin1').toLowerCase());
+    const script = scriptingOf(ctx.server).find(sha);
     if (script === undefined) {
       keysAndArgs(ctx.argv, 2);
       throw new CommandError(NOSCRIPT);

@@ -70,8 +70,20 @@ function line(c: Cursor): Buffer {
   return text;
 }
 
+/** Digits of an integer a double holds exactly, whatever their order of accumulation. */
+const EXACT_DIGITS = 15;
+
 function lineNumber(c: Cursor): number {
-  return Number(line(c).toString('latin1'));
+  const buf = c.buf;
+  const end = buf.indexOf(0x0d, c.pos);
+  let pos = c.pos + 1;
+  const negative = buf[pos] === 0x2d;
+  if (negative) pos++;
+  if (end - pos > EXACT_DIGITS) return Number(line(c).toString('latin1'));
+  let n = 0;
+  while (pos < end) n = n * 10 + buf[pos++]! - 0x30;
+  c.pos = end + 2;
+  return negative ? -n : n;
 }
 
 function bulkBody(c: Cursor, length: number): Buffer {
@@ -190,10 +202,10 @@ function pushBytes(L: LuaState, bytes: Uint8Array): void {
   lua.lua_pushlstring(L, bytes, bytes.length);
 }
 
-/** A Lua string's bytes as a Buffer view (Lua strings are immutable). */
+/** A Lua string's bytes as a Buffer (Lua strings are immutable): most already are one (see lua.ts). */
 export function luaBytes(L: LuaState, index: number): Buffer {
   const bytes = lua.lua_tolstring(L, index) as Uint8Array;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 const LLONG_MIN = -9223372036854775808n;

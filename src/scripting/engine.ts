@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { REDIS_VERSION } from '../version.ts';
 import { luaBytes, pushErrorTable } from './convert.ts';
-import { lauxlib, lua, lua51Source, lualib, luaNumberText, toLuaString, type LuaState } from './lua.ts';
+import { lauxlib, lua, lua51Source, luaKey, lualib, luaNumberText, pushStringArray, rawSetStringArray, toLuaString, type LuaKey, type LuaState, type LuaTable } from './lua.ts';
 import { openLibraries } from './libs/index.ts';
 
 /** What the engine asks of the server while a script runs (implemented by scripting.ts). */
@@ -104,11 +104,11 @@ export class LuaEngine {
   /** Set by the hook just before it yields, to tell its yields from a script's own. */
   private hookYielded = false;
   /** The table behind the read-only globals: KEYS and ARGV are set here for each EVAL. */
-  private globalsRef = lua.LUA_NOREF;
+  private globals: LuaTable | null = null;
   private readonly hook: (L: LuaState) => void;
-  /** The Lua strings "KEYS" and "ARGV", kept to be pushed without being made again. */
-  private readonly keysNameRef: number;
-  private readonly argvNameRef: number;
+  /** The Lua strings "KEYS" and "ARGV" as table keys. */
+  private readonly keysKey: LuaKey;
+  private readonly argvKey: LuaKey;
   /** The globals proxy scripts see, and the environments of function libraries. */
   private globalsProxyRef = lua.LUA_NOREF;
   private functionEnvRef = lua.LUA_NOREF;
@@ -166,10 +166,10 @@ export class LuaEngine {
     lua.lua_pop(L, 1);
     this.protect();
     this.hook = (S) => this.onHook(S);
-    lua.lua_pushstring(L, KEYS);
-    this.keysNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    lua.lua_pushstring(L, ARGV);
-    this.argvNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    // The same Lua strings every time, whose hashes fengari computes once (a new string would
+    // be hashed byte by byte for each call).
+    this.keysKey = luaKey(L, KEYS);
+    this.argvKey = luaKey(L, ARGV);
   }
 
   private run(code: string, name: string): void {
@@ -494,8 +494,7 @@ export class LuaEngine {
     lua.lua_pushcfunction(L, missingGlobal);
     lua.lua_setfield(L, -2, toLuaString('__index'));
     lua.lua_setmetatable(L, globals);
-    lua.lua_pushvalue(L, globals);
-    this.globalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.globals = lua.lua_topointer(L, globals);
     lua.lua_pushvalue(L, globals);
     proxyOf();
     // _G names the proxy, and chunks loaded from now on see the proxy as their globals.
@@ -697,28 +696,19 @@ export class LuaEngine {
   }
 
   /** Sets the KEYS and ARGV globals of an EVAL script. */
-  setKeysAndArgs(keys: readonly Uint8Array[], args: readonly Uint8Array[]): void {
-    const L = this.L;
-    // The names are pushed from the registry: the same Lua strings every time, whose hashes
-    // fengari has already computed (a new string would be hashed byte by byte for each call).
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.globalsRef);
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.keysNameRef);
-    pushArray(L, keys);
-    lua.lua_rawset(L, -3);
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.argvNameRef);
-    pushArray(L, args);
-    lua.lua_rawset(L, -3);
-    lua.lua_pop(L, 1);
+  setKeysAndArgs(keys: readonly Buffer[], args: readonly Buffer[]): void {
+    rawSetStringArray(this.L, this.globals!, this.keysKey, keys);
+    rawSetStringArray(this.L, this.globals!, this.argvKey, args);
   }
 
   /**
    * Starts the function `ref` with `args` (tables of keys and arguments for a function, none
    * for an EVAL script) in the script coroutine.
    */
-  start(ref: number, args: readonly (readonly Uint8Array[])[]): RunStatus {
+  start(ref: number, args: readonly (readonly Buffer[])[]): RunStatus {
     const co = this.coroutine();
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
-    for (const list of args) pushArray(co, list);
+    for (const list of args) pushStringArray(co, list);
     return this.resumeWith(co, args.length);
   }
 
@@ -847,13 +837,5 @@ function lua51RuntimeMessage(message: string): string {
 function raise(L: LuaState, message: string): number {
   pushErrorTable(L, message);
   return lua.lua_error(L);
-}
-
-function pushArray(L: LuaState, items: readonly Uint8Array[]): void {
-  lua.lua_createtable(L, items.length, 0);
-  for (let i = 0; i < items.length; i++) {
-    lua.lua_pushlstring(L, items[i]!, items[i]!.length);
-    lua.lua_rawseti(L, -2, i + 1);
-  }
 }
 

@@ -4,17 +4,74 @@
 // "5.0"; "1e+15"). fengari reads its configuration from FENGARICONF once, at load.
 
 import { Buffer } from 'node:buffer';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { formatG } from '../util/numbers.ts';
 
 const require = createRequire(import.meta.url);
 
+// fengari pops its stack with `delete stack[i]`, which V8 runs as a slow generic property
+// deletion (several times per Lua call); storing undefined frees the slot the same way. The
+// stack is a holey array whose length fengari keeps itself, so nothing can tell the two apart.
+const STACK_DELETE: Patch = [/delete ((?:L|from)\.stack\[[^\]]+\]);/g, '$1 = undefined;'];
+type Patch = readonly [RegExp, string];
+/** Rewrites of fengari's sources (0.1.5, pinned), by module, applied as they load. */
+const FENGARI_PATCHES = new Map<string, Patch[]>([
+  ...['ldo', 'lapi', 'lvm', 'ltm', 'ldebug'].map((id) => [require.resolve(`fengari/src/${id}.js`), [STACK_DELETE]] as [string, Patch[]]),
+  // Lua strings are copied with Uint8Array.from, which walks its argument as an iterable;
+  // a Buffer's copy is a typed-array copy, and a string made so is already the Buffer that
+  // redis.call hands to a command (luaBytes), not one more view to make per argument.
+  [require.resolve('fengari/src/defs.js'), [[/luastring_from = Uint8Array\.from\.bind\(Uint8Array\);/, 'luastring_from = (a) => { const b = Buffer.allocUnsafe(a.length); b.set(a); return b; };']]],
+  // Every table makes a Map for the dead keys of a traversal, and every insertion clears it:
+  // made only when a key dies instead (most tables, such as KEYS and ARGV, never lose one).
+  [
+    require.resolve('fengari/src/ltable.js'),
+    [
+      [/this\.dead_strong = new Map\(\);/, 'this.dead_strong = void 0;'],
+      [/t\.dead_strong\.clear\(\);/, 't.dead_strong = void 0;'],
+      [/t\.dead_strong\.set\(hash, e\);/, '(t.dead_strong || (t.dead_strong = new Map())).set(hash, e);'],
+      [/\|\| table\.dead_strong\.get\(hash\);/, '|| (table.dead_strong && table.dead_strong.get(hash));'],
+    ],
+  ],
+]);
+
+/**
+ * Requires fengari with FENGARI_PATCHES applied: its modules are compiled from the rewritten
+ * source while the require runs. Every patch must match, else loading fails here rather than
+ * running an unpatched VM unnoticed.
+ */
+function requirePatchedFengari(): unknown {
+  type Loader = (module: { _compile(source: string, filename: string): void }, filename: string) => void;
+  const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
+  const loadJs = extensions['.js']!;
+  const patched = new Set<string>();
+  extensions['.js'] = (module, filename) => {
+    const patches = FENGARI_PATCHES.get(filename);
+    if (patches === undefined) return loadJs(module, filename);
+    let source = readFileSync(filename, 'utf8');
+    for (const [pattern, replacement] of patches) {
+      if (source.search(pattern) < 0) throw new Error(`fengari patch ${pattern} does not match ${filename}`);
+      source = source.replace(pattern, replacement);
+    }
+    patched.add(filename);
+    module._compile(source, filename);
+  };
+  try {
+    const fengari = require('fengari');
+    if (patched.size !== FENGARI_PATCHES.size) throw new Error('fengari was loaded before its patches could be applied');
+    return fengari;
+  } finally {
+    extensions['.js'] = loadJs;
+  }
+}
+
 const previousConf = process.env.FENGARICONF;
 process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
 // fengari has no type declarations: its API is C's, one function per call, used through these.
-const fengari = require('fengari') as any;
+const fengari = requirePatchedFengari() as any;
 const lobject = require('fengari/src/lobject.js') as any;
 const lstring = require('fengari/src/lstring.js') as any;
+const ltable = require('fengari/src/ltable.js') as any;
 if (previousConf === undefined) delete process.env.FENGARICONF;
 else process.env.FENGARICONF = previousConf;
 
@@ -90,4 +147,41 @@ export function lua51Source(source: Uint8Array): Uint8Array {
     } else out.push(source[i++]!);
   }
   return Uint8Array.from(out);
+}
+
+// Raw table writes for what every run sets up (KEYS, ARGV, a function's arguments), made on
+// fengari's tables directly: the API's lua_createtable / lua_pushlstring / lua_rawseti /
+// lua_rawset go through a stack slot, index checks and a value copy per element.
+const { LUA_TLNGSTR, LUA_TTABLE: LUA_TTABLE_VALUE } = require('fengari/src/defs.js').constant_types as { LUA_TLNGSTR: number; LUA_TTABLE: number };
+
+/** A fengari table (lua_topointer of a table), opaque to us. */
+export type LuaTable = object;
+
+/** A key for rawSetStringArray: a Lua string made once, whose hash fengari computes once. */
+export type LuaKey = object;
+
+export function luaKey(L: LuaState, name: Uint8Array): LuaKey {
+  return new lobject.TValue(LUA_TLNGSTR, lstring.luaS_new(L, name));
+}
+
+/**
+ * A table of `items` at 1..n. The Lua strings are the Buffers themselves, not copies: command
+ * arguments, which nothing writes to once parsed (the keyspace keeps them as they are too).
+ */
+function newStringArray(L: LuaState, items: readonly Buffer[]): object {
+  const table = ltable.luaH_new(L);
+  for (let i = 0; i < items.length; i++) ltable.luaH_setint(table, i + 1, new lobject.TValue(LUA_TLNGSTR, lstring.luaS_bless(L, items[i])));
+  return new lobject.TValue(LUA_TTABLE_VALUE, table);
+}
+
+/** Pushes a new table holding `items` (command arguments) at 1..n. */
+export function pushStringArray(L: LuaState, items: readonly Buffer[]): void {
+  lua.lua_checkstack(L, 1);
+  const state = L as { stack: object[]; top: number };
+  state.stack[state.top++] = newStringArray(L, items);
+}
+
+/** table[key] = a new table holding `items` (command arguments) at 1..n, without metamethods (lua_rawset). */
+export function rawSetStringArray(L: LuaState, table: LuaTable, key: LuaKey, items: readonly Buffer[]): void {
+  ltable.luaH_setfrom(L, table, key, newStringArray(L, items));
 }

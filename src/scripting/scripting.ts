@@ -213,6 +213,7 @@ export class Scripting implements ScriptHost {
   readonly scripts = new Map<string, CachedScript>();
   /** Bytes of the cached scripts' bodies (INFO used_memory_scripts_eval). */
   scriptBytes = 0;
+  private lastFound: { sha: Buffer; script: CachedScript } | null = null;
   /** Function libraries by name, and their functions by name. */
   readonly libraries = new Map<string, Library>();
   readonly functions = new Map<string, LibraryFunctionEntry>();
@@ -279,9 +280,23 @@ export class Scripting implements ScriptHost {
     return script;
   }
 
+  /**
+   * The cached script of an EVALSHA's SHA (hex in any letter case). The last one found is
+   * remembered by its bytes, so that a client calling one script again and again does not
+   * turn the SHA into a string for every call.
+   */
+  find(sha: Buffer): CachedScript | undefined {
+    const last = this.lastFound;
+    if (last !== null && sha.equals(last.sha)) return last.script;
+    const script = this.scripts.get(sha.toString('latin1').toLowerCase());
+    if (script !== undefined) this.lastFound = { sha: Buffer.from(sha), script };
+    return script;
+  }
+
   flush(): void {
     for (const script of this.scripts.values()) this.engine.release(script.ref);
     this.scripts.clear();
+    this.lastFound = null;
     this.scriptBytes = 0;
   }
 
