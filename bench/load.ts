@@ -182,10 +182,10 @@ export function sortedSetLoad(members: number): Load {
 export const STREAM_KEY = 'bench:stream';
 
 /** XADDs `entries` entries (IDs 1-0, 2-0, ...) of two fields with 10-byte values to one stream. */
-export function streamLoad(entries: number): Load {
+export function streamLoad(entries: number, key = STREAM_KEY): Load {
   const load = argsLoad('XADD', entries, 1000, (i) => [
     'XADD',
-    STREAM_KEY,
+    key,
     `${i + 1}-0`,
     'f1',
     `v${padded(i % 10 ** VALUE_DIGITS, VALUE_DIGITS)}`,
@@ -196,6 +196,16 @@ export function streamLoad(entries: number): Load {
 }
 
 /** HLL keys of the PFCOUNT test, and how many distinct elements each holds (dense at this size). */
+/**
+ * XREADGROUP COUNT 1 ... > `entries` times: delivers a streamLoad's first entries, one at a
+ * time, to `consumer` of `group` (which must exist), so that they are pending.
+ */
+export function deliverLoad(key: string, group: string, consumer: string, entries: number): Load {
+  const load = argsLoad('XREADGROUP', entries, 1000, () => ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', '1', 'STREAMS', key, '>']);
+  // One entry of two pairs: stream, key, entry, ID, and four bulk strings, with their headers.
+  return { ...load, linesPerReply: 17 };
+}
+
 export const HLL_KEYS = Array.from({ length: 10 }, (_, k) => `bench:hll:${k}`);
 const HLL_ELEMENTS = 10_000;
 const HLL_PER_COMMAND = 1000;

@@ -2,7 +2,7 @@
 // data sets of the memory phase.
 
 import { createHash } from 'node:crypto';
-import { argsLoad, FIELDS_PER_HASH, GEO_KEY, geoLoad, HLL_KEYS, hllLoad, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, streamLoad, VALUE_BYTES } from './load.ts';
+import { argsLoad, deliverLoad, FIELDS_PER_HASH, GEO_KEY, geoLoad, HLL_KEYS, hllLoad, hashFieldsLoad, listLoad, loadKeys, pipeline, sortedSetLoad, streamLoad, VALUE_BYTES } from './load.ts';
 import type { BenchServer } from './servers.ts';
 
 export interface ThroughputTest {
@@ -63,6 +63,32 @@ const evalshaRelease: ThroughputTest = {
   prepare: (server) => pipeline(server, argsLoad('SET', HELD_LOCKS, 1000, (i) => ['SET', `lock:${String(i * 2).padStart(12, '0')}`, 'token'])),
 };
 
+/**
+ * The consumer-group rows: XREADGROUP ... > delivers the next entry of a stream of
+ * GROUP_STREAM_ENTRIES (enough for the warm-up and five rounds at the default BENCH_REQUESTS:
+ * 50,000 + 5 x 150,000 reads), adding it to the PEL of `readers`; XACK acknowledges a random
+ * one of the first ACK_PENDING entries, which were delivered to `ackers` beforehand (the first
+ * run acknowledges about two in three of its IDs, later runs find more and more acknowledged).
+ * Prepared once for both rows.
+ */
+const GROUP_STREAM = 'bench:xgroup';
+const GROUP_STREAM_ENTRIES = 1_000_000;
+const ACK_PENDING = 100_000;
+const groupStreamReady = new WeakMap<BenchServer, Promise<void>>();
+
+function prepareGroupStream(server: BenchServer): Promise<void> {
+  let ready = groupStreamReady.get(server);
+  if (ready === undefined) {
+    ready = (async () => {
+      await pipeline(server, streamLoad(GROUP_STREAM_ENTRIES, GROUP_STREAM));
+      await pipeline(server, argsLoad('XGROUP', 2, 2, (i) => ['XGROUP', 'CREATE', GROUP_STREAM, i === 0 ? 'readers' : 'ackers', '0']));
+      await pipeline(server, deliverLoad(GROUP_STREAM, 'ackers', 'acker', ACK_PENDING));
+    })();
+    groupStreamReady.set(server, ready);
+  }
+  return ready;
+}
+
 /** GEOSEARCH runs over a sorted set of this many members (the issue's 1M). */
 const GEO_MEMBERS = 1_000_000;
 
@@ -79,6 +105,20 @@ export const THROUGHPUT_TESTS: Readonly<Record<string, ThroughputTest>> = {
   zadd: { probe: ['ZADD', 'bench:probe:zset', '1', 'x'], scale: [0.5, 2] },
   // The stream grows by every request (a few MB per run).
   xadd: { probe: ['XADD', 'bench:probe:stream', '*', 'f', 'v'], scale: [0.5, 4], command: ['XADD', 'bench:xadd', '*', 'f1', 'v1', 'f2', 'v2'] },
+  xreadgroup: {
+    // Sent once to each server; XREADGROUP itself would answer NOGROUP before a group exists.
+    probe: ['XGROUP', 'CREATE', 'bench:probe:xreadgroup', 'g', '$', 'MKSTREAM'],
+    scale: [0.5, 1],
+    command: ['XREADGROUP', 'GROUP', 'readers', 'reader', 'COUNT', '1', 'STREAMS', GROUP_STREAM, '>'],
+    prepare: prepareGroupStream,
+  },
+  // __rand_int__ is 12 digits with leading zeros: IDs 000000000000-0 to 000000099999-0.
+  xack: {
+    probe: ['XACK', 'bench:probe:stream', 'g', '1-0'],
+    scale: [0.5, 4],
+    command: ['XACK', GROUP_STREAM, 'ackers', '__rand_int__-0'],
+    prepare: prepareGroupStream,
+  },
   lrange_100: lrange(100, [0.5, 1]),
   lrange_300: lrange(300, [0.2, 0.4]),
   evalsha_release: evalshaRelease,

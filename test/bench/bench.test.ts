@@ -155,7 +155,7 @@ test('built-in tests are passed with -t, LRANGE tests as their own command line'
 });
 
 test('the default run covers the collection, stream, HyperLogLog and geo tests, with shorter LRANGE runs, and a script', () => {
-  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,xadd,lrange_100,lrange_300,evalsha_release,pfadd,pfcount_10,geoadd,geosearch');
+  assert.equal(DEFAULT_TESTS, 'set,get,incr,mset,lpush,lpop,sadd,hset,zadd,xadd,xreadgroup,xack,lrange_100,lrange_300,evalsha_release,pfadd,pfcount_10,geoadd,geosearch');
   assert.equal(requestsFor('set', 16, 100_000), 1_000_000);
   assert.equal(requestsFor('zadd', 16, 100_000), 200_000);
   assert.equal(requestsFor('mset', 16, 100_000), 200_000);

@@ -234,6 +234,7 @@ export class StreamNode {
     from: number,
     to: number,
     capacity: number,
+    arena?: NodeArena,
   ) {
     this.masterMs = idMs(master);
     this.masterSeq = idSeq(master);
@@ -245,7 +246,8 @@ export class StreamNode {
       bytes += varintBytes(field.length) + field.length;
       lp += lpStringBytes(field, 0, field.length);
     }
-    this.buf = new Uint8Array(Math.max(MIN_NODE_CAPACITY, bytes + capacity));
+    const size = Math.max(MIN_NODE_CAPACITY, bytes + capacity);
+    this.buf = arena ? arena.take(size) : new Uint8Array(size);
     let at = writeVarint(this.buf, 0, this.masterFields);
     for (let i = from; i < to; i += 2) at = writeBytes(this.buf, at, argv[i]!);
     this.end = this.fieldsEnd = at;
@@ -285,7 +287,7 @@ export class StreamNode {
   }
 
   /** Appends an entry (the caller decided it belongs here); returns the bytes the buffer grew by. */
-  append(id: bigint, argv: readonly Uint8Array[], from: number, to: number): number {
+  append(id: bigint, argv: readonly Uint8Array[], from: number, to: number, arena?: NodeArena): number {
     const same = this.sameFields(argv, from, to);
     // Deltas are small numbers but for IDs far apart; BigInt arithmetic allocates, so the
     // sizes and varints are worked out on numbers when they are safe.
@@ -303,7 +305,7 @@ export class StreamNode {
     }
     lp += same ? lpIntBytes(pairs + 3) : lpIntBytes(pairs) + lpIntBytes(2 * pairs + 4);
     let grown = 0;
-    if (this.end + size > this.buf.length) grown = this.resize(Math.max(this.end + size, Math.ceil(this.buf.length * 1.5)));
+    if (this.end + size > this.buf.length) grown = this.resize(Math.max(this.end + size, Math.ceil(this.buf.length * 1.5)), arena);
     const buf = this.buf;
     this.lastAt = this.end;
     buf[this.end] = same ? FLAG_SAMEFIELDS : 0;
@@ -323,15 +325,13 @@ export class StreamNode {
   }
 
   /** Drops spare capacity (lpShrinkToFit, when the node stops being the tail); returns the change in bytes. */
-  shrinkToFit(): number {
-    return this.buf.length > this.end ? this.resize(Math.max(this.end, 1)) : 0;
+  shrinkToFit(arena?: NodeArena): number {
+    return this.buf.length > this.end ? this.resize(Math.max(this.end, 1), arena) : 0;
   }
 
-  private resize(capacity: number): number {
-    const next = new Uint8Array(capacity);
-    next.set(this.buf.subarray(0, this.end));
+  private resize(capacity: number, arena?: NodeArena): number {
     const delta = capacity - this.buf.length;
-    this.buf = next;
+    this.buf = arena ? arena.resize(this.buf, this.end, capacity) : copyInto(new Uint8Array(capacity), this.buf, this.end);
     return delta;
   }
 
@@ -421,6 +421,79 @@ export class StreamNode {
     Object.assign(copy, this);
     copy.buf = this.buf.slice(0, this.end);
     return copy;
+  }
+}
+
+function copyInto(to: Uint8Array, from: Uint8Array, bytes: number): Uint8Array {
+  to.set(from.subarray(0, bytes));
+  return to;
+}
+
+/** A stream's chunks start at one node's size and double up to this. */
+const ARENA_CHUNK_MAX = 256 * 1024;
+
+/**
+ * Where a stream's nodes take their bytes: views into shared chunks rather than one
+ * ArrayBuffer each. Only the tail node grows or shrinks, and it is the last region taken from
+ * the current chunk, so it grows in place and gives back its spare room when it closes: a
+ * closed node costs its bytes and nothing else (no allocator header, no preallocated buffer
+ * left for the GC to free, no holes between nodes). A chunk lives as long as any node in it; one
+ * whose nodes were mostly removed hands its survivors copies of their own (see release).
+ */
+export class NodeArena {
+  private chunk: Uint8Array | null = null;
+  private used = 0;
+  private nextChunk = 0;
+  /** Bytes of live nodes in each chunk that still has some. */
+  private readonly liveBytes = new Map<ArrayBufferLike, number>();
+
+  take(bytes: number): Uint8Array {
+    if (this.chunk === null || this.used + bytes > this.chunk.length) {
+      this.nextChunk = Math.min(ARENA_CHUNK_MAX, Math.max(bytes, 2 * this.nextChunk));
+      this.chunk = new Uint8Array(Math.max(bytes, this.nextChunk));
+      this.used = 0;
+    }
+    const region = this.chunk.subarray(this.used, this.used + bytes);
+    this.used += bytes;
+    this.count(region.buffer, bytes);
+    return region;
+  }
+
+  /** `buf` resized to `capacity` with its first `keep` bytes: in place when it is the chunk's last region. */
+  resize(buf: Uint8Array, keep: number, capacity: number): Uint8Array {
+    const chunk = this.chunk;
+    if (chunk !== null && buf.buffer === chunk.buffer && buf.byteOffset + buf.length === chunk.byteOffset + this.used) {
+      const start = buf.byteOffset - chunk.byteOffset;
+      if (start + capacity <= chunk.length) {
+        this.used = start + capacity;
+        this.count(chunk.buffer, capacity - buf.length);
+        return chunk.subarray(start, start + capacity);
+      }
+    }
+    this.release(buf);
+    return copyInto(capacity < buf.length ? new Uint8Array(capacity) : this.take(capacity), buf, keep);
+  }
+
+  /**
+   * Forgets a region no longer in use; true when its chunk (not the current one) is now under a
+   * quarter full, so that the caller moves the survivors out and lets the chunk go.
+   */
+  release(buf: Uint8Array): boolean {
+    const live = this.liveBytes.get(buf.buffer);
+    if (live === undefined) return false;
+    const left = live - buf.length;
+    if (left > 0) this.liveBytes.set(buf.buffer, left);
+    else this.liveBytes.delete(buf.buffer);
+    return left > 0 && buf.buffer !== this.chunk?.buffer && left * 4 < buf.buffer.byteLength;
+  }
+
+  /** Forgets a chunk whose survivors moved to buffers of their own. */
+  drop(chunk: ArrayBufferLike): void {
+    this.liveBytes.delete(chunk);
+  }
+
+  private count(chunk: ArrayBufferLike, bytes: number): void {
+    this.liveBytes.set(chunk, (this.liveBytes.get(chunk) ?? 0) + bytes);
   }
 }
 
@@ -545,6 +618,7 @@ export class StreamValue extends Meter implements StoredObject {
   entriesAdded = 0;
   /** By name (latin1); XINFO lists them in name order. */
   groups = new Map<string, ConsumerGroup>();
+  private readonly arena = new NodeArena();
 
   constructor() {
     super();
@@ -564,7 +638,7 @@ export class StreamValue extends Meter implements StoredObject {
       let bytes = 0;
       for (let i = from; i < to; i++) bytes += argv[i]!.length;
       if (tail.lpBytes + bytes >= maxBytes || (nodeMaxEntries > 0 && tail.live + tail.deleted >= nodeMaxEntries)) {
-        this.adjust(tail.shrinkToFit());
+        this.adjust(tail.shrinkToFit(this.arena));
         tail = undefined;
       }
     }
@@ -574,11 +648,11 @@ export class StreamValue extends Meter implements StoredObject {
       let bytes = 8;
       for (let i = from + 1; i < to; i += 2) bytes += argv[i]!.length + 2;
       const capacity = Math.min(nodeMaxEntries > 0 ? bytes * nodeMaxEntries : maxBytes, maxBytes, NODE_PREALLOCATE_MAX);
-      tail = new StreamNode(id, argv, from, to, capacity);
+      tail = new StreamNode(id, argv, from, to, capacity, this.arena);
       this.nodes.push(tail);
       this.adjust(NODE_BYTES + ARRAY_SLOT_BYTES + tail.buf.length);
     }
-    this.adjust(tail.append(id, argv, from, to));
+    this.adjust(tail.append(id, argv, from, to, this.arena));
     if (this.length === 0) this.firstId = id;
     this.length++;
     this.lastId = id;
@@ -651,6 +725,13 @@ export class StreamValue extends Meter implements StoredObject {
     const node = this.nodes[ni]!;
     this.nodes.splice(ni, 1);
     this.adjust(-(NODE_BYTES + ARRAY_SLOT_BYTES + node.buf.length));
+    if (this.arena.release(node.buf)) this.moveOut(node.buf.buffer);
+  }
+
+  /** Gives the nodes still in a mostly empty arena chunk buffers of their own, so that the chunk can go. */
+  private moveOut(chunk: ArrayBufferLike): void {
+    for (const node of this.nodes) if (node.buf.buffer === chunk) node.buf = node.buf.slice();
+    this.arena.drop(chunk);
   }
 
   /** Index of the node that would hold `id` (the last whose master is <= id), or -1. */
