@@ -32,6 +32,12 @@ export interface FailoverOptions {
   afterMs: number;
   downAfterMs: number;
   seed: number;
+  /**
+   * Replicas of the primary (2 by default). With more than one, WAIT 1 does not promise what
+   * Sentinel promotes: it picks by the offsets of its last INFO, up to a second old, so it may
+   * pick a replica that had not yet acknowledged the last writes; Redis behaves the same.
+   */
+  replicas?: number;
   log?: (line: string) => void;
 }
 
@@ -104,7 +110,7 @@ async function missingOn(primary: Redis, sent: Map<string, string>): Promise<Set
 export async function runFailoverRounds(options: FailoverOptions): Promise<RoundReport[]> {
   const random = rng(options.seed);
   const log = options.log ?? (() => {});
-  const group = await SentinelGroup.start({ downAfterMs: options.downAfterMs, failoverTimeoutMs: 3000 });
+  const group = await SentinelGroup.start({ downAfterMs: options.downAfterMs, failoverTimeoutMs: 3000, replicas: options.replicas ?? 2 });
   const reports: RoundReport[] = [];
   // Every round's writers stop when the run ends, even by an error: their loops would keep the process alive.
   const stop = { now: false };
