@@ -3,7 +3,7 @@
 // three of Debian's redis-sentinel watching them with a quorum of two.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ask, freePort, startMnemoProcess, until } from '../common.ts';
@@ -31,6 +31,8 @@ export interface HaGroup {
   kill(member: Member): Promise<void>;
   /** Waits until the sentinels agree on a primary other than `oldPort` and it says it is one; returns its port. */
   failedOver(oldPort: number, timeoutMs?: number): Promise<number>;
+  /** The sentinels' logs, for a failure message. */
+  sentinelLogs(): string;
   stop(): Promise<void>;
 }
 
@@ -41,10 +43,13 @@ function kill(member: Member): Promise<void> {
   return new Promise((resolve) => (member.child.once('exit', () => resolve()), member.child.kill('SIGKILL')));
 }
 
-async function startNode(dir: string, port: number, primaryPort: number | null): Promise<Member> {
-  const configFile = join(dir, `mnemo-${port}.conf`);
+/** Each node in a directory of its own, as on separate machines (full syncs write files there). */
+async function startNode(parent: string, port: number, primaryPort: number | null): Promise<Member> {
+  const dir = join(parent, `mnemo-${port}`);
+  mkdirSync(dir);
+  const configFile = join(dir, 'mnemo.conf');
   const replicaOf = primaryPort === null ? '' : `replicaof ${HOST} ${primaryPort}\n`;
-  writeFileSync(configFile, `port ${port}\nbind ${HOST}\ndir ${dir}\ndbfilename dump-${port}.rdb\nsave ""\nappendonly no\n${replicaOf}`);
+  writeFileSync(configFile, `port ${port}\nbind ${HOST}\ndir ${dir}\nsave ""\nappendonly no\n${replicaOf}`);
   return { port, child: await startMnemoProcess([configFile], dir) };
 }
 
@@ -127,6 +132,11 @@ export async function startGroup(options: GroupOptions = {}): Promise<HaGroup> {
       );
       return port;
     },
+    sentinelLogs: () =>
+      readdirSync(dir)
+        .filter((name) => name.startsWith('sentinel-') && name.endsWith('.log'))
+        .map((name) => `--- ${name}\n${readFileSync(join(dir, name), 'utf8')}`)
+        .join('\n'),
     stop,
   };
 }

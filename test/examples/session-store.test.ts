@@ -68,7 +68,13 @@ test('a logged-in session survives SIGKILL of the primary: the sentinels promote
   assert.equal(me!.body.user, 'ada');
   assert.ok(Number(me!.body.visits) >= 2, 'the visit counter went on from where it was');
 
-  await until('the other replica to follow the new primary', async () => /connected_slaves:1\b/.test(await ask<string>(newPort, 'INFO', 'replication')));
+  // Sentinel reconfigures the remaining replica after the promotion (CI once waited 60 s for it
+  // in vain: the sentinels' logs then say why).
+  await until('the other replica to follow the new primary', async () => /connected_slaves:1\b/.test(await ask<string>(newPort, 'INFO', 'replication')), 90_000).catch(
+    (error: Error) => {
+      throw new Error(`${error.message}\n${group!.sentinelLogs()}`);
+    },
+  );
   const grace = new Browser(base);
   const second = await grace.request('POST', '/login', { user: 'grace' });
   assert.equal(second.status, 200);
